@@ -1,0 +1,104 @@
+#define _GNU_SOURCE
+#include "cc_system_shims.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int cc_spawn(const char *path, char *const argv[], const int *child_fds, const int *parent_fds, int count,
+             int new_session, pid_t *pid_out) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  int result = posix_spawn_file_actions_init(&actions);
+  if (result != 0) return result;
+  result = posix_spawnattr_init(&attributes);
+  if (result != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+  }
+  int highest = 2;
+  for (int i = 0; i < count && result == 0; i++) {
+    result = posix_spawn_file_actions_adddup2(&actions, parent_fds[i], child_fds[i]);
+    if (child_fds[i] > highest) highest = child_fds[i];
+  }
+  if (result == 0) result = posix_spawn_file_actions_addclosefrom_np(&actions, highest + 1);
+
+  sigset_t empty, all;
+  sigemptyset(&empty);
+  sigfillset(&all);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (new_session) flags |= POSIX_SPAWN_SETSID;
+  if (result == 0) result = posix_spawnattr_setflags(&attributes, flags);
+  if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &empty);
+  if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all);
+  if (result == 0) result = posix_spawn(pid_out, path, &actions, &attributes, argv, environ);
+
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  return result;
+}
+
+int cc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno; }
+
+int cc_temporary_file(char *path_template) { return mkostemp(path_template, O_CLOEXEC); }
+
+static unsigned long guard_slack = 0;
+static int guard_exit_code = 0;
+
+// Reads the data segment size in pages from /proc/self/statm (field 6) with async-signal-safe calls only.
+static long data_pages(void) {
+  char buffer[256];
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t length = read(fd, buffer, sizeof buffer - 1);
+  close(fd);
+  if (length <= 0) return -1;
+  buffer[length] = 0;
+  int field = 0;
+  long value = 0;
+  for (ssize_t i = 0; i < length; i++) {
+    if (buffer[i] == ' ') {
+      if (++field == 6) break;
+      value = 0;
+    } else if (buffer[i] >= '0' && buffer[i] <= '9') {
+      value = value * 10 + (buffer[i] - '0');
+    }
+  }
+  return field >= 5 ? value : -1;
+}
+
+static void memory_crash_handler(int signal_number) {
+  struct rlimit limit;
+  long pages = data_pages();
+  if (pages >= 0 && getrlimit(RLIMIT_DATA, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    unsigned long used = (unsigned long)pages * (unsigned long)sysconf(_SC_PAGESIZE);
+    if (used + guard_slack >= limit.rlim_cur) _exit(guard_exit_code);
+  }
+  signal(signal_number, SIG_DFL);
+  raise(signal_number);
+}
+
+int cc_install_memory_crash_guard(unsigned long slack_bytes, int memory_exit_code) {
+  guard_slack = slack_bytes;
+  guard_exit_code = memory_exit_code;
+  static char alternate_stack[64 * 1024];
+  stack_t stack = {.ss_sp = alternate_stack, .ss_size = sizeof alternate_stack, .ss_flags = 0};
+  if (sigaltstack(&stack, NULL) != 0) return errno;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = memory_crash_handler;
+  action.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  int signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGTRAP, SIGFPE};
+  for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+    if (sigaction(signals[i], &action, NULL) != 0) return errno;
+  }
+  return 0;
+}

@@ -1,0 +1,32 @@
+// System calls the host needs that Swift cannot make safely or at all:
+//  - spawning a child with an exact set of file descriptors (posix_spawn file actions plus closefrom, which the
+//    Swift Glibc overlay does not expose), so a worker never inherits another worker's channel;
+//  - GNU variants that create descriptors close-on-exec atomically (pipe2, mkostemp), hidden from Swift's
+//    Glibc module because they need _GNU_SOURCE;
+//  - a crash handler that tells "out of memory" apart from other crashes, which must run as async-signal-safe C.
+#ifndef CC_SYSTEM_SHIMS_H
+#define CC_SYSTEM_SHIMS_H
+
+#include <sys/types.h>
+
+// Spawns `path` with `argv` (NULL-terminated) and the current environment. Child descriptor child_fds[i] becomes
+// a copy of parent_fds[i]; every other descriptor above 2 is closed in the child. Signal mask and dispositions are
+// reset to defaults. With `new_session`, the child leads its own session, so a terminal's Ctrl-C reaches only the
+// host, which then stops its workers in order. Returns 0 or an errno value.
+int cc_spawn(const char *path, char *const argv[], const int *child_fds, const int *parent_fds, int count,
+             int new_session, pid_t *pid_out);
+
+// pipe2(fds, O_CLOEXEC). Returns 0 or an errno value.
+int cc_pipe_cloexec(int fds[2]);
+
+// mkostemp(path_template, O_CLOEXEC): creates a unique file from a template ending in XXXXXX. Returns the
+// descriptor, or -1 with errno set.
+int cc_temporary_file(char *path_template);
+
+// Installs handlers for SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGTRAP and SIGFPE on an alternate stack. When the
+// process dies from one of them while its data segment is within `slack_bytes` of RLIMIT_DATA, it exits with
+// `memory_exit_code` instead, so the parent can report the memory limit rather than a generic crash. Otherwise the
+// signal is re-raised with its default action.
+int cc_install_memory_crash_guard(unsigned long slack_bytes, int memory_exit_code);
+
+#endif

@@ -1,0 +1,113 @@
+import CSystemShims
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How a child process ended.
+public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        if status & 0x7F == 0 {
+            self = .exited((status >> 8) & 0xFF)
+        } else {
+            self = .signaled(status & 0x7F)
+        }
+    }
+
+    /// "exit status 3" or "SIGSEGV (signal 11)".
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let signal): return "\(SignalNames.name(signal)) (signal \(signal))"
+        }
+    }
+}
+
+/// A spawned child process (a scanner or a worker). The caller reaps it with `wait`; `deinit` kills and reaps a
+/// child nobody waited for, so no zombie outlives its handle.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let lock = NSLock()
+    private var status: ExitStatus?
+
+    /// Spawns `executable`; each `(child, parent)` pair makes descriptor `child` in the new process a copy of
+    /// `parent` in this one; all other descriptors above 2 are closed.
+    public static func spawn(
+        _ executable: String, arguments: [String], descriptors: [(child: Int32, parent: Int32)],
+        newSession: Bool = true
+    ) throws(HostSystemError) -> ChildProcess {
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let childFDs = descriptors.map(\.child)
+        let parentFDs = descriptors.map(\.parent)
+        var pid: pid_t = 0
+        let result = argv.withUnsafeBufferPointer { argvPointer in
+            cc_spawn(
+                executable, argvPointer.baseAddress, childFDs, parentFDs, Int32(descriptors.count),
+                newSession ? 1 : 0, &pid)
+        }
+        guard result == 0 else { throw HostSystemError(operation: "spawn \(executable)", code: result) }
+        return ChildProcess(pid: pid)
+    }
+
+    private init(pid: pid_t) { self.pid = pid }
+
+    deinit {
+        if exitStatus == nil {
+            Glibc.kill(pid, SIGKILL)
+            _ = waitUntil(nil)
+        }
+    }
+
+    /// The exit status once reaped.
+    public var exitStatus: ExitStatus? { lock.withLock { status } }
+
+    /// Waits for the child to end, up to `deadline` (nil: forever). Returns nil if it is still running.
+    @discardableResult
+    public func waitUntil(_ deadline: ContinuousClock.Instant?) -> ExitStatus? {
+        if let known = exitStatus { return known }
+        var pause: Duration = .microseconds(200)
+        while true {
+            var raw: Int32 = 0
+            let result = waitpid(pid, &raw, deadline == nil ? 0 : WNOHANG)
+            if result == pid {
+                let ended = ExitStatus(waitStatus: raw)
+                lock.withLock { status = ended }
+                return ended
+            }
+            if result < 0 && errno != EINTR { return exitStatus }  // reaped elsewhere
+            guard let deadline else { continue }
+            if ContinuousClock.now >= deadline { return nil }
+            Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18)
+            pause = min(pause * 2, .milliseconds(10))
+        }
+    }
+
+    public func kill(_ signal: Int32 = SIGKILL) {
+        if exitStatus == nil { Glibc.kill(pid, signal) }
+    }
+
+    /// Kills the child and reaps it.
+    @discardableResult
+    public func terminate() -> ExitStatus? {
+        kill(SIGKILL)
+        return waitUntil(nil)
+    }
+}
+
+/// A failed system call, with errno turned into words.
+public struct HostSystemError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let code: Int32
+
+    public init(operation: String, code: Int32 = errno) {
+        self.operation = operation
+        self.code = code
+    }
+
+    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
+}

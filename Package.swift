@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// CryptoConnect: a host that loads connector plugins (.so) through one C ABI and runs them in isolation.
+// PluginAPI/ is what plugin authors depend on; Host/ is the runtime; Plugins/ are first-party connectors, each its
+// own dynamic library product, built exactly as a partner's would be.
+
+let package = Package(
+    name: "CryptoConnect",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cryptoconnect", targets: ["CryptoConnectCLI"]),
+        .library(name: "PluginSDK", targets: ["PluginSDK"]),
+        .library(name: "PluginSDKTesting", targets: ["PluginSDKTesting"]),
+        .library(name: "file-export", type: .dynamic, targets: ["FileExportPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // PluginAPI: the C header (the contract), its Swift view, and the SDK for plugin authors.
+        .target(name: "CCPluginAPI", path: "PluginAPI/CCPluginAPI"),
+        .target(name: "JSONCore", path: "PluginAPI/JSONCore"),
+        .target(name: "PluginABI", dependencies: ["CCPluginAPI", "JSONCore"], path: "PluginAPI/PluginABI"),
+        .target(name: "PluginSDK", dependencies: ["PluginABI", "JSONCore"], path: "PluginAPI/PluginSDK"),
+        .target(
+            name: "PluginSDKTesting", dependencies: ["PluginSDK", "PluginABI"], path: "PluginAPI/PluginSDKTesting"),
+
+        // Host: loading, isolation, host services, inventory, sync, and the `cryptoconnect` command.
+        .target(name: "CSystemShims", path: "Host/CSystemShims"),
+        .target(
+            name: "PluginRuntime",
+            dependencies: [
+                "PluginABI", "JSONCore", "CSystemShims",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Host/PluginRuntime"
+        ),
+        .executableTarget(
+            name: "CryptoConnectCLI",
+            dependencies: [
+                "PluginRuntime", "JSONCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Host/CLI"
+        ),
+
+        // First-party connectors.
+        .target(
+            name: "FileExportPlugin", dependencies: ["PluginSDK"], path: "Plugins/FileExport",
+            exclude: ["README.md", "sample-config.json"]),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["PluginRuntime", "JSONCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], path: "Tests/JSONCoreTests"),
+        .testTarget(
+            name: "PluginSDKTests",
+            dependencies: ["PluginSDK", "PluginSDKTesting", "FileExportPlugin"],
+            path: "Tests/PluginSDKTests"
+        ),
+        .testTarget(
+            name: "PluginRuntimeTests",
+            dependencies: ["PluginRuntime", "TestSupport", "JSONCore"],
+            path: "Tests/PluginRuntimeTests"
+        ),
+    ]
+)

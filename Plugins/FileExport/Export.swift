@@ -1,0 +1,3 @@
+import PluginSDK
+
+@_cdecl("cc_plugin_entry") public func pluginEntry() -> UnsafeRawPointer { export(FileExportConnector.self) }
