@@ -84,6 +84,7 @@ public struct ManifestScanner: Sendable {
     /// The child's side: load, validate, report, exit. Returns the process exit code.
     public static func runChild(path: String, reportDescriptor: Int32, parent: pid_t) -> Int32 {
         ParentWatchdog.start(parent: parent)
+        CrashSignals.restoreDefaults()
         let report: JSON
         do {
             let library = try PluginLibrary.open(path)

@@ -1,0 +1,200 @@
+// A plugin written in plain C against cryptoconnect_plugin.h, proving the ABI needs no Swift. The tests compile it
+// with the system C compiler, once per variant, choosing behaviour with -D flags:
+//
+//   FIXTURE_ID, FIXTURE_VERSION      identity (defaults "c-fixture", "1.0.0")
+//   FIXTURE_MAGIC, FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR, FIXTURE_STRUCT_SIZE
+//                                    manifest header overrides, for the loader's rejection reasons
+//   FIXTURE_NO_ENTRY                 export no cc_plugin_entry
+//   FIXTURE_NULL_CREATE              leave `create` NULL (an invalid manifest)
+//   FIXTURE_ENTRY_CRASH, FIXTURE_ENTRY_HANG
+//                                    misbehave inside cc_plugin_entry
+//
+// At run time a push batch may ask for a fault by carrying a record with a field "fault" set to one of
+// "segfault", "abort", "exit", "hang", "allocate", "print", "garbage", "unknown_key": a plugin that breaks on some
+// input, then behaves on the next call.
+#define _GNU_SOURCE  // memmem
+#include "cryptoconnect_plugin.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef FIXTURE_ID
+#define FIXTURE_ID "c-fixture"
+#endif
+#ifndef FIXTURE_VERSION
+#define FIXTURE_VERSION "1.0.0"
+#endif
+#ifndef FIXTURE_MAGIC
+#define FIXTURE_MAGIC CC_PLUGIN_MAGIC
+#endif
+#ifndef FIXTURE_ABI_MAJOR
+#define FIXTURE_ABI_MAJOR CC_ABI_MAJOR
+#endif
+#ifndef FIXTURE_ABI_MINOR
+#define FIXTURE_ABI_MINOR CC_ABI_MINOR
+#endif
+#ifndef FIXTURE_STRUCT_SIZE
+#define FIXTURE_STRUCT_SIZE sizeof(cc_plugin_manifest)
+#endif
+
+struct cc_instance {
+  const cc_host_services *host;
+  long calls;
+};
+
+static void write_text(const cc_output *out, const char *text) { out->write(out->context, text, strlen(text)); }
+
+__attribute__((unused)) static cc_status fixture_create(const cc_plugin_manifest *manifest, const char *config, size_t length,
+                                const cc_host_services *host, cc_instance **instance, const cc_output *error) {
+  (void)manifest;
+  if (length > 0 && memmem(config, length, "\"reject\":true", 13) != NULL) {
+    write_text(error, "{\"message\":\"configuration field `reject` asks to fail\"}");
+    return CC_ERR_CONFIG;
+  }
+  cc_instance *created = calloc(1, sizeof *created);
+  if (created == NULL) return CC_ERR_INTERNAL;
+  created->host = host;
+  *instance = created;
+  return CC_OK;
+}
+
+static void fixture_destroy(cc_instance *instance) { free(instance); }
+
+static cc_status fixture_test(cc_instance *instance, const cc_output *out) {
+  const char *line = "test_connection from " FIXTURE_ID " " FIXTURE_VERSION;
+  instance->host->log(instance->host->context, CC_LOG_INFO, line, strlen(line));
+  write_text(out, "{\"message\":\"ok\",\"version\":\"" FIXTURE_VERSION "\",\"language\":\"c\"}");
+  return CC_OK;
+}
+
+static cc_status fixture_schema(cc_instance *instance, const cc_output *out) {
+  (void)instance;
+  write_text(out, "{\"tables\":[{\"name\":\"items\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"}]}]}");
+  return CC_OK;
+}
+
+static int has(const char *batch, size_t length, const char *needle) {
+  return memmem(batch, length, needle, strlen(needle)) != NULL;
+}
+
+static void fault(const char *batch, size_t length, const cc_output *out) {
+  if (has(batch, length, "\"fault\":\"segfault\"")) {
+    volatile int *nowhere = NULL;
+    *nowhere = 1;
+  }
+  if (has(batch, length, "\"fault\":\"abort\"")) abort();
+  if (has(batch, length, "\"fault\":\"exit\"")) exit(0);
+  if (has(batch, length, "\"fault\":\"hang\"")) {
+    for (;;) pause();
+  }
+  if (has(batch, length, "\"fault\":\"allocate\"")) {
+    for (;;) {
+      char *block = malloc(16 << 20);
+      memset(block, 1, 16 << 20);  // a leak that touches its memory, like a real one
+    }
+  }
+  if (has(batch, length, "\"fault\":\"print\"")) {
+    char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = 0;
+    for (int i = 0; i < 4096; i++) {
+      puts(line);  // 4 MiB on stdout, which must not corrupt the channel
+      fputs("noise on stderr\n", stderr);
+    }
+    fflush(stdout);
+  }
+  (void)out;
+}
+
+// Emits one result per `"key":"..."` in the batch (the host writes compact JSON with sorted keys).
+static cc_status fixture_push(cc_instance *instance, const char *batch, size_t length, const cc_output *out) {
+  fault(batch, length, out);
+  if (has(batch, length, "\"fault\":\"garbage\"")) {
+    write_text(out, "{this is not json");
+    return CC_OK;
+  }
+  if (has(batch, length, "\"fault\":\"auth\"")) {
+    write_text(out, "{\"message\":\"credentials refused by the target\"}");
+    return CC_ERR_AUTH;
+  }
+  instance->calls++;
+  const char *cursor = batch;
+  const char *end = batch + length;
+  long count = 0;
+  while ((cursor = memmem(cursor, (size_t)(end - cursor), "\"key\":\"", 7)) != NULL) {
+    cursor += 7;
+    const char *close = memchr(cursor, '"', (size_t)(end - cursor));
+    if (close == NULL) break;
+    char key[256];
+    size_t key_length = (size_t)(close - cursor) < sizeof key - 1 ? (size_t)(close - cursor) : sizeof key - 1;
+    memcpy(key, cursor, key_length);
+    key[key_length] = 0;
+    cc_record_result result = {.struct_size = sizeof result, .status = CC_OK, .record_key = key,
+                               .external_id = key, .action = "created"};
+    instance->host->emit_result(instance->host->context, &result);
+    count++;
+    cursor = close + 1;
+  }
+  if (has(batch, length, "\"fault\":\"unknown_key\"")) {
+    cc_record_result stray = {.struct_size = sizeof stray, .status = CC_OK, .record_key = "no-such-record"};
+    instance->host->emit_result(instance->host->context, &stray);
+  }
+  char summary[128];
+  snprintf(summary, sizeof summary, "{\"received\":%ld,\"version\":\"%s\"}", count, FIXTURE_VERSION);
+  write_text(out, summary);
+  return CC_OK;
+}
+
+static cc_status fixture_pull(cc_instance *instance, const char *request, size_t length, const cc_output *out) {
+  (void)request;
+  (void)length;
+  const char *records[] = {"{\"name\":\"web01\",\"ip\":\"10.0.0.1\"}", "{\"name\":\"db01\",\"ip\":\"10.0.0.2\"}"};
+  for (int i = 0; i < 2; i++) instance->host->emit_record(instance->host->context, records[i], strlen(records[i]));
+  write_text(out, "{\"checkpoint\":\"2\",\"has_more\":false}");
+  return CC_OK;
+}
+
+static const cc_plugin_manifest manifest = {
+    .magic = FIXTURE_MAGIC,
+    .struct_size = FIXTURE_STRUCT_SIZE,
+    .abi_major = FIXTURE_ABI_MAJOR,
+    .abi_minor = FIXTURE_ABI_MINOR,
+    .id = FIXTURE_ID,
+    .name = "C fixture",
+    .version = FIXTURE_VERSION,
+    .vendor = "CryptoConnect tests",
+    .description = "A plugin in plain C used by the test suite.",
+    .capabilities = CC_CAP_PUSH | CC_CAP_PULL | CC_CAP_SCHEMA,
+    .flags = CC_FLAG_CONCURRENT_INSTANCES,
+    .config_schema_json = "{\"type\":\"object\",\"properties\":{\"reject\":{\"type\":\"boolean\"},"
+                          "\"token\":{\"type\":\"string\",\"x-secret\":true}}}",
+    .default_mapping_json = "[{\"source_field\":\"asset.hostname\",\"target_field\":\"name\"}]",
+#ifdef FIXTURE_NULL_CREATE
+    .create = NULL,
+#else
+    .create = fixture_create,
+#endif
+    .destroy = fixture_destroy,
+    .test_connection = fixture_test,
+    .describe_schema = fixture_schema,
+    .push_batch = fixture_push,
+    .pull_page = fixture_pull,
+    .handle_event = NULL,
+};
+
+#ifdef FIXTURE_NO_ENTRY
+const cc_plugin_manifest *some_other_function(void) { return &manifest; }
+#else
+const cc_plugin_manifest *cc_plugin_entry(void) {
+#ifdef FIXTURE_ENTRY_CRASH
+  raise(SIGSEGV);
+#endif
+#ifdef FIXTURE_ENTRY_HANG
+  for (;;) pause();
+#endif
+  return &manifest;
+}
+#endif
