@@ -6,6 +6,6 @@ struct CryptoConnect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cryptoconnect",
         abstract: "Feeds crypto inventory into the systems an enterprise already runs, through connector plugins.",
-        subcommands: [Plugins.self, ScanPlugin.self]
+        subcommands: [Plugins.self, ScanPlugin.self, Worker.self]
     )
 }

@@ -6,7 +6,7 @@ struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "Discover, inspect and call connector plugins.",
-        subcommands: [List.self, Inspect.self]
+        subcommands: [List.self, Inspect.self, Call.self]
     )
 }
 

@@ -17,7 +17,7 @@ import Testing
 
     @Test func cPluginAnswersCalls() throws {
         let library = try load(try CFixtures.build("good"))
-        let host = RecordingHost()
+        let host = TestServices()
         let instance = try PluginInstance(
             manifest: library.manifestPointer, configuration: Array("{}".utf8), handler: host)
         let test = instance.call(.test)
@@ -41,7 +41,7 @@ import Testing
         #expect {
             _ = try PluginInstance(
                 manifest: library.manifestPointer, configuration: Array(#"{"reject":true}"#.utf8),
-                handler: RecordingHost())
+                handler: TestServices())
         } throws: { error in
             let failure = error as? PluginFailure
             return failure?.status == .config && failure?.message.contains("`reject`") == true
@@ -53,7 +53,7 @@ import Testing
         let exports = TemporaryDirectory("exports")
         let config: JSON = ["directory": .string(exports.path)]
         let instance = try PluginInstance(
-            manifest: library.manifestPointer, configuration: config.serializedBytes(), handler: RecordingHost())
+            manifest: library.manifestPointer, configuration: config.serializedBytes(), handler: TestServices())
         #expect(instance.call(.test).status == .ok)
         let batch: JSON = ["records": [["key": "k1", "fields": ["hostname": "web01"]]]]
         let push = instance.call(.push, input: batch.serializedBytes())
@@ -62,16 +62,4 @@ import Testing
         let written = try String(contentsOfFile: exports.path + "/crypto-inventory.ndjson", encoding: .utf8)
         #expect(written == #"{"fields":{"hostname":"web01"},"key":"k1"}"# + "\n")
     }
-}
-
-/// A host-service handler that records log lines and refuses everything else.
-final class RecordingHost: HostServiceHandler {
-    var lines: [String] = []
-    func log(level: PluginLogLevel, message: String) { lines.append("\(level): \(message)") }
-    func http(_ request: PluginHTTPRequest) -> PluginHTTPResult { .failure(.unsupported, "no HTTP in this test") }
-    func checkpoint() -> String? { nil }
-    func setCheckpoint(_ checkpoint: String) -> PluginStatus { .ok }
-    func value(forKey key: String) -> String? { nil }
-    func setValue(_ value: String?, forKey key: String) -> PluginStatus { .ok }
-    func nowMilliseconds() -> Int64 { 0 }
 }

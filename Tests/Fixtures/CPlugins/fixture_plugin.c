@@ -66,7 +66,10 @@ static void fixture_destroy(cc_instance *instance) { free(instance); }
 static cc_status fixture_test(cc_instance *instance, const cc_output *out) {
   const char *line = "test_connection from " FIXTURE_ID " " FIXTURE_VERSION;
   instance->host->log(instance->host->context, CC_LOG_INFO, line, strlen(line));
-  write_text(out, "{\"message\":\"ok\",\"version\":\"" FIXTURE_VERSION "\",\"language\":\"c\"}");
+  char answer[160];
+  snprintf(answer, sizeof answer, "{\"message\":\"ok\",\"version\":\"%s\",\"language\":\"c\",\"pid\":%d}",
+           FIXTURE_VERSION, (int)getpid());
+  write_text(out, answer);
   return CC_OK;
 }
 
@@ -105,6 +108,11 @@ static void fault(const char *batch, size_t length, const cc_output *out) {
       fputs("noise on stderr\n", stderr);
     }
     fflush(stdout);
+  }
+  if (has(batch, length, "\"fault\":\"scribble\"")) {
+    // Writes over the worker's private channel (descriptor 3), as a buggy plugin might.
+    const char junk[] = "\xff\xff\xff\x7fgarbage";
+    if (write(3, junk, sizeof junk - 1) < 0) abort();
   }
   (void)out;
 }
@@ -148,12 +156,40 @@ static cc_status fixture_push(cc_instance *instance, const char *batch, size_t l
   return CC_OK;
 }
 
+struct collected {
+  char text[256];
+  size_t length;
+};
+
+static void collect(void *context, const char *data, size_t length) {
+  struct collected *into = context;
+  size_t room = sizeof into->text - 1 - into->length;
+  size_t take = length < room ? length : room;
+  memcpy(into->text + into->length, data, take);
+  into->length += take;
+  into->text[into->length] = 0;
+}
+
+// Uses every stateful host service, so tests can see them cross the worker channel.
 static cc_status fixture_pull(cc_instance *instance, const char *request, size_t length, const cc_output *out) {
   (void)request;
   (void)length;
+  const cc_host_services *host = instance->host;
+  struct collected previous = {.length = 0}, stored = {.length = 0};
+  cc_output previous_out = {.context = &previous, .write = collect};
+  cc_output stored_out = {.context = &stored, .write = collect};
+  host->checkpoint_get(host->context, &previous_out);
+  if (host->checkpoint_set(host->context, "2", 1) != CC_OK) return CC_ERR_INTERNAL;
+  if (host->kv_set(host->context, "pulled", "yes", 3) != CC_OK) return CC_ERR_INTERNAL;
+  int found = host->kv_get(host->context, "pulled", &stored_out);
   const char *records[] = {"{\"name\":\"web01\",\"ip\":\"10.0.0.1\"}", "{\"name\":\"db01\",\"ip\":\"10.0.0.2\"}"};
-  for (int i = 0; i < 2; i++) instance->host->emit_record(instance->host->context, records[i], strlen(records[i]));
-  write_text(out, "{\"checkpoint\":\"2\",\"has_more\":false}");
+  for (int i = 0; i < 2; i++) host->emit_record(host->context, records[i], strlen(records[i]));
+  char answer[1024];
+  snprintf(answer, sizeof answer,
+           "{\"checkpoint\":\"2\",\"has_more\":false,\"previous\":\"%s\",\"stored\":\"%s\",\"found\":%d,"
+           "\"clock\":%lld}",
+           previous.text, stored.text, found, (long long)host->clock_ms(host->context));
+  write_text(out, answer);
   return CC_OK;
 }
 
