@@ -13,6 +13,11 @@ let package = Package(
         .library(name: "PluginSDK", targets: ["PluginSDK"]),
         .library(name: "PluginSDKTesting", targets: ["PluginSDKTesting"]),
         .library(name: "file-export", type: .dynamic, targets: ["FileExportPlugin"]),
+
+        // Fixture plugins for benchmarks (not shipped; they live under Tests/).
+        .library(name: "bench-noop-c", type: .dynamic, targets: ["NoopCPlugin"]),
+        .library(name: "bench-sink", type: .dynamic, targets: ["BenchmarkSinkPlugin"]),
+        .executable(name: "isolation-benchmark", targets: ["IsolationBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,7 +56,15 @@ let package = Package(
             name: "FileExportPlugin", dependencies: ["PluginSDK"], path: "Plugins/FileExport",
             exclude: ["README.md", "sample-config.json"]),
 
-        // Tests.
+        // Tests, fixtures and benchmarks.
+        .target(name: "NoopCPlugin", dependencies: ["CCPluginAPI"], path: "Tests/Fixtures/NoopCPlugin"),
+        .target(name: "BenchmarkSinkPlugin", dependencies: ["PluginSDK"], path: "Tests/Fixtures/BenchmarkSinkPlugin"),
+        .target(name: "BenchmarkSupport", path: "Tests/Benchmarks/BenchmarkSupport"),
+        .executableTarget(
+            name: "IsolationBenchmark",
+            dependencies: ["BenchmarkSupport", "PluginRuntime", "JSONCore", "PluginABI"],
+            path: "Tests/Benchmarks/IsolationBenchmark"
+        ),
         .target(name: "TestSupport", dependencies: ["PluginRuntime", "JSONCore"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], path: "Tests/JSONCoreTests"),
         .testTarget(

@@ -12,13 +12,17 @@ struct FrameWriter {
     mutating func u8(_ value: UInt8) { bytes.append(value) }
 
     mutating func u32(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(truncatingIfNeeded: value))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 24))
     }
 
     mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
 
     mutating func i64(_ value: Int64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        u32(UInt32(truncatingIfNeeded: value))
+        u32(UInt32(truncatingIfNeeded: value >> 32))
     }
 
     mutating func data(_ value: [UInt8]) {
@@ -27,8 +31,11 @@ struct FrameWriter {
     }
 
     mutating func string(_ value: String) {
-        u32(UInt32(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        var value = value
+        value.withUTF8 { utf8 in
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func optionalString(_ value: String?) {
@@ -37,9 +44,10 @@ struct FrameWriter {
         string(value)
     }
 
-    /// The finished frame: the 4-byte length (of type and payload) followed by them.
-    mutating func finish() -> [UInt8] {
-        let length = UInt32(bytes.count - 4).littleEndian
+    /// The finished frame: the 4-byte length (of type and payload) followed by them. `trailing` counts bytes the
+    /// caller sends right after these (see `FrameChannel.send(_:trailing:)`), so a large body is never copied.
+    mutating func finish(trailing: Int = 0) -> [UInt8] {
+        let length = UInt32(bytes.count - 4 + trailing).littleEndian
         withUnsafeBytes(of: length) { raw in
             for index in 0..<4 { bytes[index] = raw[index] }
         }
@@ -53,44 +61,52 @@ struct FrameReader {
         let description: String
     }
 
-    private let bytes: [UInt8]
-    private var offset: Int
+    let payload: [UInt8]
+    private var offset = 0
 
-    init(payload: [UInt8]) {
-        bytes = payload
-        offset = 0
-    }
+    init(payload: [UInt8]) { self.payload = payload }
 
-    var isAtEnd: Bool { offset == bytes.count }
+    var isAtEnd: Bool { offset == payload.count }
 
-    private mutating func take(_ count: Int) throws(Malformed) -> ArraySlice<UInt8> {
-        guard count >= 0, bytes.count - offset >= count else {
+    /// Claims `count` bytes and returns where they start.
+    private mutating func claim(_ count: Int) throws(Malformed) -> Int {
+        guard count >= 0, payload.count - offset >= count else {
             throw Malformed(
-                description: "frame ends early: needed \(count) bytes at offset \(offset) of \(bytes.count)")
+                description: "frame ends early: needed \(count) bytes at offset \(offset) of \(payload.count)")
         }
         defer { offset += count }
-        return bytes[offset..<offset + count]
+        return offset
     }
 
-    mutating func u8() throws(Malformed) -> UInt8 { try take(1).first! }
+    mutating func u8() throws(Malformed) -> UInt8 { payload[try claim(1)] }
 
     mutating func u32() throws(Malformed) -> UInt32 {
-        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        let at = try claim(4)
+        return UInt32(littleEndian: payload.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) })
     }
 
     mutating func i32() throws(Malformed) -> Int32 { Int32(bitPattern: try u32()) }
 
     mutating func i64() throws(Malformed) -> Int64 {
-        Int64(bitPattern: try take(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let at = try claim(8)
+        return Int64(littleEndian: payload.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: Int64.self) })
     }
 
-    mutating func data() throws(Malformed) -> [UInt8] { Array(try take(Int(try u32()))) }
+    /// Where the next length-prefixed byte string lies in the payload, without copying it.
+    mutating func dataRange() throws(Malformed) -> Range<Int> {
+        let count = Int(try u32())
+        let at = try claim(count)
+        return at..<at + count
+    }
+
+    mutating func data() throws(Malformed) -> [UInt8] { Array(payload[try dataRange()]) }
 
     mutating func string() throws(Malformed) -> String {
-        let raw = try take(Int(try u32()))
-        guard let text = String(validating: raw, as: UTF8.self) else {
-            throw Malformed(description: "a string in the frame is not valid UTF-8")
+        let range = try dataRange()
+        let text: String? = payload.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
         }
+        guard let text else { throw Malformed(description: "a string in the frame is not valid UTF-8") }
         return text
     }
 

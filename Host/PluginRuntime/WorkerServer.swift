@@ -57,9 +57,12 @@ public enum WorkerServer {
                 case .call:
                     let id = try reader.u32()
                     guard let operation = PluginOperation(code: try reader.u8()) else { return 4 }
-                    let input = try reader.data()
+                    let input = try reader.dataRange()
                     guard let instance = instances[id] else { return 4 }
-                    send(instance.call(operation, input: input), on: channel)
+                    let outcome = reader.payload.withUnsafeBytes { bytes in
+                        instance.call(operation, input: UnsafeRawBufferPointer(rebasing: bytes[input]))
+                    }
+                    send(outcome, on: channel)
                 case .destroy:
                     instances[try reader.u32()] = nil
                 case .shutdown:

@@ -41,6 +41,11 @@ public final class PluginInstance {
 
     /// Calls one operation. The outcome carries the plugin's status and output, plus everything it emitted.
     public func call(_ operation: PluginOperation, input: [UInt8] = []) -> CallOutcome {
+        input.withUnsafeBytes { call(operation, input: $0) }
+    }
+
+    /// Calls one operation with input borrowed for the duration of the call.
+    public func call(_ operation: PluginOperation, input: UnsafeRawBufferPointer) -> CallOutcome {
         if let needed = operation.capability, !capabilities.contains(needed) {
             return unsupported(operation)
         }
@@ -48,18 +53,15 @@ public final class PluginInstance {
         let output = OutputBuffer()
         bridge.beginCall()
         let status: Int32 = output.withOutput { out in
-            input.withUnsafeBufferPointer { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { chars -> Int32 in
-                    let (data, count) = (chars.baseAddress, chars.count)
-                    // ManifestReader guaranteed each declared capability's function is present.
-                    switch operation {
-                    case .test: return raw.test_connection!(handle, out)
-                    case .schema: return raw.describe_schema!(handle, out)
-                    case .push: return raw.push_batch!(handle, data, count, out)
-                    case .pull: return raw.pull_page!(handle, data, count, out)
-                    case .event: return raw.handle_event!(handle, data, count, out)
-                    }
-                }
+            let data = input.baseAddress?.assumingMemoryBound(to: CChar.self)
+            let count = input.count
+            // ManifestReader guaranteed each declared capability's function is present.
+            switch operation {
+            case .test: return raw.test_connection!(handle, out)
+            case .schema: return raw.describe_schema!(handle, out)
+            case .push: return raw.push_batch!(handle, data, count, out)
+            case .pull: return raw.pull_page!(handle, data, count, out)
+            case .event: return raw.handle_event!(handle, data, count, out)
             }
         }
         if let violation = bridge.violation {

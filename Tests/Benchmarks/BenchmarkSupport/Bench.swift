@@ -1,0 +1,60 @@
+import Foundation
+
+/// Small timing helpers shared by the benchmarks: best-of-N wall-clock runs, so a noisy neighbour on a 2-core
+/// machine inflates nothing but the discarded runs.
+public enum Bench {
+    /// The best time per iteration over `runs` runs of `iterations` iterations each.
+    public static func perIteration(iterations: Int, runs: Int = 5, _ body: () throws -> Void) rethrows -> Duration {
+        var best = Duration.seconds(1_000_000)
+        for _ in 0..<runs {
+            let started = ContinuousClock.now
+            for _ in 0..<iterations { try body() }
+            best = min(best, (ContinuousClock.now - started) / iterations)
+        }
+        return best
+    }
+
+    /// Best times per iteration of two bodies measured in alternation, so drift in the machine's speed (other
+    /// processes, frequency scaling) hits both alike.
+    public static func interleaved(
+        iterations: Int, runs: Int = 7, _ first: () throws -> Void, _ second: () throws -> Void
+    ) rethrows -> (Duration, Duration) {
+        var best = (Duration.seconds(1_000_000), Duration.seconds(1_000_000))
+        for _ in 0..<runs {
+            var started = ContinuousClock.now
+            for _ in 0..<iterations { try first() }
+            best.0 = min(best.0, (ContinuousClock.now - started) / iterations)
+            started = ContinuousClock.now
+            for _ in 0..<iterations { try second() }
+            best.1 = min(best.1, (ContinuousClock.now - started) / iterations)
+        }
+        return best
+    }
+
+    public static func nanoseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
+    }
+
+    public static func format(_ duration: Duration) -> String {
+        let ns = nanoseconds(duration)
+        if ns < 1_000 { return String(format: "%.0f ns", ns) }
+        if ns < 1_000_000 { return String(format: "%.1f µs", ns / 1_000) }
+        return String(format: "%.2f ms", ns / 1_000_000)
+    }
+
+    public static func rate(_ count: Int, per duration: Duration) -> String {
+        let perSecond = Double(count) / (nanoseconds(duration) / 1e9)
+        return perSecond >= 10_000 ? String(format: "%.0f", perSecond) : String(format: "%.1f", perSecond)
+    }
+
+    /// The folder holding the build products this benchmark was built with.
+    public static var binDirectory: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    }
+
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let lines = [header, header.map { String(repeating: "-", count: max(3, $0.count)) }] + rows
+        return lines.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
+    }
+}
