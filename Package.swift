@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "CryptoConnect",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cryptoconnect", targets: ["CryptoConnectCLI"]),
         .library(name: "PluginSDK", targets: ["PluginSDK"]),
@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // PluginAPI: the C header (the contract), its Swift view, and the SDK for plugin authors.
@@ -42,10 +44,20 @@ let package = Package(
             ],
             path: "Host/PluginRuntime"
         ),
+        .target(name: "CCurl", path: "Host/CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Host/Store"),
+        .target(
+            name: "HostServices",
+            dependencies: [
+                "CCurl", "PluginABI", "JSONCore", "Store", "PluginRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Host/HostServices"
+        ),
         .executableTarget(
             name: "CryptoConnectCLI",
             dependencies: [
-                "PluginRuntime", "JSONCore",
+                "PluginRuntime", "JSONCore", "HostServices", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/CLI"
@@ -65,12 +77,24 @@ let package = Package(
             dependencies: ["BenchmarkSupport", "PluginRuntime", "JSONCore", "PluginABI"],
             path: "Tests/Benchmarks/IsolationBenchmark"
         ),
-        .target(name: "TestSupport", dependencies: ["PluginRuntime", "JSONCore"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "PluginRuntime", "JSONCore", "PluginABI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"], path: "Tests/JSONCoreTests"),
         .testTarget(
             name: "PluginSDKTests",
             dependencies: ["PluginSDK", "PluginSDKTesting", "FileExportPlugin"],
             path: "Tests/PluginSDKTests"
+        ),
+        .testTarget(
+            name: "HostServicesTests",
+            dependencies: ["HostServices", "Store", "TestSupport", "JSONCore", "PluginABI"],
+            path: "Tests/HostServicesTests"
         ),
         .testTarget(
             name: "PluginRuntimeTests",

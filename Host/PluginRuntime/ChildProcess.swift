@@ -82,7 +82,7 @@ public final class ChildProcess: @unchecked Sendable {
             if result < 0 && errno != EINTR { return exitStatus }  // reaped elsewhere
             guard let deadline else { continue }
             if ContinuousClock.now >= deadline { return nil }
-            Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18)
+            Thread.sleep(forTimeInterval: pause.timeInterval)
             pause = min(pause * 2, .milliseconds(10))
         }
     }

@@ -52,7 +52,7 @@ public struct ManifestScanner: Sendable {
             return .failure(
                 PluginRejection(
                     code: "load_timeout",
-                    detail: "did not finish loading within \(timeout.milliseconds) ms; the scanner process was killed"))
+                    detail: "did not finish loading within \(timeout.wholeMilliseconds) ms; the scanner process was killed"))
         }
         if case .signaled = status {
             return .failure(
@@ -94,10 +94,6 @@ public struct ManifestScanner: Sendable {
         }
         return FileDescriptors.writeAll(reportDescriptor, report.serializedBytes()) ? 0 : 1
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
 
 /// An unlinked temporary file for a child's output: nothing to clean up, and it cannot fill a pipe and block.

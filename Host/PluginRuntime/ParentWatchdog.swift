@@ -9,7 +9,7 @@ import Foundation
 /// all the time, so the child watches its parent id instead.
 public enum ParentWatchdog {
     public static func start(parent: pid_t, interval: Duration = .milliseconds(100)) {
-        let seconds = Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds)
+        let seconds = interval.timeInterval
         let thread = Thread {
             while true {
                 if getppid() != parent { _exit(0) }

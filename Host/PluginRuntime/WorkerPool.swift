@@ -65,7 +65,7 @@ final class WorkerPool: @unchecked Sendable {
                 condition.unlock()
                 throw PluginCallError(.timeout, "no worker for \(build.label) became free in time")
             }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: seconds(wakeAt - now)))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: (wakeAt - now).timeInterval))
         }
     }
 
@@ -135,10 +135,6 @@ final class WorkerPool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         stopping.forEach { $0.shutdown() }
-    }
-
-    private func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

@@ -1,0 +1,157 @@
+import JSONCore
+
+/// A problem with a configuration, naming the field: `auth.password: is required`.
+public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path.isEmpty ? "configuration" : path): \(message)" }
+}
+
+/// Checks a configuration against a plugin's JSON Schema (the subset manifests use: type, properties, required,
+/// enum, items, minimum, maximum, additionalProperties) and separates the secrets from the rest.
+public struct ConfigurationSchema: Sendable {
+    public let schema: JSON
+
+    public init(_ schema: JSON) { self.schema = schema }
+
+    /// Field names that hold credentials. One of them outside a field the schema marks `"x-secret": true` is
+    /// refused, so a credential can never travel to a plugin or into a log by being put in the wrong place.
+    static let credentialNames: Set<String> = [
+        "password", "passwd", "secret", "client_secret", "token", "access_token", "refresh_token", "api_key",
+        "apikey", "key", "private_key", "client_key_pem", "client_key_passphrase", "passphrase",
+    ]
+
+    /// Every problem, in path order; empty when the configuration is valid.
+    public func problems(in configuration: JSON) -> [ConfigurationProblem] {
+        var found: [ConfigurationProblem] = []
+        check(configuration, against: schema, path: "", into: &found)
+        return found.sorted { $0.path < $1.path }
+    }
+
+    /// Dotted paths of the properties marked `"x-secret": true`, e.g. `auth.password`.
+    public var secretPaths: [String] {
+        var paths: [String] = []
+        collectSecrets(schema, path: "", into: &paths)
+        return paths.sorted()
+    }
+
+    /// The configuration without its secrets (what the plugin receives) and the secrets by path (what the host
+    /// keeps sealed and uses itself). Throws the problems if the configuration is invalid.
+    public func split(_ configuration: JSON) throws(ConfigurationProblems) -> (public: JSON, secrets: [String: String]) {
+        let problems = problems(in: configuration)
+        guard problems.isEmpty else { throw ConfigurationProblems(problems: problems) }
+        var secrets: [String: String] = [:]
+        var stripped = configuration
+        for path in secretPaths {
+            guard let value = configuration[path: path] else { continue }
+            secrets[path] = value.stringValue ?? value.serialized()
+            stripped = stripped.removing(path: path)
+        }
+        return (stripped, secrets)
+    }
+
+    private func check(_ value: JSON, against schema: JSON, path: String, into found: inout [ConfigurationProblem]) {
+        if let allowed = schema["enum"]?.arrayValue, !allowed.contains(value) {
+            let choices = allowed.map { $0.serialized() }.joined(separator: ", ")
+            found.append(ConfigurationProblem(path: path, "must be one of \(choices), got \(value.serialized())"))
+            return
+        }
+        if let type = schema["type"]?.stringValue, !Self.matches(value, type: type) {
+            found.append(ConfigurationProblem(path: path, "must be \(Self.article(type)) \(type), got \(value.typeName)"))
+            return
+        }
+        if let number = value.doubleValue {
+            if let minimum = schema["minimum"]?.doubleValue, number < minimum {
+                found.append(ConfigurationProblem(path: path, "must be at least \(JSON.number(minimum).serialized())"))
+            }
+            if let maximum = schema["maximum"]?.doubleValue, number > maximum {
+                found.append(ConfigurationProblem(path: path, "must be at most \(JSON.number(maximum).serialized())"))
+            }
+        }
+        if let items = value.arrayValue, let itemSchema = schema["items"] {
+            for (index, item) in items.enumerated() {
+                check(item, against: itemSchema, path: "\(path)[\(index)]", into: &found)
+            }
+        }
+        guard let fields = value.objectValue else { return }
+        let properties = schema["properties"]?.objectValue ?? [:]
+        for name in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where fields[name] == nil {
+            found.append(ConfigurationProblem(path: join(path, name), "is required"))
+        }
+        let closed = schema["additionalProperties"]?.boolValue == false
+        for (name, field) in fields {
+            let fieldPath = join(path, name)
+            guard let property = properties[name] else {
+                if closed {
+                    found.append(ConfigurationProblem(path: fieldPath, "is not a field of this plugin's configuration"))
+                } else if Self.credentialNames.contains(name.lowercased()) {
+                    found.append(credentialMisplaced(fieldPath))
+                }
+                continue
+            }
+            if Self.credentialNames.contains(name.lowercased()), property["x-secret"]?.boolValue != true,
+                !field.isNull, field.objectValue == nil
+            {
+                found.append(credentialMisplaced(fieldPath))
+                continue
+            }
+            check(field, against: property, path: fieldPath, into: &found)
+        }
+    }
+
+    private func credentialMisplaced(_ path: String) -> ConfigurationProblem {
+        let allowed = secretPaths.isEmpty ? "this plugin takes no credentials" : "secret fields: \(secretPaths.joined(separator: ", "))"
+        return ConfigurationProblem(
+            path: path, "looks like a credential but is not a secret field of this plugin's schema (\(allowed))")
+    }
+
+    private func collectSecrets(_ schema: JSON, path: String, into paths: inout [String]) {
+        if schema["x-secret"]?.boolValue == true, !path.isEmpty { paths.append(path) }
+        for (name, property) in schema["properties"]?.objectValue ?? [:] {
+            collectSecrets(property, path: join(path, name), into: &paths)
+        }
+    }
+
+    private func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+    static func matches(_ value: JSON, type: String) -> Bool {
+        switch type {
+        case "object": return value.objectValue != nil
+        case "array": return value.arrayValue != nil
+        case "string": return value.stringValue != nil
+        case "boolean": return value.boolValue != nil
+        case "integer": return value.intValue != nil
+        case "number": return value.doubleValue != nil
+        case "null": return value.isNull
+        default: return true
+        }
+    }
+
+    private static func article(_ type: String) -> String { "aeiou".contains(type.first ?? "x") ? "an" : "a" }
+}
+
+/// Several configuration problems at once, so a user fixes them in one go.
+public struct ConfigurationProblems: Error, Sendable, CustomStringConvertible {
+    public let problems: [ConfigurationProblem]
+    public var description: String { problems.map(\.description).joined(separator: "; ") }
+}
+
+extension JSON {
+    /// A copy without the value at a dotted path.
+    func removing(path: String) -> JSON {
+        guard case .object(var fields) = self else { return self }
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 1 {
+            fields[parts[0]] = nil
+        } else if let child = fields[parts[0]] {
+            fields[parts[0]] = child.removing(path: parts[1])
+        }
+        return .object(fields)
+    }
+}

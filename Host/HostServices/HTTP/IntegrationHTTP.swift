@@ -1,0 +1,181 @@
+import Foundation
+import PluginABI
+import PluginRuntime
+
+/// Everything between a plugin's HTTP request and the wire, for one integration: the circuit breaker, the rate
+/// limiter, authentication, the request over libcurl, classification of the answer, retries, and metrics.
+/// Requests only go to the integration's own origin, so credentials cannot be sent anywhere else.
+public final class IntegrationHTTP: @unchecked Sendable {
+    public let integration: String
+    public let settings: HTTPSettings
+    public let metrics: HTTPMetrics
+    public let limiter: RateLimiter
+    public let breaker: CircuitBreaker
+    let client: CurlClient
+    let retry: RetryPolicy
+    let oauth: OAuthTokens?
+    let redactor: Redactor
+    let userAgent: String
+    let sleep: @Sendable (Duration) -> Void
+    private let allowedOrigins: Set<String>
+
+    public init(
+        integration: String, settings: HTTPSettings, redactor: Redactor, userAgent: String = "CryptoConnect/1.0",
+        metrics: HTTPMetrics = HTTPMetrics(), retry: RetryPolicy? = nil,
+        sleep: @escaping @Sendable (Duration) -> Void = { Thread.sleep(forTimeInterval: $0.timeInterval) }
+    ) {
+        self.integration = integration
+        self.settings = settings
+        self.metrics = metrics
+        self.redactor = redactor
+        self.userAgent = userAgent
+        self.sleep = sleep
+        self.retry = retry ?? RetryPolicy(settings: settings.retry)
+        limiter = RateLimiter(settings: settings.rateLimit)
+        breaker = CircuitBreaker(settings: settings.circuitBreaker)
+        client = CurlClient(settings: settings)
+        if case .oauth2(let oauthSettings) = settings.auth {
+            oauth = OAuthTokens(settings: oauthSettings, client: client, timeout: settings.requestTimeout)
+        } else {
+            oauth = nil
+        }
+        allowedOrigins = Set(([settings.baseURL].compactMap { $0 } + settings.additionalOrigins).compactMap { URLParts($0)?.origin })
+        redactor.register(settings.auth.secretValues)
+        redactor.register([settings.tls.clientKeyPEM, settings.tls.clientKeyPassphrase].compactMap { $0 })
+    }
+
+    /// Sends a request with every policy applied. Returns `.ok` with the answer for any HTTP status; a failure
+    /// status only when no usable answer came (connection, TLS, timeout, circuit open, throttled too long, auth
+    /// with the token endpoint, or a request the settings refuse).
+    public func send(_ request: PluginHTTPRequest) -> PluginHTTPResult {
+        let result = attempt(request)
+        let failure: FailureClass? =
+            result.status == .ok
+            ? FailureClass.of(statusCode: result.statusCode, headers: result.headers)
+            : FailureClass.allCases.first { $0.status == result.status }
+        metrics.recordRequest(failure: failure)
+        guard let message = result.errorMessage else { return result }
+        var redacted = result
+        redacted.errorMessage = redactor.redact(message)
+        return redacted
+    }
+
+    private func attempt(_ request: PluginHTTPRequest) -> PluginHTTPResult {
+        let url: String
+        switch resolve(request.url) {
+        case .success(let resolved): url = resolved
+        case .failure(let problem): return .failure(.config, problem.message)
+        }
+        do {
+            try breaker.admit()
+        } catch {
+            return .failure(
+                .circuitOpen,
+                "the circuit for \(integration) is open after \(error.failures) consecutive failures; no request "
+                    + "was sent (next trial in \(error.retryAfter.wholeMilliseconds) ms)",
+                retryAfterMilliseconds: UInt32(clamping: error.retryAfter.wholeMilliseconds))
+        }
+        var attempt = 0
+        var rejectedToken: String?
+        var refreshedAfter401 = false
+        let timeout = request.timeoutMilliseconds > 0 ? .milliseconds(Int(request.timeoutMilliseconds)) : settings.requestTimeout
+        while true {
+            attempt += 1
+            do {
+                metrics.recordThrottled(try limiter.acquire(priority: request.priority))
+            } catch {
+                return .failure(
+                    .rateLimited,
+                    "\(integration) is throttled for another \(error.retryAfter.wholeMilliseconds) ms, longer "
+                        + "than a caller may wait (\(settings.rateLimit.maximumWait.wholeMilliseconds) ms)",
+                    retryAfterMilliseconds: UInt32(clamping: error.retryAfter.wholeMilliseconds))
+            }
+            var headers = request.headers
+            var usedToken: String?
+            do {
+                if let header = try authorization(replacing: rejectedToken, used: &usedToken) {
+                    headers.removeAll { $0.name.lowercased() == header.name.lowercased() }
+                    headers.append(HTTPHeader(header.name, header.value))
+                }
+            } catch {
+                if CircuitBreaker.counts(error.kind) { breaker.recordFailure() } else { breaker.recordSuccess() }
+                return .failure(error.kind.status, error.message)
+            }
+            if let key = request.idempotencyKey { headers.append(HTTPHeader("Idempotency-Key", key)) }
+            if headers.value(for: "User-Agent") == nil { headers.append(HTTPHeader("User-Agent", userAgent)) }
+
+            let started = ContinuousClock.now
+            let outcome = client.perform(
+                TransportRequest(method: request.method, url: url, headers: headers, body: request.body, timeout: timeout))
+            switch outcome {
+            case .failure(let failure):
+                metrics.recordAttempt(latency: ContinuousClock.now - started, sent: 0, received: 0)
+                if CircuitBreaker.counts(failure.kind) { breaker.recordFailure() }
+                if retry.shouldRetry(failure.kind, statusCode: 0, request: request, attempt: attempt) {
+                    metrics.recordRetry()
+                    sleep(retry.delay(afterAttempt: attempt))
+                    continue
+                }
+                return .failure(failure.kind.status, "\(request.method) \(url): \(failure.message)")
+            case .success(let response):
+                metrics.recordAttempt(
+                    latency: ContinuousClock.now - started, sent: response.bytesSent, received: response.bytesReceived)
+                if response.statusCode == 401, oauth != nil, !refreshedAfter401 {
+                    refreshedAfter401 = true  // the token may have been revoked: fetch a new one, once
+                    rejectedToken = usedToken
+                    metrics.recordRetry()
+                    continue
+                }
+                let failure = FailureClass.of(statusCode: response.statusCode, headers: response.headers)
+                let retryAfter = RetryAfter.delay(statusCode: response.statusCode, headers: response.headers)
+                if let retryAfter { limiter.pause(until: .now + retryAfter) }
+                if let failure, CircuitBreaker.counts(failure) { breaker.recordFailure() } else { breaker.recordSuccess() }
+                if let failure, retry.shouldRetry(failure, statusCode: response.statusCode, request: request, attempt: attempt),
+                    (retryAfter ?? .zero) <= settings.rateLimit.maximumWait
+                {
+                    metrics.recordRetry()
+                    // A Retry-After is waited out by the paused limiter; otherwise back off with jitter.
+                    if retryAfter == nil { sleep(retry.delay(afterAttempt: attempt)) }
+                    continue
+                }
+                return PluginHTTPResult(
+                    status: .ok, statusCode: response.statusCode, headers: response.headers, body: response.body,
+                    retryAfterMilliseconds: UInt32(clamping: retryAfter?.wholeMilliseconds ?? 0))
+            }
+        }
+    }
+
+    private func authorization(replacing rejected: String?, used: inout String?) throws(OAuthTokens.Failure)
+        -> HTTPHeaderValue?
+    {
+        if let oauth {
+            let token = try oauth.token(replacing: rejected)
+            redactor.register(oauth.secretValues)
+            used = token
+            return ("Authorization", "Bearer \(token)")
+        }
+        return settings.auth.staticHeader
+    }
+
+    struct URLProblem: Error {
+        let message: String
+    }
+
+    func resolve(_ url: String) -> Result<String, URLProblem> {
+        let lowered = url.lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
+            guard let origin = URLParts(url)?.origin, allowedOrigins.contains(origin) else {
+                return .failure(
+                    URLProblem(
+                        message: "refused to send a request to \(URLParts(url)?.origin ?? url): requests go only to "
+                            + "the integration's base_url origin\(allowedOrigins.isEmpty ? " (none configured)" : "")"))
+            }
+            return .success(url)
+        }
+        guard let base = settings.baseURL else {
+            return .failure(URLProblem(message: "the request is for \(url), but the integration has no base_url"))
+        }
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        return .success(url.hasPrefix("/") ? trimmed + url : trimmed + "/" + url)
+    }
+}

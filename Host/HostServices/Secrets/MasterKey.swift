@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+
+/// The key that seals every secret at rest: 32 random bytes, base64-encoded, from `CRYPTOCONNECT_MASTER_KEY` or the
+/// file `CRYPTOCONNECT_MASTER_KEY_FILE` names. It is never stored next to the data, and there is no fallback: without
+/// it, secrets can be neither stored nor read.
+public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
+    public static let environmentVariable = "CRYPTOCONNECT_MASTER_KEY"
+    public static let fileEnvironmentVariable = "CRYPTOCONNECT_MASTER_KEY_FILE"
+
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    let key: SymmetricKey
+    /// A short fingerprint stored with each secret, so a wrong key is named as such instead of failing obscurely.
+    public let id: String
+
+    public init(base64 text: String, source: String) throws(Problem) {
+        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32
+        else {
+            throw Problem(
+                description: "the master key from \(source) must be 32 bytes encoded as base64 "
+                    + "(create one with `cryptoconnect secrets generate-key`)")
+        }
+        key = SymmetricKey(data: bytes)
+        id = SHA256.hash(data: bytes).prefix(6).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A new random key, base64-encoded.
+    public static func generate() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    /// The configured key: a file given explicitly, else the environment variables.
+    public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(Problem) -> MasterKey
+    {
+        if let path = file ?? environment[fileEnvironmentVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Problem(description: "the master key file \(path) cannot be read")
+            }
+            return try MasterKey(base64: text, source: path)
+        }
+        if let text = environment[environmentVariable], !text.isEmpty {
+            return try MasterKey(base64: text, source: environmentVariable)
+        }
+        throw Problem(
+            description: "no master key: set \(environmentVariable) or \(fileEnvironmentVariable) (create a key with "
+                + "`cryptoconnect secrets generate-key`); secrets are never stored unencrypted")
+    }
+}

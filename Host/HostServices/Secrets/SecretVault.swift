@@ -1,0 +1,72 @@
+import Crypto
+import Foundation
+import Store
+
+/// Integration secrets at rest: sealed with AES-256-GCM under the master key, the owner and name bound in as
+/// authenticated data (a sealed value moved to another row does not open). Opening with the wrong key fails with
+/// a message that says so; nothing is ever stored or returned in plaintext by mistake.
+public final class SecretVault: Sendable {
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    private let store: Store
+    private let key: MasterKey
+    public let redactor: Redactor
+
+    public init(store: Store, key: MasterKey, redactor: Redactor = Redactor()) {
+        self.store = store
+        self.key = key
+        self.redactor = redactor
+    }
+
+    public func save(owner: String, secrets: [String: String]) throws {
+        for (name, value) in secrets {
+            try store.saveSecret(try seal(owner: owner, name: name, value: value, with: key))
+        }
+        redactor.register(secrets.values)
+    }
+
+    /// The secrets of an owner, opened. Registers them with the redactor before returning them.
+    public func secrets(owner: String) throws -> [String: String] {
+        var opened: [String: String] = [:]
+        for sealed in try store.secrets(owner: owner) { opened[sealed.name] = try open(sealed, with: key) }
+        redactor.register(opened.values)
+        return opened
+    }
+
+    public func delete(owner: String) throws { try store.deleteSecrets(owner: owner) }
+
+    /// Re-seals every secret under `newKey` in one transaction; returns how many. The vault keeps the old key, so
+    /// the caller switches configuration to the new key afterwards.
+    @discardableResult
+    public func rotate(to newKey: MasterKey) throws -> Int {
+        let all = try store.allSecrets()
+        let resealed = try all.map { sealed in
+            try seal(owner: sealed.owner, name: sealed.name, value: try open(sealed, with: key), with: newKey)
+        }
+        try store.replaceSecrets(resealed)
+        return resealed.count
+    }
+
+    private func seal(owner: String, name: String, value: String, with key: MasterKey) throws -> SealedSecret {
+        let box = try AES.GCM.seal(Data(value.utf8), using: key.key, authenticating: Data("\(owner)\n\(name)".utf8))
+        guard let combined = box.combined else { throw Problem(description: "AES-GCM sealing failed") }
+        return SealedSecret(owner: owner, name: name, keyID: key.id, sealed: Array(combined))
+    }
+
+    private func open(_ sealed: SealedSecret, with key: MasterKey) throws -> String {
+        guard sealed.keyID == key.id else {
+            throw Problem(
+                description: "secret \(sealed.name) of \(sealed.owner) was sealed with master key \(sealed.keyID), but "
+                    + "the configured master key is \(key.id): configure the key it was stored with")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(combined: Data(sealed.sealed))
+            let plain = try AES.GCM.open(box, using: key.key, authenticating: Data("\(sealed.owner)\n\(sealed.name)".utf8))
+            return String(decoding: plain, as: UTF8.self)
+        } catch {
+            throw Problem(description: "secret \(sealed.name) of \(sealed.owner) does not open: it was altered or moved")
+        }
+    }
+}

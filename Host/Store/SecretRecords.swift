@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+
+/// Sealed secrets as stored: the table never sees plaintext (sealing happens in `HostServices.SecretVault`).
+public struct SealedSecret: Sendable, Equatable {
+    public let owner: String
+    public let name: String
+    public let keyID: String
+    public let sealed: [UInt8]
+
+    public init(owner: String, name: String, keyID: String, sealed: [UInt8]) {
+        self.owner = owner
+        self.name = name
+        self.keyID = keyID
+        self.sealed = sealed
+    }
+}
+
+extension Store {
+    public func saveSecret(_ secret: SealedSecret) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO secret (owner, name, key_id, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (owner, name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed,
+                        updated_at = excluded.updated_at
+                    """,
+                arguments: [secret.owner, secret.name, secret.keyID, Data(secret.sealed), Store.timestamp()])
+        }
+    }
+
+    public func secrets(owner: String) throws -> [SealedSecret] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM secret WHERE owner = ? ORDER BY name", arguments: [owner])
+                .map(SealedSecret.init(row:))
+        }
+    }
+
+    public func allSecrets() throws -> [SealedSecret] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM secret ORDER BY owner, name").map(SealedSecret.init(row:))
+        }
+    }
+
+    /// Replaces every secret at once (key rotation): all re-sealed under the new key, or none.
+    public func replaceSecrets(_ secrets: [SealedSecret]) throws {
+        try pool.write { db in
+            for secret in secrets {
+                try db.execute(
+                    sql: "UPDATE secret SET key_id = ?, sealed = ?, updated_at = ? WHERE owner = ? AND name = ?",
+                    arguments: [secret.keyID, Data(secret.sealed), Store.timestamp(), secret.owner, secret.name])
+            }
+        }
+    }
+
+    public func deleteSecrets(owner: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM secret WHERE owner = ?", arguments: [owner]) }
+    }
+
+    static func timestamp(_ date: Date = Date()) -> String { date.formatted(.iso8601) }
+}
+
+extension SealedSecret {
+    init(row: Row) {
+        self.init(
+            owner: row["owner"], name: row["name"], keyID: row["key_id"], sealed: Array(row["sealed"] as Data))
+    }
+}
+
+extension Store {
+    /// Per-integration HTTP metrics, kept as a JSON document (see `HostServices.HTTPMetrics`).
+    public func saveMetrics(integration: String, document: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO http_metrics (integration, document, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (integration) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
+                    """,
+                arguments: [integration, document, Store.timestamp()])
+        }
+    }
+
+    public func metricsDocuments() throws -> [(integration: String, document: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT integration, document FROM http_metrics ORDER BY integration")
+                .map { ($0["integration"], $0["document"]) }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import GRDB
+
+/// The host's one SQLite database file (WAL mode, versioned migrations): secrets, inventory, integrations, jobs.
+/// Each feature adds its tables through a migration in `Migrations.swift`; nothing ever edits an applied one.
+public final class Store: Sendable {
+    public let path: String
+    public let pool: DatabasePool
+
+    /// The default location, `./data/cryptoconnect.sqlite`, unless the data directory is overridden.
+    public static func defaultPath(dataDirectory: String) -> String { dataDirectory + "/cryptoconnect.sqlite" }
+
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // WAL keeps this durable across a process crash
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Migrations.migrator.migrate(pool)
+    }
+
+    /// The migrations applied so far, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { try Migrations.migrator.appliedMigrations($0) }
+    }
+}
