@@ -23,7 +23,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // PluginAPI: the C header (the contract), its Swift view, and the SDK for plugin authors.
@@ -44,6 +43,7 @@ let package = Package(
             ],
             path: "Host/PluginRuntime"
         ),
+        .target(name: "LoopbackHTTP", path: "Host/LoopbackHTTP"),
         .target(name: "CCurl", path: "Host/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Host/Store"),
         .target(
@@ -80,8 +80,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "PluginRuntime", "JSONCore", "PluginABI",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "PluginRuntime", "JSONCore", "PluginABI", "LoopbackHTTP",
             ],
             path: "Tests/TestSupport"
         ),

@@ -52,7 +52,9 @@ public struct ManifestScanner: Sendable {
             return .failure(
                 PluginRejection(
                     code: "load_timeout",
-                    detail: "did not finish loading within \(timeout.wholeMilliseconds) ms; the scanner process was killed"))
+                    detail:
+                        "did not finish loading within \(timeout.wholeMilliseconds) ms; the scanner process was killed")
+            )
         }
         if case .signaled = status {
             return .failure(

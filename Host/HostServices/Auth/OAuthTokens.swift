@@ -64,7 +64,8 @@ final class OAuthTokens: @unchecked Sendable {
             .joined(separator: "&")
         fetches += 1
         let result = client.perform(
-            TransportRequest(method: "POST", url: settings.tokenURL, headers: headers, body: Array(body.utf8), timeout: timeout))
+            TransportRequest(
+                method: "POST", url: settings.tokenURL, headers: headers, body: Array(body.utf8), timeout: timeout))
         let response: TransportResponse
         switch result {
         case .failure(let failure):
@@ -73,10 +74,14 @@ final class OAuthTokens: @unchecked Sendable {
         }
         let document = try? JSON.parse(response.body)
         guard (200..<300).contains(response.statusCode), let token = document?["access_token"]?.stringValue else {
-            let reason = document?["error_description"]?.stringValue ?? document?["error"]?.stringValue ?? "no access_token"
-            let kind: FailureClass = [400, 401, 403].contains(response.statusCode) ? .auth : (FailureClass.of(statusCode: response.statusCode, headers: response.headers) ?? .server)
+            let reason =
+                document?["error_description"]?.stringValue ?? document?["error"]?.stringValue ?? "no access_token"
+            let kind: FailureClass =
+                [400, 401, 403].contains(response.statusCode)
+                ? .auth : (FailureClass.of(statusCode: response.statusCode, headers: response.headers) ?? .server)
             throw Failure(
-                kind: kind, message: "the OAuth token endpoint refused the \(settings.grant.name) grant "
+                kind: kind,
+                message: "the OAuth token endpoint refused the \(settings.grant.name) grant "
                     + "(HTTP \(response.statusCode)): \(reason)")
         }
         accessToken = token

@@ -43,7 +43,8 @@ public struct ConfigurationSchema: Sendable {
 
     /// The configuration without its secrets (what the plugin receives) and the secrets by path (what the host
     /// keeps sealed and uses itself). Throws the problems if the configuration is invalid.
-    public func split(_ configuration: JSON) throws(ConfigurationProblems) -> (public: JSON, secrets: [String: String]) {
+    public func split(_ configuration: JSON) throws(ConfigurationProblems) -> (public: JSON, secrets: [String: String])
+    {
         let problems = problems(in: configuration)
         guard problems.isEmpty else { throw ConfigurationProblems(problems: problems) }
         var secrets: [String: String] = [:]
@@ -63,7 +64,8 @@ public struct ConfigurationSchema: Sendable {
             return
         }
         if let type = schema["type"]?.stringValue, !Self.matches(value, type: type) {
-            found.append(ConfigurationProblem(path: path, "must be \(Self.article(type)) \(type), got \(value.typeName)"))
+            found.append(
+                ConfigurationProblem(path: path, "must be \(Self.article(type)) \(type), got \(value.typeName)"))
             return
         }
         if let number = value.doubleValue {
@@ -106,7 +108,9 @@ public struct ConfigurationSchema: Sendable {
     }
 
     private func credentialMisplaced(_ path: String) -> ConfigurationProblem {
-        let allowed = secretPaths.isEmpty ? "this plugin takes no credentials" : "secret fields: \(secretPaths.joined(separator: ", "))"
+        let allowed =
+            secretPaths.isEmpty
+            ? "this plugin takes no credentials" : "secret fields: \(secretPaths.joined(separator: ", "))"
         return ConfigurationProblem(
             path: path, "looks like a credential but is not a secret field of this plugin's schema (\(allowed))")
     }

@@ -60,8 +60,6 @@ public final class CurlClient: @unchecked Sendable {
         guard let handle = lock.withLock({ idle.popLast() }) ?? curl_easy_init() else {
             return .failure(TransportFailure(kind: .connection, message: "libcurl could not create a handle"))
         }
-        // Reset keeps the handle's connection cache and TLS sessions; only the options start over.
-        curl_easy_reset(handle)
         let result = run(request, on: handle)
         lock.withLock { idle.append(handle) }
         return result
@@ -75,6 +73,9 @@ public final class CurlClient: @unchecked Sendable {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer {
+            // The handle keeps pointers to the buffers, header list and collector until it is reset: reset it
+            // before they go, so nothing libcurl does later (closing a cached connection) can touch freed memory.
+            curl_easy_reset(handle)
             errorBuffer.deallocate()
             curl_slist_free_all(headerList)
         }
@@ -109,7 +110,8 @@ public final class CurlClient: @unchecked Sendable {
             if !body.isEmpty || !["GET", "HEAD"].contains(request.method.uppercased()) {
                 _ = cc_curl_set_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
                 _ = cc_curl_set_pointer(
-                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(errorBuffer)))
+                    handle, CURLOPT_POSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(errorBuffer)))
             }
             return curl_easy_perform(handle)
         }
@@ -144,7 +146,9 @@ public final class CurlClient: @unchecked Sendable {
             _ = cc_curl_set_string(handle, CURLOPT_SSLCERTTYPE, "PEM")
             Self.setBlob(handle, CURLOPT_SSLKEY_BLOB, key)
             _ = cc_curl_set_string(handle, CURLOPT_SSLKEYTYPE, "PEM")
-            if let passphrase = tls.clientKeyPassphrase { _ = cc_curl_set_string(handle, CURLOPT_KEYPASSWD, passphrase) }
+            if let passphrase = tls.clientKeyPassphrase {
+                _ = cc_curl_set_string(handle, CURLOPT_KEYPASSWD, passphrase)
+            }
         }
     }
 

@@ -72,7 +72,8 @@ public struct HTTPMetricsSnapshot: Sendable, Equatable {
         for (index, count) in latencyBuckets.enumerated() {
             seen += count
             if seen >= target, target > 0 {
-                return index < HTTPMetrics.bucketBounds.count ? HTTPMetrics.bucketBounds[index] : latencyMaximumMilliseconds
+                return index < HTTPMetrics.bucketBounds.count
+                    ? HTTPMetrics.bucketBounds[index] : latencyMaximumMilliseconds
             }
         }
         return 0
@@ -84,8 +85,10 @@ public struct HTTPMetricsSnapshot: Sendable, Equatable {
             "failures": .object(failures.mapValues { JSON($0) }), "retries": JSON(retries),
             "bytes_sent": JSON(bytesSent), "bytes_received": JSON(bytesReceived),
             "throttled_ms": JSON(throttledMilliseconds), "latency_total_ms": JSON(latencyTotalMilliseconds),
-            "latency_max_ms": JSON(latencyMaximumMilliseconds), "latency_buckets": .array(latencyBuckets.map { JSON($0) }),
-            "latency_avg_ms": JSON(averageLatencyMilliseconds), "latency_p95_ms": JSON(latencyPercentileMilliseconds(0.95)),
+            "latency_max_ms": JSON(latencyMaximumMilliseconds),
+            "latency_buckets": .array(latencyBuckets.map { JSON($0) }),
+            "latency_avg_ms": JSON(averageLatencyMilliseconds),
+            "latency_p95_ms": JSON(latencyPercentileMilliseconds(0.95)),
         ]
     }
 

@@ -39,7 +39,8 @@ public final class IntegrationHTTP: @unchecked Sendable {
         } else {
             oauth = nil
         }
-        allowedOrigins = Set(([settings.baseURL].compactMap { $0 } + settings.additionalOrigins).compactMap { URLParts($0)?.origin })
+        allowedOrigins = Set(
+            ([settings.baseURL].compactMap { $0 } + settings.additionalOrigins).compactMap { URLParts($0)?.origin })
         redactor.register(settings.auth.secretValues)
         redactor.register([settings.tls.clientKeyPEM, settings.tls.clientKeyPassphrase].compactMap { $0 })
     }
@@ -78,7 +79,8 @@ public final class IntegrationHTTP: @unchecked Sendable {
         var attempt = 0
         var rejectedToken: String?
         var refreshedAfter401 = false
-        let timeout = request.timeoutMilliseconds > 0 ? .milliseconds(Int(request.timeoutMilliseconds)) : settings.requestTimeout
+        let timeout =
+            request.timeoutMilliseconds > 0 ? .milliseconds(Int(request.timeoutMilliseconds)) : settings.requestTimeout
         while true {
             attempt += 1
             do {
@@ -106,7 +108,8 @@ public final class IntegrationHTTP: @unchecked Sendable {
 
             let started = ContinuousClock.now
             let outcome = client.perform(
-                TransportRequest(method: request.method, url: url, headers: headers, body: request.body, timeout: timeout))
+                TransportRequest(
+                    method: request.method, url: url, headers: headers, body: request.body, timeout: timeout))
             switch outcome {
             case .failure(let failure):
                 metrics.recordAttempt(latency: ContinuousClock.now - started, sent: 0, received: 0)
@@ -129,8 +132,13 @@ public final class IntegrationHTTP: @unchecked Sendable {
                 let failure = FailureClass.of(statusCode: response.statusCode, headers: response.headers)
                 let retryAfter = RetryAfter.delay(statusCode: response.statusCode, headers: response.headers)
                 if let retryAfter { limiter.pause(until: .now + retryAfter) }
-                if let failure, CircuitBreaker.counts(failure) { breaker.recordFailure() } else { breaker.recordSuccess() }
-                if let failure, retry.shouldRetry(failure, statusCode: response.statusCode, request: request, attempt: attempt),
+                if let failure, CircuitBreaker.counts(failure) {
+                    breaker.recordFailure()
+                } else {
+                    breaker.recordSuccess()
+                }
+                if let failure,
+                    retry.shouldRetry(failure, statusCode: response.statusCode, request: request, attempt: attempt),
                     (retryAfter ?? .zero) <= settings.rateLimit.maximumWait
                 {
                     metrics.recordRetry()

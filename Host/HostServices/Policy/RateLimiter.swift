@@ -69,7 +69,8 @@ public final class RateLimiter: @unchecked Sendable {
                 if !priority { servingTicket = max(servingTicket, ticket + 1) }  // give up the place in line
                 throw Refused(retryAfter: wakeAt - now)
             }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: (myTurn ? wakeAt - now : .milliseconds(50)).timeInterval))
+            _ = condition.wait(
+                until: Date(timeIntervalSinceNow: (myTurn ? wakeAt - now : .milliseconds(50)).timeInterval))
         }
     }
 

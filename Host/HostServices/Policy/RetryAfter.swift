@@ -6,7 +6,9 @@ import PluginABI
 /// `X-RateLimit-ToWait-Sec`.
 enum RetryAfter {
     static func delay(statusCode: Int, headers: [HTTPHeader], now: Date = Date()) -> Duration? {
-        guard [429, 503].contains(statusCode) || (statusCode == 409 && headers.value(for: "X-RateLimit-ToWait-Sec") != nil)
+        guard
+            [429, 503].contains(statusCode)
+                || (statusCode == 409 && headers.value(for: "X-RateLimit-ToWait-Sec") != nil)
         else { return nil }
         if let text = headers.value(for: "Retry-After") {
             if let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds >= 0 {

@@ -7,7 +7,9 @@ public struct RetrySettings: Sendable {
     public var baseDelay: Duration = .milliseconds(200)
     public var maximumDelay: Duration = .seconds(10)
 
-    public init(maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(200), maximumDelay: Duration = .seconds(10)) {
+    public init(
+        maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(200), maximumDelay: Duration = .seconds(10)
+    ) {
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
@@ -36,7 +38,8 @@ public struct RetryPolicy: Sendable {
 
     /// Whether this failure is worth another attempt. A 429 was refused before any work, so any method may be
     /// repeated; everything else only when the request is safe to repeat.
-    public func shouldRetry(_ failure: FailureClass, statusCode: Int, request: PluginHTTPRequest, attempt: Int) -> Bool {
+    public func shouldRetry(_ failure: FailureClass, statusCode: Int, request: PluginHTTPRequest, attempt: Int) -> Bool
+    {
         guard attempt < settings.maximumAttempts else { return false }
         switch failure {
         case .rateLimited: return true

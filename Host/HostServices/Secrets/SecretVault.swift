@@ -63,10 +63,12 @@ public final class SecretVault: Sendable {
         }
         do {
             let box = try AES.GCM.SealedBox(combined: Data(sealed.sealed))
-            let plain = try AES.GCM.open(box, using: key.key, authenticating: Data("\(sealed.owner)\n\(sealed.name)".utf8))
+            let plain = try AES.GCM.open(
+                box, using: key.key, authenticating: Data("\(sealed.owner)\n\(sealed.name)".utf8))
             return String(decoding: plain, as: UTF8.self)
         } catch {
-            throw Problem(description: "secret \(sealed.name) of \(sealed.owner) does not open: it was altered or moved")
+            throw Problem(
+                description: "secret \(sealed.name) of \(sealed.owner) does not open: it was altered or moved")
         }
     }
 }

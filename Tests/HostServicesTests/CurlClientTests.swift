@@ -1,0 +1,85 @@
+import Foundation
+import HostServices
+import JSONCore
+import LoopbackHTTP
+import PluginABI
+import TestSupport
+import Testing
+
+/// The libcurl client against a real server on 127.0.0.1.
+@Suite struct CurlClientTests {
+    @Test func methodsHeadersAndBodiesRoundTrip() throws {
+        let server = try RecordingServer { request, _ in
+            HTTPServerResponse(
+                status: 201, headers: [("X-Echo-Method", request.method), ("X-Total-Count", "42")],
+                body: request.body.isEmpty ? Array("empty".utf8) : request.body)
+        }
+        let http = try integrationHTTP(["base_url": .string(server.baseURL)])
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            let result = http.send(
+                PluginHTTPRequest(
+                    method: method, url: "/things/1", headers: [HTTPHeader("X-Custom", "v")],
+                    body: Array(#"{"a":1}"#.utf8)))
+            #expect(result.status == .ok)
+            #expect(result.statusCode == 201)
+            #expect(result.headers.value(for: "x-echo-method") == method)
+            #expect(result.text == #"{"a":1}"#)
+        }
+        let fetched = http.send(get("/things?x=1"))
+        #expect(fetched.text == "empty")
+        #expect(fetched.headers.value(for: "X-Total-Count") == "42")
+        let last = try #require(server.requests.last)
+        #expect(last.path == "/things")
+        #expect(last.query == "x=1")
+        #expect(server.requests.first?.header("X-Custom") == "v")
+        #expect(server.requests.allSatisfy { $0.header("User-Agent")?.hasPrefix("CryptoConnect/") == true })
+    }
+
+    @Test func connectionsAreReusedAcrossCalls() throws {
+        let server = try RecordingServer { _, _ in ok() }
+        let http = try integrationHTTP(["base_url": .string(server.baseURL)])
+        for _ in 0..<20 {
+            let result = http.send(get("/ping"))
+            #expect(result.statusCode == 200, "\(result.errorMessage ?? "")")
+        }
+        #expect(server.server.acceptedConnections == 1)
+    }
+
+    @Test func redirectsAreNotFollowedUnlessConfigured() throws {
+        let server = try RecordingServer { request, _ in
+            request.path == "/old"
+                ? HTTPServerResponse(status: 302, headers: [("Location", "/new")]) : ok(#"{"at":"new"}"#)
+        }
+        #expect(try integrationHTTP(["base_url": .string(server.baseURL)]).send(get("/old")).statusCode == 302)
+        let following = try integrationHTTP(["base_url": .string(server.baseURL), "follow_redirects": true])
+        #expect(following.send(get("/old")).text == #"{"at":"new"}"#)
+    }
+
+    @Test func timeoutsAndRefusedConnectionsAreClassified() throws {
+        let server = try RecordingServer { _, _ in HTTPServerResponse(status: 200, delay: 2) }
+        let slow = try integrationHTTP([
+            "base_url": .string(server.baseURL), "timeouts": ["request_ms": 300], "retry": ["max_attempts": 1],
+        ])
+        let timedOut = slow.send(get("/slow"))
+        #expect(timedOut.status == .timeout)
+        #expect(timedOut.errorMessage?.contains("GET \(server.baseURL)/slow") == true)
+
+        let closedPort = try Nginx.freePort()
+        let refused = try integrationHTTP([
+            "base_url": .string("http://127.0.0.1:\(closedPort)"), "retry": ["max_attempts": 1],
+        ])
+        #expect(refused.send(get("/")).status == .connection)
+    }
+
+    @Test func requestsStayOnTheIntegrationsOrigin() throws {
+        let server = try RecordingServer { _, _ in ok() }
+        let http = try integrationHTTP([
+            "base_url": .string(server.baseURL), "auth": ["type": "bearer", "token": "tok-123456"],
+        ])
+        #expect(http.send(get(server.baseURL + "/absolute")).statusCode == 200)
+        let elsewhere = http.send(get("http://127.0.0.2:9/steal"))
+        #expect(elsewhere.status == .config)
+        #expect(elsewhere.errorMessage?.contains("requests go only to the integration's base_url origin") == true)
+        #expect(server.requests.count == 1)
+    }
+}
