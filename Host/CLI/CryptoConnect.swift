@@ -6,6 +6,8 @@ struct CryptoConnect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cryptoconnect",
         abstract: "Feeds crypto inventory into the systems an enterprise already runs, through connector plugins.",
-        subcommands: [Plugins.self, ScanPlugin.self, Worker.self]
+        subcommands: [
+            Plugins.self, Secrets.self, HTTPRequestCommand.self, MetricsCommand.self, ScanPlugin.self, Worker.self,
+        ]
     )
 }

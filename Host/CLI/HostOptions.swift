@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import HostServices
 import PluginRuntime
+import Store
 
 /// Where the host finds plugins and keeps its data; shared by every command that touches either.
 struct HostOptions: ParsableArguments {
@@ -13,6 +15,19 @@ struct HostOptions: ParsableArguments {
         name: .customLong("data-dir"),
         help: "Directory for the store and the plugin cache. Default: $CRYPTOCONNECT_DATA_DIR or ./data")
     var dataDirectory: String?
+
+    @Option(name: .customLong("db"), help: "The SQLite store. Default: <data-dir>/cryptoconnect.sqlite")
+    var database: String?
+
+    var resolvedDatabase: String { database ?? Store.defaultPath(dataDirectory: resolvedDataDirectory) }
+
+    func openStore() throws -> Store {
+        do {
+            return try Store(path: resolvedDatabase)
+        } catch {
+            throw CLIError("cannot open the store \(resolvedDatabase): \(error)")
+        }
+    }
 
     var resolvedPluginsDirectory: String {
         pluginsDirectory ?? environment("CRYPTOCONNECT_PLUGINS_DIR") ?? "./plugins"
@@ -31,5 +46,28 @@ struct HostOptions: ParsableArguments {
     private func environment(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
+    }
+}
+
+/// A failure the CLI reports in one line on stderr and exits non-zero for.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where the master key comes from, for commands that touch secrets.
+struct MasterKeyOptions: ParsableArguments {
+    @Option(
+        name: .customLong("master-key-file"),
+        help: "File holding the base64 master key. Default: $CRYPTOCONNECT_MASTER_KEY_FILE or $CRYPTOCONNECT_MASTER_KEY"
+    )
+    var file: String?
+
+    func load() throws -> MasterKey {
+        do {
+            return try MasterKey.load(file: file)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 }

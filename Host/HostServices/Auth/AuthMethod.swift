@@ -79,7 +79,9 @@ public enum AuthMethod: Sendable, CustomStringConvertible {
         switch self {
         case .none: return []
         case .apiKey(_, _, let key): return [key]
-        case .basic(_, let password): return [password, Self.basic("", password)]
+        case .basic(let username, let password):
+            let header = Self.basic(username, password)
+            return [password, header, String(header.dropFirst("Basic ".count))]
         case .bearer(let token): return [token]
         case .oauth2(let settings):
             var values = [settings.clientSecret]

@@ -17,14 +17,16 @@ public final class IntegrationHTTP: @unchecked Sendable {
     let redactor: Redactor
     let userAgent: String
     let sleep: @Sendable (Duration) -> Void
+    let log: HostLog?
     private let allowedOrigins: Set<String>
 
     public init(
         integration: String, settings: HTTPSettings, redactor: Redactor, userAgent: String = "CryptoConnect/1.0",
-        metrics: HTTPMetrics = HTTPMetrics(), retry: RetryPolicy? = nil,
+        metrics: HTTPMetrics = HTTPMetrics(), retry: RetryPolicy? = nil, log: HostLog? = nil,
         sleep: @escaping @Sendable (Duration) -> Void = { Thread.sleep(forTimeInterval: $0.timeInterval) }
     ) {
         self.integration = integration
+        self.log = log.map { RedactingLog($0, redactor: redactor) }
         self.settings = settings
         self.metrics = metrics
         self.redactor = redactor
@@ -116,9 +118,15 @@ public final class IntegrationHTTP: @unchecked Sendable {
                 if CircuitBreaker.counts(failure.kind) { breaker.recordFailure() }
                 if retry.shouldRetry(failure.kind, statusCode: 0, request: request, attempt: attempt) {
                     metrics.recordRetry()
-                    sleep(retry.delay(afterAttempt: attempt))
+                    let delay = retry.delay(afterAttempt: attempt)
+                    note(
+                        .warning,
+                        "\(request.method) \(url) failed (\(failure)); retry \(attempt) in \(delay.wholeMilliseconds) ms"
+                    )
+                    sleep(delay)
                     continue
                 }
+                note(.error, "\(request.method) \(url) failed: \(failure)")
                 return .failure(failure.kind.status, "\(request.method) \(url): \(failure.message)")
             case .success(let response):
                 metrics.recordAttempt(
@@ -143,14 +151,24 @@ public final class IntegrationHTTP: @unchecked Sendable {
                 {
                     metrics.recordRetry()
                     // A Retry-After is waited out by the paused limiter; otherwise back off with jitter.
-                    if retryAfter == nil { sleep(retry.delay(afterAttempt: attempt)) }
+                    let delay = retryAfter ?? retry.delay(afterAttempt: attempt)
+                    note(
+                        .warning,
+                        "\(request.method) \(url) answered \(response.statusCode); retry \(attempt) in \(delay.wholeMilliseconds) ms"
+                    )
+                    if retryAfter == nil { sleep(delay) }
                     continue
                 }
+                note(failure == nil ? .debug : .warning, "\(request.method) \(url) answered \(response.statusCode)")
                 return PluginHTTPResult(
                     status: .ok, statusCode: response.statusCode, headers: response.headers, body: response.body,
                     retryAfterMilliseconds: UInt32(clamping: retryAfter?.wholeMilliseconds ?? 0))
             }
         }
+    }
+
+    private func note(_ level: PluginLogLevel, _ message: String) {
+        log?.write(LogEntry(level: level, source: "http \(integration)", message: message))
     }
 
     private func authorization(replacing rejected: String?, used: inout String?) throws(OAuthTokens.Failure)

@@ -1,0 +1,137 @@
+import Foundation
+import HostServices
+import JSONCore
+import PluginABI
+import PluginRuntime
+import Store
+import TestSupport
+import Testing
+
+/// Secrets at rest: sealed under the master key, never in the database file or the logs in plaintext.
+@Suite struct SecretsTests {
+    let folder = TemporaryDirectory("secrets")
+
+    func store() throws -> Store { try Store(path: folder.path + "/cc.sqlite") }
+
+    @Test func sealedSecretsOpenOnlyWithTheirKey() throws {
+        let store = try store()
+        let key = try MasterKey(base64: MasterKey.generate(), source: "test")
+        let vault = SecretVault(store: store, key: key)
+        try vault.save(
+            owner: "acme/servicenow",
+            secrets: ["auth.password": "Tr0ub4dor&3-unique", "auth.client_secret": "cs-77777"])
+        #expect(
+            try vault.secrets(owner: "acme/servicenow") == [
+                "auth.password": "Tr0ub4dor&3-unique", "auth.client_secret": "cs-77777",
+            ])
+
+        let otherKey = try MasterKey(base64: MasterKey.generate(), source: "test")
+        #expect {
+            _ = try SecretVault(store: store, key: otherKey).secrets(owner: "acme/servicenow")
+        } throws: { error in
+            "\(error)".contains("was sealed with master key \(key.id), but the configured master key is \(otherKey.id)")
+        }
+    }
+
+    @Test func noPlaintextInTheDatabaseFile() throws {
+        let store = try store()
+        let vault = SecretVault(store: store, key: try MasterKey(base64: MasterKey.generate(), source: "test"))
+        let secret = "needle-in-the-haystack-42"
+        try vault.save(owner: "t/i", secrets: ["auth.password": secret])
+        try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/" + file))
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds the secret in plaintext")
+        }
+    }
+
+    @Test func tamperedOrMovedSecretsDoNotOpen() throws {
+        let store = try store()
+        let key = try MasterKey(base64: MasterKey.generate(), source: "test")
+        let vault = SecretVault(store: store, key: key)
+        try vault.save(owner: "a", secrets: ["auth.password": "first-secret"])
+        var sealed = try #require(try store.secrets(owner: "a").first)
+        sealed = SealedSecret(owner: "b", name: sealed.name, keyID: sealed.keyID, sealed: sealed.sealed)
+        try store.saveSecret(sealed)  // copied to another owner
+        #expect { _ = try vault.secrets(owner: "b") } throws: { "\($0)".contains("was altered or moved") }
+    }
+
+    @Test func rotationReSealsEverything() throws {
+        let store = try store()
+        let old = try MasterKey(base64: MasterKey.generate(), source: "old")
+        let new = try MasterKey(base64: MasterKey.generate(), source: "new")
+        try SecretVault(store: store, key: old).save(
+            owner: "x", secrets: ["auth.token": "tok-1234", "auth.key": "key-5678"])
+        #expect(try SecretVault(store: store, key: old).rotate(to: new) == 2)
+        #expect(
+            try SecretVault(store: store, key: new).secrets(owner: "x") == [
+                "auth.token": "tok-1234", "auth.key": "key-5678",
+            ])
+        #expect(throws: (any Error).self) { try SecretVault(store: store, key: old).secrets(owner: "x") }
+    }
+
+    @Test func missingOrMalformedMasterKeyIsAClearError() {
+        #expect { _ = try MasterKey.load(environment: [:]) } throws: {
+            "\($0)".contains("no master key: set CRYPTOCONNECT_MASTER_KEY")
+                && "\($0)".contains("never stored unencrypted")
+        }
+        #expect { _ = try MasterKey.load(environment: ["CRYPTOCONNECT_MASTER_KEY": "short"]) } throws: {
+            "\($0)".contains("must be 32 bytes encoded as base64")
+        }
+        #expect { _ = try MasterKey.load(file: folder.path + "/missing.key") } throws: {
+            "\($0)".contains("missing.key cannot be read")
+        }
+    }
+
+    @Test func redactionBlanksKnownSecretsInLogLines() {
+        let redactor = Redactor()
+        redactor.register(["hunter2-password", "abc"])
+        let log = CollectingLog()
+        let redacting = RedactingLog(log, redactor: redactor)
+        redacting.write(
+            LogEntry(level: .error, source: "t", message: "login failed for svc with hunter2-password (abc)"))
+        #expect(log.entries.first?.message == "login failed for svc with [REDACTED] (abc)")
+    }
+}
+
+/// Configurations are checked against the plugin's schema, and secrets only live where the schema allows them.
+@Suite struct ConfigurationSchemaTests {
+    let schema = ConfigurationSchema(
+        ConnectionSchema.schema(
+            auth: [.basic, .oauth2Password],
+            properties: [
+                "table": ["type": "string", "enum": ["cmdb_ci_server", "cmdb_ci_linux_server"]],
+                "page_size": ["type": "integer", "minimum": 1],
+            ]))
+
+    @Test func problemsNameTheField() {
+        let problems = schema.problems(in: [
+            "base_url": 5, "auth": ["type": "telepathy"], "table": "incident", "page_size": 0, "colour": "blue",
+        ])
+        #expect(
+            problems.map(\.description) == [
+                "auth.type: must be one of \"basic\", \"oauth2_password\", got \"telepathy\"",
+                "base_url: must be a string, got integer",
+                "colour: is not a field of this plugin's configuration",
+                "page_size: must be at least 1",
+                "table: must be one of \"cmdb_ci_server\", \"cmdb_ci_linux_server\", got \"incident\"",
+            ])
+        #expect(schema.problems(in: ["auth": ["type": "basic"]]).map(\.description) == ["base_url: is required"])
+    }
+
+    @Test func secretsAreSplitOff() throws {
+        let (publicPart, secrets) = try schema.split([
+            "base_url": "https://x.example.com", "auth": ["type": "basic", "username": "svc", "password": "pw-secret"],
+        ])
+        #expect(publicPart == ["base_url": "https://x.example.com", "auth": ["type": "basic", "username": "svc"]])
+        #expect(secrets == ["auth.password": "pw-secret"])
+        #expect(schema.secretPaths.contains("tls.client_key_pem"))
+    }
+
+    @Test func credentialsOutsideSecretFieldsAreRefused() {
+        let open = ConfigurationSchema(["type": "object", "properties": ["notes": ["type": "object"]]])
+        let problems = open.problems(in: ["notes": ["password": "oops-plaintext"], "token": "t-123"])
+        #expect(problems.count == 2)
+        #expect(problems.allSatisfy { $0.message.contains("looks like a credential but is not a secret field") })
+    }
+}
