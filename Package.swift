@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", path: "Tests/Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "IsolationBenchmark",
-            dependencies: ["BenchmarkSupport", "PluginRuntime", "JSONCore", "PluginABI"],
+            dependencies: ["BenchmarkSupport", "PluginRuntime", "HostServices", "JSONCore", "PluginABI"],
             path: "Tests/Benchmarks/IsolationBenchmark"
         ),
         .target(

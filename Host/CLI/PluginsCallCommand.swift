@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostServices
 import JSONCore
 import PluginABI
 import PluginRuntime
@@ -41,12 +42,27 @@ extension Plugins {
                 Console.error(discovered.message ?? "\(file) was rejected")
                 throw ExitCode(1)
             }
-            let configuration = try readJSON(config, what: "--config") ?? [:]
+            let prepared: PreparedConfiguration
+            do {
+                prepared = try PreparedConfiguration(
+                    try readJSON(config, what: "--config") ?? [:], schema: build.manifest.configSchema)
+            } catch {
+                throw CLIError("--config \(config ?? "{}"): \(error)")
+            }
+            let configuration = prepared.pluginConfiguration
             let (payload, keys) = try preparedInput(for: operation)
-            let log = StandardErrorLog(minimumLevel: .debug)
+            let redactor = Redactor()
+            redactor.register(prepared.secrets.values)
+            let log = RedactingLog(StandardErrorLog(minimumLevel: .debug), redactor: redactor)
             let supervisor = PluginSupervisor(log: log)
             defer { supervisor.shutdown() }
-            let services = StandaloneServices(source: "plugin \(build.label)", log: log)
+            let http = prepared.settings.map {
+                IntegrationHTTP(
+                    integration: "cli", settings: $0, redactor: redactor,
+                    userAgent: "CryptoConnect/1.0 \(build.label)", log: log)
+            }
+            let services = IntegrationServices(
+                source: "plugin \(build.label)", http: http, log: log, redactor: redactor)
             let outcome: CallOutcome
             do {
                 outcome = try supervisor.call(

@@ -41,10 +41,20 @@ public struct PluginManifest: Sendable, Equatable {
     /// `id@version`, how the host names one build of a plugin.
     public var reference: String { "\(id)@\(version)" }
 
-    /// Names of the configuration properties marked `"x-secret": true`.
-    public var secretFields: [String] {
-        guard let properties = configSchema["properties"]?.objectValue else { return [] }
-        return properties.filter { $0.value["x-secret"]?.boolValue == true }.map(\.key).sorted()
+    /// Dotted paths of the configuration properties marked `"x-secret": true`, e.g. `auth.password`.
+    public var secretFields: [String] { Self.secretPaths(in: configSchema) }
+
+    /// Dotted paths of the properties a JSON Schema marks `"x-secret": true`, at any depth.
+    public static func secretPaths(in schema: JSON) -> [String] {
+        var paths: [String] = []
+        func collect(_ schema: JSON, _ path: String) {
+            if schema["x-secret"]?.boolValue == true, !path.isEmpty { paths.append(path) }
+            for (name, property) in schema["properties"]?.objectValue ?? [:] {
+                collect(property, path.isEmpty ? name : path + "." + name)
+            }
+        }
+        collect(schema, "")
+        return paths.sorted()
     }
 
     public var json: JSON {

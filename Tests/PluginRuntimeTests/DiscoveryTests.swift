@@ -67,6 +67,6 @@ import Testing
         #expect(manifest.configSchema["required"] == ["directory"])
         #expect(manifest.defaultMapping.arrayValue?.isEmpty == false)
         let fixture = try #require(discovery.inspect(file: try CFixtures.build("good")).manifest)
-        #expect(fixture.secretFields == ["token"])
+        #expect(fixture.secretFields == ["auth.password", "token"])
     }
 }

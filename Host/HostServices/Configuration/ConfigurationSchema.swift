@@ -1,4 +1,5 @@
 import JSONCore
+import PluginABI
 
 /// A problem with a configuration, naming the field: `auth.password: is required`.
 public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -35,11 +36,7 @@ public struct ConfigurationSchema: Sendable {
     }
 
     /// Dotted paths of the properties marked `"x-secret": true`, e.g. `auth.password`.
-    public var secretPaths: [String] {
-        var paths: [String] = []
-        collectSecrets(schema, path: "", into: &paths)
-        return paths.sorted()
-    }
+    public var secretPaths: [String] { PluginManifest.secretPaths(in: schema) }
 
     /// The configuration without its secrets (what the plugin receives) and the secrets by path (what the host
     /// keeps sealed and uses itself). Throws the problems if the configuration is invalid.
@@ -92,8 +89,8 @@ public struct ConfigurationSchema: Sendable {
             guard let property = properties[name] else {
                 if closed {
                     found.append(ConfigurationProblem(path: fieldPath, "is not a field of this plugin's configuration"))
-                } else if Self.credentialNames.contains(name.lowercased()) {
-                    found.append(credentialMisplaced(fieldPath))
+                } else {
+                    findCredentials(in: field, named: name, path: fieldPath, into: &found)
                 }
                 continue
             }
@@ -107,19 +104,24 @@ public struct ConfigurationSchema: Sendable {
         }
     }
 
+    /// A field the schema does not describe travels to the plugin as it is, so no credential may hide in it.
+    private func findCredentials(
+        in value: JSON, named name: String, path: String, into found: inout [ConfigurationProblem]
+    ) {
+        if Self.credentialNames.contains(name.lowercased()), !value.isNull, value.objectValue == nil {
+            found.append(credentialMisplaced(path))
+        }
+        for (child, field) in value.objectValue ?? [:] {
+            findCredentials(in: field, named: child, path: join(path, child), into: &found)
+        }
+    }
+
     private func credentialMisplaced(_ path: String) -> ConfigurationProblem {
         let allowed =
             secretPaths.isEmpty
             ? "this plugin takes no credentials" : "secret fields: \(secretPaths.joined(separator: ", "))"
         return ConfigurationProblem(
             path: path, "looks like a credential but is not a secret field of this plugin's schema (\(allowed))")
-    }
-
-    private func collectSecrets(_ schema: JSON, path: String, into paths: inout [String]) {
-        if schema["x-secret"]?.boolValue == true, !path.isEmpty { paths.append(path) }
-        for (name, property) in schema["properties"]?.objectValue ?? [:] {
-            collectSecrets(property, path: join(path, name), into: &paths)
-        }
     }
 
     private func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }

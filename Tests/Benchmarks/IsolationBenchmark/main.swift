@@ -1,5 +1,6 @@
 import BenchmarkSupport
 import Foundation
+import HostServices
 import JSONCore
 import PluginABI
 import PluginRuntime
@@ -26,7 +27,8 @@ var configuration = SupervisorConfiguration()
 configuration.workersPerPool = 1
 let supervisor = PluginSupervisor(configuration: configuration, log: StandardErrorLog(minimumLevel: .warning))
 defer { supervisor.shutdown() }
-let services = StandaloneServices(source: "bench", log: StandardErrorLog(minimumLevel: .warning))
+let services = IntegrationServices(
+    source: "bench", http: nil, log: StandardErrorLog(minimumLevel: .warning), redactor: Redactor())
 let instance = InstanceSpec(key: "bench", tenant: nil, configuration: Array("{}".utf8))
 let emptyBatch = Array(#"{"records":[]}"#.utf8)
 

@@ -43,6 +43,7 @@
 struct cc_instance {
   const cc_host_services *host;
   long calls;
+  char *config;  // as received: the tests check no secret ever arrives here
 };
 
 static void write_text(const cc_output *out, const char *text) { out->write(out->context, text, strlen(text)); }
@@ -57,13 +58,52 @@ __attribute__((unused)) static cc_status fixture_create(const cc_plugin_manifest
   cc_instance *created = calloc(1, sizeof *created);
   if (created == NULL) return CC_ERR_INTERNAL;
   created->host = host;
+  created->config = strndup(config, length);
   *instance = created;
   return CC_OK;
 }
 
-static void fixture_destroy(cc_instance *instance) { free(instance); }
+static void fixture_destroy(cc_instance *instance) {
+  free(instance->config);
+  free(instance);
+}
+
+static void collect(void *context, const char *data, size_t length);
+
+struct collected {
+  char text[256];
+  size_t length;
+};
+
+// With "ping": true in its configuration, the connection test makes a real request through the host.
+static cc_status fixture_ping(cc_instance *instance, const cc_output *out) {
+  struct collected body = {.length = 0}, error = {.length = 0};
+  cc_http_header accept = {.name = "Accept", .value = "application/json"};
+  cc_http_request request = {.struct_size = sizeof request, .method = "GET", .url = "/ping", .headers = &accept,
+                             .header_count = 1};
+  cc_http_response response = {.struct_size = sizeof response,
+                               .headers = {.context = NULL, .write = NULL},
+                               .body = {.context = &body, .write = collect},
+                               .error = {.context = &error, .write = collect}};
+  response.headers.write = collect;
+  struct collected headers = {.length = 0};
+  response.headers.context = &headers;
+  cc_status status = instance->host->http_request(instance->host->context, &request, &response);
+  if (status != CC_OK) {
+    char message[400];
+    snprintf(message, sizeof message, "{\"message\":\"ping failed: %s\"}", error.text);
+    write_text(out, message);
+    return status;
+  }
+  char answer[1024];
+  snprintf(answer, sizeof answer, "{\"status\":%d,\"body\":%s,\"config\":%s}", response.status_code,
+           body.length ? body.text : "null", instance->config);
+  write_text(out, answer);
+  return CC_OK;
+}
 
 static cc_status fixture_test(cc_instance *instance, const cc_output *out) {
+  if (strstr(instance->config, "\"ping\":true") != NULL) return fixture_ping(instance, out);
   const char *line = "test_connection from " FIXTURE_ID " " FIXTURE_VERSION;
   instance->host->log(instance->host->context, CC_LOG_INFO, line, strlen(line));
   char answer[160];
@@ -156,11 +196,6 @@ static cc_status fixture_push(cc_instance *instance, const char *batch, size_t l
   return CC_OK;
 }
 
-struct collected {
-  char text[256];
-  size_t length;
-};
-
 static void collect(void *context, const char *data, size_t length) {
   struct collected *into = context;
   size_t room = sizeof into->text - 1 - into->length;
@@ -206,7 +241,10 @@ static const cc_plugin_manifest manifest = {
     .capabilities = CC_CAP_PUSH | CC_CAP_PULL | CC_CAP_SCHEMA,
     .flags = CC_FLAG_CONCURRENT_INSTANCES,
     .config_schema_json = "{\"type\":\"object\",\"properties\":{\"reject\":{\"type\":\"boolean\"},"
-                          "\"token\":{\"type\":\"string\",\"x-secret\":true}}}",
+                          "\"ping\":{\"type\":\"boolean\"},\"base_url\":{\"type\":\"string\"},"
+                          "\"token\":{\"type\":\"string\",\"x-secret\":true},"
+                          "\"auth\":{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\"},"
+                          "\"username\":{\"type\":\"string\"},\"password\":{\"type\":\"string\",\"x-secret\":true}}}}}",
     .default_mapping_json = "[{\"source_field\":\"asset.hostname\",\"target_field\":\"name\"}]",
 #ifdef FIXTURE_NULL_CREATE
     .create = NULL,
