@@ -47,6 +47,14 @@ let package = Package(
         .target(name: "CCurl", path: "Host/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Host/Store"),
         .target(
+            name: "Inventory",
+            dependencies: [
+                "JSONCore", "Store", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Host/Inventory"
+        ),
+        .target(
             name: "HostServices",
             dependencies: [
                 "CCurl", "PluginABI", "JSONCore", "Store", "PluginRuntime",
@@ -57,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "CryptoConnectCLI",
             dependencies: [
-                "PluginRuntime", "JSONCore", "HostServices", "Store",
+                "PluginRuntime", "JSONCore", "HostServices", "Store", "Inventory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/CLI"
@@ -94,6 +102,11 @@ let package = Package(
             name: "HostServicesTests",
             dependencies: ["HostServices", "Store", "TestSupport", "JSONCore", "PluginABI"],
             path: "Tests/HostServicesTests"
+        ),
+        .testTarget(
+            name: "InventoryTests",
+            dependencies: ["Inventory", "Store", "TestSupport", "JSONCore"],
+            path: "Tests/InventoryTests"
         ),
         .testTarget(
             name: "PluginRuntimeTests",

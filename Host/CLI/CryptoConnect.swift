@@ -1,13 +1,16 @@
 import ArgumentParser
 
-/// `cryptoconnect`: the host's one command. Subcommands live in their own files as extensions.
+/// `cryptoconnect`: the host's one command. Each subcommand lives in its own file.
 @main
 struct CryptoConnect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cryptoconnect",
         abstract: "Feeds crypto inventory into the systems an enterprise already runs, through connector plugins.",
         subcommands: [
-            Plugins.self, Secrets.self, HTTPRequestCommand.self, MetricsCommand.self, ScanPlugin.self, Worker.self,
+            Ingest.self, InventoryCommand.self, Mapping.self, Plugins.self, HTTPRequestCommand.self, MetricsCommand.self,
+            Secrets.self,
+            // Internal: the host re-executes itself in these modes.
+            ScanPlugin.self, Worker.self,
         ]
     )
 }

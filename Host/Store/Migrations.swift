@@ -23,6 +23,48 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-inventory") { db in
+            // One row per crypto implementation on an asset. The id is a hash of the natural key
+            // (host|protocol|port); the columns beside `document` serve queries and correlation.
+            try db.execute(
+                sql: """
+                    CREATE TABLE inventory_record (
+                        tenant TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        natural_key TEXT NOT NULL,
+                        hostname TEXT,
+                        ip_address TEXT,
+                        environment TEXT,
+                        serial_number TEXT,
+                        mac_address TEXT,
+                        protocol TEXT,
+                        protocol_version TEXT,
+                        port INTEGER,
+                        key_size INTEGER,
+                        risk_score REAL,
+                        compliance TEXT,
+                        certificate_expires TEXT,
+                        document TEXT NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL,
+                        PRIMARY KEY (tenant, id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX inventory_record_hostname ON inventory_record (tenant, hostname);
+                    CREATE INDEX inventory_record_ip ON inventory_record (tenant, ip_address);
+                    CREATE INDEX inventory_record_serial ON inventory_record (tenant, serial_number);
+                    CREATE TABLE inventory_event (
+                        id INTEGER PRIMARY KEY,
+                        tenant TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX inventory_event_tenant ON inventory_event (tenant, id);
+                    """)
+        }
         return migrator
     }
 }

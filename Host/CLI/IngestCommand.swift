@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Inventory
+import JSONCore
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ingest crypto inventory (JSON, NDJSON or a CycloneDX 1.6 CBOM) into a tenant's store.",
+        discussion: """
+            Bad records are rejected with their field paths and never stop the good ones; a file that cannot be read
+            as a whole (truncated, wrong top level, binary) changes nothing. NDJSON is streamed.
+            """)
+
+    @OptionGroup var host: HostOptions
+    @Argument(help: "The file to ingest.") var file: String
+    @Option(help: "Tenant whose inventory receives the records.") var tenant = "default"
+    @Option(help: "json, ndjson, cbom or auto.") var format: String = "auto"
+    @Option(name: .customLong("expiry-window-days"), help: "Certificates expiring within this many days raise certificate_expiry.")
+    var expiryWindow = 30
+    @Option(name: .customLong("risk-threshold"), help: "Risk scores (0-10) at or above this raise an alert.")
+    var riskThreshold = 7.0
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func validate() throws {
+        guard IngestFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be json, ndjson, cbom or auto; got \"\(format)\"")
+        }
+        guard Tenants.isValid(tenant) else { throw ValidationError(Tenants.rule(tenant)) }
+    }
+
+    func run() throws {
+        let ingestor = Ingestor(
+            store: try host.openStore(), rules: EventRules(expiryWindowDays: expiryWindow, riskThreshold: riskThreshold))
+        let report: IngestReport
+        do {
+            report = try ingestor.ingest(file: file, tenant: tenant, format: IngestFormat(rawValue: format)!)
+        } catch let error as IngestError {
+            throw CLIError(error.description)
+        }
+        if json { return print(report.json.prettyPrinted()) }
+        let counts = report.counts
+        print(
+            "\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): received \(counts.received), "
+                + "inserted \(counts.inserted), updated \(counts.updated), unchanged \(counts.unchanged), rejected \(counts.rejected)")
+        if !counts.events.isEmpty {
+            print("events: " + counts.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
+        if report.rejections.count > 200 { print("… and \(report.rejections.count - 200) more (use --json for all)") }
+        for notice in report.notices { print("not imported: \(notice)") }
+    }
+}
+
+/// Tenant names: what may appear in a tenant id.
+enum Tenants {
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    static func rule(_ name: String) -> String {
+        "tenant \"\(name)\" must be 1-64 letters, digits, '-' or '_'"
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Inventory
+import JSONCore
+
+struct InventoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory", abstract: "Query a tenant's crypto inventory.",
+        subcommands: [List.self, Show.self, Events.self])
+}
+
+extension InventoryCommand {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List records, optionally filtered.",
+            discussion: """
+                Filters (repeatable, all must hold): protocol=TLS, environment=production, hostname=web*,
+                compliance=non_compliant, risk_score>=7, key_size<2048, port=443, expires_within_days=30.
+                """)
+
+        @OptionGroup var host: HostOptions
+        @Option var tenant = "default"
+        @Option(name: .customLong("filter"), help: "A condition such as risk_score>=7 (repeatable).") var filters: [String] = []
+        @Option(help: "At most this many records.") var limit = 1000
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let filter: InventoryFilter
+            do { filter = try InventoryFilter(filters) } catch { throw CLIError(error.description) }
+            let records = try InventoryRepository(store: try host.openStore()).list(tenant: tenant, filter: filter, limit: limit)
+            if json {
+                return print(JSON.array(records.map { ["id": .string($0.id), "record": $0.document, "updated_at": .string($0.updatedAt)] }).prettyPrinted())
+            }
+            guard !records.isEmpty else { return print("No records for tenant \(tenant)\(filters.isEmpty ? "" : " matching the filters").") }
+            print(
+                Console.table(
+                    ["ID", "HOST", "PROTOCOL", "PORT", "CIPHER SUITE", "KEY", "RISK", "COMPLIANCE", "CERT EXPIRES"],
+                    records.map { stored in
+                        let d = stored.document
+                        return [
+                            stored.id, d[path: "asset.hostname"]?.stringValue ?? d[path: "asset.ip_address"]?.stringValue ?? "-",
+                            [d[path: "crypto_implementation.protocol"]?.stringValue, d[path: "crypto_implementation.protocol_version"]?.stringValue]
+                                .compactMap { $0 }.joined(separator: " "),
+                            d[path: "crypto_implementation.port"].map { $0.serialized() } ?? "-",
+                            d[path: "crypto_implementation.cipher_suite"]?.stringValue ?? "-",
+                            d[path: "crypto_implementation.key_size"].map { $0.serialized() } ?? "-",
+                            d[path: "crypto_implementation.risk_score"].map { $0.serialized() } ?? "-",
+                            InventoryCommand.compliance(d), d[path: "certificate.expiration_date"]?.stringValue ?? "-",
+                        ]
+                    }))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one record and its events.")
+
+        @OptionGroup var host: HostOptions
+        @Argument(help: "The record id (from inventory list).") var id: String
+        @Option var tenant = "default"
+
+        func run() throws {
+            let repository = InventoryRepository(store: try host.openStore())
+            guard let record = try repository.record(tenant: tenant, id: id) else {
+                throw CLIError("no record \(id) in tenant \(tenant)")
+            }
+            let events = try repository.events(tenant: tenant, limit: 100_000).filter { $0.event.recordID == id }
+            let document: JSON = [
+                "id": .string(record.id), "natural_key": .string(record.naturalKey), "record": record.document,
+                "content_hash": .string(record.contentHash), "created_at": .string(record.createdAt),
+                "updated_at": .string(record.updatedAt),
+                "events": .array(events.map { ["type": .string($0.event.kind.rawValue), "severity": .string($0.event.severity), "detail": $0.event.detail, "at": .string($0.createdAt)] }),
+            ]
+            print(document.prettyPrinted())
+        }
+    }
+
+    struct Events: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List inventory events (discovery, alert, ...).")
+
+        @OptionGroup var host: HostOptions
+        @Option var tenant = "default"
+        @Option(help: "Only events after this sequence number.") var after: Int64 = 0
+        @Option(help: "Only this type: discovery, alert, compliance_change, certificate_expiry.") var type: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let events = try InventoryRepository(store: try host.openStore()).events(tenant: tenant, after: after, limit: 100_000)
+                .filter { type == nil || $0.event.kind.rawValue == type }
+            if json {
+                return print(JSON.array(events.map { ["sequence": JSON(Int($0.sequence)), "type": .string($0.event.kind.rawValue), "severity": .string($0.event.severity), "record_id": .string($0.event.recordID), "detail": $0.event.detail] }).prettyPrinted())
+            }
+            print(Console.table(["SEQ", "TYPE", "SEVERITY", "RECORD", "DETAIL"], events.map {
+                ["\($0.sequence)", $0.event.kind.rawValue, $0.event.severity, $0.event.recordID, $0.event.detail.serialized()]
+            }))
+        }
+    }
+
+    static func compliance(_ document: JSON) -> String {
+        guard let statuses = document[path: "crypto_implementation.compliance_status"]?.objectValue else { return "-" }
+        return statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "?")" }.joined(separator: ",")
+    }
+}

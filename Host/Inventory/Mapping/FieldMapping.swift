@@ -1,0 +1,175 @@
+import Foundation
+import JSONCore
+
+/// A field mapping in the product document's form: a list of `{source_field, target_field, target_table?,
+/// transform?}`. Validated when built (an unknown source field or transform is an error naming it), compiled once,
+/// then applied to many records.
+public struct FieldMapping: Sendable {
+    public struct Entry: Sendable {
+        public let sourceField: String
+        public let targetField: String
+        public let targetTable: String?
+        public let transformText: String?
+        let path: [String]
+        let steps: [Transform]
+
+        /// Whether the value can be carried back from the target to the standard schema.
+        public var isInvertible: Bool { steps.allSatisfy(\.isInvertible) }
+    }
+
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public let location: String
+        public let message: String
+        public var description: String { "\(location): \(message)" }
+    }
+
+    public let entries: [Entry]
+
+    /// The table the mapping writes to: the first entry that names one.
+    public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
+
+    /// Accepts `[...]` or `{"mapping": [...]}`. Reports every problem at once.
+    public init(json: JSON) throws(MappingProblems) {
+        guard let list = json.arrayValue ?? json["mapping"]?.arrayValue else {
+            throw MappingProblems(problems: [Problem(location: "mapping", message: "must be a JSON array of {source_field, target_field, target_table?, transform?}")])
+        }
+        var problems: [Problem] = []
+        var entries: [Entry] = []
+        var targets: [String: Int] = [:]
+        for (index, item) in list.enumerated() {
+            let location = "mapping[\(index)]"
+            guard let object = item.objectValue else {
+                problems.append(Problem(location: location, message: "must be an object, got \(item.typeName)"))
+                continue
+            }
+            for key in object.keys.sorted() where !["source_field", "target_field", "target_table", "transform"].contains(key) {
+                problems.append(Problem(location: "\(location).\(key)", message: "is not a mapping field"))
+            }
+            guard let source = object["source_field"]?.stringValue, !source.isEmpty else {
+                problems.append(Problem(location: "\(location).source_field", message: "is required"))
+                continue
+            }
+            guard StandardSchema.allows(source) else {
+                let suggestion = StandardSchema.fields.keys.min { distance($0, source) < distance($1, source) } ?? ""
+                problems.append(
+                    Problem(
+                        location: "\(location).source_field",
+                        message: "\"\(source)\" is not a field of the standard crypto schema (did you mean \"\(suggestion)\"?)"))
+                continue
+            }
+            guard let target = object["target_field"]?.stringValue, !target.isEmpty else {
+                problems.append(Problem(location: "\(location).target_field", message: "is required"))
+                continue
+            }
+            if let first = targets[target] {
+                problems.append(Problem(location: "\(location).target_field", message: "\"\(target)\" is already mapped by mapping[\(first)]"))
+            }
+            targets[target] = index
+            var transformText: String?
+            var steps: [Transform] = []
+            if let transform = object["transform"] {
+                let parts = transform.arrayValue?.compactMap(\.stringValue) ?? transform.stringValue.map { [$0] }
+                guard let parts else {
+                    problems.append(Problem(location: "\(location).transform", message: "must be a string or an array of strings"))
+                    continue
+                }
+                transformText = parts.joined(separator: " | ")
+                do {
+                    for part in parts { steps += try Transform.chain(part) }
+                } catch {
+                    problems.append(Problem(location: "\(location).transform", message: error.description))
+                    continue
+                }
+            }
+            entries.append(
+                Entry(
+                    sourceField: source, targetField: target, targetTable: object["target_table"]?.stringValue,
+                    transformText: transformText, path: source.split(separator: ".").map(String.init), steps: steps))
+        }
+        guard problems.isEmpty else { throw MappingProblems(problems: problems) }
+        self.entries = entries
+    }
+
+    /// Maps one standard-schema record to the target's fields. A transform that fails (an unparseable date, say)
+    /// is a problem naming the field; the record is not half-mapped.
+    public func apply(to record: JSON, now: Date = Date()) throws(MappingProblems) -> [String: JSON] {
+        var fields: [String: JSON] = [:]
+        fields.reserveCapacity(entries.count)
+        var problems: [Problem] = []
+        for entry in entries {
+            var value = Self.lookup(record, entry.path)
+            do {
+                for step in entry.steps { value = try step.apply(value, record: record, now: now) }
+            } catch {
+                problems.append(Problem(location: entry.sourceField, message: error.description))
+                continue
+            }
+            if !value.isNull { fields[entry.targetField] = value }
+        }
+        guard problems.isEmpty else { throw MappingProblems(problems: problems) }
+        return fields
+    }
+
+    /// Maps target fields back to the standard schema, for pulled records. Fields whose transforms lose information
+    /// are one-way and listed in `skipped`.
+    public func reverse(_ target: JSON) -> (record: JSON, skipped: [String]) {
+        var record: JSON = [:]
+        var skipped: [String] = []
+        for entry in entries {
+            guard let value = target[entry.targetField], !value.isNull else { continue }
+            guard entry.isInvertible else {
+                skipped.append(entry.targetField)
+                continue
+            }
+            var restored = value
+            do {
+                for step in entry.steps.reversed() { restored = try step.applyInverse(restored) }
+            } catch {
+                skipped.append(entry.targetField)
+                continue
+            }
+            record = Self.setting(record, entry.path[...], restored)
+        }
+        return (record, skipped)
+    }
+
+    /// Target fields that cannot be mapped back.
+    public var oneWayFields: [String] { entries.filter { !$0.isInvertible }.map(\.targetField) }
+
+    static func lookup(_ record: JSON, _ path: [String]) -> JSON {
+        var current = record
+        for key in path {
+            guard case .object(let fields) = current, let next = fields[key] else { return .null }
+            current = next
+        }
+        return current
+    }
+
+    static func setting(_ json: JSON, _ path: ArraySlice<String>, _ value: JSON) -> JSON {
+        guard let key = path.first else { return value }
+        var object = json.objectValue ?? [:]
+        object[key] = setting(object[key] ?? [:], path.dropFirst(), value)
+        return .object(object)
+    }
+}
+
+/// Every problem of a mapping, so the wizard shows them all.
+public struct MappingProblems: Error, Sendable, CustomStringConvertible {
+    public let problems: [FieldMapping.Problem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// Edit distance, for "did you mean" suggestions.
+private func distance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+        var current = [i + 1]
+        for (j, y) in b.enumerated() {
+            current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}

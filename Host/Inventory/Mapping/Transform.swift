@@ -1,0 +1,212 @@
+import Foundation
+import JSONCore
+
+/// One step of a field's transform chain, parsed from text such as `scale_to_100`, `truncate(40)`,
+/// `default("unknown")`, `map({"TLS": "tls"})` or `format("{asset.hostname}:{port}")`.
+public enum Transform: Sendable, Equatable {
+    case scaleTo100
+    case dateToDaysRemaining
+    case uppercase
+    case lowercase
+    case defaultValue(JSON)
+    case map([String: JSON])
+    case format(String)
+    case truncate(Int)
+    case isoDate
+    case number
+
+    public static let names = [
+        "scale_to_100", "date_to_days_remaining", "uppercase", "lowercase", "default", "map", "format", "truncate",
+        "iso_date", "number",
+    ]
+
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Parses a chain: `lowercase | truncate(40)`.
+    public static func chain(_ text: String) throws(Problem) -> [Transform] {
+        var steps: [Transform] = []
+        for part in splitChain(text) { steps.append(try parse(part.trimmingCharacters(in: .whitespaces))) }
+        return steps
+    }
+
+    static func parse(_ text: String) throws(Problem) -> Transform {
+        let name: String
+        var argument: String?
+        if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
+            name = String(text[..<open]).trimmingCharacters(in: .whitespaces)
+            argument = String(text[text.index(after: open)..<text.index(before: text.endIndex)]).trimmingCharacters(in: .whitespaces)
+        } else {
+            name = text
+        }
+        func noArgument(_ step: Transform) throws(Problem) -> Transform {
+            guard argument == nil else { throw Problem(description: "\(name) takes no argument") }
+            return step
+        }
+        func required() throws(Problem) -> String {
+            guard let argument, !argument.isEmpty else { throw Problem(description: "\(name) needs an argument, e.g. \(example(name))") }
+            return argument
+        }
+        switch name {
+        case "scale_to_100": return try noArgument(.scaleTo100)
+        case "date_to_days_remaining": return try noArgument(.dateToDaysRemaining)
+        case "uppercase": return try noArgument(.uppercase)
+        case "lowercase": return try noArgument(.lowercase)
+        case "iso_date": return try noArgument(.isoDate)
+        case "number": return try noArgument(.number)
+        case "default":
+            let text = try required()
+            return .defaultValue((try? JSON.parse(text)) ?? .string(text))
+        case "map":
+            guard let table = (try? JSON.parse(try required()))?.objectValue else {
+                throw Problem(description: "map needs a JSON object, e.g. \(example(name))")
+            }
+            return .map(table)
+        case "format":
+            guard let template = (try? JSON.parse(try required()))?.stringValue else {
+                throw Problem(description: "format needs a quoted template, e.g. \(example(name))")
+            }
+            return .format(template)
+        case "truncate":
+            guard let length = Int(try required()), length > 0 else {
+                throw Problem(description: "truncate needs a positive length, e.g. \(example(name))")
+            }
+            return .truncate(length)
+        default:
+            throw Problem(description: "unknown transform \"\(name)\" (known: \(names.joined(separator: ", ")))")
+        }
+    }
+
+    private static func example(_ name: String) -> String {
+        switch name {
+        case "default": return "default(\"unknown\")"
+        case "map": return #"map({"TLS": "tls", "*": "other"})"#
+        case "format": return #"format("{asset.hostname}:{port}")"#
+        case "truncate": return "truncate(40)"
+        default: return name
+        }
+    }
+
+    /// Splits on `|` outside quotes, braces and parentheses.
+    private static func splitChain(_ text: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var quoted = false
+        var escaped = false
+        for character in text {
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "\"" {
+                quoted.toggle()
+            } else if !quoted {
+                if "({[".contains(character) { depth += 1 }
+                if ")}]".contains(character) { depth -= 1 }
+                if character == "|" && depth == 0 {
+                    parts.append(current)
+                    current = ""
+                    continue
+                }
+            }
+            current.append(character)
+        }
+        parts.append(current)
+        return parts.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    /// Applies the step. `record` and `now` serve `format` and `date_to_days_remaining`.
+    func apply(_ value: JSON, record: JSON, now: Date) throws(Problem) -> JSON {
+        if value.isNull {
+            if case .defaultValue(let fallback) = self { return fallback }
+            if case .format = self {} else { return .null }
+        }
+        switch self {
+        case .scaleTo100:
+            guard let number = value.doubleValue, (0...10).contains(number) else {
+                throw Problem(description: "scale_to_100 needs a number from 0 to 10, got \(value.serialized())")
+            }
+            return .integer(Int64((number * 10).rounded()))
+        case .dateToDaysRemaining:
+            guard let text = value.stringValue, let date = ISODates.parse(text) else {
+                throw Problem(description: "date_to_days_remaining needs an ISO date, got \(value.serialized())")
+            }
+            return .integer(Int64((date.timeIntervalSince(now) / 86_400).rounded(.down)))
+        case .uppercase, .lowercase:
+            guard let text = value.stringValue else {
+                throw Problem(description: "\(self == .uppercase ? "uppercase" : "lowercase") needs a string, got \(value.typeName)")
+            }
+            return .string(self == .uppercase ? text.uppercased() : text.lowercased())
+        case .defaultValue:
+            return value
+        case .map(let table):
+            let key = value.stringValue ?? value.serialized()
+            guard let mapped = table[key] ?? table["*"] else {
+                throw Problem(description: "map has no entry for \(value.serialized()) and no \"*\" fallback")
+            }
+            return mapped
+        case .format(let template):
+            return .string(Self.fill(template, value: value, record: record))
+        case .truncate(let length):
+            guard let text = value.stringValue else { throw Problem(description: "truncate needs a string, got \(value.typeName)") }
+            return .string(String(text.prefix(length)))
+        case .isoDate:
+            guard let text = value.stringValue, let date = ISODates.parse(text) else {
+                throw Problem(description: "iso_date needs a date, got \(value.serialized())")
+            }
+            return .string(ISODates.day(date))
+        case .number:
+            if value.doubleValue != nil { return value }
+            guard let text = value.stringValue, let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                throw Problem(description: "number needs a numeric value, got \(value.serialized())")
+            }
+            return number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .number(number)
+        }
+    }
+
+    /// Whether the step can be undone for reverse mapping; the others lose information (one-way).
+    var isInvertible: Bool {
+        switch self {
+        case .number, .isoDate, .scaleTo100: return true
+        case .map(let table):
+            let values = table.filter { $0.key != "*" }.map(\.value)
+            return Set(values).count == values.count
+        default: return false
+        }
+    }
+
+    func applyInverse(_ value: JSON) throws(Problem) -> JSON {
+        switch self {
+        case .scaleTo100:
+            guard let number = value.doubleValue else { throw Problem(description: "expected a number 0-100, got \(value.serialized())") }
+            let scaled = number / 10
+            return scaled == scaled.rounded() ? .integer(Int64(scaled)) : .number(scaled)
+        case .map(let table):
+            guard let key = table.first(where: { $0.key != "*" && $0.value == value })?.key else {
+                throw Problem(description: "no map entry produces \(value.serialized())")
+            }
+            return .string(key)
+        default:
+            return value
+        }
+    }
+
+    /// Fills `{path}` placeholders from the record: a full path, or a field of one of the sections, or `{value}`.
+    static func fill(_ template: String, value: JSON, record: JSON) -> String {
+        var output = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            output += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            let found: JSON? =
+                name == "value"
+                ? value
+                : record[path: name] ?? ["asset", "crypto_implementation", "certificate"].lazy.compactMap { record[path: "\($0).\(name)"] }.first
+            if let found, !found.isNull { output += found.stringValue ?? found.serialized() }
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + rest
+    }
+}

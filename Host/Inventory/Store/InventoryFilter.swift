@@ -1,0 +1,66 @@
+import Foundation
+
+/// Conditions for `inventory list`: `protocol=TLS`, `hostname=web*`, `risk_score>=7`, `expires_within_days=30`,
+/// `compliance=non_compliant`. Fields are the indexed columns; values are bound, never spliced into SQL.
+public struct InventoryFilter: Sendable {
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    static let textColumns: Set<String> = [
+        "hostname", "ip_address", "environment", "serial_number", "mac_address", "protocol", "protocol_version",
+        "compliance", "id",
+    ]
+    static let numberColumns: Set<String> = ["port", "key_size", "risk_score"]
+
+    private var clauses: [String] = []
+    private var arguments: [String] = []
+    private let now: Date
+
+    public init(now: Date = Date()) { self.now = now }
+
+    /// Parses `field=value`, `field!=value`, `field>=n`, `field<=n`, `field>n`, `field<n`; `*` in a text value
+    /// matches anything.
+    public init(_ expressions: [String], now: Date = Date()) throws(Problem) {
+        self.init(now: now)
+        for expression in expressions { try add(expression) }
+    }
+
+    public mutating func add(_ expression: String) throws(Problem) {
+        guard let match = ["!=", ">=", "<=", "=", ">", "<"].lazy.compactMap({ op in expression.range(of: op).map { (op, $0) } }).first
+        else {
+            throw Problem(description: "filter \"\(expression)\" must look like field=value, field>=number or field<=number")
+        }
+        let field = expression[..<match.1.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = expression[match.1.upperBound...].trimmingCharacters(in: .whitespaces)
+        let op = match.0
+        if field == "expires_within_days" {
+            guard op == "=", let days = Double(value) else {
+                throw Problem(description: "filter expires_within_days takes a number of days, e.g. expires_within_days=30")
+            }
+            clauses.append("certificate_expires IS NOT NULL AND certificate_expires <= ?")
+            arguments.append(ISODates.day(now.addingTimeInterval(days * 86_400)) + "T23:59:59Z")
+        } else if Self.numberColumns.contains(field) {
+            guard Double(value) != nil else { throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one") }
+            clauses.append("\(field) \(op == "=" ? "=" : op) CAST(? AS REAL)")
+            arguments.append(value)
+        } else if Self.textColumns.contains(field) {
+            guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
+            let column = field == "protocol" ? "protocol" : field
+            if value.contains("*") {
+                clauses.append("\(column) \(op == "=" ? "" : "NOT ")GLOB ?")
+                arguments.append(field == "hostname" ? value.lowercased() : value)
+            } else {
+                clauses.append("\(column) \(op == "=" ? "=" : "!=") ? COLLATE NOCASE")
+                arguments.append(value)
+            }
+        } else {
+            let known = (Self.textColumns.union(Self.numberColumns).union(["expires_within_days"])).sorted()
+            throw Problem(description: "filter field \"\(field)\" is unknown; use one of \(known.joined(separator: ", "))")
+        }
+    }
+
+    var sql: (String, [String]) {
+        (clauses.isEmpty ? "" : "AND " + clauses.joined(separator: " AND "), arguments)
+    }
+}

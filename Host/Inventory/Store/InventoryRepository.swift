@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import JSONCore
+import Store
+
+/// A record as stored, with when it was first seen and last changed.
+public struct StoredRecord: Sendable, Equatable {
+    public let tenant: String
+    public let id: String
+    public let naturalKey: String
+    public let document: JSON
+    public let contentHash: String
+    public let createdAt: String
+    public let updatedAt: String
+}
+
+/// An event as stored, with its sequence number (the sync engine's cursor).
+public struct StoredEvent: Sendable, Equatable {
+    public let sequence: Int64
+    public let tenant: String
+    public let event: InventoryEvent
+    public let createdAt: String
+}
+
+/// Counts of one ingest, by outcome.
+public struct IngestCounts: Sendable, Equatable {
+    public var received = 0
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var rejected = 0
+    public var events: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// Reads and writes the inventory tables. Writes happen in batches inside the caller's transaction, so an ingest
+/// is all or nothing.
+public struct InventoryRepository: Sendable {
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    /// Inserts new records, updates changed ones, skips unchanged ones, and records the events they raise.
+    func apply(
+        _ batch: [InventoryRecord], tenant: String, rules: EventRules, now: Date, in db: Database,
+        counts: inout IngestCounts
+    ) throws {
+        guard !batch.isEmpty else { return }
+        var known = try states(of: batch.map(\.id), tenant: tenant, in: db)
+        let stamp = now.formatted(.iso8601)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO inventory_record (tenant, id, natural_key, hostname, ip_address, environment, serial_number,
+                    mac_address, protocol, protocol_version, port, key_size, risk_score, compliance, certificate_expires,
+                    document, content_hash, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let update = try db.cachedStatement(
+            sql: """
+                UPDATE inventory_record SET natural_key = ?, hostname = ?, ip_address = ?, environment = ?,
+                    serial_number = ?, mac_address = ?, protocol = ?, protocol_version = ?, port = ?, key_size = ?,
+                    risk_score = ?, compliance = ?, certificate_expires = ?, document = ?, content_hash = ?, updated_at = ?
+                WHERE tenant = ? AND id = ?
+                """)
+        let event = try db.cachedStatement(
+            sql: "INSERT INTO inventory_event (tenant, type, severity, record_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        for record in batch {
+            counts.received += 1
+            let previous = known[record.id]
+            if previous?.contentHash == record.contentHash {
+                counts.unchanged += 1
+                continue
+            }
+            let columns: [(any DatabaseValueConvertible)?] = [
+                record.naturalKey, record.hostname, record.ipAddress, record.environment, record.serialNumber,
+                record.macAddress, record.protocolName, record.protocolVersion, record.port, record.keySize,
+                record.riskScore, record.complianceSummary, record.certificateExpiry, record.document.serialized(),
+                record.contentHash,
+            ]
+            if previous == nil {
+                try insert.execute(arguments: StatementArguments([tenant, record.id] + columns + [stamp, stamp]))
+                counts.inserted += 1
+            } else {
+                try update.execute(arguments: StatementArguments(columns + [stamp, tenant, record.id]))
+                counts.updated += 1
+            }
+            for raised in rules.events(for: record, previous: previous, now: now) {
+                try event.execute(
+                    arguments: [tenant, raised.kind.rawValue, raised.severity, raised.recordID, raised.detail.serialized(), stamp])
+                counts.events[raised.kind.rawValue, default: 0] += 1
+            }
+            known[record.id] = StoredState(
+                contentHash: record.contentHash, compliance: record.complianceSummary,
+                certificateExpiry: record.certificateExpiry)
+        }
+    }
+
+    private func states(of ids: [String], tenant: String, in db: Database) throws -> [String: StoredState] {
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, content_hash, compliance, certificate_expires FROM inventory_record
+                WHERE tenant = ? AND id IN (\(placeholders))
+                """,
+            arguments: StatementArguments([tenant] + ids))
+        var states: [String: StoredState] = [:]
+        while let row = try rows.next() {
+            states[row["id"]] = StoredState(
+                contentHash: row["content_hash"], compliance: row["compliance"], certificateExpiry: row["certificate_expires"])
+        }
+        return states
+    }
+
+    public func record(tenant: String, id: String) throws -> StoredRecord? {
+        try store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM inventory_record WHERE tenant = ? AND id = ?", arguments: [tenant, id])
+                .map(StoredRecord.init(row:))
+        }
+    }
+
+    public func list(tenant: String, filter: InventoryFilter = InventoryFilter(), limit: Int = 1000) throws -> [StoredRecord] {
+        let (clause, arguments) = filter.sql
+        return try store.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM inventory_record WHERE tenant = ? \(clause) ORDER BY hostname, protocol, port LIMIT ?",
+                arguments: StatementArguments([tenant] + arguments + [limit])
+            ).map(StoredRecord.init(row:))
+        }
+    }
+
+    public func count(tenant: String) throws -> Int {
+        try store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inventory_record WHERE tenant = ?", arguments: [tenant]) ?? 0
+        }
+    }
+
+    /// Events after a sequence number, oldest first.
+    public func events(tenant: String, after sequence: Int64 = 0, limit: Int = 1000) throws -> [StoredEvent] {
+        try store.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM inventory_event WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [tenant, sequence, limit]
+            ).compactMap(StoredEvent.init(row:))
+        }
+    }
+}
+
+extension StoredRecord {
+    init(row: Row) {
+        self.init(
+            tenant: row["tenant"], id: row["id"], naturalKey: row["natural_key"],
+            document: (try? JSON.parse(row["document"] as String)) ?? .null, contentHash: row["content_hash"],
+            createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}
+
+extension StoredEvent {
+    init?(row: Row) {
+        guard let kind = InventoryEvent.Kind(rawValue: row["type"]) else { return nil }
+        self.init(
+            sequence: row["id"], tenant: row["tenant"],
+            event: InventoryEvent(
+                kind: kind, severity: row["severity"], recordID: row["record_id"],
+                detail: (try? JSON.parse(row["detail"] as String)) ?? .null),
+            createdAt: row["created_at"])
+    }
+}

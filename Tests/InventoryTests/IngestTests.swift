@@ -1,0 +1,112 @@
+import Foundation
+import Inventory
+import JSONCore
+import Store
+import TestSupport
+import Testing
+
+@Suite struct IngestTests {
+    @Test func reIngestUpdatesByNaturalKeyAndDetectsChanges() throws {
+        let fixture = try InventoryFixture()
+        let first = try fixture.ingestor.ingest(file: fixture.file("a.ndjson", [record(), record(host: "web02")]), tenant: "t")
+        #expect(first.counts == counts(received: 2, inserted: 2, events: ["discovery": 2]))
+        let again = try fixture.ingestor.ingest(file: fixture.file("b.ndjson", [record(), record(host: "web02", keySize: 4096)]), tenant: "t")
+        #expect(again.counts == counts(received: 2, updated: 1, unchanged: 1))
+        #expect(try fixture.repository.count(tenant: "t") == 2)
+        let stored = try fixture.repository.list(tenant: "t", filter: try InventoryFilter(["hostname=web02"]))
+        #expect(stored.first?.document[path: "crypto_implementation.key_size"] == 4096)
+    }
+
+    @Test func tenantsAreSeparate() throws {
+        let fixture = try InventoryFixture()
+        let file = fixture.file("a.ndjson", [record()])
+        _ = try fixture.ingestor.ingest(file: file, tenant: "acme")
+        let other = try fixture.ingestor.ingest(file: file, tenant: "globex")
+        #expect(other.counts.inserted == 1)  // not "unchanged": acme's copy is not globex's
+        #expect(try fixture.repository.count(tenant: "acme") == 1)
+        #expect(try fixture.repository.count(tenant: "globex") == 1)
+        #expect(try fixture.repository.list(tenant: "initech").isEmpty)
+        #expect(try fixture.repository.events(tenant: "acme").count == 1)
+    }
+
+    @Test func badRecordsNeverStopGoodOnes() throws {
+        let fixture = try InventoryFixture()
+        let path = fixture.folder.file(
+            "mixed.ndjson",
+            [record().serialized(), "", "{\"asset\": ", record(host: "web02", port: 8443).serialized(), "[1,2]",
+             record(host: "web03").serialized()].joined(separator: "\n"))  // no newline at the end
+        let report = try fixture.ingestor.ingest(file: path, tenant: "t")
+        #expect(report.format == .ndjson)
+        #expect(report.counts == counts(received: 5, inserted: 3, rejected: 2, events: ["discovery": 3]))
+        #expect(report.rejections.map(\.description) == [
+            "line 3: is not valid JSON: line 1, column 11: unexpected end of input, expected a value",
+            "line 5: must be an object, got array",
+        ])
+    }
+
+    @Test func jsonArraysAndRecordsObjectsAreAccepted() throws {
+        let fixture = try InventoryFixture()
+        let array = fixture.folder.file("a.json", JSON.array([record(), ["asset": [:]]]).serialized())
+        let report = try fixture.ingestor.ingest(file: array, tenant: "t")
+        #expect(report.format == .json)
+        #expect(report.counts.inserted == 1)
+        #expect(report.rejections.map(\.description).first == "records[1].asset: needs a hostname or an ip_address")
+        let document: JSON = ["records": [record(host: "x1")]]
+        let wrapped = fixture.folder.file("b.json", document.serialized())
+        #expect(try fixture.ingestor.ingest(file: wrapped, tenant: "t").counts.inserted == 1)
+    }
+
+    @Test(arguments: [
+        ("truncated.json", Data(#"{"records": [{"asset": {"hostname": "a"}}, {"asset""#.utf8), "the file is not valid JSON"),
+        ("string.json", Data(#""just a string""#.utf8), "the top level is a string"),
+        ("object.json", Data(#"{"items": []}"#.utf8), "the top level is an object without a \"records\" array"),
+        ("binary.json", Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01, 0x02]), "holds binary data"),
+        ("binary.ndjson", Data((record().serialized() + "\n").utf8) + Data([0x00, 0xFF, 0x0A]), "holds binary data (a NUL byte at offset"),
+        ("empty.json", Data(), "is empty"),
+    ])
+    func malformedFilesChangeNothing(name: String, contents: Data, message: String) throws {
+        let fixture = try InventoryFixture()
+        _ = try fixture.ingestor.ingest(file: fixture.file("seed.ndjson", [record(host: "seed")]), tenant: "t")
+        let before = try fixture.repository.list(tenant: "t")
+        let eventsBefore = try fixture.events()
+        let path = fixture.folder.file(name, contents)
+        #expect {
+            _ = try fixture.ingestor.ingest(file: path, tenant: "t", format: name.hasSuffix(".ndjson") ? .ndjson : .json)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(message) && text.hasPrefix(path) && text.hasSuffix("nothing was ingested")
+        }
+        #expect(try fixture.repository.list(tenant: "t") == before)
+        #expect(try fixture.events() == eventsBefore)
+    }
+
+    @Test func aGoodNDJSONFileWithABinaryTailIsRolledBackWhole() throws {
+        let fixture = try InventoryFixture()
+        let lines = (0..<2500).map { record(host: "host\($0)").serialized() }.joined(separator: "\n")
+        let path = fixture.folder.file("tail.ndjson", Data(lines.utf8) + Data([0x0A, 0x00]))
+        #expect(throws: IngestError.self) { try fixture.ingestor.ingest(file: path, tenant: "t") }
+        #expect(try fixture.repository.count(tenant: "t") == 0)  // the first 2000 were batched, then rolled back
+    }
+
+    @Test func formatIsDetected() throws {
+        let fixture = try InventoryFixture()
+        let ndjson = fixture.folder.file("records.txt", record().serialized() + "\n" + record(host: "b").serialized() + "\n")
+        #expect(try fixture.ingestor.ingest(file: ndjson, tenant: "t").format == .ndjson)
+        let cbom = PackagePaths.fixture("cbom/estate.cdx.json")
+        let copied = fixture.folder.copy(cbom, to: "estate.json")
+        #expect(try fixture.ingestor.ingest(file: copied, tenant: "t").format == .cbom)
+    }
+
+    private func counts(
+        received: Int, inserted: Int = 0, updated: Int = 0, unchanged: Int = 0, rejected: Int = 0, events: [String: Int] = [:]
+    ) -> IngestCounts {
+        var counts = IngestCounts()
+        counts.received = received
+        counts.inserted = inserted
+        counts.updated = updated
+        counts.unchanged = unchanged
+        counts.rejected = rejected
+        counts.events = events
+        return counts
+    }
+}
