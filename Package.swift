@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "bench-noop-c", type: .dynamic, targets: ["NoopCPlugin"]),
         .library(name: "bench-sink", type: .dynamic, targets: ["BenchmarkSinkPlugin"]),
         .executable(name: "isolation-benchmark", targets: ["IsolationBenchmark"]),
+        .executable(name: "inventory-benchmark", targets: ["InventoryBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,7 +51,7 @@ let package = Package(
             name: "Inventory",
             dependencies: [
                 "JSONCore", "Store", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Host/Inventory"
         ),
@@ -84,6 +85,11 @@ let package = Package(
             name: "IsolationBenchmark",
             dependencies: ["BenchmarkSupport", "PluginRuntime", "HostServices", "JSONCore", "PluginABI"],
             path: "Tests/Benchmarks/IsolationBenchmark"
+        ),
+        .executableTarget(
+            name: "InventoryBenchmark",
+            dependencies: ["BenchmarkSupport", "Inventory", "JSONCore"],
+            path: "Tests/Benchmarks/InventoryBenchmark"
         ),
         .target(
             name: "TestSupport",

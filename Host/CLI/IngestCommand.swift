@@ -15,7 +15,9 @@ struct Ingest: ParsableCommand {
     @Argument(help: "The file to ingest.") var file: String
     @Option(help: "Tenant whose inventory receives the records.") var tenant = "default"
     @Option(help: "json, ndjson, cbom or auto.") var format: String = "auto"
-    @Option(name: .customLong("expiry-window-days"), help: "Certificates expiring within this many days raise certificate_expiry.")
+    @Option(
+        name: .customLong("expiry-window-days"),
+        help: "Certificates expiring within this many days raise certificate_expiry.")
     var expiryWindow = 30
     @Option(name: .customLong("risk-threshold"), help: "Risk scores (0-10) at or above this raise an alert.")
     var riskThreshold = 7.0
@@ -30,7 +32,8 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         let ingestor = Ingestor(
-            store: try host.openStore(), rules: EventRules(expiryWindowDays: expiryWindow, riskThreshold: riskThreshold))
+            store: try host.openStore(), rules: EventRules(expiryWindowDays: expiryWindow, riskThreshold: riskThreshold)
+        )
         let report: IngestReport
         do {
             report = try ingestor.ingest(file: file, tenant: tenant, format: IngestFormat(rawValue: format)!)
@@ -41,9 +44,12 @@ struct Ingest: ParsableCommand {
         let counts = report.counts
         print(
             "\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): received \(counts.received), "
-                + "inserted \(counts.inserted), updated \(counts.updated), unchanged \(counts.unchanged), rejected \(counts.rejected)")
+                + "inserted \(counts.inserted), updated \(counts.updated), unchanged \(counts.unchanged), rejected \(counts.rejected)"
+        )
         if !counts.events.isEmpty {
-            print("events: " + counts.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print(
+                "events: "
+                    + counts.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
         if report.rejections.count > 200 { print("… and \(report.rejections.count - 200) more (use --json for all)") }

@@ -20,27 +20,40 @@ extension InventoryCommand {
 
         @OptionGroup var host: HostOptions
         @Option var tenant = "default"
-        @Option(name: .customLong("filter"), help: "A condition such as risk_score>=7 (repeatable).") var filters: [String] = []
+        @Option(name: .customLong("filter"), help: "A condition such as risk_score>=7 (repeatable).") var filters:
+            [String] = []
         @Option(help: "At most this many records.") var limit = 1000
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let filter: InventoryFilter
             do { filter = try InventoryFilter(filters) } catch { throw CLIError(error.description) }
-            let records = try InventoryRepository(store: try host.openStore()).list(tenant: tenant, filter: filter, limit: limit)
+            let records = try InventoryRepository(store: try host.openStore()).list(
+                tenant: tenant, filter: filter, limit: limit)
             if json {
-                return print(JSON.array(records.map { ["id": .string($0.id), "record": $0.document, "updated_at": .string($0.updatedAt)] }).prettyPrinted())
+                return print(
+                    JSON.array(
+                        records.map {
+                            ["id": .string($0.id), "record": $0.document, "updated_at": .string($0.updatedAt)]
+                        }
+                    ).prettyPrinted())
             }
-            guard !records.isEmpty else { return print("No records for tenant \(tenant)\(filters.isEmpty ? "" : " matching the filters").") }
+            guard !records.isEmpty else {
+                return print("No records for tenant \(tenant)\(filters.isEmpty ? "" : " matching the filters").")
+            }
             print(
                 Console.table(
                     ["ID", "HOST", "PROTOCOL", "PORT", "CIPHER SUITE", "KEY", "RISK", "COMPLIANCE", "CERT EXPIRES"],
                     records.map { stored in
                         let d = stored.document
                         return [
-                            stored.id, d[path: "asset.hostname"]?.stringValue ?? d[path: "asset.ip_address"]?.stringValue ?? "-",
-                            [d[path: "crypto_implementation.protocol"]?.stringValue, d[path: "crypto_implementation.protocol_version"]?.stringValue]
-                                .compactMap { $0 }.joined(separator: " "),
+                            stored.id,
+                            d[path: "asset.hostname"]?.stringValue ?? d[path: "asset.ip_address"]?.stringValue ?? "-",
+                            [
+                                d[path: "crypto_implementation.protocol"]?.stringValue,
+                                d[path: "crypto_implementation.protocol_version"]?.stringValue,
+                            ]
+                            .compactMap { $0 }.joined(separator: " "),
                             d[path: "crypto_implementation.port"].map { $0.serialized() } ?? "-",
                             d[path: "crypto_implementation.cipher_suite"]?.stringValue ?? "-",
                             d[path: "crypto_implementation.key_size"].map { $0.serialized() } ?? "-",
@@ -68,7 +81,13 @@ extension InventoryCommand {
                 "id": .string(record.id), "natural_key": .string(record.naturalKey), "record": record.document,
                 "content_hash": .string(record.contentHash), "created_at": .string(record.createdAt),
                 "updated_at": .string(record.updatedAt),
-                "events": .array(events.map { ["type": .string($0.event.kind.rawValue), "severity": .string($0.event.severity), "detail": $0.event.detail, "at": .string($0.createdAt)] }),
+                "events": .array(
+                    events.map {
+                        [
+                            "type": .string($0.event.kind.rawValue), "severity": .string($0.event.severity),
+                            "detail": $0.event.detail, "at": .string($0.createdAt),
+                        ]
+                    }),
             ]
             print(document.prettyPrinted())
         }
@@ -84,19 +103,37 @@ extension InventoryCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let events = try InventoryRepository(store: try host.openStore()).events(tenant: tenant, after: after, limit: 100_000)
-                .filter { type == nil || $0.event.kind.rawValue == type }
+            let events = try InventoryRepository(store: try host.openStore()).events(
+                tenant: tenant, after: after, limit: 100_000
+            )
+            .filter { type == nil || $0.event.kind.rawValue == type }
             if json {
-                return print(JSON.array(events.map { ["sequence": JSON(Int($0.sequence)), "type": .string($0.event.kind.rawValue), "severity": .string($0.event.severity), "record_id": .string($0.event.recordID), "detail": $0.event.detail] }).prettyPrinted())
+                return print(
+                    JSON.array(
+                        events.map {
+                            [
+                                "sequence": JSON(Int($0.sequence)), "type": .string($0.event.kind.rawValue),
+                                "severity": .string($0.event.severity), "record_id": .string($0.event.recordID),
+                                "detail": $0.event.detail,
+                            ]
+                        }
+                    ).prettyPrinted())
             }
-            print(Console.table(["SEQ", "TYPE", "SEVERITY", "RECORD", "DETAIL"], events.map {
-                ["\($0.sequence)", $0.event.kind.rawValue, $0.event.severity, $0.event.recordID, $0.event.detail.serialized()]
-            }))
+            print(
+                Console.table(
+                    ["SEQ", "TYPE", "SEVERITY", "RECORD", "DETAIL"],
+                    events.map {
+                        [
+                            "\($0.sequence)", $0.event.kind.rawValue, $0.event.severity, $0.event.recordID,
+                            $0.event.detail.serialized(),
+                        ]
+                    }))
         }
     }
 
     static func compliance(_ document: JSON) -> String {
         guard let statuses = document[path: "crypto_implementation.compliance_status"]?.objectValue else { return "-" }
-        return statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "?")" }.joined(separator: ",")
+        return statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "?")" }.joined(
+            separator: ",")
     }
 }

@@ -21,7 +21,8 @@ struct Mapping: ParsableCommand {
 
 extension Mapping {
     struct Validate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a mapping: source fields, transforms, targets.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check a mapping: source fields, transforms, targets.")
         @Argument(help: "Mapping JSON file.") var file: String
 
         func run() throws {
@@ -35,14 +36,17 @@ extension Mapping {
 
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the target records a mapping makes of standard-schema records (the setup wizard's preview).")
+            abstract:
+                "Print the target records a mapping makes of standard-schema records (the setup wizard's preview).")
 
         @Option(help: "Mapping JSON file.") var mapping: String
         @Option(help: "Records: a JSON array, {\"records\": [...]}, or NDJSON.") var input: String
 
         func run() throws {
             let fieldMapping = try Mapping.load(mapping)
-            guard let data = FileManager.default.contents(atPath: input) else { throw CLIError("--input \(input): cannot be read") }
+            guard let data = FileManager.default.contents(atPath: input) else {
+                throw CLIError("--input \(input): cannot be read")
+            }
             let records: [JSON]
             if let document = try? JSON.parse(Array(data)) {
                 guard let list = document.arrayValue ?? document["records"]?.arrayValue else {
@@ -50,9 +54,12 @@ extension Mapping {
                 }
                 records = list
             } else {
-                records = try String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated().compactMap { index, line in
+                records = try String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated().compactMap {
+                    index, line in
                     guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-                    do { return try JSON.parse(String(line)) } catch { throw CLIError("--input \(input): line \(index + 1): \(error)") }
+                    do { return try JSON.parse(String(line)) } catch {
+                        throw CLIError("--input \(input): line \(index + 1): \(error)")
+                    }
                 }
             }
             var output: [JSON] = []

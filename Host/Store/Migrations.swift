@@ -25,10 +25,12 @@ enum Migrations {
         }
         migrator.registerMigration("v2-inventory") { db in
             // One row per crypto implementation on an asset. The id is a hash of the natural key
-            // (host|protocol|port); the columns beside `document` serve queries and correlation.
+            // (host|protocol|port); the columns beside `document` serve queries and correlation. A rowid table:
+            // new rows append at the end, while only the small unique index takes the random ids.
             try db.execute(
                 sql: """
                     CREATE TABLE inventory_record (
+                        row INTEGER PRIMARY KEY,
                         tenant TEXT NOT NULL,
                         id TEXT NOT NULL,
                         natural_key TEXT NOT NULL,
@@ -44,12 +46,13 @@ enum Migrations {
                         risk_score REAL,
                         compliance TEXT,
                         certificate_expires TEXT,
+                        discovered_at TEXT,
                         document TEXT NOT NULL,
                         content_hash TEXT NOT NULL,
                         created_at TEXT NOT NULL,
-                        updated_at TEXT NOT NULL,
-                        PRIMARY KEY (tenant, id)
-                    ) WITHOUT ROWID;
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX inventory_record_id ON inventory_record (tenant, id);
                     CREATE INDEX inventory_record_hostname ON inventory_record (tenant, hostname);
                     CREATE INDEX inventory_record_ip ON inventory_record (tenant, ip_address);
                     CREATE INDEX inventory_record_serial ON inventory_record (tenant, serial_number);

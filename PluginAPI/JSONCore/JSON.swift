@@ -24,12 +24,17 @@ extension JSON {
 
     /// Follows a dotted path such as `crypto_implementation.key_size`.
     public subscript(path path: String) -> JSON? {
-        var current: JSON? = self
-        for component in path.split(separator: ".", omittingEmptySubsequences: false) {
-            current = current?[String(component)]
-            if current == nil { return nil }
+        var current = self
+        var rest = Substring(path)
+        while true {
+            let dot = rest.firstIndex(of: ".")
+            guard case .object(let fields) = current, let next = fields[String(rest[..<(dot ?? rest.endIndex)])] else {
+                return nil
+            }
+            guard let dot else { return next }
+            current = next
+            rest = rest[rest.index(after: dot)...]
         }
-        return current
     }
 
     public var stringValue: String? {

@@ -61,13 +61,15 @@ struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSON {
         try enterContainer()
         index += 1
-        var fields: [String: JSON] = [:]
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(fields)
+            return .object([:])
         }
+        // Members are collected first so the dictionary is allocated once, at its final size.
+        var members: [(String, JSON)] = []
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted member name") }
@@ -76,13 +78,15 @@ struct JSONParser {
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name \"\(key)\"") }
             index += 1
             skipWhitespace()
-            fields[key] = try parseValue()
+            members.append((key, try parseValue()))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
+                var fields = [String: JSON](minimumCapacity: members.count)
+                for (key, value) in members { fields[key] = value }  // a repeated key: the last one wins
                 return .object(fields)
             case nil: throw error("unexpected end of input inside an object")
             default: throw error("expected ',' or '}' after an object member")
@@ -124,15 +128,18 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, no control characters.
+        var seen: UInt8 = 0
+        // Fast path: no escapes, no control characters; ASCII needs no UTF-8 validation.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if seen < 0x80 { return String(decoding: slice, as: UTF8.self) }
                 return try decodeUTF8(slice, at: start)
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            seen |= byte
             index += 1
         }
         guard index < bytes.count else { throw error("unterminated string", at: start - 1) }
@@ -237,6 +244,14 @@ struct JSONParser {
             if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
             guard let digit = peek(), isDigit(digit) else { throw error("expected a digit in the exponent") }
             while let next = peek(), isDigit(next) { index += 1 }
+        }
+        if isInteger, index - start <= 18 {  // at most 18 digits: cannot overflow Int64
+            var value: Int64 = 0
+            let negative = bytes[start] == UInt8(ascii: "-")
+            for position in (negative ? start + 1 : start)..<index {
+                value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0"))
+            }
+            return .integer(negative ? -value : value)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .integer(value) }

@@ -26,7 +26,7 @@ extension JSON {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
-        case .integer(let value): output.append(contentsOf: String(value).utf8)
+        case .integer(let value): JSON.writeInteger(value, to: &output)
         case .number(let value): JSON.writeNumber(value, to: &output)
         case .string(let value): JSON.writeString(value, to: &output)
         case .array(let items):
@@ -38,11 +38,11 @@ extension JSON {
             output.append(UInt8(ascii: "]"))
         case .object(let fields):
             output.append(UInt8(ascii: "{"))
-            for (position, key) in fields.keys.sorted().enumerated() {
+            for (position, member) in JSON.sortedMembers(fields).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                JSON.writeString(key, to: &output)
+                JSON.writeString(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                fields[key]!.write(to: &output)
+                member.value.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -62,18 +62,40 @@ extension JSON {
             output.append(UInt8(ascii: "]"))
         case .object(let fields) where !fields.isEmpty:
             output.append(contentsOf: "{\n".utf8)
-            let keys = fields.keys.sorted()
-            for (position, key) in keys.enumerated() {
+            let members = JSON.sortedMembers(fields)
+            for (position, member) in members.enumerated() {
                 output.append(contentsOf: pad(indent + 1))
-                JSON.writeString(key, to: &output)
+                JSON.writeString(member.key, to: &output)
                 output.append(contentsOf: ": ".utf8)
-                fields[key]!.write(to: &output, indent: indent + 1)
-                output.append(contentsOf: (position < keys.count - 1 ? ",\n" : "\n").utf8)
+                member.value.write(to: &output, indent: indent + 1)
+                output.append(contentsOf: (position < members.count - 1 ? ",\n" : "\n").utf8)
             }
             output.append(contentsOf: pad(indent))
             output.append(UInt8(ascii: "}"))
         default:
             write(to: &output)
+        }
+    }
+
+    /// Keys in UTF-8 byte order: the canonical order, and far cheaper than `String`'s Unicode-aware comparison.
+    static func sortedMembers(_ fields: [String: JSON]) -> [(key: String, value: JSON)] {
+        fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+
+    static func writeInteger(_ value: Int64, to output: inout [UInt8]) {
+        if value == 0 { return output.append(UInt8(ascii: "0")) }
+        if value == .min { return output.append(contentsOf: String(value).utf8) }
+        var magnitude = value < 0 ? -value : value
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            if value < 0 { output.append(UInt8(ascii: "-")) }
+            output.append(contentsOf: buffer[(24 - count)...])
         }
     }
 
@@ -83,7 +105,7 @@ extension JSON {
             return
         }
         if value == value.rounded(), abs(value) < 1e15 {
-            output.append(contentsOf: String(Int64(value)).utf8)
+            writeInteger(Int64(value), to: &output)
         } else {
             output.append(contentsOf: String(value).utf8)
         }
@@ -91,6 +113,16 @@ extension JSON {
 
     public static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        var text = value
+        let plain = text.withUTF8 { utf8 -> Bool in
+            // Most strings need no escaping: copy them in one go.
+            guard utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+                return false
+            }
+            output.append(contentsOf: utf8)
+            return true
+        }
+        if plain { return output.append(UInt8(ascii: "\"")) }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

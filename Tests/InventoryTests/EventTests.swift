@@ -21,11 +21,19 @@ import Testing
         (record(keySize: 1024), "RSA key of 1024 bits is below 2048"),
         (record(signature: "sha1WithRSAEncryption"), "certificate signed with sha1WithRSAEncryption"),
         (record(suite: "TLS_RSA_WITH_RC4_128_SHA"), "cipher suite TLS_RSA_WITH_RC4_128_SHA uses RC4"),
-        (record(suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA"), "cipher suite TLS_RSA_WITH_3DES_EDE_CBC_SHA uses 3DES (Sweet32)"),
+        (
+            record(suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+            "cipher suite TLS_RSA_WITH_3DES_EDE_CBC_SHA uses 3DES (Sweet32)"
+        ),
         (record(suite: "TLS_RSA_WITH_NULL_SHA256"), "cipher suite TLS_RSA_WITH_NULL_SHA256 has no encryption"),
         (record(risk: 7), "risk score 7 is at or above 7"),
-        (["asset": ["hostname": "old-switch"], "crypto_implementation": ["protocol": "SSH", "protocol_version": "1.5"]] as JSON,
-         "SSH protocol version 1 (1.5)"),
+        (
+            [
+                "asset": ["hostname": "old-switch"],
+                "crypto_implementation": ["protocol": "SSH", "protocol_version": "1.5"],
+            ] as JSON,
+            "SSH protocol version 1 (1.5)"
+        ),
     ])
     func weakConfigurationsRaiseAlerts(raw: JSON, reason: String) throws {
         #expect(try alerts(for: raw).contains(reason))
@@ -39,19 +47,28 @@ import Testing
 
     @Test func discoveryComplianceChangeAndExpiry() throws {
         let fixture = try InventoryFixture(rules: EventRules(expiryWindowDays: 30))
-        _ = try fixture.ingestor.ingest(records: [record(expires: "2026-12-10"), record(host: "far", expires: "2027-12-01")], tenant: "t")
+        _ = try fixture.ingestor.ingest(
+            records: [record(expires: "2026-12-10"), record(host: "far", expires: "2027-12-01")], tenant: "t")
         var kinds = try fixture.repository.events(tenant: "t").map { "\($0.event.kind.rawValue)/\($0.event.severity)" }
         #expect(kinds == ["discovery/info", "certificate_expiry/medium", "discovery/info"])
-        let expiry = try #require(try fixture.repository.events(tenant: "t").first { $0.event.kind == .certificateExpiry })
+        let expiry = try #require(
+            try fixture.repository.events(tenant: "t").first { $0.event.kind == .certificateExpiry })
         #expect(expiry.event.detail["days_remaining"] == 13)
 
         // Same data again: nothing new. Then a compliance change and an expired certificate.
-        _ = try fixture.ingestor.ingest(records: [record(expires: "2026-12-10"), record(host: "far", expires: "2027-12-01")], tenant: "t")
+        _ = try fixture.ingestor.ingest(
+            records: [record(expires: "2026-12-10"), record(host: "far", expires: "2027-12-01")], tenant: "t")
         #expect(try fixture.repository.events(tenant: "t").count == 3)
-        _ = try fixture.ingestor.ingest(records: [record(compliance: "non_compliant", expires: "2026-12-10"), record(host: "far", expires: "2026-11-01")], tenant: "t")
-        kinds = try fixture.repository.events(tenant: "t").dropFirst(3).map { "\($0.event.kind.rawValue)/\($0.event.severity)" }
+        _ = try fixture.ingestor.ingest(
+            records: [
+                record(compliance: "non_compliant", expires: "2026-12-10"), record(host: "far", expires: "2026-11-01"),
+            ], tenant: "t")
+        kinds = try fixture.repository.events(tenant: "t").dropFirst(3).map {
+            "\($0.event.kind.rawValue)/\($0.event.severity)"
+        }
         #expect(kinds == ["compliance_change/high", "certificate_expiry/critical"])
-        let change = try #require(try fixture.repository.events(tenant: "t").first { $0.event.kind == .complianceChange })
+        let change = try #require(
+            try fixture.repository.events(tenant: "t").first { $0.event.kind == .complianceChange })
         #expect(change.event.detail["from"] == "compliant")
         #expect(change.event.detail["to"] == "non_compliant")
     }

@@ -8,9 +8,11 @@ import Testing
 @Suite struct IngestTests {
     @Test func reIngestUpdatesByNaturalKeyAndDetectsChanges() throws {
         let fixture = try InventoryFixture()
-        let first = try fixture.ingestor.ingest(file: fixture.file("a.ndjson", [record(), record(host: "web02")]), tenant: "t")
+        let first = try fixture.ingestor.ingest(
+            file: fixture.file("a.ndjson", [record(), record(host: "web02")]), tenant: "t")
         #expect(first.counts == counts(received: 2, inserted: 2, events: ["discovery": 2]))
-        let again = try fixture.ingestor.ingest(file: fixture.file("b.ndjson", [record(), record(host: "web02", keySize: 4096)]), tenant: "t")
+        let again = try fixture.ingestor.ingest(
+            file: fixture.file("b.ndjson", [record(), record(host: "web02", keySize: 4096)]), tenant: "t")
         #expect(again.counts == counts(received: 2, updated: 1, unchanged: 1))
         #expect(try fixture.repository.count(tenant: "t") == 2)
         let stored = try fixture.repository.list(tenant: "t", filter: try InventoryFilter(["hostname=web02"]))
@@ -33,15 +35,18 @@ import Testing
         let fixture = try InventoryFixture()
         let path = fixture.folder.file(
             "mixed.ndjson",
-            [record().serialized(), "", "{\"asset\": ", record(host: "web02", port: 8443).serialized(), "[1,2]",
-             record(host: "web03").serialized()].joined(separator: "\n"))  // no newline at the end
+            [
+                record().serialized(), "", "{\"asset\": ", record(host: "web02", port: 8443).serialized(), "[1,2]",
+                record(host: "web03").serialized(),
+            ].joined(separator: "\n"))  // no newline at the end
         let report = try fixture.ingestor.ingest(file: path, tenant: "t")
         #expect(report.format == .ndjson)
         #expect(report.counts == counts(received: 5, inserted: 3, rejected: 2, events: ["discovery": 3]))
-        #expect(report.rejections.map(\.description) == [
-            "line 3: is not valid JSON: line 1, column 11: unexpected end of input, expected a value",
-            "line 5: must be an object, got array",
-        ])
+        #expect(
+            report.rejections.map(\.description) == [
+                "line 3: is not valid JSON: line 1, column 11: unexpected end of input, expected a value",
+                "line 5: must be an object, got array",
+            ])
     }
 
     @Test func jsonArraysAndRecordsObjectsAreAccepted() throws {
@@ -57,11 +62,17 @@ import Testing
     }
 
     @Test(arguments: [
-        ("truncated.json", Data(#"{"records": [{"asset": {"hostname": "a"}}, {"asset""#.utf8), "the file is not valid JSON"),
+        (
+            "truncated.json", Data(#"{"records": [{"asset": {"hostname": "a"}}, {"asset""#.utf8),
+            "the file is not valid JSON"
+        ),
         ("string.json", Data(#""just a string""#.utf8), "the top level is a string"),
         ("object.json", Data(#"{"items": []}"#.utf8), "the top level is an object without a \"records\" array"),
         ("binary.json", Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01, 0x02]), "holds binary data"),
-        ("binary.ndjson", Data((record().serialized() + "\n").utf8) + Data([0x00, 0xFF, 0x0A]), "holds binary data (a NUL byte at offset"),
+        (
+            "binary.ndjson", Data((record().serialized() + "\n").utf8) + Data([0x00, 0xFF, 0x0A]),
+            "holds binary data (a NUL byte at offset"
+        ),
         ("empty.json", Data(), "is empty"),
     ])
     func malformedFilesChangeNothing(name: String, contents: Data, message: String) throws {
@@ -71,7 +82,8 @@ import Testing
         let eventsBefore = try fixture.events()
         let path = fixture.folder.file(name, contents)
         #expect {
-            _ = try fixture.ingestor.ingest(file: path, tenant: "t", format: name.hasSuffix(".ndjson") ? .ndjson : .json)
+            _ = try fixture.ingestor.ingest(
+                file: path, tenant: "t", format: name.hasSuffix(".ndjson") ? .ndjson : .json)
         } throws: { error in
             let text = "\(error)"
             return text.contains(message) && text.hasPrefix(path) && text.hasSuffix("nothing was ingested")
@@ -90,7 +102,8 @@ import Testing
 
     @Test func formatIsDetected() throws {
         let fixture = try InventoryFixture()
-        let ndjson = fixture.folder.file("records.txt", record().serialized() + "\n" + record(host: "b").serialized() + "\n")
+        let ndjson = fixture.folder.file(
+            "records.txt", record().serialized() + "\n" + record(host: "b").serialized() + "\n")
         #expect(try fixture.ingestor.ingest(file: ndjson, tenant: "t").format == .ndjson)
         let cbom = PackagePaths.fixture("cbom/estate.cdx.json")
         let copied = fixture.folder.copy(cbom, to: "estate.json")
@@ -98,7 +111,8 @@ import Testing
     }
 
     private func counts(
-        received: Int, inserted: Int = 0, updated: Int = 0, unchanged: Int = 0, rejected: Int = 0, events: [String: Int] = [:]
+        received: Int, inserted: Int = 0, updated: Int = 0, unchanged: Int = 0, rejected: Int = 0,
+        events: [String: Int] = [:]
     ) -> IngestCounts {
         var counts = IngestCounts()
         counts.received = received

@@ -9,20 +9,31 @@ import Testing
 
     @Test func ingestReportsCountsAndRejectionsThenInventoryShowsTheRecords() throws {
         let file = folder.file(
-            "estate.ndjson", [record().serialized(), #"{"asset":{"hostname":"x"},"crypto_implementation":{"protocol":"TLS","key_size":-1}}"#].joined(separator: "\n"))
-        let ingested = try Command.cryptoconnect(["ingest", file, "--tenant", "acme", "--data-dir", folder.path, "--json"])
+            "estate.ndjson",
+            [
+                record().serialized(),
+                #"{"asset":{"hostname":"x"},"crypto_implementation":{"protocol":"TLS","key_size":-1}}"#,
+            ].joined(separator: "\n"))
+        let ingested = try Command.cryptoconnect([
+            "ingest", file, "--tenant", "acme", "--data-dir", folder.path, "--json",
+        ])
         #expect(ingested.status == 0, "\(ingested.stderr)")
         let report = try JSON.parse(ingested.stdout)
         #expect(report["inserted"] == 1)
         #expect(report["rejected"] == 1)
         #expect(report["rejections"]?[0]?["location"] == "line 2: crypto_implementation.key_size")
 
-        let listed = try Command.cryptoconnect(["inventory", "list", "--tenant", "acme", "--data-dir", folder.path, "--json"])
+        let listed = try Command.cryptoconnect([
+            "inventory", "list", "--tenant", "acme", "--data-dir", folder.path, "--json",
+        ])
         let id = try #require(try JSON.parse(listed.stdout)[0]?["id"]?.stringValue)
-        let shown = try JSON.parse(try Command.cryptoconnect(["inventory", "show", id, "--tenant", "acme", "--data-dir", folder.path]).stdout)
+        let shown = try JSON.parse(
+            try Command.cryptoconnect(["inventory", "show", id, "--tenant", "acme", "--data-dir", folder.path]).stdout)
         #expect(shown["record"]?[path: "asset.hostname"] == "web01.example.com")
         #expect(shown["events"]?[0]?["type"] == "discovery")
-        let other = try Command.cryptoconnect(["inventory", "show", id, "--tenant", "globex", "--data-dir", folder.path])
+        let other = try Command.cryptoconnect([
+            "inventory", "show", id, "--tenant", "globex", "--data-dir", folder.path,
+        ])
         #expect(other.status != 0)
         #expect(other.stderr.contains("no record \(id) in tenant globex"))
     }
@@ -31,11 +42,16 @@ import Testing
         let file = folder.file("broken.json", #"[{"asset": {"hostname": "a"}"#)
         let result = try Command.cryptoconnect(["ingest", file, "--data-dir", folder.path])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("\(file): line 1, column 29: unexpected end of input inside an object (the file is not valid JSON); nothing was ingested"))
+        #expect(
+            result.stderr.contains(
+                "\(file): line 1, column 29: unexpected end of input inside an object (the file is not valid JSON); nothing was ingested"
+            ))
     }
 
     @Test func mappingValidateAndApply() throws {
-        let mapping = folder.file("servicenow.json", """
+        let mapping = folder.file(
+            "servicenow.json",
+            """
             [{"source_field": "asset.hostname", "target_field": "u_hostname", "target_table": "cmdb_ci_server"},
              {"source_field": "crypto_implementation.risk_score", "target_field": "u_crypto_risk_score", "transform": "scale_to_100"}]
             """)
@@ -43,11 +59,16 @@ import Testing
         #expect(valid.stdout.contains("2 fields, valid"))
         let input = folder.file("records.json", JSON.array([record(risk: 6)]).serialized())
         let applied = try Command.cryptoconnect(["mapping", "apply", "--mapping", mapping, "--input", input])
-        #expect(try JSON.parse(applied.stdout) == [["table": "cmdb_ci_server", "fields": ["u_hostname": "web01.example.com", "u_crypto_risk_score": 60]]])
+        #expect(
+            try JSON.parse(applied.stdout) == [
+                ["table": "cmdb_ci_server", "fields": ["u_hostname": "web01.example.com", "u_crypto_risk_score": 60]]
+            ])
 
         let bad = folder.file("bad.json", #"[{"source_field": "asset.hostnam", "target_field": "x"}]"#)
         let refused = try Command.cryptoconnect(["mapping", "validate", bad])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("mapping[0].source_field: \"asset.hostnam\" is not a field of the standard crypto schema"))
+        #expect(
+            refused.stderr.contains(
+                "mapping[0].source_field: \"asset.hostnam\" is not a field of the standard crypto schema"))
     }
 }

@@ -6,8 +6,12 @@ import Testing
 @Suite struct MappingTests {
     let now = InventoryFixture.now
 
-    func map(_ transform: String, _ value: JSON, field: String = "crypto_implementation.risk_score", record extra: JSON = [:]) throws -> JSON {
-        let mapping = try FieldMapping(json: [["source_field": .string(field), "target_field": "out", "transform": .string(transform)]])
+    func map(
+        _ transform: String, _ value: JSON, field: String = "crypto_implementation.risk_score", record extra: JSON = [:]
+    ) throws -> JSON {
+        let mapping = try FieldMapping(json: [
+            ["source_field": .string(field), "target_field": "out", "transform": .string(transform)]
+        ])
         var record = extra.objectValue ?? [:]
         let parts = field.split(separator: ".").map(String.init)
         if parts.count == 2 {
@@ -23,48 +27,66 @@ import Testing
     @Test func theProductDocumentsServiceNowMapping() throws {
         let mapping = try FieldMapping(json: [
             ["source_field": "asset.hostname", "target_field": "u_hostname", "target_table": "cmdb_ci_server"],
-            ["source_field": "crypto_implementation.risk_score", "target_field": "u_crypto_risk_score", "transform": "scale_to_100"],
+            [
+                "source_field": "crypto_implementation.risk_score", "target_field": "u_crypto_risk_score",
+                "transform": "scale_to_100",
+            ],
         ])
         #expect(mapping.targetTable == "cmdb_ci_server")
-        #expect(try mapping.apply(to: record(risk: 7)) == ["u_hostname": "web01.example.com", "u_crypto_risk_score": 70])
+        #expect(
+            try mapping.apply(to: record(risk: 7)) == ["u_hostname": "web01.example.com", "u_crypto_risk_score": 70])
     }
 
-    @Test(arguments: [
-        ("scale_to_100", JSON.number(4.25), JSON.integer(43)),
-        ("uppercase", "tls", "TLS"),
-        ("lowercase", "TLS", "tls"),
-        ("default(\"unknown\")", nil, "unknown"),
-        ("default(0)", nil, 0),
-        (#"map({"TLS": "tls", "SSH": "ssh"})"#, "SSH", "ssh"),
-        (#"map({"TLS": "tls", "*": "other"})"#, "IPSec", "other"),
-        ("truncate(3)", "abcdef", "abc"),
-        ("iso_date", "2027-03-14T09:30:00Z", "2027-03-14"),
-        ("number", "2048", 2048),
-        ("number", " 7.5 ", 7.5),
-        ("date_to_days_remaining", "2026-12-26", 29),
-        ("date_to_days_remaining", "2026-11-20", -7),
-        ("lowercase | truncate(2)", "ABC", "ab"),
-    ] as [(String, JSON, JSON)])
+    @Test(
+        arguments: [
+            ("scale_to_100", JSON.number(4.25), JSON.integer(43)),
+            ("uppercase", "tls", "TLS"),
+            ("lowercase", "TLS", "tls"),
+            ("default(\"unknown\")", nil, "unknown"),
+            ("default(0)", nil, 0),
+            (#"map({"TLS": "tls", "SSH": "ssh"})"#, "SSH", "ssh"),
+            (#"map({"TLS": "tls", "*": "other"})"#, "IPSec", "other"),
+            ("truncate(3)", "abcdef", "abc"),
+            ("iso_date", "2027-03-14T09:30:00Z", "2027-03-14"),
+            ("number", "2048", 2048),
+            ("number", " 7.5 ", 7.5),
+            ("date_to_days_remaining", "2026-12-26", 29),
+            ("date_to_days_remaining", "2026-11-20", -7),
+            ("lowercase | truncate(2)", "ABC", "ab"),
+        ] as [(String, JSON, JSON)])
     func eachTransform(transform: String, input: JSON, expected: JSON) throws {
         #expect(try map(transform, input) == expected)
     }
 
-    @Test(arguments: [
-        ("scale_to_100", JSON.string("high"), "crypto_implementation.risk_score: scale_to_100 needs a number from 0 to 10, got \"high\""),
-        ("scale_to_100", 12, "crypto_implementation.risk_score: scale_to_100 needs a number from 0 to 10, got 12"),
-        ("date_to_days_remaining", "soon", "crypto_implementation.risk_score: date_to_days_remaining needs an ISO date, got \"soon\""),
-        ("iso_date", "31/12/2026", "crypto_implementation.risk_score: iso_date needs a date, got \"31/12/2026\""),
-        ("number", "n/a", "crypto_implementation.risk_score: number needs a numeric value, got \"n/a\""),
-        (#"map({"TLS": "tls"})"#, "SSH", "crypto_implementation.risk_score: map has no entry for \"SSH\" and no \"*\" fallback"),
-        ("uppercase", 5, "crypto_implementation.risk_score: uppercase needs a string, got integer"),
-    ] as [(String, JSON, String)])
+    @Test(
+        arguments: [
+            (
+                "scale_to_100", JSON.string("high"),
+                "crypto_implementation.risk_score: scale_to_100 needs a number from 0 to 10, got \"high\""
+            ),
+            ("scale_to_100", 12, "crypto_implementation.risk_score: scale_to_100 needs a number from 0 to 10, got 12"),
+            (
+                "date_to_days_remaining", "soon",
+                "crypto_implementation.risk_score: date_to_days_remaining needs an ISO date, got \"soon\""
+            ),
+            ("iso_date", "31/12/2026", "crypto_implementation.risk_score: iso_date needs a date, got \"31/12/2026\""),
+            ("number", "n/a", "crypto_implementation.risk_score: number needs a numeric value, got \"n/a\""),
+            (
+                #"map({"TLS": "tls"})"#, "SSH",
+                "crypto_implementation.risk_score: map has no entry for \"SSH\" and no \"*\" fallback"
+            ),
+            ("uppercase", 5, "crypto_implementation.risk_score: uppercase needs a string, got integer"),
+        ] as [(String, JSON, String)])
     func badInputIsAProblemNamingTheField(transform: String, input: JSON, message: String) {
         #expect { try map(transform, input) } throws: { "\($0)" == message }
     }
 
     @Test func formatFillsPlaceholders() throws {
         let mapping = try FieldMapping(json: [
-            ["source_field": "asset.hostname", "target_field": "endpoint", "transform": #"format("{asset.hostname}:{port} ({value})")"#]
+            [
+                "source_field": "asset.hostname", "target_field": "endpoint",
+                "transform": #"format("{asset.hostname}:{port} ({value})")"#,
+            ]
         ])
         #expect(try mapping.apply(to: record(port: 8443))["endpoint"] == "web01.example.com:8443 (web01.example.com)")
     }
@@ -92,21 +114,38 @@ import Testing
     @Test func reverseMappingUndoesWhatCanBeUndone() throws {
         let mapping = try FieldMapping(json: [
             ["source_field": "asset.hostname", "target_field": "name"],
-            ["source_field": "crypto_implementation.risk_score", "target_field": "u_risk", "transform": "scale_to_100"],
-            ["source_field": "crypto_implementation.protocol", "target_field": "u_proto", "transform": #"map({"TLS": "tls", "SSH": "ssh"})"#],
-            ["source_field": "certificate.expiration_date", "target_field": "u_days", "transform": "date_to_days_remaining"],
+            [
+                "source_field": "crypto_implementation.risk_score", "target_field": "u_risk",
+                "transform": "scale_to_100",
+            ],
+            [
+                "source_field": "crypto_implementation.protocol", "target_field": "u_proto",
+                "transform": #"map({"TLS": "tls", "SSH": "ssh"})"#,
+            ],
+            [
+                "source_field": "certificate.expiration_date", "target_field": "u_days",
+                "transform": "date_to_days_remaining",
+            ],
             ["source_field": "asset.environment", "target_field": "u_env", "transform": "uppercase"],
         ])
         #expect(mapping.oneWayFields == ["u_days", "u_env"])
-        let (restored, skipped) = mapping.reverse(["name": "web01", "u_risk": 70, "u_proto": "ssh", "u_days": 12, "u_env": "PRODUCTION"])
-        #expect(restored == ["asset": ["hostname": "web01"], "crypto_implementation": ["risk_score": 7, "protocol": "SSH"]])
+        let (restored, skipped) = mapping.reverse([
+            "name": "web01", "u_risk": 70, "u_proto": "ssh", "u_days": 12, "u_env": "PRODUCTION",
+        ])
+        #expect(
+            restored == [
+                "asset": ["hostname": "web01"], "crypto_implementation": ["risk_score": 7, "protocol": "SSH"],
+            ])
         #expect(skipped == ["u_days", "u_env"])
     }
 
     @Test func filtersSelectRecords() throws {
         let fixture = try InventoryFixture()
         _ = try fixture.ingestor.ingest(
-            records: [record(host: "web01", risk: 8, expires: "2026-12-01"), record(host: "web02", keySize: 1024, risk: 3), record(host: "db01", risk: 1, expires: "2028-01-01")],
+            records: [
+                record(host: "web01", risk: 8, expires: "2026-12-01"), record(host: "web02", keySize: 1024, risk: 3),
+                record(host: "db01", risk: 1, expires: "2028-01-01"),
+            ],
             tenant: "t")
         func hosts(_ filters: [String]) throws -> [String] {
             try fixture.repository.list(tenant: "t", filter: try InventoryFilter(filters, now: InventoryFixture.now))

@@ -28,7 +28,8 @@ struct InventoryFixture {
 
 /// A valid record: a TLS endpoint on a production web server.
 func record(
-    host: String = "web01.example.com", port: Int = 443, version: String = "1.3", suite: String = "TLS_AES_256_GCM_SHA384",
+    host: String = "web01.example.com", port: Int = 443, version: String = "1.3",
+    suite: String = "TLS_AES_256_GCM_SHA384",
     keySize: Int = 2048, risk: Int = 2, compliance: String = "compliant", expires: String = "2027-06-01",
     signature: String = "sha256WithRSAEncryption"
 ) -> JSON {

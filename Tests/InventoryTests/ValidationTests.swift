@@ -15,37 +15,76 @@ import Testing
     @Test func theIssuesExampleMessage() {
         var bad = record().objectValue!
         bad["crypto_implementation"] = ["protocol": "TLS", "key_size": -1]
-        #expect(problems(.object(bad)) == ["records[3].crypto_implementation.key_size: must be a positive integer, got -1"])
+        #expect(
+            problems(.object(bad)) == ["records[3].crypto_implementation.key_size: must be a positive integer, got -1"])
     }
 
     static let rules: [(JSON, String)] = [
-        (["asset": ["hostname": "web 01!"], "crypto_implementation": ["protocol": "TLS"]],
-         "records[3].asset.hostname: must be a host name (letters, digits, '-', '.', '_'), got \"web 01!\""),
-        (["asset": ["ip_address": "10.0.0.300"], "crypto_implementation": ["protocol": "TLS"]],
-         "records[3].asset.ip_address: must be an IPv4 or IPv6 address, got \"10.0.0.300\""),
-        (["asset": ["environment": "prod"], "crypto_implementation": ["protocol": "TLS"]],
-         "records[3].asset: needs a hostname or an ip_address"),
-        (["asset": ["hostname": "a", "environment": "qa"], "crypto_implementation": ["protocol": "TLS"]],
-         "records[3].asset.environment: must be production, staging or development, got \"qa\""),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "FTP"]],
-         "records[3].crypto_implementation.protocol: must be TLS, SSH or IPSec, got \"FTP\""),
-        (["asset": ["hostname": "a"], "crypto_implementation": [:]], "records[3].crypto_implementation.protocol: is required (TLS, SSH or IPSec)"),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "port": 70000]],
-         "records[3].crypto_implementation.port: must be a port number (1-65535), got 70000"),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "risk_score": 11]],
-         "records[3].crypto_implementation.risk_score: must be a number from 0 to 10, got 11"),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "key_size": "2048"]],
-         "records[3].crypto_implementation.key_size: must be a positive integer, got \"2048\""),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "compliance_status": ["pci": "maybe"]]],
-         "records[3].crypto_implementation.compliance_status.pci: must be compliant, non_compliant, unknown or not_applicable, got \"maybe\""),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"], "certificate": ["expiration_date": "next year"]],
-         "records[3].certificate.expiration_date: must be an ISO 8601 date such as 2026-03-14 or 2026-03-14T09:30:00Z, got \"next year\""),
-        (["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"], "certificate": ["fingerprint_sha256": "abc"]],
-         "records[3].certificate.fingerprint_sha256: must be 64 hex digits (SHA-256)"),
-        (["asset": ["hostname": "a", "mac_address": "zz"], "crypto_implementation": ["protocol": "TLS"]],
-         "records[3].asset.mac_address: must be a MAC address like 00:1a:2b:3c:4d:5e, got \"zz\""),
-        (["asset": ["hostnmae": "a", "hostname": "b"], "crypto_implementation": ["protocol": "TLS"]],
-         "records[3].asset.hostnmae: is not a field of the standard crypto schema"),
+        (
+            ["asset": ["hostname": "web 01!"], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset.hostname: must be a host name (letters, digits, '-', '.', '_'), got \"web 01!\""
+        ),
+        (
+            ["asset": ["ip_address": "10.0.0.300"], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset.ip_address: must be an IPv4 or IPv6 address, got \"10.0.0.300\""
+        ),
+        (
+            ["asset": ["environment": "prod"], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset: needs a hostname or an ip_address"
+        ),
+        (
+            ["asset": ["hostname": "a", "environment": "qa"], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset.environment: must be production, staging or development, got \"qa\""
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "FTP"]],
+            "records[3].crypto_implementation.protocol: must be TLS, SSH or IPSec, got \"FTP\""
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": [:]],
+            "records[3].crypto_implementation.protocol: is required (TLS, SSH or IPSec)"
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "port": 70000]],
+            "records[3].crypto_implementation.port: must be a port number (1-65535), got 70000"
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "risk_score": 11]],
+            "records[3].crypto_implementation.risk_score: must be a number from 0 to 10, got 11"
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "key_size": "2048"]],
+            "records[3].crypto_implementation.key_size: must be a positive integer, got \"2048\""
+        ),
+        (
+            [
+                "asset": ["hostname": "a"],
+                "crypto_implementation": ["protocol": "SSH", "compliance_status": ["pci": "maybe"]],
+            ],
+            "records[3].crypto_implementation.compliance_status.pci: must be compliant, non_compliant, unknown or not_applicable, got \"maybe\""
+        ),
+        (
+            [
+                "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
+                "certificate": ["expiration_date": "next year"],
+            ],
+            "records[3].certificate.expiration_date: must be an ISO 8601 date such as 2026-03-14 or 2026-03-14T09:30:00Z, got \"next year\""
+        ),
+        (
+            [
+                "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
+                "certificate": ["fingerprint_sha256": "abc"],
+            ],
+            "records[3].certificate.fingerprint_sha256: must be 64 hex digits (SHA-256)"
+        ),
+        (
+            ["asset": ["hostname": "a", "mac_address": "zz"], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset.mac_address: must be a MAC address like 00:1a:2b:3c:4d:5e, got \"zz\""
+        ),
+        (
+            ["asset": ["hostnmae": "a", "hostname": "b"], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset.hostnmae: is not a field of the standard crypto schema"
+        ),
         (["crypto_implementation": ["protocol": "TLS"]], "records[3].asset: is required"),
         ("not an object", "records[3]: must be an object, got string"),
     ]
@@ -56,17 +95,24 @@ import Testing
     }
 
     @Test func everyProblemOfARecordIsReported() {
-        let raw: JSON = ["asset": ["ip_address": "x"], "crypto_implementation": ["protocol": "TLS", "port": 0, "key_size": 0]]
+        let raw: JSON = [
+            "asset": ["ip_address": "x"], "crypto_implementation": ["protocol": "TLS", "port": 0, "key_size": 0],
+        ]
         #expect(problems(raw).count == 3)
     }
 
     @Test func valuesAreNormalised() throws {
         let raw: JSON = [
-            "asset": ["hostname": "WEB01.Example.COM", "environment": "Prod", "mac_address": "00-1A-2B-3C-4D-5E", "ip_address": "2001:DB8::1"],
+            "asset": [
+                "hostname": "WEB01.Example.COM", "environment": "Prod", "mac_address": "00-1A-2B-3C-4D-5E",
+                "ip_address": "2001:DB8::1",
+            ],
             "crypto_implementation": ["protocol": "tls", "protocol_version": 1.2, "compliance_status": "Compliant"],
             "certificate": ["key_algorithm": "rsa", "expiration_date": "2027-01-01"],
         ]
-        guard case .valid(let record) = validator.validate(raw, at: "records[0]") else { Issue.record("invalid"); return }
+        guard case .valid(let record) = validator.validate(raw, at: "records[0]") else {
+            Issue.record("invalid"); return
+        }
         #expect(record.hostname == "web01.example.com")
         #expect(record.environment == "production")
         #expect(record.macAddress == "00:1a:2b:3c:4d:5e")
@@ -83,10 +129,13 @@ import Testing
         first["discovered_at"] = "2026-11-01T00:00:00Z"
         var second = first
         second["discovered_at"] = "2026-11-20T00:00:00Z"
-        guard case .valid(let a) = validator.validate(.object(first), at: "r"), case .valid(let b) = validator.validate(.object(second), at: "r")
+        guard case .valid(let a) = validator.validate(.object(first), at: "r"),
+            case .valid(let b) = validator.validate(.object(second), at: "r")
         else { Issue.record("invalid"); return }
         #expect(a.contentHash == b.contentHash)
-        guard case .valid(let c) = validator.validate(record(keySize: 4096), at: "r") else { Issue.record("invalid"); return }
+        guard case .valid(let c) = validator.validate(record(keySize: 4096), at: "r") else {
+            Issue.record("invalid"); return
+        }
         #expect(c.contentHash != a.contentHash)
         #expect(c.id == a.id)
     }

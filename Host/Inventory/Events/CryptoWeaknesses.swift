@@ -3,54 +3,82 @@
 public enum CryptoWeaknesses {
     public static func of(_ record: InventoryRecord) -> [String] {
         var found: [String] = []
-        let version = record.protocolVersion?.lowercased() ?? ""
-        switch record.protocolName {
-        case "TLS":
-            let bare = version.replacingOccurrences(of: "tlsv", with: "").replacingOccurrences(of: "tls", with: "")
-                .trimmingCharacters(in: .whitespaces)
-            if version.hasPrefix("ssl") {
-                found.append("\(record.protocolVersion!) is obsolete (use TLS 1.2 or later)")
-            } else if let number = Double(bare), number < 1.2 {
-                found.append("TLS \(bare) is below TLS 1.2")
+        if let version = record.protocolVersion {
+            let lowered = version.lowercased()
+            switch record.protocolName {
+            case "TLS":
+                let bare = stripping(["tlsv", "tls ", "tls"], from: lowered)
+                if lowered.hasPrefix("ssl") {
+                    found.append("\(version) is obsolete (use TLS 1.2 or later)")
+                } else if let number = Double(bare), number < 1.2 {
+                    found.append("TLS \(bare) is below TLS 1.2")
+                }
+            case "SSH":
+                if stripping(["ssh-", "sshv", "ssh"], from: lowered).hasPrefix("1") {
+                    found.append("SSH protocol version 1 (\(version))")
+                }
+            default:
+                break
             }
-        case "SSH":
-            let bare = version.replacingOccurrences(of: "ssh-", with: "").replacingOccurrences(of: "ssh", with: "")
-            if bare.hasPrefix("1") { found.append("SSH protocol version 1 (\(record.protocolVersion!))") }
-        default:
-            break
         }
         if let size = record.keySize {
-            let algorithm = record.document[path: "certificate.key_algorithm"]?.stringValue?.uppercased() ?? ""
-            let elliptic = algorithm.contains("EC") || algorithm.contains("ED25519") || algorithm.contains("ED448")
+            let algorithm = record.keyAlgorithm?.uppercased() ?? ""
+            let elliptic = algorithm.hasPrefix("EC") || algorithm.hasPrefix("ED")
             if elliptic {
                 if size < 224 { found.append("\(algorithm) key of \(size) bits is below 224") }
-            } else if size < 2048 && (algorithm.contains("RSA") || algorithm.contains("DSA") || algorithm.contains("DH") || size > 521) {
+            } else if size < 2048
+                && (algorithm.hasPrefix("RSA") || algorithm.hasPrefix("DSA") || algorithm.hasPrefix("DH")
+                    || (algorithm.isEmpty && size > 521))
+            {
                 found.append("\(algorithm.isEmpty ? "RSA" : algorithm) key of \(size) bits is below 2048")
             }
         }
-        if let signature = record.document[path: "certificate.signature_algorithm"]?.stringValue?.lowercased(),
-            signature.contains("sha1") || signature.contains("sha-1") || signature.contains("md5")
-        {
-            found.append("certificate signed with \(record.document[path: "certificate.signature_algorithm"]!.stringValue!)")
+        if let signature = record.signatureAlgorithm {
+            let bytes = Array(signature.uppercased().utf8)
+            if contains(bytes, Array("SHA1".utf8)) || contains(bytes, Array("SHA-1".utf8))
+                || contains(bytes, Array("MD5".utf8))
+            {
+                found.append("certificate signed with \(signature)")
+            }
         }
-        let suites = [record.cipherSuite].compactMap { $0 }
-            + (record.document[path: "crypto_implementation.cipher_suites"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        for suite in Set(suites).sorted() {
+        var seen: Set<String> = []
+        for suite in [record.cipherSuite].compactMap({ $0 }) + record.cipherSuites where seen.insert(suite).inserted {
             if let reason = weakCipher(suite) { found.append("cipher suite \(suite) \(reason)") }
         }
         return found
     }
 
+    private static func stripping(_ prefixes: [String], from text: String) -> Substring {
+        for prefix in prefixes where text.hasPrefix(prefix) { return text.dropFirst(prefix.count) }
+        return Substring(text)
+    }
+
     /// Why a cipher suite (TLS, SSH or IPsec notation) is weak, or nil.
     public static func weakCipher(_ suite: String) -> String? {
-        let name = suite.uppercased()
+        let name = Array(suite.uppercased().utf8)
+        return cipherRules.first { contains(name, $0.0) }?.1
+    }
+
+    /// Byte-wise substring search: suite names are short ASCII, and `String.contains` is far slower.
+    private static func contains(_ text: [UInt8], _ pattern: [UInt8]) -> Bool {
+        guard text.count >= pattern.count else { return false }
+        outer: for start in 0...(text.count - pattern.count) {
+            for offset in 0..<pattern.count where text[start + offset] != pattern[offset] { continue outer }
+            return true
+        }
+        return false
+    }
+
+    private static let cipherRules: [([UInt8], String)] = {
         let rules: [(String, String)] = [
-            ("RC4", "uses RC4"), ("ARCFOUR", "uses RC4"), ("3DES", "uses 3DES (Sweet32)"), ("DES-CBC3", "uses 3DES (Sweet32)"),
-            ("_DES_", "uses DES"), ("DES-CBC", "uses DES"), ("NULL", "has no encryption"), ("EXPORT", "is an export cipher"),
+            ("RC4", "uses RC4"), ("ARCFOUR", "uses RC4"), ("3DES", "uses 3DES (Sweet32)"),
+            ("DES-CBC3", "uses 3DES (Sweet32)"),
+            ("_DES_", "uses DES"), ("DES-CBC", "uses DES"), ("NULL", "has no encryption"),
+            ("EXPORT", "is an export cipher"),
             ("_ANON_", "has no authentication"), ("ADH", "has no authentication"), ("AECDH", "has no authentication"),
             ("MD5", "uses MD5"), ("BLOWFISH", "uses a 64-bit block cipher"), ("MODP768", "uses a 768-bit DH group"),
             ("MODP1024", "uses a 1024-bit DH group"),
         ]
-        return rules.first { name.contains($0.0) }?.1
-    }
+        return rules.map { (Array($0.0.utf8), $0.1) }
+    }()
 }

@@ -45,7 +45,9 @@ public struct EventRules: Sendable {
                     recordID: record.id,
                     detail: merge(summary, ["from": JSON(previous?.compliance), "to": JSON(record.complianceSummary)])))
         }
-        if let expiry = record.certificateExpiry, expiry != previous?.certificateExpiry, let date = ISODates.parse(expiry) {
+        if let expiry = record.certificateExpiry, expiry != previous?.certificateExpiry,
+            let date = ISODates.parse(expiry)
+        {
             let days = Int((date.timeIntervalSince(now) / 86_400).rounded(.down))
             if days <= expiryWindowDays {
                 events.append(
@@ -57,10 +59,14 @@ public struct EventRules: Sendable {
         }
         var reasons = CryptoWeaknesses.of(record)
         if let risk = record.riskScore, risk >= riskThreshold {
-            reasons.insert("risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())", at: 0)
+            reasons.insert(
+                "risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())",
+                at: 0)
         }
         if !reasons.isEmpty {
-            let critical = (record.riskScore ?? 0) >= 9 || reasons.contains { $0.contains("obsolete") || $0.contains("no encryption") }
+            let critical =
+                (record.riskScore ?? 0) >= 9
+                || reasons.contains { $0.contains("obsolete") || $0.contains("no encryption") }
             events.append(
                 InventoryEvent(
                     kind: .alert, severity: critical ? "critical" : "high", recordID: record.id,
@@ -79,4 +85,5 @@ struct StoredState: Sendable {
     let contentHash: String
     let compliance: String?
     let certificateExpiry: String?
+    var discoveredAt: String? = nil
 }

@@ -36,7 +36,8 @@ struct CBOMImporter {
         var imported = Imported()
         let version = document["specVersion"]?.stringValue ?? "?"
         if version != "1.6" {
-            imported.notices.append("specVersion \(version): cryptoProperties are defined by CycloneDX 1.6; read as 1.6")
+            imported.notices.append(
+                "specVersion \(version): cryptoProperties are defined by CycloneDX 1.6; read as 1.6")
         }
         var components: [String: Component] = [:]
         var order: [Component] = []
@@ -77,7 +78,11 @@ struct CBOMImporter {
         for host in hosts {
             let assets = reachable(from: host.reference)
             for protocolAsset in assets where protocolAsset.assetType == "protocol" {
-                guard let record = record(host: host, protocol: protocolAsset, reachable: reachable, components: components, notices: &imported.notices) else { continue }
+                guard
+                    let record = record(
+                        host: host, protocol: protocolAsset, reachable: reachable, components: components,
+                        notices: &imported.notices)
+                else { continue }
                 imported.records.append(record.json)
                 used.formUnion(record.used)
                 used.insert(protocolAsset.reference)
@@ -85,10 +90,13 @@ struct CBOMImporter {
         }
         for component in order where component.isCrypto && !used.contains(component.reference) {
             let kind = component.assetType ?? "cryptographic asset without cryptoProperties.assetType"
-            imported.notices.append("\(component.label): \(kind) \"\(component.name ?? "?")\" is not linked to a protocol of a host; not imported")
+            imported.notices.append(
+                "\(component.label): \(kind) \"\(component.name ?? "?")\" is not linked to a protocol of a host; not imported"
+            )
         }
         if hosts.isEmpty {
-            imported.notices.append("no host component (metadata.component or a non-crypto component) to attach assets to")
+            imported.notices.append(
+                "no host component (metadata.component or a non-crypto component) to attach assets to")
         }
         return imported
     }
@@ -133,7 +141,9 @@ struct CBOMImporter {
             used.insert(certificate.reference)
             let fields = certificate.json[path: "cryptoProperties.certificateProperties"] ?? [:]
             var out: [String: JSON] = [:]
-            if let subject = fields["subjectName"]?.stringValue { out["common_name"] = .string(Self.commonName(subject)) }
+            if let subject = fields["subjectName"]?.stringValue {
+                out["common_name"] = .string(Self.commonName(subject))
+            }
             if let issuer = fields["issuerName"]?.stringValue { out["issuer"] = .string(issuer) }
             if let expiry = fields["notValidAfter"]?.stringValue { out["expiration_date"] = .string(expiry) }
             if let reference = fields["signatureAlgorithmRef"]?.stringValue, let algorithm = components[reference] {
@@ -144,10 +154,13 @@ struct CBOMImporter {
                 used.insert(reference)
                 let material = key.json[path: "cryptoProperties.relatedCryptoMaterialProperties"]
                 let algorithmReference = material?["algorithmRef"]?.stringValue
-                let algorithm = algorithmReference.flatMap { components[$0] } ?? (key.assetType == "algorithm" ? key : nil)
+                let algorithm =
+                    algorithmReference.flatMap { components[$0] } ?? (key.assetType == "algorithm" ? key : nil)
                 if let algorithmReference { used.insert(algorithmReference) }
-                let size = material?["size"]?.intValue
-                    ?? algorithm?.json[path: "cryptoProperties.algorithmProperties.parameterSetIdentifier"]?.stringValue.flatMap(Int.init)
+                let size =
+                    material?["size"]?.intValue
+                    ?? algorithm?.json[path: "cryptoProperties.algorithmProperties.parameterSetIdentifier"]?.stringValue
+                    .flatMap(Int.init)
                 if let size { crypto["key_size"] = JSON(size) }
                 if let name = algorithm?.name ?? key.name {
                     out["key_algorithm"] = .string(String(name.split(separator: "-").first ?? Substring(name)))

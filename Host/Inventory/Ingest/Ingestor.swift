@@ -21,7 +21,8 @@ public struct IngestReport: Sendable {
             "received": JSON(counts.received), "inserted": JSON(counts.inserted), "updated": JSON(counts.updated),
             "unchanged": JSON(counts.unchanged), "rejected": JSON(counts.rejected),
             "events": .object(counts.events.mapValues { JSON($0) }),
-            "rejections": .array(rejections.map { ["location": .string($0.location), "message": .string($0.message)] }),
+            "rejections": .array(
+                rejections.map { ["location": .string($0.location), "message": .string($0.message)] }),
             "notices": JSON(notices),
         ]
     }
@@ -42,22 +43,20 @@ public struct Ingestor: Sendable {
         self.now = now
     }
 
-    public func ingest(file path: String, tenant: String, format requested: IngestFormat = .auto) throws -> IngestReport {
+    public func ingest(file path: String, tenant: String, format requested: IngestFormat = .auto) throws -> IngestReport
+    {
         guard FileManager.default.isReadableFile(atPath: path) else { throw IngestError(path, "cannot be read") }
         let format = requested == .auto ? IngestFormat.detect(path: path, head: Self.head(of: path)) : requested
         var report = IngestReport(file: path, tenant: tenant, format: format)
         switch format {
         case .ndjson, .auto:
-            var source = try NDJSONSource(path: path)
-            try run(&source, into: &report)
+            try run(try NDJSONSource(path: path), into: &report)
         case .json:
-            var source = try ArraySource(document: try Self.document(at: path), path: path)
-            try run(&source, into: &report)
+            try run(try ArraySource(document: try Self.document(at: path), path: path), into: &report)
         case .cbom:
             let imported = try CBOMImporter().records(from: try Self.document(at: path), path: path)
             report.notices = imported.notices
-            var source = ArraySource(records: imported.records, prefix: "cbom")
-            try run(&source, into: &report)
+            try run(ArraySource(records: imported.records, prefix: "cbom"), into: &report)
         }
         return report
     }
@@ -65,41 +64,31 @@ public struct Ingestor: Sendable {
     /// Ingests records already in memory (the API and tests).
     public func ingest(records: [JSON], tenant: String) throws -> IngestReport {
         var report = IngestReport(file: "(request)", tenant: tenant, format: .json)
-        var source = ArraySource(records: records, prefix: "records")
-        try run(&source, into: &report)
+        try run(ArraySource(records: records, prefix: "records"), into: &report)
         return report
     }
 
-    private func run(_ source: inout some RecordSource, into report: inout IngestReport) throws {
-        let validator = RecordValidator()
-        let stamp = now()
-        var counts = IngestCounts()
-        var rejections: [RecordProblem] = []
-        try repository.store.pool.write { db in
-            var batch: [InventoryRecord] = []
-            batch.reserveCapacity(Self.batchSize)
-            while let (location, value) = try source.next() {
-                switch value {
+    private func run(_ source: consuming some RecordSource, into report: inout IngestReport) throws {
+        let batches = ValidatedBatches(from: source, batchSize: Self.batchSize)
+        defer { batches.close() }
+        let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
+        // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
+        let (counts, rejections) = try repository.store.pool.write { db -> (IngestCounts, [RecordProblem]) in
+            var counts = IngestCounts()
+            var rejections: [RecordProblem] = []
+            while true {
+                switch batches.next() {
+                case .batch(let records, let rejected, let problems):
+                    counts.received += rejected
+                    counts.rejected += rejected
+                    rejections += problems
+                    try repository.apply(records, tenant: tenant, rules: rules, now: stamp, in: db, counts: &counts)
                 case .failure(let error):
-                    counts.received += 1
-                    counts.rejected += 1
-                    rejections.append(RecordProblem(location: location, "is not valid JSON: \(error)"))
-                case .success(let raw):
-                    switch validator.validate(raw, at: location) {
-                    case .valid(let record):
-                        batch.append(record)
-                    case .invalid(let problems):
-                        counts.received += 1
-                        counts.rejected += 1
-                        rejections += problems
-                    }
-                }
-                if batch.count == Self.batchSize {
-                    try repository.apply(batch, tenant: report.tenant, rules: rules, now: stamp, in: db, counts: &counts)
-                    batch.removeAll(keepingCapacity: true)
+                    throw error
+                case .end:
+                    return (counts, rejections)
                 }
             }
-            try repository.apply(batch, tenant: report.tenant, rules: rules, now: stamp, in: db, counts: &counts)
         }
         report.counts = counts
         report.rejections = rejections

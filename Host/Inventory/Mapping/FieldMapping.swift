@@ -31,7 +31,11 @@ public struct FieldMapping: Sendable {
     /// Accepts `[...]` or `{"mapping": [...]}`. Reports every problem at once.
     public init(json: JSON) throws(MappingProblems) {
         guard let list = json.arrayValue ?? json["mapping"]?.arrayValue else {
-            throw MappingProblems(problems: [Problem(location: "mapping", message: "must be a JSON array of {source_field, target_field, target_table?, transform?}")])
+            throw MappingProblems(problems: [
+                Problem(
+                    location: "mapping",
+                    message: "must be a JSON array of {source_field, target_field, target_table?, transform?}")
+            ])
         }
         var problems: [Problem] = []
         var entries: [Entry] = []
@@ -42,7 +46,8 @@ public struct FieldMapping: Sendable {
                 problems.append(Problem(location: location, message: "must be an object, got \(item.typeName)"))
                 continue
             }
-            for key in object.keys.sorted() where !["source_field", "target_field", "target_table", "transform"].contains(key) {
+            for key in object.keys.sorted()
+            where !["source_field", "target_field", "target_table", "transform"].contains(key) {
                 problems.append(Problem(location: "\(location).\(key)", message: "is not a mapping field"))
             }
             guard let source = object["source_field"]?.stringValue, !source.isEmpty else {
@@ -54,7 +59,9 @@ public struct FieldMapping: Sendable {
                 problems.append(
                     Problem(
                         location: "\(location).source_field",
-                        message: "\"\(source)\" is not a field of the standard crypto schema (did you mean \"\(suggestion)\"?)"))
+                        message:
+                            "\"\(source)\" is not a field of the standard crypto schema (did you mean \"\(suggestion)\"?)"
+                    ))
                 continue
             }
             guard let target = object["target_field"]?.stringValue, !target.isEmpty else {
@@ -62,7 +69,10 @@ public struct FieldMapping: Sendable {
                 continue
             }
             if let first = targets[target] {
-                problems.append(Problem(location: "\(location).target_field", message: "\"\(target)\" is already mapped by mapping[\(first)]"))
+                problems.append(
+                    Problem(
+                        location: "\(location).target_field",
+                        message: "\"\(target)\" is already mapped by mapping[\(first)]"))
             }
             targets[target] = index
             var transformText: String?
@@ -70,7 +80,8 @@ public struct FieldMapping: Sendable {
             if let transform = object["transform"] {
                 let parts = transform.arrayValue?.compactMap(\.stringValue) ?? transform.stringValue.map { [$0] }
                 guard let parts else {
-                    problems.append(Problem(location: "\(location).transform", message: "must be a string or an array of strings"))
+                    problems.append(
+                        Problem(location: "\(location).transform", message: "must be a string or an array of strings"))
                     continue
                 }
                 transformText = parts.joined(separator: " | ")

@@ -36,7 +36,8 @@ public enum Transform: Sendable, Equatable {
         var argument: String?
         if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
             name = String(text[..<open]).trimmingCharacters(in: .whitespaces)
-            argument = String(text[text.index(after: open)..<text.index(before: text.endIndex)]).trimmingCharacters(in: .whitespaces)
+            argument = String(text[text.index(after: open)..<text.index(before: text.endIndex)]).trimmingCharacters(
+                in: .whitespaces)
         } else {
             name = text
         }
@@ -45,7 +46,9 @@ public enum Transform: Sendable, Equatable {
             return step
         }
         func required() throws(Problem) -> String {
-            guard let argument, !argument.isEmpty else { throw Problem(description: "\(name) needs an argument, e.g. \(example(name))") }
+            guard let argument, !argument.isEmpty else {
+                throw Problem(description: "\(name) needs an argument, e.g. \(example(name))")
+            }
             return argument
         }
         switch name {
@@ -136,7 +139,9 @@ public enum Transform: Sendable, Equatable {
             return .integer(Int64((date.timeIntervalSince(now) / 86_400).rounded(.down)))
         case .uppercase, .lowercase:
             guard let text = value.stringValue else {
-                throw Problem(description: "\(self == .uppercase ? "uppercase" : "lowercase") needs a string, got \(value.typeName)")
+                throw Problem(
+                    description:
+                        "\(self == .uppercase ? "uppercase" : "lowercase") needs a string, got \(value.typeName)")
             }
             return .string(self == .uppercase ? text.uppercased() : text.lowercased())
         case .defaultValue:
@@ -150,7 +155,9 @@ public enum Transform: Sendable, Equatable {
         case .format(let template):
             return .string(Self.fill(template, value: value, record: record))
         case .truncate(let length):
-            guard let text = value.stringValue else { throw Problem(description: "truncate needs a string, got \(value.typeName)") }
+            guard let text = value.stringValue else {
+                throw Problem(description: "truncate needs a string, got \(value.typeName)")
+            }
             return .string(String(text.prefix(length)))
         case .isoDate:
             guard let text = value.stringValue, let date = ISODates.parse(text) else {
@@ -180,7 +187,9 @@ public enum Transform: Sendable, Equatable {
     func applyInverse(_ value: JSON) throws(Problem) -> JSON {
         switch self {
         case .scaleTo100:
-            guard let number = value.doubleValue else { throw Problem(description: "expected a number 0-100, got \(value.serialized())") }
+            guard let number = value.doubleValue else {
+                throw Problem(description: "expected a number 0-100, got \(value.serialized())")
+            }
             let scaled = number / 10
             return scaled == scaled.rounded() ? .integer(Int64(scaled)) : .number(scaled)
         case .map(let table):
@@ -203,7 +212,10 @@ public enum Transform: Sendable, Equatable {
             let found: JSON? =
                 name == "value"
                 ? value
-                : record[path: name] ?? ["asset", "crypto_implementation", "certificate"].lazy.compactMap { record[path: "\($0).\(name)"] }.first
+                : record[path: name]
+                    ?? ["asset", "crypto_implementation", "certificate"].lazy.compactMap {
+                        record[path: "\($0).\(name)"]
+                    }.first
             if let found, !found.isNull { output += found.stringValue ?? found.serialized() }
             rest = rest[rest.index(after: close)...]
         }

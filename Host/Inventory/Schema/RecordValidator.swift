@@ -30,6 +30,20 @@ public struct RecordValidator: Sendable {
         "development": "development", "dev": "development",
     ]
     public static let complianceValues: Set<String> = ["compliant", "non_compliant", "unknown", "not_applicable"]
+    static let topLevelFields: Set<String> = [
+        "asset", "crypto_implementation", "certificate", "discovered_at", "source", "extensions",
+    ]
+    static let assetFields: Set<String> = [
+        "id", "hostname", "ip_address", "environment", "serial_number", "mac_address",
+    ]
+    static let cryptoFields: Set<String> = [
+        "protocol", "protocol_version", "cipher_suite", "cipher_suites", "key_size", "risk_score", "compliance_status",
+        "port",
+    ]
+    static let certificateFields: Set<String> = [
+        "common_name", "expiration_date", "issuer", "key_algorithm", "serial_number", "fingerprint_sha256",
+        "signature_algorithm",
+    ]
 
     public init() {}
 
@@ -44,97 +58,132 @@ public struct RecordValidator: Sendable {
         guard let top = raw.objectValue else {
             return .invalid([RecordProblem(location: location, "must be an object, got \(raw.typeName)")])
         }
-        for key in top.keys where !["asset", "crypto_implementation", "certificate", "discovered_at", "source", "extensions"].contains(key) {
+        for key in top.keys where !Self.topLevelFields.contains(key) {
             problem(key, "is not a field of the standard crypto schema")
         }
-        var document: [String: JSON] = [:]
         let reader = SectionReader(report: problem)
+        // Sections are filled in the byte order of their keys, so the canonical bytes need no sorting.
+        var asset = OrderedObject()
+        var crypto = OrderedObject()
+        var certificate: OrderedObject?
 
-        if let asset = reader.section(top["asset"], "asset", required: true) {
-            var out: [String: JSON?] = [:]
-            reader.unknown(asset, allowed: ["id", "hostname", "ip_address", "environment", "serial_number", "mac_address"], in: "asset")
-            out["id"] = reader.string(asset["id"], "asset.id")
-            if let hostname = reader.string(asset["hostname"], "asset.hostname")?.stringValue {
+        if let fields = reader.section(top["asset"], "asset", required: true) {
+            reader.unknown(fields, allowed: Self.assetFields, in: "asset")
+            asset.set(
+                "environment",
+                reader.choice(
+                    fields["environment"], "asset.environment", Self.environments, "production, staging or development")
+            )
+            if let hostname = reader.string(fields["hostname"], "asset.hostname")?.stringValue {
                 let lowered = hostname.lowercased()
-                if Self.isHostname(lowered) { out["hostname"] = .string(lowered) } else {
-                    problem("asset.hostname", "must be a host name (letters, digits, '-', '.', '_'), got \"\(hostname)\"")
+                if Self.isHostname(lowered) {
+                    asset.set("hostname", .string(lowered))
+                } else {
+                    problem(
+                        "asset.hostname", "must be a host name (letters, digits, '-', '.', '_'), got \"\(hostname)\"")
                 }
             }
-            if let address = reader.string(asset["ip_address"], "asset.ip_address")?.stringValue {
-                if let normalised = Self.normalisedIP(address) { out["ip_address"] = .string(normalised) } else {
+            asset.set("id", reader.string(fields["id"], "asset.id"))
+            if let address = reader.string(fields["ip_address"], "asset.ip_address")?.stringValue {
+                if let normalised = Self.normalisedIP(address) {
+                    asset.set("ip_address", .string(normalised))
+                } else {
                     problem("asset.ip_address", "must be an IPv4 or IPv6 address, got \"\(address)\"")
                 }
             }
-            if asset["hostname"] == nil && asset["ip_address"] == nil {
-                problem("asset", "needs a hostname or an ip_address")
-            }
-            out["environment"] = reader.choice(asset["environment"], "asset.environment", Self.environments, "production, staging or development")
-            out["serial_number"] = reader.string(asset["serial_number"], "asset.serial_number")
-            if let mac = reader.string(asset["mac_address"], "asset.mac_address")?.stringValue {
-                if let normalised = Self.normalisedMAC(mac) { out["mac_address"] = .string(normalised) } else {
+            if let mac = reader.string(fields["mac_address"], "asset.mac_address")?.stringValue {
+                if let normalised = Self.normalisedMAC(mac) {
+                    asset.set("mac_address", .string(normalised))
+                } else {
                     problem("asset.mac_address", "must be a MAC address like 00:1a:2b:3c:4d:5e, got \"\(mac)\"")
                 }
             }
-            document["asset"] = .object(out.compactMapValues { $0 })
+            asset.set("serial_number", reader.string(fields["serial_number"], "asset.serial_number"))
+            if fields["hostname"] == nil && fields["ip_address"] == nil {
+                problem("asset", "needs a hostname or an ip_address")
+            }
         }
 
-        if let crypto = reader.section(top["crypto_implementation"], "crypto_implementation", required: true) {
-            var out: [String: JSON?] = [:]
-            reader.unknown(
-                crypto, allowed: ["protocol", "protocol_version", "cipher_suite", "cipher_suites", "key_size", "risk_score", "compliance_status", "port"],
-                in: "crypto_implementation")
-            if crypto["protocol"] == nil { problem("crypto_implementation.protocol", "is required (TLS, SSH or IPSec)") }
-            out["protocol"] = reader.choice(crypto["protocol"], "crypto_implementation.protocol", Self.protocols, "TLS, SSH or IPSec")
-            out["protocol_version"] = reader.version(crypto["protocol_version"], "crypto_implementation.protocol_version")
-            out["cipher_suite"] = reader.string(crypto["cipher_suite"], "crypto_implementation.cipher_suite")
-            if let suites = crypto["cipher_suites"] {
+        if let fields = reader.section(top["crypto_implementation"], "crypto_implementation", required: true) {
+            reader.unknown(fields, allowed: Self.cryptoFields, in: "crypto_implementation")
+            crypto.set("cipher_suite", reader.string(fields["cipher_suite"], "crypto_implementation.cipher_suite"))
+            if let suites = fields["cipher_suites"] {
                 if let names = suites.arrayValue?.compactMap(\.stringValue), names.count == suites.arrayValue?.count {
-                    out["cipher_suites"] = JSON(names)
+                    crypto.set("cipher_suites", JSON(names))
                 } else {
                     problem("crypto_implementation.cipher_suites", "must be an array of strings")
                 }
             }
-            out["key_size"] = reader.integer(crypto["key_size"], "crypto_implementation.key_size", in: 1...65536, "a positive integer")
-            out["risk_score"] = reader.number(crypto["risk_score"], "crypto_implementation.risk_score", in: 0...10, "a number from 0 to 10")
-            out["port"] = reader.integer(crypto["port"], "crypto_implementation.port", in: 1...65535, "a port number (1-65535)")
-            out["compliance_status"] = reader.compliance(crypto["compliance_status"], "crypto_implementation.compliance_status")
-            document["crypto_implementation"] = .object(out.compactMapValues { $0 })
+            crypto.set(
+                "compliance_status",
+                reader.compliance(fields["compliance_status"], "crypto_implementation.compliance_status"))
+            crypto.set(
+                "key_size",
+                reader.integer(
+                    fields["key_size"], "crypto_implementation.key_size", in: 1...65536, "a positive integer"))
+            crypto.set(
+                "port",
+                reader.integer(fields["port"], "crypto_implementation.port", in: 1...65535, "a port number (1-65535)"))
+            if fields["protocol"] == nil {
+                problem("crypto_implementation.protocol", "is required (TLS, SSH or IPSec)")
+            }
+            crypto.set(
+                "protocol",
+                reader.choice(fields["protocol"], "crypto_implementation.protocol", Self.protocols, "TLS, SSH or IPSec")
+            )
+            crypto.set(
+                "protocol_version", reader.version(fields["protocol_version"], "crypto_implementation.protocol_version")
+            )
+            crypto.set(
+                "risk_score",
+                reader.number(
+                    fields["risk_score"], "crypto_implementation.risk_score", in: 0...10, "a number from 0 to 10"))
         }
 
-        if let certificate = reader.section(top["certificate"], "certificate", required: false) {
-            var out: [String: JSON?] = [:]
-            reader.unknown(
-                certificate,
-                allowed: ["common_name", "expiration_date", "issuer", "key_algorithm", "serial_number", "fingerprint_sha256", "signature_algorithm"],
-                in: "certificate")
-            out["common_name"] = reader.string(certificate["common_name"], "certificate.common_name")
-            out["expiration_date"] = reader.date(certificate["expiration_date"], "certificate.expiration_date")
-            out["issuer"] = reader.string(certificate["issuer"], "certificate.issuer")
-            out["key_algorithm"] = reader.string(certificate["key_algorithm"], "certificate.key_algorithm").map { .string($0.stringValue!.uppercased()) }
-            out["serial_number"] = reader.string(certificate["serial_number"], "certificate.serial_number")
-            out["signature_algorithm"] = reader.string(certificate["signature_algorithm"], "certificate.signature_algorithm")
-            if let fingerprint = reader.string(certificate["fingerprint_sha256"], "certificate.fingerprint_sha256") {
-                let hex = fingerprint.stringValue!.replacingOccurrences(of: ":", with: "").lowercased()
-                if hex.count == 64, hex.allSatisfy(\.isHexDigit) { out["fingerprint_sha256"] = .string(hex) } else {
+        if let fields = reader.section(top["certificate"], "certificate", required: false) {
+            var out = OrderedObject()
+            reader.unknown(fields, allowed: Self.certificateFields, in: "certificate")
+            out.set("common_name", reader.string(fields["common_name"], "certificate.common_name"))
+            out.set("expiration_date", reader.date(fields["expiration_date"], "certificate.expiration_date"))
+            if let fingerprint = reader.string(fields["fingerprint_sha256"], "certificate.fingerprint_sha256")?
+                .stringValue
+            {
+                let hex = fingerprint.replacingOccurrences(of: ":", with: "").lowercased()
+                if hex.count == 64, hex.allSatisfy(\.isHexDigit) {
+                    out.set("fingerprint_sha256", .string(hex))
+                } else {
                     problem("certificate.fingerprint_sha256", "must be 64 hex digits (SHA-256)")
                 }
             }
-            document["certificate"] = .object(out.compactMapValues { $0 })
+            out.set("issuer", reader.string(fields["issuer"], "certificate.issuer"))
+            out.set(
+                "key_algorithm",
+                reader.string(fields["key_algorithm"], "certificate.key_algorithm")?.stringValue.map {
+                    .string($0.uppercased())
+                })
+            out.set("serial_number", reader.string(fields["serial_number"], "certificate.serial_number"))
+            out.set(
+                "signature_algorithm", reader.string(fields["signature_algorithm"], "certificate.signature_algorithm"))
+            certificate = out
         }
-        document["discovered_at"] = reader.date(top["discovered_at"], "discovered_at", keepTime: true)
-        document["source"] = reader.string(top["source"], "source")
-        if let extensions = top["extensions"] {
-            if extensions.objectValue != nil { document["extensions"] = extensions } else {
-                problem("extensions", "must be an object")
-            }
+        let discoveredAt = reader.date(top["discovered_at"], "discovered_at", keepTime: true)?.stringValue
+        let source = reader.string(top["source"], "source")
+        var extensions: JSON?
+        if let value = top["extensions"] {
+            if value.objectValue != nil { extensions = value } else { problem("extensions", "must be an object") }
         }
         guard problems.isEmpty else { return .invalid(problems) }
-        return .valid(InventoryRecord(document: .object(document.compactMapValues { $0 })))
+        return .valid(
+            InventoryRecord(
+                asset: asset, crypto: crypto, certificate: certificate, extensions: extensions, source: source,
+                discoveredAt: discoveredAt))
     }
 
     static func isHostname(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 253
-            && text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F }
+            && text.utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F
+            }
     }
 
     static func normalisedIP(_ text: String) -> String? {
@@ -179,6 +228,7 @@ struct SectionReader {
     }
 
     func unknown(_ section: [String: JSON], allowed: Set<String>, in path: String) {
+        guard !section.keys.allSatisfy(allowed.contains) else { return }
         for key in section.keys.sorted() where !allowed.contains(key) {
             report("\(path).\(key)", "is not a field of the standard crypto schema")
         }
@@ -190,12 +240,22 @@ struct SectionReader {
             report(path, "must be a string, got \(value.typeName) \(value.serialized())")
             return nil
         }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = Self.trimmed(text)
         guard !trimmed.isEmpty else {
             report(path, "must not be empty")
             return nil
         }
         return .string(trimmed)
+    }
+
+    /// `text` without surrounding ASCII spaces and tabs; free when there are none, which is nearly always
+    /// (Foundation's trimming costs more than validating the whole record).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        guard blank(first) || blank(last) else { return text }
+        return String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
     func choice(_ value: JSON?, _ path: String, _ choices: [String: String], _ expected: String) -> JSON? {
@@ -263,27 +323,13 @@ struct SectionReader {
         var out: [String: JSON] = [:]
         for (framework, status) in frameworks {
             guard let text = status.stringValue?.lowercased(), RecordValidator.complianceValues.contains(text) else {
-                report("\(path).\(framework)", "must be compliant, non_compliant, unknown or not_applicable, got \(status.serialized())")
+                report(
+                    "\(path).\(framework)",
+                    "must be compliant, non_compliant, unknown or not_applicable, got \(status.serialized())")
                 continue
             }
             out[framework.lowercased()] = .string(text)
         }
         return .object(out)
     }
-}
-
-/// ISO 8601 dates and date-times, parsed leniently and written canonically (UTC).
-public enum ISODates {
-    public static func parse(_ text: String) -> Date? {
-        if text.count == 10, let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return day }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        return try? fractional.parse(text)
-    }
-
-    public static func day(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day())
-    }
-
-    public static func dateTime(_ date: Date) -> String { date.formatted(.iso8601) }
 }

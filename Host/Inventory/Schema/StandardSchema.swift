@@ -15,6 +15,7 @@ public enum StandardSchema {
 
     /// Whether a mapping may read `path`: a schema field, a framework of `compliance_status`, or `extensions.*`.
     public static func allows(_ path: String) -> Bool {
-        fields[path] != nil || path.hasPrefix("extensions.") || path.hasPrefix("crypto_implementation.compliance_status.")
+        fields[path] != nil || path.hasPrefix("extensions.")
+            || path.hasPrefix("crypto_implementation.compliance_status.")
     }
 }

@@ -27,21 +27,28 @@ public struct InventoryFilter: Sendable {
     }
 
     public mutating func add(_ expression: String) throws(Problem) {
-        guard let match = ["!=", ">=", "<=", "=", ">", "<"].lazy.compactMap({ op in expression.range(of: op).map { (op, $0) } }).first
+        guard
+            let match = ["!=", ">=", "<=", "=", ">", "<"].lazy.compactMap({ op in
+                expression.range(of: op).map { (op, $0) }
+            }).first
         else {
-            throw Problem(description: "filter \"\(expression)\" must look like field=value, field>=number or field<=number")
+            throw Problem(
+                description: "filter \"\(expression)\" must look like field=value, field>=number or field<=number")
         }
         let field = expression[..<match.1.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
         let value = expression[match.1.upperBound...].trimmingCharacters(in: .whitespaces)
         let op = match.0
         if field == "expires_within_days" {
             guard op == "=", let days = Double(value) else {
-                throw Problem(description: "filter expires_within_days takes a number of days, e.g. expires_within_days=30")
+                throw Problem(
+                    description: "filter expires_within_days takes a number of days, e.g. expires_within_days=30")
             }
             clauses.append("certificate_expires IS NOT NULL AND certificate_expires <= ?")
             arguments.append(ISODates.day(now.addingTimeInterval(days * 86_400)) + "T23:59:59Z")
         } else if Self.numberColumns.contains(field) {
-            guard Double(value) != nil else { throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one") }
+            guard Double(value) != nil else {
+                throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one")
+            }
             clauses.append("\(field) \(op == "=" ? "=" : op) CAST(? AS REAL)")
             arguments.append(value)
         } else if Self.textColumns.contains(field) {
@@ -56,7 +63,8 @@ public struct InventoryFilter: Sendable {
             }
         } else {
             let known = (Self.textColumns.union(Self.numberColumns).union(["expires_within_days"])).sorted()
-            throw Problem(description: "filter field \"\(field)\" is unknown; use one of \(known.joined(separator: ", "))")
+            throw Problem(
+                description: "filter field \"\(field)\" is unknown; use one of \(known.joined(separator: ", "))")
         }
     }
 

@@ -53,46 +53,88 @@ public struct InventoryRepository: Sendable {
             sql: """
                 INSERT INTO inventory_record (tenant, id, natural_key, hostname, ip_address, environment, serial_number,
                     mac_address, protocol, protocol_version, port, key_size, risk_score, compliance, certificate_expires,
-                    document, content_hash, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    discovered_at, document, content_hash, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let update = try db.cachedStatement(
             sql: """
                 UPDATE inventory_record SET natural_key = ?, hostname = ?, ip_address = ?, environment = ?,
                     serial_number = ?, mac_address = ?, protocol = ?, protocol_version = ?, port = ?, key_size = ?,
-                    risk_score = ?, compliance = ?, certificate_expires = ?, document = ?, content_hash = ?, updated_at = ?
+                    risk_score = ?, compliance = ?, certificate_expires = ?, discovered_at = ?, document = ?, content_hash = ?,
+                    updated_at = ?
                 WHERE tenant = ? AND id = ?
                 """)
+        // An unchanged record still moves its last-seen time.
+        let seen = try db.cachedStatement(
+            sql: "UPDATE inventory_record SET discovered_at = ? WHERE tenant = ? AND id = ?")
         let event = try db.cachedStatement(
-            sql: "INSERT INTO inventory_event (tenant, type, severity, record_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            sql:
+                "INSERT INTO inventory_event (tenant, type, severity, record_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        )
         for record in batch {
             counts.received += 1
             let previous = known[record.id]
             if previous?.contentHash == record.contentHash {
                 counts.unchanged += 1
+                if let seenAt = record.discoveredAt, seenAt != previous?.discoveredAt {
+                    try seen.execute { bind in
+                        bind.text(seenAt)
+                        bind.text(tenant)
+                        bind.text(record.id)
+                    }
+                }
                 continue
             }
-            let columns: [(any DatabaseValueConvertible)?] = [
-                record.naturalKey, record.hostname, record.ipAddress, record.environment, record.serialNumber,
-                record.macAddress, record.protocolName, record.protocolVersion, record.port, record.keySize,
-                record.riskScore, record.complianceSummary, record.certificateExpiry, record.document.serialized(),
-                record.contentHash,
-            ]
+            func columns(_ bind: inout Binder) {
+                bind.text(record.naturalKey)
+                bind.text(record.hostname)
+                bind.text(record.ipAddress)
+                bind.text(record.environment)
+                bind.text(record.serialNumber)
+                bind.text(record.macAddress)
+                bind.text(record.protocolName)
+                bind.text(record.protocolVersion)
+                bind.integer(record.port)
+                bind.integer(record.keySize)
+                bind.real(record.riskScore)
+                bind.text(record.complianceSummary)
+                bind.text(record.certificateExpiry)
+                bind.text(record.discoveredAt)
+                bind.text(bytes: record.content)
+                bind.text(record.contentHash)
+            }
             if previous == nil {
-                try insert.execute(arguments: StatementArguments([tenant, record.id] + columns + [stamp, stamp]))
+                try insert.execute { bind in
+                    bind.text(tenant)
+                    bind.text(record.id)
+                    columns(&bind)
+                    bind.text(stamp)
+                    bind.text(stamp)
+                }
                 counts.inserted += 1
             } else {
-                try update.execute(arguments: StatementArguments(columns + [stamp, tenant, record.id]))
+                try update.execute { bind in
+                    columns(&bind)
+                    bind.text(stamp)
+                    bind.text(tenant)
+                    bind.text(record.id)
+                }
                 counts.updated += 1
             }
             for raised in rules.events(for: record, previous: previous, now: now) {
-                try event.execute(
-                    arguments: [tenant, raised.kind.rawValue, raised.severity, raised.recordID, raised.detail.serialized(), stamp])
+                try event.execute { bind in
+                    bind.text(tenant)
+                    bind.text(raised.kind.rawValue)
+                    bind.text(raised.severity)
+                    bind.text(raised.recordID)
+                    bind.text(bytes: raised.detail.serializedBytes())
+                    bind.text(stamp)
+                }
                 counts.events[raised.kind.rawValue, default: 0] += 1
             }
             known[record.id] = StoredState(
                 contentHash: record.contentHash, compliance: record.complianceSummary,
-                certificateExpiry: record.certificateExpiry)
+                certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt)
         }
     }
 
@@ -101,31 +143,38 @@ public struct InventoryRepository: Sendable {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, content_hash, compliance, certificate_expires FROM inventory_record
+                SELECT id, content_hash, compliance, certificate_expires, discovered_at FROM inventory_record
                 WHERE tenant = ? AND id IN (\(placeholders))
                 """,
             arguments: StatementArguments([tenant] + ids))
         var states: [String: StoredState] = [:]
         while let row = try rows.next() {
             states[row["id"]] = StoredState(
-                contentHash: row["content_hash"], compliance: row["compliance"], certificateExpiry: row["certificate_expires"])
+                contentHash: row["content_hash"], compliance: row["compliance"],
+                certificateExpiry: row["certificate_expires"],
+                discoveredAt: row["discovered_at"])
         }
         return states
     }
 
     public func record(tenant: String, id: String) throws -> StoredRecord? {
         try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM inventory_record WHERE tenant = ? AND id = ?", arguments: [tenant, id])
-                .map(StoredRecord.init(row:))
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM inventory_record WHERE tenant = ? AND id = ?", arguments: [tenant, id]
+            )
+            .map(StoredRecord.init(row:))
         }
     }
 
-    public func list(tenant: String, filter: InventoryFilter = InventoryFilter(), limit: Int = 1000) throws -> [StoredRecord] {
+    public func list(tenant: String, filter: InventoryFilter = InventoryFilter(), limit: Int = 1000) throws
+        -> [StoredRecord]
+    {
         let (clause, arguments) = filter.sql
         return try store.pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM inventory_record WHERE tenant = ? \(clause) ORDER BY hostname, protocol, port LIMIT ?",
+                sql:
+                    "SELECT * FROM inventory_record WHERE tenant = ? \(clause) ORDER BY hostname, protocol, port LIMIT ?",
                 arguments: StatementArguments([tenant] + arguments + [limit])
             ).map(StoredRecord.init(row:))
         }
@@ -133,7 +182,8 @@ public struct InventoryRepository: Sendable {
 
     public func count(tenant: String) throws -> Int {
         try store.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inventory_record WHERE tenant = ?", arguments: [tenant]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inventory_record WHERE tenant = ?", arguments: [tenant])
+                ?? 0
         }
     }
 
@@ -150,9 +200,11 @@ public struct InventoryRepository: Sendable {
 
 extension StoredRecord {
     init(row: Row) {
+        var document = (try? JSON.parse(row["document"] as String))?.objectValue ?? [:]
+        if let seen: String = row["discovered_at"] { document["discovered_at"] = .string(seen) }
         self.init(
             tenant: row["tenant"], id: row["id"], naturalKey: row["natural_key"],
-            document: (try? JSON.parse(row["document"] as String)) ?? .null, contentHash: row["content_hash"],
+            document: .object(document), contentHash: row["content_hash"],
             createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }
