@@ -56,6 +56,14 @@ let package = Package(
             path: "Host/Inventory"
         ),
         .target(
+            name: "SyncEngine",
+            dependencies: [
+                "Inventory", "HostServices", "PluginRuntime", "PluginABI", "Store", "JSONCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Host/SyncEngine"
+        ),
+        .target(
             name: "HostServices",
             dependencies: [
                 "CCurl", "PluginABI", "JSONCore", "Store", "PluginRuntime",
@@ -66,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "CryptoConnectCLI",
             dependencies: [
-                "PluginRuntime", "JSONCore", "HostServices", "Store", "Inventory",
+                "PluginRuntime", "JSONCore", "HostServices", "Store", "Inventory", "SyncEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/CLI"

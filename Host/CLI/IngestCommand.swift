@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inventory
 import JSONCore
+import SyncEngine
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,9 @@ struct Ingest: ParsableCommand {
         guard IngestFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be json, ndjson, cbom or auto; got \"\(format)\"")
         }
-        guard Tenants.isValid(tenant) else { throw ValidationError(Tenants.rule(tenant)) }
+        guard IntegrationRepository.isValidName(tenant) else {
+            throw ValidationError("tenant \"\(tenant)\" must be 1-64 letters, digits, '-' or '_'")
+        }
     }
 
     func run() throws {
@@ -54,17 +57,5 @@ struct Ingest: ParsableCommand {
         for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
         if report.rejections.count > 200 { print("… and \(report.rejections.count - 200) more (use --json for all)") }
         for notice in report.notices { print("not imported: \(notice)") }
-    }
-}
-
-/// Tenant names: what may appear in a tenant id.
-enum Tenants {
-    static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64
-            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
-
-    static func rule(_ name: String) -> String {
-        "tenant \"\(name)\" must be 1-64 letters, digits, '-' or '_'"
     }
 }

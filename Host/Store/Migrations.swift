@@ -68,6 +68,106 @@ enum Migrations {
                     CREATE INDEX inventory_event_tenant ON inventory_event (tenant, id);
                     """)
         }
+        migrator.registerMigration("v3-sync") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant (
+                        id TEXT PRIMARY KEY,
+                        created_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    -- One tenant's use of one connector. `configuration` never holds secrets (they are sealed in
+                    -- `secret`, owner = the integration id).
+                    CREATE TABLE integration (
+                        id TEXT PRIMARY KEY,
+                        tenant TEXT NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        plugin_id TEXT NOT NULL,
+                        version_pin TEXT,
+                        configuration TEXT NOT NULL,
+                        mapping TEXT NOT NULL,
+                        schedule TEXT,
+                        realtime INTEGER NOT NULL,
+                        event_types TEXT NOT NULL,
+                        environment TEXT NOT NULL,
+                        isolation TEXT NOT NULL,
+                        source_of_truth TEXT NOT NULL,
+                        enabled INTEGER NOT NULL,
+                        paused_reason TEXT,
+                        event_cursor INTEGER NOT NULL DEFAULT 0,
+                        next_run_at INTEGER,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX integration_tenant ON integration (tenant);
+                    -- The durable queue: a job is leased by one runner at a time, until its lease expires.
+                    CREATE TABLE job (
+                        id INTEGER PRIMARY KEY,
+                        integration TEXT NOT NULL REFERENCES integration(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        trigger TEXT NOT NULL,
+                        full INTEGER NOT NULL,
+                        priority INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        record_ids TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        not_before INTEGER,
+                        lease_owner TEXT,
+                        lease_expires INTEGER,
+                        created_at TEXT NOT NULL,
+                        started_at TEXT,
+                        finished_at TEXT,
+                        stats TEXT,
+                        error TEXT
+                    );
+                    CREATE INDEX job_queue ON job (state, priority DESC, id);
+                    CREATE INDEX job_integration ON job (integration, id);
+                    -- What each integration last acknowledged for each record: delta sync compares content hashes.
+                    CREATE TABLE sync_state (
+                        integration TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        external_id TEXT,
+                        synced_at TEXT NOT NULL,
+                        PRIMARY KEY (integration, record_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE dead_letter (
+                        id INTEGER PRIMARY KEY,
+                        integration TEXT NOT NULL REFERENCES integration(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        error_code TEXT NOT NULL,
+                        error TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX dead_letter_integration ON dead_letter (integration, state);
+                    -- Plugin state scoped to an integration: key-value pairs and the checkpoint.
+                    CREATE TABLE integration_state (
+                        integration TEXT NOT NULL REFERENCES integration(id) ON DELETE CASCADE,
+                        key TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (integration, key)
+                    ) WITHOUT ROWID;
+                    -- Asset context pulled from ITAM systems, correlated with inventory records.
+                    CREATE TABLE asset_context (
+                        integration TEXT NOT NULL REFERENCES integration(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        external_key TEXT NOT NULL,
+                        hostname TEXT,
+                        ip_address TEXT,
+                        serial_number TEXT,
+                        record TEXT NOT NULL,
+                        raw TEXT NOT NULL,
+                        correlated TEXT NOT NULL,
+                        pulled_at TEXT NOT NULL,
+                        PRIMARY KEY (integration, external_key)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

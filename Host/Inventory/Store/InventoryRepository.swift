@@ -180,11 +180,32 @@ public struct InventoryRepository: Sendable {
         }
     }
 
+    /// Records of the tenant that share the host name, an IP address or the serial number: how pulled asset
+    /// context is correlated with the inventory.
+    public func correlate(tenant: String, hostname: String?, ipAddress: String?, serialNumber: String?) throws -> [StoredRecord] {
+        guard hostname != nil || ipAddress != nil || serialNumber != nil else { return [] }
+        return try store.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM inventory_record WHERE tenant = ?
+                        AND (hostname = ? OR ip_address = ? OR serial_number = ?) ORDER BY id
+                    """,
+                arguments: [tenant, hostname, ipAddress, serialNumber]
+            ).map(StoredRecord.init(row:))
+        }
+    }
+
     public func count(tenant: String) throws -> Int {
         try store.pool.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inventory_record WHERE tenant = ?", arguments: [tenant])
                 ?? 0
         }
+    }
+
+    /// The newest event's sequence number (0 when there is none): a new integration starts after it.
+    public func latestEventSequence() throws -> Int64 {
+        try store.pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(id), 0) FROM inventory_event")! }
     }
 
     /// Events after a sequence number, oldest first.

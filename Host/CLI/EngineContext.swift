@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import HostServices
+import PluginRuntime
+import Store
+import SyncEngine
+
+/// Builds the sync engine a command works with: the store, the plugins directory, the supervisor and, when a
+/// master key is configured, the vault that opens integration secrets.
+struct EngineOptions: ParsableArguments {
+    @OptionGroup var host: HostOptions
+    @OptionGroup var key: MasterKeyOptions
+    @Flag(name: .customLong("verbose"), help: "Log debug lines (plugin output, every HTTP answer).") var verbose = false
+
+    func engine(requireKey: Bool = false) throws -> SyncEngine {
+        let store = try host.openStore()
+        let log = StandardErrorLog(minimumLevel: verbose ? .debug : .info)
+        var vault: SecretVault?
+        do {
+            vault = SecretVault(store: store, key: try MasterKey.load(file: key.file))
+        } catch {
+            if requireKey || key.file != nil { throw CLIError(error.description) }
+        }
+        let catalog = PluginCatalog(directory: host.resolvedPluginsDirectory, discovery: host.discovery)
+        do {
+            try catalog.refresh()
+        } catch {
+            throw CLIError("\(error)")
+        }
+        return SyncEngine(store: store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: vault, log: log)
+    }
+}

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import HostServices
+import Inventory
+import JSONCore
+import PluginABI
+import PluginRuntime
+import SyncEngine
+
+struct Integrations: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "integrations", abstract: "Enable connectors per tenant and manage them.",
+        subcommands: [Add.self, List.self, Show.self, Enable.self, Disable.self, Remove.self])
+}
+
+extension Integrations {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a connector for a tenant: validates the configuration and mapping, seals the secrets, and "
+                + "tests the connection.")
+
+        @OptionGroup var options: EngineOptions
+        @Option(help: "The tenant.") var tenant: String
+        @Option(help: "Plugin id, optionally pinned: servicenow-cmdb or servicenow-cmdb@1.2.0.") var plugin: String
+        @Option(help: "Configuration JSON file (secrets included; they are sealed, never stored in clear).") var config: String
+        @Option(help: "Field mapping JSON file (default: the plugin's default mapping).") var mapping: String?
+        @Option(help: "hourly, daily, weekly, or a cron expression (UTC).") var schedule: String?
+        @Flag(help: "Push in real time when an ingest raises an event.") var realtime = false
+        @Option(name: .customLong("events"), help: "Event types real-time pushes react to (comma-separated).")
+        var events: String = Integration.defaultEventTypes.joined(separator: ",")
+        @Option(help: "dev, staging or prod.") var environment = "prod"
+        @Option(help: "process (default), tenant or none.") var isolation = "process"
+        @Option(help: "Integration id (default: TENANT-PLUGIN).") var name: String?
+        @Flag(name: .customLong("no-test"), help: "Skip the connection test.") var noTest = false
+
+        func validate() throws {
+            guard ["dev", "staging", "prod"].contains(environment) else {
+                throw ValidationError("--environment must be dev, staging or prod; got \"\(environment)\"")
+            }
+            guard IsolationLevel(rawValue: isolation) != nil else {
+                throw ValidationError("--isolation must be process, tenant or none; got \"\(isolation)\"")
+            }
+            if let schedule {
+                do { _ = try Schedule(schedule) } catch { throw ValidationError(error.description) }
+            }
+            let known = Set(InventoryEvent.Kind.allCases.map(\.rawValue))
+            for event in events.split(separator: ",") where !known.contains(String(event)) {
+                throw ValidationError("--events: unknown event type \"\(event)\" (known: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+
+        func run() throws {
+            let engine = try options.engine()
+            let parts = plugin.split(separator: "@", maxSplits: 1).map(String.init)
+            let build: PluginBuild
+            do { build = try engine.catalog.resolve(parts[0], pin: parts.count > 1 ? parts[1] : nil) } catch { throw CLIError(error.description) }
+            guard try engine.integrations.tenantExists(tenant) else {
+                throw CLIError("no tenant \(tenant); add it with `cryptoconnect tenants add \(tenant)`")
+            }
+            let prepared: PreparedConfiguration
+            do {
+                prepared = try PreparedConfiguration(try readJSON(config, "--config"), schema: build.manifest.configSchema)
+            } catch {
+                throw CLIError("--config \(config): \(error)")
+            }
+            let mappingJSON = try mapping.map { try readJSON($0, "--mapping") } ?? build.manifest.defaultMapping
+            do { _ = try FieldMapping(json: mappingJSON) } catch {
+                throw CLIError("mapping \(mapping ?? "(the plugin's default)"):\n\(error.description)")
+            }
+            let id = name ?? "\(tenant)-\(build.manifest.id)"
+            if !prepared.secrets.isEmpty, engine.vault == nil {
+                throw CLIError(
+                    "the configuration holds secrets (\(prepared.secrets.keys.sorted().joined(separator: ", "))), which are stored "
+                        + "sealed: set \(MasterKey.environmentVariable) or \(MasterKey.fileEnvironmentVariable) first")
+            }
+            engine.redactor.register(prepared.secrets.values)
+            if !noTest { try test(build: build, prepared: prepared, engine: engine, id: id) }
+            let integration = Integration(
+                id: id, tenant: tenant, pluginID: build.manifest.id, versionPin: parts.count > 1 ? parts[1] : nil,
+                configuration: prepared.pluginConfiguration, mapping: mappingJSON, schedule: schedule, realtime: realtime,
+                eventTypes: events.split(separator: ",").map(String.init), environment: environment,
+                isolation: IsolationLevel(rawValue: isolation)!, eventCursor: try engine.inventory.latestEventSequence())
+            do { try engine.integrations.add(integration) } catch { throw CLIError("\(error)") }
+            if let vault = engine.vault, !prepared.secrets.isEmpty { try vault.save(owner: id, secrets: prepared.secrets) }
+            print("Added integration \(id): \(build.label) for tenant \(tenant)"
+                + (prepared.secrets.isEmpty ? "." : "; sealed secrets: \(prepared.secrets.keys.sorted().joined(separator: ", "))."))
+        }
+
+        private func test(build: PluginBuild, prepared: PreparedConfiguration, engine: SyncEngine, id: String) throws {
+            let http = prepared.settings.map {
+                IntegrationHTTP(integration: id, settings: $0, redactor: engine.redactor, userAgent: "CryptoConnect/1.0 \(build.label)", log: engine.log)
+            }
+            let services = IntegrationServices(source: "plugin \(build.label) \(id)", http: http, log: engine.log, redactor: engine.redactor)
+            defer { engine.supervisor.shutdown() }
+            do {
+                let outcome = try engine.supervisor.call(
+                    build, instance: InstanceSpec(key: id + "#test", tenant: tenant, configuration: prepared.pluginConfiguration.serializedBytes()),
+                    isolation: IsolationLevel(rawValue: isolation)!, operation: .test, services: services)
+                guard outcome.status == .ok else {
+                    let failure = PluginFailure(status: outcome.status, output: outcome.output)
+                    throw CLIError("connection test failed: \(engine.redactor.redact(failure.description)) (nothing was saved; --no-test skips the test)")
+                }
+                let detail = (try? JSON.parse(outcome.output))?["message"]?.stringValue ?? "ok"
+                print("Connection test passed: \(engine.redactor.redact(detail))")
+            } catch let error as PluginCallError {
+                throw CLIError("connection test failed: \(error) (nothing was saved)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List integrations.")
+        @OptionGroup var host: HostOptions
+        @Option var tenant: String?
+        @Flag var json = false
+
+        func run() throws {
+            let list = try IntegrationRepository(store: try host.openStore()).integrations(tenant: tenant)
+            if json { return print(JSON.array(list.map(Integrations.summary)).prettyPrinted()) }
+            guard !list.isEmpty else { return print("No integrations.") }
+            print(Console.table(["ID", "TENANT", "PLUGIN", "ENV", "SCHEDULE", "REALTIME", "STATE"], list.map {
+                [$0.id, $0.tenant, $0.pluginReference, $0.environment, $0.schedule ?? "-", $0.realtime ? "yes" : "no",
+                 $0.pausedReason != nil ? "paused" : $0.enabled ? "enabled" : "disabled"]
+            }))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an integration: configuration (secrets masked), mapping, policy.")
+        @OptionGroup var host: HostOptions
+        @Argument var id: String
+
+        func run() throws {
+            let store = try host.openStore()
+            guard let integration = try IntegrationRepository(store: store).integration(id) else { throw CLIError("no integration \(id)") }
+            var document = Integrations.summary(integration).objectValue ?? [:]
+            var configuration = integration.configuration
+            for secret in try store.secrets(owner: id) {
+                configuration = Integrations.setting(configuration, path: secret.name, to: "********")
+            }
+            document["configuration"] = configuration
+            document["mapping"] = integration.mapping
+            document["source_of_truth"] = integration.sourceOfTruth
+            document["event_types"] = JSON(integration.eventTypes)
+            print(JSON.object(document).prettyPrinted())
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable an integration (also resumes a paused one).")
+        @OptionGroup var host: HostOptions
+        @Argument var id: String
+
+        func run() throws {
+            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, true) } catch { throw CLIError("\(error)") }
+            print("Enabled \(id).")
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an integration: no jobs run until it is enabled.")
+        @OptionGroup var host: HostOptions
+        @Argument var id: String
+
+        func run() throws {
+            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, false) } catch { throw CLIError("\(error)") }
+            print("Disabled \(id).")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an integration with its jobs, state and secrets.")
+        @OptionGroup var host: HostOptions
+        @Argument var id: String
+
+        func run() throws {
+            do { try IntegrationRepository(store: try host.openStore()).remove(id) } catch { throw CLIError("\(error)") }
+            print("Removed \(id).")
+        }
+    }
+
+    static func summary(_ integration: Integration) -> JSON {
+        [
+            "id": .string(integration.id), "tenant": .string(integration.tenant), "plugin": .string(integration.pluginReference),
+            "environment": .string(integration.environment), "schedule": JSON(integration.schedule),
+            "realtime": .bool(integration.realtime), "isolation": .string(integration.isolation.rawValue),
+            "enabled": .bool(integration.enabled), "paused_reason": JSON(integration.pausedReason),
+        ]
+    }
+
+    static func setting(_ json: JSON, path: String, to value: JSON) -> JSON {
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        var object = json.objectValue ?? [:]
+        object[parts[0]] = parts.count == 1 ? value : setting(object[parts[0]] ?? [:], path: parts[1], to: value)
+        return .object(object)
+    }
+}
+
+func readJSON(_ path: String, _ option: String) throws -> JSON {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(option) \(path): cannot be read") }
+    do { return try JSON.parse(Array(data)) } catch { throw CLIError("\(option) \(path): \(error)") }
+}

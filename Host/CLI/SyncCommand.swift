@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import JSONCore
+import SyncEngine
+
+struct Sync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Run syncs on demand and see how integrations are doing.",
+        subcommands: [Run.self, Status.self, Jobs.self])
+}
+
+extension Sync {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a sync of one integration now (pull, then push, as the plugin can).",
+            discussion: "With --wait the command runs the jobs itself and prints what they did; `serve` need not be running.")
+
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "Integration id.") var integration: String
+        @Flag(help: "Reconcile every record, not only the changed ones.") var full = false
+        @Flag(help: "Run the jobs now and wait for them.") var wait = false
+        @Flag(help: "Only push.") var pushOnly = false
+        @Flag(help: "Only pull.") var pullOnly = false
+
+        func run() throws {
+            let engine = try options.engine()
+            guard let found = try engine.integrations.integration(integration) else { throw CLIError("no integration \(integration)") }
+            guard found.isActive else {
+                throw CLIError("integration \(integration) is \(found.enabled ? "paused: \(found.pausedReason ?? "")" : "disabled"); `cryptoconnect integrations enable \(integration)` first")
+            }
+            let kinds: [Job.Kind] = pushOnly ? [.push] : pullOnly ? [.pull] : [.pull, .push]
+            let before = try engine.queue.jobs(integration: integration, limit: 1).first?.id ?? 0
+            let queued = try engine.enqueueSync(found, trigger: .manual, full: full, priority: Job.Priority.high, kinds: kinds)
+            guard queued > 0 else { throw CLIError("\(found.pluginReference) can do none of: \(kinds.map(\.rawValue).joined(separator: ", "))") }
+            guard wait else { return print("Queued \(queued) job(s) for \(integration); `cryptoconnect serve` runs them.") }
+            defer { engine.supervisor.shutdown() }
+            let owner = "cli-\(getpid())"
+            while true {
+                let mine = try engine.queue.jobs(integration: integration, limit: 100).filter { $0.id > before }
+                if mine.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
+                    for job in mine.reversed() {
+                        print("\(job.kind.rawValue) job \(job.id): \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "") \(job.stats?.serialized() ?? "")")
+                    }
+                    if mine.contains(where: { $0.state == .failed }) { throw ExitCode(1) }
+                    return
+                }
+                if try engine.runNext(owner: owner) == nil {
+                    // Waiting on a retry time or on a job another host runs.
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per integration: status, last sync, success rate, records synced today, latency, errors.")
+
+        @OptionGroup var options: EngineOptions
+        @Option var tenant: String?
+        @Flag var json = false
+
+        func run() throws {
+            let statuses = try options.engine().status(tenant: tenant)
+            if json { return print(JSON.array(statuses.map(\.json)).prettyPrinted()) }
+            guard !statuses.isEmpty else { return print("No integrations.") }
+            print(statuses.map(StatusBox.render).joined(separator: "\n"))
+        }
+    }
+
+    struct Jobs: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recent jobs of an integration (or all).")
+        @OptionGroup var host: HostOptions
+        @Argument var integration: String?
+        @Option var limit = 20
+
+        func run() throws {
+            let jobs = try JobQueue(store: try host.openStore()).jobs(integration: integration, limit: limit)
+            print(Console.table(["ID", "INTEGRATION", "KIND", "TRIGGER", "STATE", "ATTEMPTS", "FINISHED", "STATS / ERROR"], jobs.map {
+                ["\($0.id)", $0.integration, $0.kind.rawValue, $0.trigger.rawValue, $0.state.rawValue, "\($0.attempts)",
+                 $0.finishedAt ?? "-", $0.error ?? $0.stats?.serialized() ?? ""]
+            }))
+        }
+    }
+}
+
+/// The product document's "Integration Metrics" box.
+enum StatusBox {
+    static func render(_ status: IntegrationStatus) -> String {
+        let icon = ["healthy": "🟢", "degraded": "🟡", "failing": "🔴", "paused": "⏸", "disabled": "⚪"][status.health] ?? "?"
+        var lines = [
+            "Integration: \(status.integration.id) (\(status.integration.pluginReference), tenant \(status.integration.tenant))",
+            "Status: \(icon) \(status.health.capitalized)\(status.integration.pausedReason.map { ": \($0)" } ?? "")",
+            "Last Sync: \(status.lastSync.map(relative) ?? "never")",
+            "Success Rate: \(status.successRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-") (last 24h)",
+            "Records Synced: \(status.recordsSyncedToday.formatted()) today",
+            "Avg Latency: \(status.averageLatencyMilliseconds.map { String(format: "%.0fms", $0) } ?? "-")",
+            "Errors: \(status.openErrors) open (\(status.resolvedErrors) resolved)",
+        ]
+        if status.queuedJobs > 0 { lines.append("Queued Jobs: \(status.queuedJobs)") }
+        if let error = status.lastError, status.health != "healthy" { lines.append("Last Error: \(error.prefix(90))") }
+        let width = max(60, lines.map(\.count).max()! + 2)
+        let rule = String(repeating: "─", count: width)
+        var box = ["┌\(rule)┐", "│ " + lines[0].padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│", "├\(rule)┤"]
+        box += lines.dropFirst().map { "│ " + $0.padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│" }
+        box.append("└\(rule)┘")
+        return box.joined(separator: "\n")
+    }
+
+    static func relative(_ timestamp: String) -> String {
+        guard let date = try? Date(timestamp, strategy: .iso8601) else { return timestamp }
+        let seconds = Int(Date().timeIntervalSince(date))
+        switch seconds {
+        case ..<60: return "\(max(0, seconds)) seconds ago"
+        case ..<3600: return "\(seconds / 60) minutes ago"
+        case ..<86_400: return "\(seconds / 3600) hours ago"
+        default: return "\(seconds / 86_400) days ago"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import PluginABI
+import PluginRuntime
+
+/// The plugin builds a host can run, found in its plugins directory. Several versions of one plugin id may be
+/// loaded at once: an integration runs its pinned version, or the newest.
+public final class PluginCatalog: @unchecked Sendable {
+    public let directory: String
+    private let discovery: PluginDiscovery
+    private let lock = NSLock()
+    private var loaded: [PluginBuild] = []
+    private var found: [DiscoveredPlugin] = []
+
+    public struct NotFound: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public init(directory: String, discovery: PluginDiscovery) {
+        self.directory = directory
+        self.discovery = discovery
+    }
+
+    /// Scans the directory again: new files load, changed files load as new builds beside the old ones.
+    @discardableResult
+    public func refresh() throws -> [DiscoveredPlugin] {
+        let discovered = try discovery.discover(in: directory)
+        lock.withLock {
+            found = discovered
+            var builds = loaded
+            for build in discovered.compactMap(PluginBuild.init) where !builds.contains(build) { builds.append(build) }
+            loaded = builds
+        }
+        return discovered
+    }
+
+    public var builds: [PluginBuild] { lock.withLock { loaded } }
+    public var lastScan: [DiscoveredPlugin] { lock.withLock { found } }
+
+    /// The build for `id`: exactly `pin` when given, else the newest version loaded.
+    public func resolve(_ id: String, pin: String? = nil) throws(NotFound) -> PluginBuild {
+        let candidates = builds.filter { $0.manifest.id == id }
+        if let pin {
+            guard let exact = candidates.last(where: { $0.manifest.version == pin }) else {
+                let versions = candidates.map(\.manifest.version).joined(separator: ", ")
+                throw NotFound(description: "plugin \(id)@\(pin) is not loaded\(versions.isEmpty ? "" : " (loaded: \(versions))")")
+            }
+            return exact
+        }
+        guard let newest = candidates.max(by: { Self.version($0) < Self.version($1) }) else {
+            throw NotFound(description: "plugin \(id) is not loaded from \(directory)")
+        }
+        return newest
+    }
+
+    private static func version(_ build: PluginBuild) -> SemanticVersion {
+        SemanticVersion(build.manifest.version) ?? SemanticVersion("0.0.0")!
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import JSONCore
+import PluginABI
+import PluginRuntime
+
+extension SyncEngine {
+    /// Leases the next runnable job, runs it, and records its outcome. Returns the job, or nil when nothing is due.
+    @discardableResult
+    public func runNext(owner: String) throws -> Job? {
+        guard let job = try queue.lease(owner: owner, now: clock(), lease: lease) else { return nil }
+        let outcome = execute(job, owner: owner)
+        try finish(job, outcome)
+        return try queue.job(job.id)
+    }
+
+    /// Runs jobs until none is due (for `sync run --wait` and tests).
+    public func drain(owner: String, limit: Int = 1000) throws {
+        for _ in 0..<limit where try runNext(owner: owner) != nil {}
+    }
+
+    func execute(_ job: Job, owner: String) -> JobOutcome {
+        var stats = JobStats()
+        do {
+            guard let integration = try integrations.integration(job.integration) else {
+                return .failed(stats, "integration \(job.integration) no longer exists")
+            }
+            let runtime = try runtime(for: integration)
+            defer { saveMetrics(runtime) }
+            switch job.kind {
+            case .push: return try push(job, runtime, owner: owner, stats: &stats)
+            case .pull: return try pull(job, runtime, owner: owner, stats: &stats)
+            }
+        } catch {
+            return .failed(stats, redactor.redact("\(error)"))
+        }
+    }
+
+    private func finish(_ job: Job, _ outcome: JobOutcome) throws {
+        let label = "\(job.kind.rawValue) job \(job.id) for \(job.integration)"
+        switch outcome {
+        case .succeeded(let stats):
+            try queue.succeed(job.id, stats: stats.json)
+            note(.info, "\(label) succeeded: \(stats.json.serialized())")
+        case .retry(let at, let stats, let error):
+            if job.attempts >= maximumAttempts {
+                try queue.fail(job.id, stats: stats.json, error: "gave up after \(job.attempts) attempts: \(error)")
+                note(.error, "\(label) gave up after \(job.attempts) attempts: \(error)")
+            } else {
+                try queue.requeue(job.id, notBefore: at, stats: stats.json, error: error)
+                note(.warning, "\(label) will retry at \(at.formatted(.iso8601)): \(error)")
+            }
+        case .failed(let stats, let error):
+            try queue.fail(job.id, stats: stats.json, error: error)
+            note(.error, "\(label) failed: \(error)")
+        case .paused(let reason, let stats):
+            try integrations.pause(job.integration, reason: reason)
+            try queue.fail(job.id, stats: stats.json, error: "integration paused: \(reason)")
+            note(.error, "\(label): integration \(job.integration) paused: \(reason)")
+        }
+    }
+
+    /// Exponential backoff with full jitter, 2 s doubling to 5 min, at least `floor`.
+    func backoff(attempts: Int, floor: Duration = .zero) -> Date {
+        let cap = min(300.0, 2.0 * pow(2.0, Double(max(0, attempts - 1))))
+        let wait = max(Double.random(in: cap / 2...cap), floor.timeInterval)
+        return clock().addingTimeInterval(wait)
+    }
+
+    /// What a failed call (not a failed record) means for the job.
+    func outcome(of failure: PluginFailure, job: Job, stats: JobStats) -> JobOutcome {
+        let message = "\(failure.status.name): \(failure.message)"
+        switch failure.status {
+        case .auth:
+            return .paused("the target refused the credentials (\(failure.message)); fix them, then `cryptoconnect integrations enable \(job.integration)`", stats)
+        case .rateLimited:
+            return .retry(at: backoff(attempts: job.attempts, floor: .milliseconds(max(1000, Int(failure.retryAfterMilliseconds)))), stats, message)
+        case .connection, .timeout, .server, .circuitOpen, .tls:
+            return .retry(at: backoff(attempts: job.attempts, floor: .milliseconds(Int(failure.retryAfterMilliseconds))), stats, message)
+        default:
+            return .failed(stats, message)
+        }
+    }
+
+    /// What a plugin that misbehaved means for the job: another worker may well succeed.
+    func outcome(of error: PluginCallError, job: Job, stats: JobStats) -> JobOutcome {
+        if error.code == .quarantined { return .retry(at: clock().addingTimeInterval(300), stats, error.description) }
+        return .retry(at: backoff(attempts: job.attempts), stats, error.description)
+    }
+
+    func renewLease(_ job: Job, owner: String) {
+        try? queue.renew(job.id, owner: owner, until: clock().addingTimeInterval(lease.timeInterval))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Inventory
+import JSONCore
+import PluginABI
+import PluginRuntime
+
+extension SyncEngine {
+    /// Pages through the target with the plugin's checkpoint, stores the asset context mapped back to the standard
+    /// schema, correlates it with inventory records (host name, IP, serial) and applies the fields the ITAM system
+    /// owns. An interrupted pull resumes from its last stored page.
+    func pull(_ job: Job, _ runtime: IntegrationRuntime, owner: String, stats: inout JobStats) throws -> JobOutcome {
+        let integration = runtime.integration
+        guard runtime.build.manifest.capabilities.contains(.pull) else {
+            return .failed(stats, "\(runtime.build.label) cannot pull (it declares no pull capability)")
+        }
+        let state = StoredIntegrationState(store: store, integration: integration.id)
+        var checkpoint = job.full ? nil : state.value(forKey: StoredIntegrationState.pullCursorKey)
+        let contexts = AssetContextRepository(store: store)
+        let policy = SourceOfTruth(integration.sourceOfTruth)
+        let ingestor = Ingestor(store: store, now: clock)
+        for _ in 0..<100_000 {
+            let outcome: CallOutcome
+            do {
+                stats.calls += 1
+                let request: JSON = ["checkpoint": JSON(checkpoint), "page_size": JSON(pageSize)]
+                outcome = try supervisor.call(
+                    runtime.build, instance: runtime.instance, isolation: integration.isolation, operation: .pull,
+                    input: request.serializedBytes(), services: runtime.services)
+            } catch {
+                return self.outcome(of: error, job: job, stats: stats)
+            }
+            guard outcome.status == .ok else {
+                let failure = PluginFailure(status: outcome.status, output: outcome.output)
+                stats.error(redactor.redact(failure.description))
+                return self.outcome(of: failure, job: job, stats: stats)
+            }
+            var enrichments: [JSON] = []
+            for bytes in outcome.records {
+                guard let raw = try? JSON.parse(bytes) else { continue }
+                stats.pulled += 1
+                let fields = raw["fields"] ?? raw
+                let record = runtime.mapping.reverse(fields).record
+                let externalKey = raw["key"]?.stringValue ?? fields["sys_id"]?.stringValue ?? fields["id"]?.stringValue
+                    ?? String(raw.serialized().hashValue)
+                let matches = try inventory.correlate(
+                    tenant: integration.tenant, hostname: record[path: "asset.hostname"]?.stringValue?.lowercased(),
+                    ipAddress: record[path: "asset.ip_address"]?.stringValue,
+                    serialNumber: record[path: "asset.serial_number"]?.stringValue)
+                if !matches.isEmpty { stats.correlated += 1 }
+                try contexts.save(
+                    .init(externalKey: externalKey, record: record, raw: raw, correlated: matches.map(\.id)),
+                    integration: integration.id, tenant: integration.tenant)
+                for match in matches {
+                    if let merged = policy.merge(record, into: match.document) { enrichments.append(merged) }
+                }
+            }
+            if !enrichments.isEmpty {
+                let report = try ingestor.ingest(records: enrichments, tenant: integration.tenant)
+                stats.enriched += report.counts.updated
+                for problem in report.rejections.prefix(3) { stats.error("enrichment: \(problem)") }
+            }
+            let result = (try? JSON.parse(outcome.output)) ?? [:]
+            checkpoint = result["checkpoint"]?.stringValue
+            _ = state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey)
+            renewLease(job, owner: owner)
+            if result["has_more"]?.boolValue != true { break }
+            if stopRequested { return .retry(at: clock(), stats, "the host is stopping; the pull resumes from its checkpoint") }
+        }
+        _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey)  // the next pull starts over
+        return .succeeded(stats)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import JSONCore
+import PluginABI
+import PluginRuntime
+
+extension SyncEngine {
+    /// Pushes the records whose content changed since the integration acknowledged them (all of them for a full
+    /// sync), a batch at a time. Each batch's acknowledgements and dead letters are committed before the next batch
+    /// goes out, so a crash loses at most the batch in flight, which the delta then sends again.
+    func push(_ job: Job, _ runtime: IntegrationRuntime, owner: String, stats: inout JobStats) throws -> JobOutcome {
+        let integration = runtime.integration
+        guard runtime.build.manifest.capabilities.contains(.push) else {
+            return .failed(stats, "\(runtime.build.label) cannot push (it declares no push capability)")
+        }
+        let table = runtime.mapping.targetTable
+        var cursor = ""
+        var retryAfter: Duration = .zero
+        while true {
+            let pending = try delivery.pending(
+                integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs, after: cursor,
+                limit: batchSize)
+            guard let last = pending.last else { break }
+            cursor = last.id
+            stats.selected += pending.count
+
+            var items: [JSON] = []
+            var keys: [String] = []
+            var byKey: [String: (record: PendingRecord, payload: JSON)] = [:]
+            var refused: [(record: PendingRecord, payload: JSON, code: String, error: String)] = []
+            let now = clock()
+            for record in pending {
+                do {
+                    var item: [String: JSON] = [
+                        "key": .string(record.id), "operation": "upsert",
+                        "fields": .object(try runtime.mapping.apply(to: record.document, now: now)),
+                    ]
+                    if let external = record.externalID { item["external_id"] = .string(external) }
+                    if let table { item["table"] = .string(table) }
+                    items.append(.object(item))
+                    keys.append(record.id)
+                    byKey[record.id] = (record, .object(item))
+                } catch {
+                    refused.append((record, record.document, "mapping_error", error.description))
+                }
+            }
+            var acknowledged: [DeliveryRepository.Acknowledgement] = []
+            var authFailure: String?
+            if !items.isEmpty {
+                let outcome: CallOutcome
+                do {
+                    stats.calls += 1
+                    let batch: JSON = ["records": .array(items)]
+                    outcome = try supervisor.call(
+                        runtime.build, instance: runtime.instance, isolation: integration.isolation, operation: .push,
+                        input: batch.serializedBytes(), expectedKeys: keys, services: runtime.services)
+                } catch {
+                    try record(acknowledged: [], refused: refused, integration, stats: &stats)
+                    return self.outcome(of: error, job: job, stats: stats)
+                }
+                guard outcome.status == .ok else {
+                    try record(acknowledged: [], refused: refused, integration, stats: &stats)
+                    let failure = PluginFailure(status: outcome.status, output: outcome.output)
+                    stats.error(redactor.redact(failure.description))
+                    return self.outcome(of: failure, job: job, stats: stats)
+                }
+                stats.pushed += items.count
+                for result in outcome.results {
+                    guard let (record, payload) = byKey[result.key] else { continue }
+                    switch result.status {
+                    case .ok:
+                        acknowledged.append(.init(recordID: record.id, contentHash: record.contentHash, externalID: result.externalID))
+                    case .auth:
+                        authFailure = result.message ?? "credentials refused"
+                    case _ where result.status.isRetryable:
+                        stats.retryLater += 1
+                        retryAfter = max(retryAfter, .milliseconds(Int(result.retryAfterMilliseconds)))
+                    default:
+                        refused.append((record, payload, result.status.name, redactor.redact(result.message ?? result.status.name)))
+                    }
+                }
+            }
+            try record(acknowledged: acknowledged, refused: refused, integration, stats: &stats)
+            if let authFailure {
+                return .paused("the target refused the credentials (\(authFailure)); fix them, then `cryptoconnect integrations enable \(integration.id)`", stats)
+            }
+            renewLease(job, owner: owner)
+            if stopRequested { return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off") }
+        }
+        if stats.retryLater > 0 {
+            return .retry(at: backoff(attempts: job.attempts, floor: retryAfter), stats, "\(stats.retryLater) records to retry")
+        }
+        return .succeeded(stats)
+    }
+
+    private func record(
+        acknowledged: [DeliveryRepository.Acknowledgement],
+        refused: [(record: PendingRecord, payload: JSON, code: String, error: String)], _ integration: Integration,
+        stats: inout JobStats
+    ) throws {
+        try delivery.record(acknowledged: acknowledged, refused: refused, integration: integration.id, tenant: integration.tenant)
+        stats.acknowledged += acknowledged.count
+        stats.deadLettered += refused.count
+        for refusal in refused.prefix(3) { stats.error("\(refusal.record.id): \(refusal.code): \(refusal.error)") }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HostServices
+import Inventory
+import JSONCore
+import PluginABI
+import PluginRuntime
+import Store
+
+/// The sync engine: turns inventory changes and schedules into jobs, and runs each job through the integration's
+/// plugin, in isolation, with nothing lost. Thread-safe; several runners may execute jobs at once.
+public final class SyncEngine: @unchecked Sendable {
+    public let store: Store
+    public let queue: JobQueue
+    public let integrations: IntegrationRepository
+    public let delivery: DeliveryRepository
+    public let inventory: InventoryRepository
+    public let supervisor: PluginSupervisor
+    public let catalog: PluginCatalog
+    public let redactor: Redactor
+    public let log: HostLog
+    /// Opens sealed secrets; nil when no master key is configured (integrations without secrets still run).
+    public let vault: SecretVault?
+    public var clock: @Sendable () -> Date
+    /// Records per push call.
+    public var batchSize = 100
+    /// Records asked for per pull call.
+    public var pageSize = 200
+    /// Attempts before a job that keeps failing for retryable reasons is given up.
+    public var maximumAttempts = 10
+    public var lease: Duration = .seconds(60)
+
+    private let lock = NSLock()
+    private var runtimes: [String: IntegrationRuntime] = [:]
+    private let stopFlag = LockedFlag()
+
+    /// Set when the host is stopping: running jobs stop at their next batch boundary and go back to the queue.
+    public var stopRequested: Bool {
+        get { stopFlag.isSet }
+        set { newValue ? stopFlag.set() : stopFlag.clear() }
+    }
+
+    public init(
+        store: Store, catalog: PluginCatalog, supervisor: PluginSupervisor, vault: SecretVault?, log: HostLog,
+        redactor: Redactor? = nil, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.catalog = catalog
+        self.supervisor = supervisor
+        self.vault = vault
+        self.redactor = redactor ?? vault?.redactor ?? Redactor()
+        self.log = RedactingLog(log, redactor: self.redactor)
+        self.clock = clock
+        queue = JobQueue(store: store)
+        integrations = IntegrationRepository(store: store)
+        delivery = DeliveryRepository(store: store)
+        inventory = InventoryRepository(store: store)
+    }
+
+    /// The runtime for an integration, rebuilt when its configuration, secrets or plugin build changed.
+    public func runtime(for integration: Integration) throws -> IntegrationRuntime {
+        let build = try catalog.resolve(integration.pluginID, pin: integration.versionPin)
+        let secrets = try sealedSecrets(of: integration)
+        let fingerprint = [
+            build.sha256, integration.configuration.serialized(), integration.mapping.serialized(),
+            JSON.object(secrets.mapValues(JSON.string)).serialized().hashValue.description,
+        ].joined(separator: "\n")
+        if let cached = lock.withLock({ runtimes[integration.id] }), cached.fingerprint == fingerprint { return cached }
+
+        let mapping = try FieldMapping(json: integration.mapping)
+        var http: IntegrationHTTP?
+        if integration.configuration["base_url"] != nil {
+            let settings = try HTTPSettings(configuration: integration.configuration, secrets: secrets)
+            let previous = lock.withLock { runtimes[integration.id]?.http?.metrics }
+            let saved = try store.metricsDocuments().first { $0.integration == integration.id }
+                .flatMap { try? JSON.parse($0.document) }.map(HTTPMetricsSnapshot.init(json:))
+            http = IntegrationHTTP(
+                integration: integration.id, settings: settings, redactor: redactor,
+                userAgent: "CryptoConnect/1.0 \(build.label)",
+                metrics: previous ?? saved.map(HTTPMetrics.init(restoring:)) ?? HTTPMetrics(), log: log)
+        }
+        let services = IntegrationServices(
+            source: "plugin \(build.label) \(integration.id)", http: http,
+            state: StoredIntegrationState(store: store, integration: integration.id), log: log, redactor: redactor,
+            clock: { [clock] in Int64(clock().timeIntervalSince1970 * 1000) })
+        let runtime = IntegrationRuntime(
+            integration: integration, build: build,
+            instance: InstanceSpec(key: integration.id, tenant: integration.tenant, configuration: integration.configuration.serializedBytes()),
+            services: services, mapping: mapping, fingerprint: fingerprint)
+        lock.withLock { runtimes[integration.id] = runtime }
+        return runtime
+    }
+
+    private func sealedSecrets(of integration: Integration) throws -> [String: String] {
+        let sealed = try store.secrets(owner: integration.id)
+        guard !sealed.isEmpty else { return [:] }
+        guard let vault else {
+            throw IntegrationRepository.Problem(
+                description: "integration \(integration.id) has sealed secrets, but no master key is configured "
+                    + "(set \(MasterKey.environmentVariable) or \(MasterKey.fileEnvironmentVariable))")
+        }
+        return try vault.secrets(owner: integration.id)
+    }
+
+    /// Saves an integration's HTTP metrics to the store (after each job).
+    func saveMetrics(_ runtime: IntegrationRuntime) {
+        guard let http = runtime.http else { return }
+        try? store.saveMetrics(integration: runtime.integration.id, document: http.metrics.snapshot.json.serialized())
+    }
+
+    public func note(_ level: PluginLogLevel, _ message: String) {
+        log.write(LogEntry(level: level, source: "sync", message: message))
+    }
+}

@@ -1,0 +1,120 @@
+import Dispatch
+import Foundation
+import PluginABI
+import PluginRuntime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cryptoconnect serve`: the real-time and scheduled triggers, plugin rescans, and job runners on threads of their
+/// own. One host per store (a lock file says so). On stop (SIGTERM, SIGINT) it takes no new jobs; running ones
+/// stop at their next batch boundary and go back to the queue, and the host exits.
+public final class SyncHost: @unchecked Sendable {
+    public let engine: SyncEngine
+    public var runners = 2
+    public var triggerInterval: Duration = .milliseconds(200)
+    public var rescanInterval: Duration = .seconds(30)
+    private let owner = "host-\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    private let stopping = LockedFlag()
+    private let wake = NSCondition()
+
+    public init(engine: SyncEngine) { self.engine = engine }
+
+    public struct AlreadyRunning: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Takes the store's host lock; throws when another host holds it.
+    public static func lock(store path: String) throws -> Int32 {
+        let descriptor = open(path + ".host.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw AlreadyRunning(description: "cannot create \(path).host.lock") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw AlreadyRunning(description: "another `cryptoconnect serve` is using \(path)")
+        }
+        return descriptor
+    }
+
+    /// Runs until `stop()`. Returns once every runner has finished or handed back its job.
+    public func run() throws {
+        let recovered = try engine.queue.recoverLeases(now: engine.clock(), all: true)
+        if recovered > 0 { engine.note(.warning, "requeued \(recovered) jobs left running by a previous host") }
+        engine.stopRequested = false
+        let group = DispatchGroup()
+        for index in 0..<runners {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                runJobs("\(owner)-\(index)")
+            }
+            thread.name = "sync-runner-\(index)"
+            thread.start()
+        }
+        var lastRescan = ContinuousClock.now
+        while !stopping.isSet {
+            do {
+                let created = try engine.pollEvents() + engine.tickSchedules(now: engine.clock())
+                try engine.queue.recoverLeases(now: engine.clock())
+                if created > 0 { wake.broadcast() }
+                if ContinuousClock.now - lastRescan > rescanInterval {
+                    lastRescan = .now
+                    try engine.catalog.refresh()
+                }
+            } catch {
+                engine.note(.error, "trigger loop: \(error)")
+            }
+            wake.lock()
+            _ = wake.wait(until: Date(timeIntervalSinceNow: triggerInterval.timeInterval))
+            wake.unlock()
+        }
+        engine.stopRequested = true
+        wake.broadcast()
+        group.wait()
+        engine.supervisor.shutdown()
+    }
+
+    public func stop() {
+        stopping.set()
+        wake.broadcast()
+    }
+
+    /// Stops on SIGTERM and SIGINT.
+    public func stopOnSignals() -> [DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak self] in
+                self?.engine.note(.info, "received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
+                self?.stop()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    private func runJobs(_ owner: String) {
+        while !stopping.isSet {
+            let ran: Bool
+            do {
+                ran = try engine.runNext(owner: owner) != nil
+            } catch {
+                engine.note(.error, "runner \(owner): \(error)")
+                ran = false
+            }
+            if !ran {
+                wake.lock()
+                if !stopping.isSet { _ = wake.wait(until: Date(timeIntervalSinceNow: 0.25)) }
+                wake.unlock()
+            }
+        }
+    }
+}
+
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+    func clear() { lock.withLock { value = false } }
+}

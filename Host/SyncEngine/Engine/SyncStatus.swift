@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import HostServices
+import Inventory
+import JSONCore
+
+/// The product document's "Integration Metrics" box for one integration.
+public struct IntegrationStatus: Sendable {
+    public let integration: Integration
+    /// healthy, degraded (records failing or retrying), failing (jobs failing), paused, disabled
+    public let health: String
+    public let lastSync: String?
+    /// Records accepted over records attempted in the last 24 hours (jobs when no record was attempted).
+    public let successRate: Double?
+    public let recordsSyncedToday: Int
+    public let averageLatencyMilliseconds: Double?
+    public let openErrors: Int
+    public let resolvedErrors: Int
+    public let queuedJobs: Int
+    public let lastError: String?
+
+    public var json: JSON {
+        [
+            "integration": .string(integration.id), "tenant": .string(integration.tenant),
+            "plugin": .string(integration.pluginReference), "status": .string(health),
+            "paused_reason": JSON(integration.pausedReason), "last_sync": JSON(lastSync),
+            "success_rate": successRate.map(JSON.number) ?? .null, "records_synced_today": JSON(recordsSyncedToday),
+            "avg_latency_ms": averageLatencyMilliseconds.map(JSON.number) ?? .null, "open_errors": JSON(openErrors),
+            "resolved_errors": JSON(resolvedErrors), "queued_jobs": JSON(queuedJobs), "last_error": JSON(lastError),
+        ]
+    }
+}
+
+extension SyncEngine {
+    public func status(tenant: String? = nil, now: Date = Date()) throws -> [IntegrationStatus] {
+        let since = ISODates.dateTime(now.addingTimeInterval(-86_400))
+        let midnight = ISODates.day(now) + "T00:00:00Z"
+        let metrics = Dictionary(
+            try store.metricsDocuments().map { ($0.integration, HTTPMetricsSnapshot(json: (try? JSON.parse($0.document)) ?? [:])) },
+            uniquingKeysWith: { first, _ in first })
+        return try integrations.integrations(tenant: tenant).map { integration in
+            try store.pool.read { db in
+                let finished = try Row.fetchAll(
+                    db,
+                    sql: "SELECT state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ? ORDER BY id",
+                    arguments: [integration.id, since])
+                var accepted = 0
+                var attempted = 0
+                var today = 0
+                var succeededJobs = 0
+                var failedJobs = 0
+                var lastError: String?
+                for row in finished {
+                    let stats = (row["stats"] as String?).flatMap { try? JSON.parse($0) } ?? [:]
+                    let acknowledged = stats["acknowledged"]?.intValue ?? 0
+                    accepted += acknowledged
+                    attempted += acknowledged + (stats["dead_lettered"]?.intValue ?? 0) + (stats["retry_later"]?.intValue ?? 0)
+                    if (row["finished_at"] as String) >= midnight { today += acknowledged }
+                    if row["state"] as String == "succeeded" { succeededJobs += 1 } else {
+                        failedJobs += 1
+                        lastError = row["error"]
+                    }
+                }
+                let lastSync = try String.fetchOne(
+                    db, sql: "SELECT MAX(finished_at) FROM job WHERE integration = ? AND state = 'succeeded'", arguments: [integration.id])
+                let open = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying')",
+                    arguments: [integration.id])!
+                let resolved = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('resolved', 'discarded')",
+                    arguments: [integration.id])!
+                let queued = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')", arguments: [integration.id])!
+                let rate: Double? =
+                    attempted > 0
+                    ? Double(accepted) / Double(attempted)
+                    : (succeededJobs + failedJobs > 0 ? Double(succeededJobs) / Double(succeededJobs + failedJobs) : nil)
+                let health: String
+                if !integration.enabled {
+                    health = "disabled"
+                } else if integration.pausedReason != nil {
+                    health = "paused"
+                } else if failedJobs > 0 && succeededJobs == 0 {
+                    health = "failing"
+                } else if open > 0 || (rate ?? 1) < 0.99 || failedJobs > 0 {
+                    health = "degraded"
+                } else {
+                    health = "healthy"
+                }
+                let latency = metrics[integration.id].flatMap { $0.attempts > 0 ? $0.averageLatencyMilliseconds : nil }
+                return IntegrationStatus(
+                    integration: integration, health: health, lastSync: lastSync, successRate: rate, recordsSyncedToday: today,
+                    averageLatencyMilliseconds: latency, openErrors: open + failedJobs, resolvedErrors: resolved,
+                    queuedJobs: queued, lastError: lastError ?? integration.pausedReason)
+            }
+        }
+    }
+}

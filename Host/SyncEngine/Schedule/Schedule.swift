@@ -1,0 +1,99 @@
+import Foundation
+
+/// When an integration syncs on its own: `hourly`, `daily`, `weekly`, or a five-field cron expression
+/// (`minute hour day-of-month month day-of-week`, UTC, with `*`, lists, ranges and steps).
+public struct Schedule: Sendable, Equatable, CustomStringConvertible {
+    public let text: String
+    private let minutes: Set<Int>
+    private let hours: Set<Int>
+    private let days: Set<Int>
+    private let months: Set<Int>
+    private let weekdays: Set<Int>
+    private let anyDay: Bool
+    private let anyWeekday: Bool
+
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public init(_ text: String) throws(Problem) {
+        let expression: String
+        switch text.lowercased() {
+        case "hourly": expression = "0 * * * *"
+        case "daily": expression = "0 2 * * *"
+        case "weekly": expression = "0 2 * * 0"
+        default: expression = text
+        }
+        let fields = expression.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard fields.count == 5 else {
+            throw Problem(description: "schedule \"\(text)\" must be hourly, daily, weekly or a cron expression with five fields (minute hour day month weekday)")
+        }
+        self.text = text
+        minutes = try Self.field(fields[0], 0...59, "minute", text)
+        hours = try Self.field(fields[1], 0...23, "hour", text)
+        days = try Self.field(fields[2], 1...31, "day of month", text)
+        months = try Self.field(fields[3], 1...12, "month", text)
+        weekdays = Set(try Self.field(fields[4], 0...7, "day of week", text).map { $0 % 7 })  // 7 is Sunday too
+        anyDay = fields[2] == "*"
+        anyWeekday = fields[4] == "*"
+    }
+
+    public var description: String { text }
+
+    /// The first run strictly after `date` (minute resolution, UTC).
+    public func next(after date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func floor(_ time: Double, _ unit: Double) -> Double { (time / unit).rounded(.down) * unit }
+        var time = floor(date.timeIntervalSince1970, 60) + 60
+        // Skips whole days and hours that cannot match; a field that never matches (February 30) gives up after
+        // four years.
+        let limit = time + 4 * 366 * 86_400
+        while time < limit {
+            let parts = calendar.dateComponents([.minute, .hour, .day, .month, .weekday], from: Date(timeIntervalSince1970: time))
+            let weekday = (parts.weekday! + 6) % 7  // Calendar: Sunday = 1; cron: Sunday = 0
+            let dayMatches: Bool
+            switch (anyDay, anyWeekday) {
+            case (true, true): dayMatches = true
+            case (false, true): dayMatches = days.contains(parts.day!)
+            case (true, false): dayMatches = weekdays.contains(weekday)
+            case (false, false): dayMatches = days.contains(parts.day!) || weekdays.contains(weekday)  // cron's rule
+            }
+            if !months.contains(parts.month!) || !dayMatches {
+                time = floor(time, 86_400) + 86_400
+            } else if !hours.contains(parts.hour!) {
+                time = floor(time, 3600) + 3600
+            } else if !minutes.contains(parts.minute!) {
+                time += 60
+            } else {
+                return Date(timeIntervalSince1970: time)
+            }
+        }
+        return Date.distantFuture
+    }
+
+    private static func field(_ text: String, _ range: ClosedRange<Int>, _ name: String, _ schedule: String) throws(Problem) -> Set<Int> {
+        var values: Set<Int> = []
+        for part in text.split(separator: ",") {
+            let pieces = part.split(separator: "/", maxSplits: 1)
+            let step = pieces.count == 2 ? Int(pieces[1]) : 1
+            guard let step, step > 0 else { throw Problem(description: "schedule \"\(schedule)\": bad step in the \(name) field \"\(part)\"") }
+            let span: ClosedRange<Int>
+            if pieces[0] == "*" {
+                span = range
+            } else if let dash = pieces[0].firstIndex(of: "-") {
+                guard let low = Int(pieces[0][..<dash]), let high = Int(pieces[0][pieces[0].index(after: dash)...]), low <= high,
+                    range.contains(low), range.contains(high)
+                else { throw Problem(description: "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)") }
+                span = low...high
+            } else {
+                guard let value = Int(pieces[0]), range.contains(value) else {
+                    throw Problem(description: "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)")
+                }
+                span = value...(pieces.count == 2 ? range.upperBound : value)
+            }
+            values.formUnion(stride(from: span.lowerBound, through: span.upperBound, by: step))
+        }
+        return values
+    }
+}

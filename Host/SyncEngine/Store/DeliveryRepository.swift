@@ -1,0 +1,207 @@
+import Foundation
+import GRDB
+import Inventory
+import JSONCore
+import Store
+
+/// A record waiting to be pushed: changed since the integration last acknowledged it (or all, for a full sync).
+public struct PendingRecord: Sendable {
+    public let id: String
+    public let document: JSON
+    public let contentHash: String
+    public let externalID: String?
+}
+
+/// A record a target refused for data reasons, kept with its payload until replayed or discarded.
+public struct DeadLetter: Sendable, Equatable {
+    public let id: Int64
+    public let integration: String
+    public let tenant: String
+    public let recordID: String
+    public let payload: JSON
+    public let errorCode: String
+    public let error: String
+    public let attempts: Int
+    public let state: String
+    public let createdAt: String
+    public let updatedAt: String
+}
+
+/// Per-record delivery state: what each integration acknowledged (delta sync) and what it refused (dead letters).
+public struct DeliveryRepository: Sendable {
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    /// Records to push, in id order after `cursor`: those whose content hash differs from the acknowledged one
+    /// (or every record with `full`), optionally only among `ids`.
+    public func pending(
+        integration: String, tenant: String, full: Bool, ids: [String]? = nil, after cursor: String = "", limit: Int
+    ) throws -> [PendingRecord] {
+        var sql = """
+            SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id
+            FROM inventory_record r LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
+            WHERE r.tenant = ? AND r.id > ? AND (? OR s.record_id IS NULL OR s.content_hash != r.content_hash)
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = [integration, tenant, cursor, full]
+        if let ids {
+            sql += " AND r.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))"
+            arguments += ids
+        }
+        sql += " ORDER BY r.id LIMIT ?"
+        arguments.append(limit)
+        return try store.pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+                var document = (try? JSON.parse(row["document"] as String))?.objectValue ?? [:]
+                if let seen: String = row["discovered_at"] { document["discovered_at"] = .string(seen) }
+                return PendingRecord(
+                    id: row["id"], document: .object(document), contentHash: row["content_hash"],
+                    externalID: row["external_id"])
+            }
+        }
+    }
+
+    /// How many records a delta push would send now (for status and benchmarks).
+    public func pendingCount(integration: String, tenant: String) throws -> Int {
+        try store.pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM inventory_record r LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
+                    WHERE r.tenant = ? AND (s.record_id IS NULL OR s.content_hash != r.content_hash)
+                    """, arguments: [integration, tenant])!
+        }
+    }
+
+    public struct Acknowledgement: Sendable {
+        public let recordID: String
+        public let contentHash: String
+        public let externalID: String?
+
+        public init(recordID: String, contentHash: String, externalID: String?) {
+            self.recordID = recordID
+            self.contentHash = contentHash
+            self.externalID = externalID
+        }
+    }
+
+    /// Records the target accepted, and dead letters for the ones it refused, in one transaction.
+    public func record(
+        acknowledged: [Acknowledgement], refused: [(record: PendingRecord, payload: JSON, code: String, error: String)],
+        integration: String, tenant: String
+    ) throws {
+        let stamp = ISODates.dateTime(Date())
+        try store.pool.write { db in
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (integration, record_id) DO UPDATE SET content_hash = excluded.content_hash,
+                        status = excluded.status, external_id = COALESCE(excluded.external_id, sync_state.external_id),
+                        synced_at = excluded.synced_at
+                    """)
+            for ack in acknowledged {
+                try upsert.execute(arguments: [integration, ack.recordID, ack.contentHash, "synced", ack.externalID, stamp])
+            }
+            if !acknowledged.isEmpty {
+                let ids = acknowledged.map(\.recordID)
+                try db.execute(
+                    sql: """
+                        UPDATE dead_letter SET state = 'resolved', updated_at = ? WHERE integration = ?
+                            AND state IN ('open', 'replaying')
+                            AND record_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
+                        """,
+                    arguments: StatementArguments([stamp, integration] + ids))
+            }
+            for refusal in refused {
+                // The record is parked until it changes or is replayed: the delta skips its current content.
+                try upsert.execute(
+                    arguments: [integration, refusal.record.id, refusal.record.contentHash, "dead_letter", refusal.record.externalID, stamp])
+                let existing = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id FROM dead_letter WHERE integration = ? AND record_id = ? AND state IN ('open', 'replaying')
+                        """,
+                    arguments: [integration, refusal.record.id])
+                if let existing {
+                    try db.execute(
+                        sql: """
+                            UPDATE dead_letter SET payload = ?, error_code = ?, error = ?, attempts = attempts + 1,
+                                state = 'open', updated_at = ?
+                            WHERE id = ?
+                            """,
+                        arguments: [refusal.payload.serialized(), refusal.code, refusal.error, stamp, existing])
+                } else {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO dead_letter (integration, tenant, record_id, payload, error_code, error, attempts, state,
+                                created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 'open', ?, ?)
+                            """,
+                        arguments: [integration, tenant, refusal.record.id, refusal.payload.serialized(), refusal.code, refusal.error, stamp, stamp])
+                }
+            }
+        }
+    }
+
+    public func deadLetters(tenant: String? = nil, integration: String? = nil, state: String? = "open") throws -> [DeadLetter] {
+        try store.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM dead_letter WHERE (? IS NULL OR tenant = ?) AND (? IS NULL OR integration = ?)
+                        AND (? IS NULL OR state = ?) ORDER BY id
+                    """,
+                arguments: [tenant, tenant, integration, integration, state, state]
+            ).map(DeadLetter.init(row:))
+        }
+    }
+
+    public func deadLetter(_ id: Int64) throws -> DeadLetter? {
+        try store.pool.read { try Row.fetchOne($0, sql: "SELECT * FROM dead_letter WHERE id = ?", arguments: [id]).map(DeadLetter.init(row:)) }
+    }
+
+    /// Marks a dead letter discarded and stops tracking its record (it is pushed again only when it changes).
+    public func discard(_ id: Int64) throws {
+        try setState(id, "discarded")
+    }
+
+    /// Forgets the acknowledgement of a dead letter's record so a push sends it again.
+    public func prepareReplay(_ letter: DeadLetter) throws {
+        try store.pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM sync_state WHERE integration = ? AND record_id = ? AND status = 'dead_letter'",
+                arguments: [letter.integration, letter.recordID])
+            try db.execute(
+                sql: "UPDATE dead_letter SET state = 'replaying', updated_at = ? WHERE id = ?",
+                arguments: [ISODates.dateTime(Date()), letter.id])
+        }
+    }
+
+    private func setState(_ id: Int64, _ state: String) throws {
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE dead_letter SET state = ?, updated_at = ? WHERE id = ?", arguments: [state, ISODates.dateTime(Date()), id])
+            guard db.changesCount > 0 else { throw IntegrationRepository.Problem(description: "no dead letter \(id)") }
+        }
+    }
+
+    public func acknowledgedCount(integration: String) throws -> Int {
+        try store.pool.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = ? AND status = 'synced'", arguments: [integration])!
+        }
+    }
+
+    public func externalID(integration: String, recordID: String) throws -> String? {
+        try store.pool.read {
+            try String.fetchOne($0, sql: "SELECT external_id FROM sync_state WHERE integration = ? AND record_id = ?", arguments: [integration, recordID])
+        }
+    }
+}
+
+extension DeadLetter {
+    init(row: Row) {
+        self.init(
+            id: row["id"], integration: row["integration"], tenant: row["tenant"], recordID: row["record_id"],
+            payload: (try? JSON.parse(row["payload"] as String)) ?? .null, errorCode: row["error_code"], error: row["error"],
+            attempts: row["attempts"], state: row["state"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import Inventory
+import JSONCore
+import Store
+
+/// The durable job queue in the store. A runner leases one job at a time (highest priority first, oldest first);
+/// at most one job per integration runs at once, so two runners never push the same records together. A lease
+/// that expires (its runner died) returns the job to the queue.
+public struct JobQueue: Sendable {
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    @discardableResult
+    public func enqueue(
+        integration: String, tenant: String, kind: Job.Kind, trigger: Job.Trigger, full: Bool = false,
+        priority: Int = Job.Priority.normal, recordIDs: [String]? = nil, notBefore: Date? = nil
+    ) throws -> Int64 {
+        try store.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO job (integration, tenant, kind, trigger, full, priority, state, record_ids, not_before, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                    """,
+                arguments: [
+                    integration, tenant, kind.rawValue, trigger.rawValue, full, priority,
+                    recordIDs.map { JSON($0).serialized() }, notBefore.map(IntegrationRepository.milliseconds),
+                    ISODates.dateTime(Date()),
+                ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Leases the next runnable job for `owner` until `now + lease`, or returns nil.
+    public func lease(owner: String, now: Date, lease: Duration) throws -> Job? {
+        let nowMilliseconds = IntegrationRepository.milliseconds(now)
+        return try store.pool.write { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    UPDATE job SET state = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1,
+                        started_at = ?
+                    WHERE id = (
+                        SELECT j.id FROM job j JOIN integration i ON i.id = j.integration
+                        WHERE j.state = 'queued' AND (j.not_before IS NULL OR j.not_before <= ?)
+                            AND i.enabled = 1 AND i.paused_reason IS NULL
+                            AND NOT EXISTS (SELECT 1 FROM job r WHERE r.integration = j.integration AND r.state = 'running')
+                        ORDER BY j.priority DESC, j.id LIMIT 1)
+                    RETURNING *
+                    """,
+                arguments: [
+                    owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now), nowMilliseconds,
+                ]
+            ).map(Job.init(row:))
+        }
+    }
+
+    /// Extends a running job's lease (a long push heartbeats).
+    public func renew(_ id: Int64, owner: String, until: Date) throws {
+        try store.pool.write { db in
+            try db.execute(
+                sql: "UPDATE job SET lease_expires = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
+                arguments: [IntegrationRepository.milliseconds(until), id, owner])
+        }
+    }
+
+    public func succeed(_ id: Int64, stats: JSON) throws {
+        try finish(id, state: .succeeded, stats: stats, error: nil)
+    }
+
+    public func fail(_ id: Int64, stats: JSON, error: String) throws {
+        try finish(id, state: .failed, stats: stats, error: error)
+    }
+
+    /// Back to the queue, not before `notBefore`: a retryable failure, or a job handed back at shutdown.
+    public func requeue(_ id: Int64, notBefore: Date?, stats: JSON? = nil, error: String? = nil) throws {
+        try store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'queued', lease_owner = NULL, lease_expires = NULL, not_before = ?,
+                        stats = COALESCE(?, stats), error = ?
+                    WHERE id = ?
+                    """,
+                arguments: [notBefore.map(IntegrationRepository.milliseconds), stats?.serialized(), error, id])
+        }
+    }
+
+    private func finish(_ id: Int64, state: Job.State, stats: JSON, error: String?) throws {
+        try store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = ?, lease_owner = NULL, lease_expires = NULL, finished_at = ?, stats = ?, error = ?
+                    WHERE id = ?
+                    """,
+                arguments: [state.rawValue, ISODates.dateTime(Date()), stats.serialized(), error, id])
+        }
+    }
+
+    /// Returns jobs whose lease expired to the queue (their runner died); with `all`, every running job (a host
+    /// starting up with the store's lock held knows no other runner is alive). Returns how many.
+    @discardableResult
+    public func recoverLeases(now: Date, all: Bool = false) throws -> Int {
+        try store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'queued', lease_owner = NULL, lease_expires = NULL
+                    WHERE state = 'running' AND (? OR lease_expires < ?)
+                    """,
+                arguments: [all, IntegrationRepository.milliseconds(now)])
+            return db.changesCount
+        }
+    }
+
+    public func job(_ id: Int64) throws -> Job? {
+        try store.pool.read { try Row.fetchOne($0, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Job.init(row:)) }
+    }
+
+    public func jobs(integration: String? = nil, limit: Int = 50) throws -> [Job] {
+        try store.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM job WHERE ? IS NULL OR integration = ? ORDER BY id DESC LIMIT ?",
+                arguments: [integration, integration, limit]
+            ).map(Job.init(row:))
+        }
+    }
+
+    /// Whether a job of this kind is already waiting or running, so triggers do not pile up duplicates.
+    public func hasPending(integration: String, kind: Job.Kind, recordScoped: Bool = false) throws -> Bool {
+        try store.pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM job WHERE integration = ? AND kind = ? AND state IN ('queued', 'running')
+                        AND (record_ids IS NULL) = ?)
+                    """,
+                arguments: [integration, kind.rawValue, !recordScoped])!
+        }
+    }
+
+    public func queuedCount() throws -> Int {
+        try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job WHERE state IN ('queued', 'running')")! }
+    }
+}
+
+extension Job {
+    init(row: Row) {
+        self.init(
+            id: row["id"], integration: row["integration"], tenant: row["tenant"],
+            kind: Kind(rawValue: row["kind"]) ?? .push, trigger: Trigger(rawValue: row["trigger"]) ?? .manual,
+            full: row["full"], priority: row["priority"], state: State(rawValue: row["state"]) ?? .queued,
+            recordIDs: (row["record_ids"] as String?).flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue),
+            attempts: row["attempts"], notBefore: (row["not_before"] as Int64?).map(IntegrationRepository.date),
+            createdAt: row["created_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+            stats: (row["stats"] as String?).flatMap { try? JSON.parse($0) }, error: row["error"])
+    }
+}

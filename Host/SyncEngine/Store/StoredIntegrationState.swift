@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+import HostServices
+import Store
+
+/// A plugin's checkpoint and key-value state for one integration, kept in the store so it survives restarts.
+public final class StoredIntegrationState: IntegrationState, @unchecked Sendable {
+    static let checkpointKey = "__checkpoint"
+    /// Where an interrupted pull resumes; owned by the engine, not the plugin.
+    static let pullCursorKey = "__pull_cursor"
+
+    private let store: Store
+    private let integration: String
+
+    public init(store: Store, integration: String) {
+        self.store = store
+        self.integration = integration
+    }
+
+    public func checkpoint() -> String? { value(forKey: Self.checkpointKey) }
+    public func setCheckpoint(_ checkpoint: String) -> Bool { setValue(checkpoint, forKey: Self.checkpointKey) }
+
+    public func value(forKey key: String) -> String? {
+        try? store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM integration_state WHERE integration = ? AND key = ?", arguments: [integration, key])
+        }
+    }
+
+    public func setValue(_ value: String?, forKey key: String) -> Bool {
+        (try? store.pool.write { db in
+            if let value {
+                try db.execute(
+                    sql: """
+                        INSERT INTO integration_state (integration, key, value) VALUES (?, ?, ?)
+                        ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value
+                        """, arguments: [integration, key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM integration_state WHERE integration = ? AND key = ?", arguments: [integration, key])
+            }
+        }) != nil
+    }
+}
