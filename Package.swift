@@ -17,6 +17,7 @@ let package = Package(
         // Fixture plugins for benchmarks (not shipped; they live under Tests/).
         .library(name: "bench-noop-c", type: .dynamic, targets: ["NoopCPlugin"]),
         .library(name: "bench-sink", type: .dynamic, targets: ["BenchmarkSinkPlugin"]),
+        .library(name: "fixture-rest-sink", type: .dynamic, targets: ["RestSinkPlugin"]),
         .executable(name: "isolation-benchmark", targets: ["IsolationBenchmark"]),
         .executable(name: "inventory-benchmark", targets: ["InventoryBenchmark"]),
     ],
@@ -88,6 +89,7 @@ let package = Package(
         // Tests, fixtures and benchmarks.
         .target(name: "NoopCPlugin", dependencies: ["CCPluginAPI"], path: "Tests/Fixtures/NoopCPlugin"),
         .target(name: "BenchmarkSinkPlugin", dependencies: ["PluginSDK"], path: "Tests/Fixtures/BenchmarkSinkPlugin"),
+        .target(name: "RestSinkPlugin", dependencies: ["PluginSDK"], path: "Tests/Fixtures/RestSinkPlugin"),
         .target(name: "BenchmarkSupport", path: "Tests/Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "IsolationBenchmark",
@@ -121,6 +123,11 @@ let package = Package(
             name: "InventoryTests",
             dependencies: ["Inventory", "Store", "TestSupport", "JSONCore"],
             path: "Tests/InventoryTests"
+        ),
+        .testTarget(
+            name: "SyncEngineTests",
+            dependencies: ["SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store", "TestSupport", "JSONCore"],
+            path: "Tests/SyncEngineTests"
         ),
         .testTarget(
             name: "PluginRuntimeTests",

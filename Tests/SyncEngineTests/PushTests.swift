@@ -1,0 +1,129 @@
+import Foundation
+import JSONCore
+import LoopbackHTTP
+import SyncEngine
+import TestSupport
+import Testing
+
+@Suite struct PushTests {
+    @Test func deltaPushSendsOnlyWhatChangedAndNeverDuplicates() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest((0..<120).map { asset("host\($0)") })
+        var job = try fixture.push("acme-sink")
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["acknowledged"] == 120)
+        #expect(fixture.sink.created == 120)
+        #expect(fixture.sink.stored.values.first?.fields["risk"] == 30)  // mapped with scale_to_100
+
+        job = try fixture.push("acme-sink")
+        #expect(job.stats?["selected"] == 0)
+
+        try fixture.ingest([asset("host7", risk: 9)])
+        job = try fixture.push("acme-sink")
+        #expect(job.stats?["selected"] == 1)
+        #expect(fixture.sink.created == 120)  // an update, not a second record
+        let changed = try #require(fixture.sink.stored.values.first { $0.fields["name"] == "host7" })
+        #expect(changed.writes == 2)
+        #expect(changed.fields["risk"] == 90)
+
+        job = try fixture.push("acme-sink", full: true)
+        #expect(job.stats?["selected"] == 120)
+        #expect(fixture.sink.created == 120)
+        let ids = try fixture.engine.delivery.externalID(integration: "acme-sink", recordID: try fixture.engine.inventory.list(tenant: "acme").first!.id)
+        #expect(ids?.hasPrefix("sink-") == true)
+    }
+
+    @Test func refusedRecordsGoToTheDeadLetterQueueAndReplay() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.sink.rejectFieldValue = "TLS_RSA_WITH_RC4_128_SHA"
+        try fixture.ingest([asset("good1"), asset("bad1", suite: "TLS_RSA_WITH_RC4_128_SHA"), asset("good2")])
+        let job = try fixture.push("acme-sink")
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["acknowledged"] == 2)
+        #expect(job.stats?["dead_lettered"] == 1)
+        let letters = try fixture.engine.delivery.deadLetters(integration: "acme-sink")
+        #expect(letters.count == 1)
+        #expect(letters[0].errorCode == "data_error")
+        #expect(letters[0].error == "field value TLS_RSA_WITH_RC4_128_SHA is not allowed")
+        #expect(letters[0].payload["fields"]?["name"] == "bad1")
+        #expect(letters[0].attempts == 1)
+
+        // Parked: the next delta does not send it again until it changes or is replayed.
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+
+        fixture.sink.rejectFieldValue = nil
+        try fixture.engine.delivery.prepareReplay(letters[0])
+        try fixture.engine.queue.enqueue(integration: "acme-sink", tenant: "acme", kind: .push, trigger: .replay, recordIDs: [letters[0].recordID])
+        try fixture.engine.drain(owner: "test")
+        #expect(try fixture.engine.delivery.deadLetters(integration: "acme-sink").isEmpty)
+        #expect(try fixture.engine.delivery.deadLetters(integration: "acme-sink", state: "resolved").count == 1)
+        #expect(fixture.sink.stored.count == 3)
+    }
+
+    @Test func authFailurePausesTheIntegrationWithoutARetryStorm() throws {
+        let fixture = try EngineFixture()
+        fixture.sink.requiredToken = "right-token"
+        try fixture.integration(token: "wrong-token-1234")
+        try fixture.ingest([asset("a"), asset("b")])
+        let job = try fixture.push("acme-sink")
+        #expect(job.state == .failed)
+        let integration = try #require(try fixture.engine.integrations.integration("acme-sink"))
+        #expect(integration.pausedReason?.contains("refused the credentials") == true)
+        #expect(fixture.sink.requests == 1)
+        // Paused: nothing runs until it is enabled again.
+        try fixture.engine.queue.enqueue(integration: "acme-sink", tenant: "acme", kind: .push, trigger: .manual)
+        #expect(try fixture.engine.runNext(owner: "t") == nil)
+        #expect(!fixture.log.entries.contains { $0.message.contains("wrong-token-1234") })
+    }
+
+    @Test func serverTroubleRetriesWithBackoffUntilItWorks() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        // Two 503s exhaust the HTTP layer's two attempts; the job is requeued for later.
+        fixture.sink.queue(HTTPServerResponse(status: 503), HTTPServerResponse(status: 503))
+        var job = try fixture.push("acme-sink")
+        #expect(job.state == .queued)
+        #expect(job.error?.contains("server_error") == true)
+        let notBefore = try #require(job.notBefore)
+        #expect(notBefore > fixture.clock.now)
+        #expect(try fixture.engine.runNext(owner: "t") == nil)  // not before its time
+        fixture.clock.advance(10)
+        try fixture.engine.drain(owner: "t")
+        job = try fixture.engine.queue.job(job.id)!
+        #expect(job.state == .succeeded)
+        #expect(job.attempts == 2)
+        #expect(fixture.sink.created == 1)
+    }
+
+    @Test func throttlingIsWaitedOutInsideTheCall() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        fixture.sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "1")]))
+        let started = Date()
+        let job = try fixture.push("acme-sink")
+        #expect(job.state == .succeeded)
+        #expect(Date().timeIntervalSince(started) >= 0.95)
+    }
+
+    @Test func tenantsNeverSeeEachOthersRecords() throws {
+        let fixture = try EngineFixture()
+        let other = try RecordSinkServer()
+        try fixture.integration(tenant: "acme")
+        try fixture.integration(tenant: "globex", sinkURL: other.baseURL)
+        try fixture.ingest([asset("acme-web"), asset("shared")], tenant: "acme")
+        try fixture.ingest([asset("globex-db"), asset("shared", risk: 8)], tenant: "globex")
+        fixture.sink.rejectFieldValue = "acme-web"
+        _ = try fixture.push("acme-sink")
+        _ = try fixture.push("globex-sink")
+        #expect(Set(fixture.sink.stored.values.compactMap { $0.fields["name"]?.stringValue }) == ["shared"])
+        #expect(Set(other.stored.values.compactMap { $0.fields["name"]?.stringValue }) == ["globex-db", "shared"])
+        #expect(other.stored.values.first { $0.fields["name"] == "shared" }?.fields["risk"] == 80)
+        #expect(try fixture.engine.delivery.deadLetters(tenant: "acme").count == 1)
+        #expect(try fixture.engine.delivery.deadLetters(tenant: "globex").isEmpty)
+        #expect(try fixture.engine.queue.jobs(integration: "globex-sink").allSatisfy { $0.tenant == "globex" })
+    }
+}

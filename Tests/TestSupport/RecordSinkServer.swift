@@ -1,0 +1,102 @@
+import Foundation
+import JSONCore
+import LoopbackHTTP
+
+/// The REST "record sink" the fixture connector talks to: upserts records by correlation id (so a record sent twice
+/// is updated, never created twice), lists assets for pulls, and injects faults on demand.
+public final class RecordSinkServer: @unchecked Sendable {
+    public struct Stored: Sendable {
+        public let id: String
+        public let fields: JSON
+        public let writes: Int
+    }
+
+    private let lock = NSLock()
+    private var records: [String: Stored] = [:]
+    private var creations = 0
+    private var requestCount = 0
+    private var answers: [HTTPServerResponse] = []
+    /// Assets the sink lists for pulls.
+    public var assets: [JSON] {
+        get { lock.withLock { storedAssets } }
+        set { lock.withLock { storedAssets = newValue } }
+    }
+    private var storedAssets: [JSON] = []
+    /// Records whose fields contain this value are refused as invalid (a data error).
+    public var rejectFieldValue: String? {
+        get { lock.withLock { storedReject } }
+        set { lock.withLock { storedReject = newValue } }
+    }
+    private var storedReject: String?
+    /// When set, requests without `Authorization: Bearer <token>` get 401.
+    public var requiredToken: String? {
+        get { lock.withLock { storedToken } }
+        set { lock.withLock { storedToken = newValue } }
+    }
+    private var storedToken: String?
+
+    private var server: HTTPServer!
+
+    public init(port: Int = 0) throws {
+        server = try HTTPServer(port: port) { [unowned self] request in self.answer(request) }
+    }
+
+    deinit { server.stop() }
+
+    public var baseURL: String { server.baseURL }
+    public var port: Int { server.port }
+    public func stop() { server.stop() }
+
+    /// The next answers to give, whatever the request (then normal service resumes).
+    public func queue(_ responses: HTTPServerResponse...) { lock.withLock { answers += responses } }
+
+    public var stored: [String: Stored] { lock.withLock { records } }
+    /// How many records were created (a correct client never creates one twice).
+    public var created: Int { lock.withLock { creations } }
+    public var requests: Int { lock.withLock { requestCount } }
+
+    private func answer(_ request: HTTPServerRequest) -> HTTPServerResponse {
+        let (queued, token) = lock.withLock { () -> (HTTPServerResponse?, String?) in
+            requestCount += 1
+            return (answers.isEmpty ? nil : answers.removeFirst(), storedToken)
+        }
+        if let queued { return queued }
+        if let token, request.header("Authorization") != "Bearer \(token)" {
+            return HTTPServerResponse(status: 401, json: #"{"error":"invalid token"}"#)
+        }
+        if request.method == "GET", request.path.hasSuffix("/assets") { return listAssets(request) }
+        if request.method == "GET" { return HTTPServerResponse(status: 200, json: #"{"records":[]}"#) }
+        guard request.method == "POST", let body = try? JSON.parse(request.body), let items = body["records"]?.arrayValue else {
+            return HTTPServerResponse(status: 400, json: #"{"error":"expected {\"records\": [...]}"}"#)
+        }
+        let results: [JSON] = lock.withLock {
+            items.map { item in
+                guard let key = item["correlation_id"]?.stringValue else { return ["status": "rejected", "message": "no correlation_id"] }
+                let fields = item["fields"] ?? [:]
+                if let reject = storedReject, fields.serialized().contains(reject) {
+                    return ["correlation_id": .string(key), "status": "rejected", "message": .string("field value \(reject) is not allowed")]
+                }
+                if let existing = records[key] {
+                    records[key] = Stored(id: existing.id, fields: fields, writes: existing.writes + 1)
+                    return ["correlation_id": .string(key), "status": "updated", "id": .string(existing.id)]
+                }
+                creations += 1
+                let id = "sink-\(creations)"
+                records[key] = Stored(id: id, fields: fields, writes: 1)
+                return ["correlation_id": .string(key), "status": "created", "id": .string(id)]
+            }
+        }
+        let document: JSON = ["results": .array(results)]
+        return HTTPServerResponse(status: 200, json: document.serialized())
+    }
+
+    private func listAssets(_ request: HTTPServerRequest) -> HTTPServerResponse {
+        let query = request.queryItems
+        let offset = Int(query["offset"] ?? "0") ?? 0
+        let limit = Int(query["limit"] ?? "100") ?? 100
+        let all = assets
+        let page = Array(all.dropFirst(offset).prefix(limit))
+        let document: JSON = ["total": JSON(all.count), "assets": .array(page)]
+        return HTTPServerResponse(status: 200, json: document.serialized())
+    }
+}
