@@ -1,0 +1,137 @@
+import Foundation
+import Inventory
+import JSONCore
+import SyncEngine
+import TestSupport
+import Testing
+
+@Suite struct TriggerTests {
+    @Test func weakRecordBecomesARealtimeJobAtOnce() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(realtime: true)
+        try fixture.ingest([asset("calm", risk: 1)])
+        #expect(try fixture.engine.pollEvents() == 1)  // the discovery
+        try fixture.engine.drain(owner: "t")
+
+        let started = ContinuousClock.now
+        try fixture.ingest([asset("legacy", risk: 9, suite: "TLS_RSA_WITH_RC4_128_SHA")])
+        #expect(try fixture.engine.pollEvents() == 1)
+        #expect(ContinuousClock.now - started < .seconds(1))
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.trigger == .realtime)
+        #expect(job.priority == Job.Priority.critical)
+        #expect(job.recordIDs?.count == 1)
+        try fixture.engine.drain(owner: "t")
+        #expect(fixture.sink.stored.values.contains { $0.fields["name"] == "legacy" })
+        #expect(try fixture.engine.pollEvents() == 0)  // events are consumed once
+    }
+
+    @Test func integrationsOnlyHearTheirTenantsSubscribedEvents() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(tenant: "acme", realtime: true)
+        try fixture.integration(tenant: "globex", realtime: false)
+        try fixture.ingest([asset("x", risk: 9)], tenant: "globex")
+        #expect(try fixture.engine.pollEvents() == 0)
+        try fixture.ingest([asset("y", risk: 9)], tenant: "acme")
+        #expect(try fixture.engine.pollEvents() == 1)
+        #expect(try fixture.engine.queue.jobs(integration: "globex-sink").isEmpty)
+    }
+
+    @Test func criticalWorkIsLeasedBeforeBulkWork() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(id: "bulk")
+        try fixture.integration(id: "urgent")
+        let bulk = try fixture.engine.queue.enqueue(integration: "bulk", tenant: "acme", kind: .push, trigger: .schedule, priority: Job.Priority.bulk)
+        let urgent = try fixture.engine.queue.enqueue(integration: "urgent", tenant: "acme", kind: .push, trigger: .realtime, priority: Job.Priority.critical)
+        #expect(try fixture.engine.queue.lease(owner: "a", now: fixture.clock.now, lease: .seconds(60))?.id == urgent)
+        #expect(try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60))?.id == bulk)
+    }
+
+    @Test func scheduleFiresOnTime() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(schedule: "*/15 * * * *")
+        #expect(try fixture.engine.tickSchedules(now: fixture.clock.now) == 0)  // 09:00: the first run is set to 09:15
+        fixture.clock.advance(14 * 60)
+        #expect(try fixture.engine.tickSchedules(now: fixture.clock.now) == 0)
+        fixture.clock.advance(60)
+        #expect(try fixture.engine.tickSchedules(now: fixture.clock.now) == 2)  // pull and push
+        #expect(try fixture.engine.tickSchedules(now: fixture.clock.now) == 0)
+        let next = try #require(try fixture.engine.integrations.integration("acme-sink")?.nextRunAt)
+        #expect(next == ISODates.parse("2026-11-26T09:30:00Z"))
+    }
+
+    @Test func cronExpressions() throws {
+        let start = ISODates.parse("2026-11-26T09:07:30Z")!  // a Thursday
+        func next(_ text: String) throws -> String { ISODates.dateTime(try Schedule(text).next(after: start)) }
+        #expect(try next("hourly") == "2026-11-26T10:00:00Z")
+        #expect(try next("daily") == "2026-11-27T02:00:00Z")
+        #expect(try next("weekly") == "2026-11-29T02:00:00Z")
+        #expect(try next("30 8 * * 1-5") == "2026-11-27T08:30:00Z")
+        #expect(try next("0 0 1 * *") == "2026-12-01T00:00:00Z")
+        #expect(try next("*/20 9 * * *") == "2026-11-26T09:20:00Z")
+        #expect(throws: Schedule.Problem.self) { try Schedule("every tuesday") }
+        #expect { try Schedule("61 * * * *") } throws: { "\($0)".contains("minute field \"61\" is outside 0-59") }
+    }
+
+    @Test func expiredLeasesReturnToTheQueue() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.engine.queue.enqueue(integration: "acme-sink", tenant: "acme", kind: .push, trigger: .manual)
+        let leased = try #require(try fixture.engine.queue.lease(owner: "dead-host", now: fixture.clock.now, lease: .seconds(60)))
+        #expect(try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60)) == nil)
+        #expect(try fixture.engine.queue.recoverLeases(now: fixture.clock.now.addingTimeInterval(30)) == 0)
+        #expect(try fixture.engine.queue.recoverLeases(now: fixture.clock.now.addingTimeInterval(61)) == 1)
+        #expect(try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60))?.id == leased.id)
+    }
+}
+
+@Suite struct PullTests {
+    @Test func pullPagesCorrelatesAndTakesIdentityFieldsFromTheITAMSystem() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        try fixture.ingest([asset("web01", environment: "staging"), asset("db01"), asset("lonely")])
+        fixture.sink.assets = [
+            ["id": "cmdb-1", "name": "web01", "environment": "production", "serial_number": "SN-42", "risk": 10],
+            ["id": "cmdb-2", "name": "db01", "environment": "production"],
+            ["id": "cmdb-3", "name": "printer7", "ip_address": "10.9.9.9"],
+        ]
+        let found = try fixture.engine.integrations.integration("acme-sink")!
+        try fixture.engine.enqueueSync(found, trigger: .manual, full: false, kinds: [.pull])
+        try fixture.engine.drain(owner: "t")
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .succeeded, "\(job.error ?? "")")
+        #expect(job.stats?["pulled"] == 3)
+        #expect(job.stats?["correlated"] == 2)
+        #expect(job.stats?["calls"] == 2)  // two pages
+        #expect(job.stats?["enriched"] == 1)
+
+        let contexts = try AssetContextRepository(store: fixture.store).contexts(integration: "acme-sink")
+        #expect(contexts.map(\.externalKey) == ["cmdb-1", "cmdb-2", "cmdb-3"])
+        #expect(contexts[2].correlated.isEmpty)
+        #expect(contexts[0].record[path: "crypto_implementation.risk_score"] == 1)  // reverse of scale_to_100
+
+        // Identity fields belong to the ITAM system; crypto fields stay the platform's.
+        let web = try #require(try fixture.engine.inventory.list(tenant: "acme").first { $0.document[path: "asset.hostname"] == "web01" })
+        #expect(web.document[path: "asset.environment"] == "production")
+        #expect(web.document[path: "asset.serial_number"] == "SN-42")
+        #expect(web.document[path: "crypto_implementation.risk_score"] == 3)
+    }
+}
+
+@Suite struct StatusTests {
+    @Test func statusShowsTheMetricsBox() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.sink.rejectFieldValue = "bad"
+        try fixture.ingest([asset("a"), asset("b"), asset("bad")])
+        _ = try fixture.push("acme-sink")
+        let status = try #require(try fixture.engine.status(now: Date()).first)
+        #expect(status.health == "degraded")
+        #expect(status.recordsSyncedToday == 2)
+        #expect(status.openErrors == 1)
+        #expect(abs((status.successRate ?? 0) - 2.0 / 3.0) < 0.001)
+        #expect((status.averageLatencyMilliseconds ?? 0) > 0)
+        #expect(status.lastSync != nil)
+    }
+}
