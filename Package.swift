@@ -126,7 +126,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncEngineTests",
-            dependencies: ["SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store", "TestSupport", "JSONCore"],
+            dependencies: [
+                "SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store", "TestSupport", "JSONCore",
+            ],
             path: "Tests/SyncEngineTests"
         ),
         .testTarget(

@@ -7,9 +7,8 @@ struct CryptoConnect: ParsableCommand {
         commandName: "cryptoconnect",
         abstract: "Feeds crypto inventory into the systems an enterprise already runs, through connector plugins.",
         subcommands: [
-            Ingest.self, InventoryCommand.self, Mapping.self, Plugins.self, HTTPRequestCommand.self,
-            MetricsCommand.self,
-            Secrets.self,
+            Serve.self, Ingest.self, InventoryCommand.self, Tenants.self, Integrations.self, Sync.self,
+            DeadLetters.self, Mapping.self, Plugins.self, HTTPRequestCommand.self, MetricsCommand.self, Secrets.self,
             // Internal: the host re-executes itself in these modes.
             ScanPlugin.self, Worker.self,
         ]

@@ -27,6 +27,7 @@ struct EngineOptions: ParsableArguments {
         } catch {
             throw CLIError("\(error)")
         }
-        return SyncEngine(store: store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: vault, log: log)
+        return SyncEngine(
+            store: store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: vault, log: log)
     }
 }

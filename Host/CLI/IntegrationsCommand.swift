@@ -16,13 +16,15 @@ struct Integrations: ParsableCommand {
 extension Integrations {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Enable a connector for a tenant: validates the configuration and mapping, seals the secrets, and "
+            abstract:
+                "Enable a connector for a tenant: validates the configuration and mapping, seals the secrets, and "
                 + "tests the connection.")
 
         @OptionGroup var options: EngineOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "Plugin id, optionally pinned: servicenow-cmdb or servicenow-cmdb@1.2.0.") var plugin: String
-        @Option(help: "Configuration JSON file (secrets included; they are sealed, never stored in clear).") var config: String
+        @Option(help: "Configuration JSON file (secrets included; they are sealed, never stored in clear).") var config:
+            String
         @Option(help: "Field mapping JSON file (default: the plugin's default mapping).") var mapping: String?
         @Option(help: "hourly, daily, weekly, or a cron expression (UTC).") var schedule: String?
         @Flag(help: "Push in real time when an ingest raises an event.") var realtime = false
@@ -45,7 +47,8 @@ extension Integrations {
             }
             let known = Set(InventoryEvent.Kind.allCases.map(\.rawValue))
             for event in events.split(separator: ",") where !known.contains(String(event)) {
-                throw ValidationError("--events: unknown event type \"\(event)\" (known: \(known.sorted().joined(separator: ", ")))")
+                throw ValidationError(
+                    "--events: unknown event type \"\(event)\" (known: \(known.sorted().joined(separator: ", ")))")
             }
         }
 
@@ -53,13 +56,16 @@ extension Integrations {
             let engine = try options.engine()
             let parts = plugin.split(separator: "@", maxSplits: 1).map(String.init)
             let build: PluginBuild
-            do { build = try engine.catalog.resolve(parts[0], pin: parts.count > 1 ? parts[1] : nil) } catch { throw CLIError(error.description) }
+            do { build = try engine.catalog.resolve(parts[0], pin: parts.count > 1 ? parts[1] : nil) } catch {
+                throw CLIError(error.description)
+            }
             guard try engine.integrations.tenantExists(tenant) else {
                 throw CLIError("no tenant \(tenant); add it with `cryptoconnect tenants add \(tenant)`")
             }
             let prepared: PreparedConfiguration
             do {
-                prepared = try PreparedConfiguration(try readJSON(config, "--config"), schema: build.manifest.configSchema)
+                prepared = try PreparedConfiguration(
+                    try readJSON(config, "--config"), schema: build.manifest.configSchema)
             } catch {
                 throw CLIError("--config \(config): \(error)")
             }
@@ -77,28 +83,42 @@ extension Integrations {
             if !noTest { try test(build: build, prepared: prepared, engine: engine, id: id) }
             let integration = Integration(
                 id: id, tenant: tenant, pluginID: build.manifest.id, versionPin: parts.count > 1 ? parts[1] : nil,
-                configuration: prepared.pluginConfiguration, mapping: mappingJSON, schedule: schedule, realtime: realtime,
+                configuration: prepared.pluginConfiguration, mapping: mappingJSON, schedule: schedule,
+                realtime: realtime,
                 eventTypes: events.split(separator: ",").map(String.init), environment: environment,
-                isolation: IsolationLevel(rawValue: isolation)!, eventCursor: try engine.inventory.latestEventSequence())
+                isolation: IsolationLevel(rawValue: isolation)!, eventCursor: try engine.inventory.latestEventSequence()
+            )
             do { try engine.integrations.add(integration) } catch { throw CLIError("\(error)") }
-            if let vault = engine.vault, !prepared.secrets.isEmpty { try vault.save(owner: id, secrets: prepared.secrets) }
-            print("Added integration \(id): \(build.label) for tenant \(tenant)"
-                + (prepared.secrets.isEmpty ? "." : "; sealed secrets: \(prepared.secrets.keys.sorted().joined(separator: ", "))."))
+            if let vault = engine.vault, !prepared.secrets.isEmpty {
+                try vault.save(owner: id, secrets: prepared.secrets)
+            }
+            print(
+                "Added integration \(id): \(build.label) for tenant \(tenant)"
+                    + (prepared.secrets.isEmpty
+                        ? "." : "; sealed secrets: \(prepared.secrets.keys.sorted().joined(separator: ", "))."))
         }
 
         private func test(build: PluginBuild, prepared: PreparedConfiguration, engine: SyncEngine, id: String) throws {
             let http = prepared.settings.map {
-                IntegrationHTTP(integration: id, settings: $0, redactor: engine.redactor, userAgent: "CryptoConnect/1.0 \(build.label)", log: engine.log)
+                IntegrationHTTP(
+                    integration: id, settings: $0, redactor: engine.redactor,
+                    userAgent: "CryptoConnect/1.0 \(build.label)", log: engine.log)
             }
-            let services = IntegrationServices(source: "plugin \(build.label) \(id)", http: http, log: engine.log, redactor: engine.redactor)
+            let services = IntegrationServices(
+                source: "plugin \(build.label) \(id)", http: http, log: engine.log, redactor: engine.redactor)
             defer { engine.supervisor.shutdown() }
             do {
                 let outcome = try engine.supervisor.call(
-                    build, instance: InstanceSpec(key: id + "#test", tenant: tenant, configuration: prepared.pluginConfiguration.serializedBytes()),
+                    build,
+                    instance: InstanceSpec(
+                        key: id + "#test", tenant: tenant, configuration: prepared.pluginConfiguration.serializedBytes()
+                    ),
                     isolation: IsolationLevel(rawValue: isolation)!, operation: .test, services: services)
                 guard outcome.status == .ok else {
                     let failure = PluginFailure(status: outcome.status, output: outcome.output)
-                    throw CLIError("connection test failed: \(engine.redactor.redact(failure.description)) (nothing was saved; --no-test skips the test)")
+                    throw CLIError(
+                        "connection test failed: \(engine.redactor.redact(failure.description)) (nothing was saved; --no-test skips the test)"
+                    )
                 }
                 let detail = (try? JSON.parse(outcome.output))?["message"]?.stringValue ?? "ok"
                 print("Connection test passed: \(engine.redactor.redact(detail))")
@@ -118,21 +138,30 @@ extension Integrations {
             let list = try IntegrationRepository(store: try host.openStore()).integrations(tenant: tenant)
             if json { return print(JSON.array(list.map(Integrations.summary)).prettyPrinted()) }
             guard !list.isEmpty else { return print("No integrations.") }
-            print(Console.table(["ID", "TENANT", "PLUGIN", "ENV", "SCHEDULE", "REALTIME", "STATE"], list.map {
-                [$0.id, $0.tenant, $0.pluginReference, $0.environment, $0.schedule ?? "-", $0.realtime ? "yes" : "no",
-                 $0.pausedReason != nil ? "paused" : $0.enabled ? "enabled" : "disabled"]
-            }))
+            print(
+                Console.table(
+                    ["ID", "TENANT", "PLUGIN", "ENV", "SCHEDULE", "REALTIME", "STATE"],
+                    list.map {
+                        [
+                            $0.id, $0.tenant, $0.pluginReference, $0.environment, $0.schedule ?? "-",
+                            $0.realtime ? "yes" : "no",
+                            $0.pausedReason != nil ? "paused" : $0.enabled ? "enabled" : "disabled",
+                        ]
+                    }))
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an integration: configuration (secrets masked), mapping, policy.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show an integration: configuration (secrets masked), mapping, policy.")
         @OptionGroup var host: HostOptions
         @Argument var id: String
 
         func run() throws {
             let store = try host.openStore()
-            guard let integration = try IntegrationRepository(store: store).integration(id) else { throw CLIError("no integration \(id)") }
+            guard let integration = try IntegrationRepository(store: store).integration(id) else {
+                throw CLIError("no integration \(id)")
+            }
             var document = Integrations.summary(integration).objectValue ?? [:]
             var configuration = integration.configuration
             for secret in try store.secrets(owner: id) {
@@ -152,36 +181,45 @@ extension Integrations {
         @Argument var id: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, true) } catch { throw CLIError("\(error)") }
+            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, true) } catch {
+                throw CLIError("\(error)")
+            }
             print("Enabled \(id).")
         }
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Disable an integration: no jobs run until it is enabled.")
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an integration: no jobs run until it is enabled.")
         @OptionGroup var host: HostOptions
         @Argument var id: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, false) } catch { throw CLIError("\(error)") }
+            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, false) } catch {
+                throw CLIError("\(error)")
+            }
             print("Disabled \(id).")
         }
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an integration with its jobs, state and secrets.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an integration with its jobs, state and secrets.")
         @OptionGroup var host: HostOptions
         @Argument var id: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).remove(id) } catch { throw CLIError("\(error)") }
+            do { try IntegrationRepository(store: try host.openStore()).remove(id) } catch {
+                throw CLIError("\(error)")
+            }
             print("Removed \(id).")
         }
     }
 
     static func summary(_ integration: Integration) -> JSON {
         [
-            "id": .string(integration.id), "tenant": .string(integration.tenant), "plugin": .string(integration.pluginReference),
+            "id": .string(integration.id), "tenant": .string(integration.tenant),
+            "plugin": .string(integration.pluginReference),
             "environment": .string(integration.environment), "schedule": JSON(integration.schedule),
             "realtime": .bool(integration.realtime), "isolation": .string(integration.isolation.rawValue),
             "enabled": .bool(integration.enabled), "paused_reason": JSON(integration.pausedReason),
@@ -197,6 +235,8 @@ extension Integrations {
 }
 
 func readJSON(_ path: String, _ option: String) throws -> JSON {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(option) \(path): cannot be read") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("\(option) \(path): cannot be read")
+    }
     do { return try JSON.parse(Array(data)) } catch { throw CLIError("\(option) \(path): \(error)") }
 }

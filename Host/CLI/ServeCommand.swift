@@ -5,7 +5,8 @@ import SyncEngine
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the host: real-time and scheduled triggers, the job queue, and plugin workers.",
-        discussion: "SIGTERM or SIGINT stops taking jobs; running jobs stop at their next batch and go back to the queue.")
+        discussion:
+            "SIGTERM or SIGINT stops taking jobs; running jobs stop at their next batch and go back to the queue.")
 
     @OptionGroup var options: EngineOptions
     @Option(help: "Job runners (concurrent jobs across integrations).") var runners = 2
@@ -19,7 +20,10 @@ struct Serve: ParsableCommand {
         host.runners = max(1, runners)
         let signals = host.stopOnSignals()
         let loaded = engine.catalog.builds.map(\.label).joined(separator: ", ")
-        engine.note(.info, "serving \(options.host.resolvedDatabase) with plugins from \(options.host.resolvedPluginsDirectory): \(loaded.isEmpty ? "none" : loaded)")
+        engine.note(
+            .info,
+            "serving \(options.host.resolvedDatabase) with plugins from \(options.host.resolvedPluginsDirectory): \(loaded.isEmpty ? "none" : loaded)"
+        )
         try host.run()
         _ = signals
         engine.note(.info, "stopped")

@@ -13,7 +13,8 @@ extension Sync {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue a sync of one integration now (pull, then push, as the plugin can).",
-            discussion: "With --wait the command runs the jobs itself and prints what they did; `serve` need not be running.")
+            discussion:
+                "With --wait the command runs the jobs itself and prints what they did; `serve` need not be running.")
 
         @OptionGroup var options: EngineOptions
         @Argument(help: "Integration id.") var integration: String
@@ -24,22 +25,34 @@ extension Sync {
 
         func run() throws {
             let engine = try options.engine()
-            guard let found = try engine.integrations.integration(integration) else { throw CLIError("no integration \(integration)") }
+            guard let found = try engine.integrations.integration(integration) else {
+                throw CLIError("no integration \(integration)")
+            }
             guard found.isActive else {
-                throw CLIError("integration \(integration) is \(found.enabled ? "paused: \(found.pausedReason ?? "")" : "disabled"); `cryptoconnect integrations enable \(integration)` first")
+                throw CLIError(
+                    "integration \(integration) is \(found.enabled ? "paused: \(found.pausedReason ?? "")" : "disabled"); `cryptoconnect integrations enable \(integration)` first"
+                )
             }
             let kinds: [Job.Kind] = pushOnly ? [.push] : pullOnly ? [.pull] : [.pull, .push]
             let before = try engine.queue.jobs(integration: integration, limit: 1).first?.id ?? 0
-            let queued = try engine.enqueueSync(found, trigger: .manual, full: full, priority: Job.Priority.high, kinds: kinds)
-            guard queued > 0 else { throw CLIError("\(found.pluginReference) can do none of: \(kinds.map(\.rawValue).joined(separator: ", "))") }
-            guard wait else { return print("Queued \(queued) job(s) for \(integration); `cryptoconnect serve` runs them.") }
+            let queued = try engine.enqueueSync(
+                found, trigger: .manual, full: full, priority: Job.Priority.high, kinds: kinds)
+            guard queued > 0 else {
+                throw CLIError(
+                    "\(found.pluginReference) can do none of: \(kinds.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard wait else {
+                return print("Queued \(queued) job(s) for \(integration); `cryptoconnect serve` runs them.")
+            }
             defer { engine.supervisor.shutdown() }
             let owner = "cli-\(getpid())"
             while true {
                 let mine = try engine.queue.jobs(integration: integration, limit: 100).filter { $0.id > before }
                 if mine.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
                     for job in mine.reversed() {
-                        print("\(job.kind.rawValue) job \(job.id): \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "") \(job.stats?.serialized() ?? "")")
+                        print(
+                            "\(job.kind.rawValue) job \(job.id): \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "") \(job.stats?.serialized() ?? "")"
+                        )
                     }
                     if mine.contains(where: { $0.state == .failed }) { throw ExitCode(1) }
                     return
@@ -76,10 +89,16 @@ extension Sync {
 
         func run() throws {
             let jobs = try JobQueue(store: try host.openStore()).jobs(integration: integration, limit: limit)
-            print(Console.table(["ID", "INTEGRATION", "KIND", "TRIGGER", "STATE", "ATTEMPTS", "FINISHED", "STATS / ERROR"], jobs.map {
-                ["\($0.id)", $0.integration, $0.kind.rawValue, $0.trigger.rawValue, $0.state.rawValue, "\($0.attempts)",
-                 $0.finishedAt ?? "-", $0.error ?? $0.stats?.serialized() ?? ""]
-            }))
+            print(
+                Console.table(
+                    ["ID", "INTEGRATION", "KIND", "TRIGGER", "STATE", "ATTEMPTS", "FINISHED", "STATS / ERROR"],
+                    jobs.map {
+                        [
+                            "\($0.id)", $0.integration, $0.kind.rawValue, $0.trigger.rawValue, $0.state.rawValue,
+                            "\($0.attempts)",
+                            $0.finishedAt ?? "-", $0.error ?? $0.stats?.serialized() ?? "",
+                        ]
+                    }))
         }
     }
 }
@@ -87,7 +106,8 @@ extension Sync {
 /// The product document's "Integration Metrics" box.
 enum StatusBox {
     static func render(_ status: IntegrationStatus) -> String {
-        let icon = ["healthy": "🟢", "degraded": "🟡", "failing": "🔴", "paused": "⏸", "disabled": "⚪"][status.health] ?? "?"
+        let icon =
+            ["healthy": "🟢", "degraded": "🟡", "failing": "🔴", "paused": "⏸", "disabled": "⚪"][status.health] ?? "?"
         var lines = [
             "Integration: \(status.integration.id) (\(status.integration.pluginReference), tenant \(status.integration.tenant))",
             "Status: \(icon) \(status.health.capitalized)\(status.integration.pausedReason.map { ": \($0)" } ?? "")",
@@ -101,7 +121,9 @@ enum StatusBox {
         if let error = status.lastError, status.health != "healthy" { lines.append("Last Error: \(error.prefix(90))") }
         let width = max(60, lines.map(\.count).max()! + 2)
         let rule = String(repeating: "─", count: width)
-        var box = ["┌\(rule)┐", "│ " + lines[0].padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│", "├\(rule)┤"]
+        var box = [
+            "┌\(rule)┐", "│ " + lines[0].padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│", "├\(rule)┤",
+        ]
         box += lines.dropFirst().map { "│ " + $0.padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│" }
         box.append("└\(rule)┘")
         return box.joined(separator: "\n")

@@ -4,7 +4,8 @@ import SyncEngine
 
 struct Tenants: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tenants", abstract: "Manage tenants (customers).", subcommands: [Add.self, List.self, Remove.self])
+        commandName: "tenants", abstract: "Manage tenants (customers).",
+        subcommands: [Add.self, List.self, Remove.self])
 }
 
 extension Tenants {
@@ -14,7 +15,9 @@ extension Tenants {
         @Argument(help: "Tenant id: letters, digits, '-' or '_'.") var tenant: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).addTenant(tenant) } catch let error as IntegrationRepository.Problem {
+            do { try IntegrationRepository(store: try host.openStore()).addTenant(tenant) } catch let error
+                as IntegrationRepository.Problem
+            {
                 throw CLIError(error.description)
             }
             print("Added tenant \(tenant).")
@@ -38,7 +41,9 @@ extension Tenants {
         @Argument var tenant: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).removeTenant(tenant) } catch let error as IntegrationRepository.Problem {
+            do { try IntegrationRepository(store: try host.openStore()).removeTenant(tenant) } catch let error
+                as IntegrationRepository.Problem
+            {
                 throw CLIError(error.description)
             }
             print("Removed tenant \(tenant).")

@@ -113,4 +113,5 @@ extension JSON {
     public init(_ value: Double?) { self = value.map(JSON.number) ?? .null }
     public init(_ value: Bool?) { self = value.map(JSON.bool) ?? .null }
     public init(_ values: [String]) { self = .array(values.map(JSON.string)) }
+    public init(_ fields: [String: JSON]) { self = .object(fields) }
 }

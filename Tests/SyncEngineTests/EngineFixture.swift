@@ -35,7 +35,8 @@ final class EngineFixture {
         let plugins = folder.directory("plugins")
         folder.copy(PackagePaths.plugin("fixture-rest-sink"), to: "plugins/libfixture-rest-sink.so")
         let catalog = PluginCatalog(
-            directory: plugins, discovery: PluginDiscovery(cache: PluginCache(directory: folder.url.appendingPathComponent("cache"))))
+            directory: plugins,
+            discovery: PluginDiscovery(cache: PluginCache(directory: folder.url.appendingPathComponent("cache"))))
         try catalog.refresh()
         key = try MasterKey(base64: MasterKey.generate(), source: "test")
         var configuration = SupervisorConfiguration()
@@ -52,18 +53,21 @@ final class EngineFixture {
     /// Adds a tenant (if new) and an integration of the REST sink connector for it, the way `integrations add` does.
     @discardableResult
     func integration(
-        tenant: String = "acme", id: String? = nil, path: String = "/records", token: String? = nil, realtime: Bool = false,
+        tenant: String = "acme", id: String? = nil, path: String = "/records", token: String? = nil,
+        realtime: Bool = false,
         schedule: String? = nil, mapping: JSON? = nil, sinkURL: String? = nil
     ) throws -> Integration {
         try engine.integrations.ensureTenant(tenant)
         var configuration: [String: JSON] = [
-            "base_url": .string(sinkURL ?? sink.baseURL), "path": .string(path), "retry": ["base_delay_ms": 10, "max_attempts": 2],
+            "base_url": .string(sinkURL ?? sink.baseURL), "path": .string(path),
+            "retry": ["base_delay_ms": 10, "max_attempts": 2],
         ]
         configuration["auth"] = token.map { ["type": "bearer", "token": .string($0)] } ?? ["type": "none"]
         let build = try engine.catalog.resolve("fixture-rest-sink")
         let prepared = try PreparedConfiguration(.object(configuration), schema: build.manifest.configSchema)
         let integration = Integration(
-            id: id ?? "\(tenant)-sink", tenant: tenant, pluginID: "fixture-rest-sink", configuration: prepared.pluginConfiguration,
+            id: id ?? "\(tenant)-sink", tenant: tenant, pluginID: "fixture-rest-sink",
+            configuration: prepared.pluginConfiguration,
             mapping: mapping ?? build.manifest.defaultMapping, schedule: schedule, realtime: realtime,
             eventCursor: try engine.inventory.latestEventSequence())
         try engine.integrations.add(integration)
@@ -87,11 +91,17 @@ final class EngineFixture {
 }
 
 /// A standard-schema record for host `host`.
-func asset(_ host: String, risk: Int = 3, environment: String = "production", serial: String? = nil, suite: String = "TLS_AES_256_GCM_SHA384") -> JSON {
+func asset(
+    _ host: String, risk: Int = 3, environment: String = "production", serial: String? = nil,
+    suite: String = "TLS_AES_256_GCM_SHA384"
+) -> JSON {
     var asset: [String: JSON] = ["hostname": .string(host), "environment": .string(environment)]
     if let serial { asset["serial_number"] = .string(serial) }
     return [
         "asset": .object(asset),
-        "crypto_implementation": ["protocol": "TLS", "protocol_version": "1.3", "cipher_suite": .string(suite), "port": 443, "risk_score": JSON(risk)],
+        "crypto_implementation": [
+            "protocol": "TLS", "protocol_version": "1.3", "cipher_suite": .string(suite), "port": 443,
+            "risk_score": JSON(risk),
+        ],
     ]
 }

@@ -30,7 +30,8 @@ import Testing
         job = try fixture.push("acme-sink", full: true)
         #expect(job.stats?["selected"] == 120)
         #expect(fixture.sink.created == 120)
-        let ids = try fixture.engine.delivery.externalID(integration: "acme-sink", recordID: try fixture.engine.inventory.list(tenant: "acme").first!.id)
+        let ids = try fixture.engine.delivery.externalID(
+            integration: "acme-sink", recordID: try fixture.engine.inventory.list(tenant: "acme").first!.id)
         #expect(ids?.hasPrefix("sink-") == true)
     }
 
@@ -55,7 +56,8 @@ import Testing
 
         fixture.sink.rejectFieldValue = nil
         try fixture.engine.delivery.prepareReplay(letters[0])
-        try fixture.engine.queue.enqueue(integration: "acme-sink", tenant: "acme", kind: .push, trigger: .replay, recordIDs: [letters[0].recordID])
+        try fixture.engine.queue.enqueue(
+            integration: "acme-sink", tenant: "acme", kind: .push, trigger: .replay, recordIDs: [letters[0].recordID])
         try fixture.engine.drain(owner: "test")
         #expect(try fixture.engine.delivery.deadLetters(integration: "acme-sink").isEmpty)
         #expect(try fixture.engine.delivery.deadLetters(integration: "acme-sink", state: "resolved").count == 1)

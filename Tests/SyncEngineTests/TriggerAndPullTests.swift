@@ -41,8 +41,10 @@ import Testing
         let fixture = try EngineFixture()
         try fixture.integration(id: "bulk")
         try fixture.integration(id: "urgent")
-        let bulk = try fixture.engine.queue.enqueue(integration: "bulk", tenant: "acme", kind: .push, trigger: .schedule, priority: Job.Priority.bulk)
-        let urgent = try fixture.engine.queue.enqueue(integration: "urgent", tenant: "acme", kind: .push, trigger: .realtime, priority: Job.Priority.critical)
+        let bulk = try fixture.engine.queue.enqueue(
+            integration: "bulk", tenant: "acme", kind: .push, trigger: .schedule, priority: Job.Priority.bulk)
+        let urgent = try fixture.engine.queue.enqueue(
+            integration: "urgent", tenant: "acme", kind: .push, trigger: .realtime, priority: Job.Priority.critical)
         #expect(try fixture.engine.queue.lease(owner: "a", now: fixture.clock.now, lease: .seconds(60))?.id == urgent)
         #expect(try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60))?.id == bulk)
     }
@@ -77,11 +79,13 @@ import Testing
         let fixture = try EngineFixture()
         try fixture.integration()
         try fixture.engine.queue.enqueue(integration: "acme-sink", tenant: "acme", kind: .push, trigger: .manual)
-        let leased = try #require(try fixture.engine.queue.lease(owner: "dead-host", now: fixture.clock.now, lease: .seconds(60)))
+        let leased = try #require(
+            try fixture.engine.queue.lease(owner: "dead-host", now: fixture.clock.now, lease: .seconds(60)))
         #expect(try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60)) == nil)
         #expect(try fixture.engine.queue.recoverLeases(now: fixture.clock.now.addingTimeInterval(30)) == 0)
         #expect(try fixture.engine.queue.recoverLeases(now: fixture.clock.now.addingTimeInterval(61)) == 1)
-        #expect(try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60))?.id == leased.id)
+        #expect(
+            try fixture.engine.queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60))?.id == leased.id)
     }
 }
 
@@ -112,7 +116,8 @@ import Testing
         #expect(contexts[0].record[path: "crypto_implementation.risk_score"] == 1)  // reverse of scale_to_100
 
         // Identity fields belong to the ITAM system; crypto fields stay the platform's.
-        let web = try #require(try fixture.engine.inventory.list(tenant: "acme").first { $0.document[path: "asset.hostname"] == "web01" })
+        let web = try #require(
+            try fixture.engine.inventory.list(tenant: "acme").first { $0.document[path: "asset.hostname"] == "web01" })
         #expect(web.document[path: "asset.environment"] == "production")
         #expect(web.document[path: "asset.serial_number"] == "SN-42")
         #expect(web.document[path: "crypto_implementation.risk_score"] == 3)

@@ -66,15 +66,22 @@ public final class RecordSinkServer: @unchecked Sendable {
         }
         if request.method == "GET", request.path.hasSuffix("/assets") { return listAssets(request) }
         if request.method == "GET" { return HTTPServerResponse(status: 200, json: #"{"records":[]}"#) }
-        guard request.method == "POST", let body = try? JSON.parse(request.body), let items = body["records"]?.arrayValue else {
+        guard request.method == "POST", let body = try? JSON.parse(request.body),
+            let items = body["records"]?.arrayValue
+        else {
             return HTTPServerResponse(status: 400, json: #"{"error":"expected {\"records\": [...]}"}"#)
         }
         let results: [JSON] = lock.withLock {
             items.map { item in
-                guard let key = item["correlation_id"]?.stringValue else { return ["status": "rejected", "message": "no correlation_id"] }
+                guard let key = item["correlation_id"]?.stringValue else {
+                    return ["status": "rejected", "message": "no correlation_id"]
+                }
                 let fields = item["fields"] ?? [:]
                 if let reject = storedReject, fields.serialized().contains(reject) {
-                    return ["correlation_id": .string(key), "status": "rejected", "message": .string("field value \(reject) is not allowed")]
+                    return [
+                        "correlation_id": .string(key), "status": "rejected",
+                        "message": .string("field value \(reject) is not allowed"),
+                    ]
                 }
                 if let existing = records[key] {
                     records[key] = Stored(id: existing.id, fields: fields, writes: existing.writes + 1)

@@ -182,7 +182,9 @@ public struct InventoryRepository: Sendable {
 
     /// Records of the tenant that share the host name, an IP address or the serial number: how pulled asset
     /// context is correlated with the inventory.
-    public func correlate(tenant: String, hostname: String?, ipAddress: String?, serialNumber: String?) throws -> [StoredRecord] {
+    public func correlate(tenant: String, hostname: String?, ipAddress: String?, serialNumber: String?) throws
+        -> [StoredRecord]
+    {
         guard hostname != nil || ipAddress != nil || serialNumber != nil else { return [] }
         return try store.pool.read { db in
             try Row.fetchAll(

@@ -42,7 +42,8 @@ public final class PluginCatalog: @unchecked Sendable {
         if let pin {
             guard let exact = candidates.last(where: { $0.manifest.version == pin }) else {
                 let versions = candidates.map(\.manifest.version).joined(separator: ", ")
-                throw NotFound(description: "plugin \(id)@\(pin) is not loaded\(versions.isEmpty ? "" : " (loaded: \(versions))")")
+                throw NotFound(
+                    description: "plugin \(id)@\(pin) is not loaded\(versions.isEmpty ? "" : " (loaded: \(versions))")")
             }
             return exact
         }

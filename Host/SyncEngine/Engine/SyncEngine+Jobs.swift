@@ -71,11 +71,18 @@ extension SyncEngine {
         let message = "\(failure.status.name): \(failure.message)"
         switch failure.status {
         case .auth:
-            return .paused("the target refused the credentials (\(failure.message)); fix them, then `cryptoconnect integrations enable \(job.integration)`", stats)
+            return .paused(
+                "the target refused the credentials (\(failure.message)); fix them, then `cryptoconnect integrations enable \(job.integration)`",
+                stats)
         case .rateLimited:
-            return .retry(at: backoff(attempts: job.attempts, floor: .milliseconds(max(1000, Int(failure.retryAfterMilliseconds)))), stats, message)
+            return .retry(
+                at: backoff(
+                    attempts: job.attempts, floor: .milliseconds(max(1000, Int(failure.retryAfterMilliseconds)))),
+                stats, message)
         case .connection, .timeout, .server, .circuitOpen, .tls:
-            return .retry(at: backoff(attempts: job.attempts, floor: .milliseconds(Int(failure.retryAfterMilliseconds))), stats, message)
+            return .retry(
+                at: backoff(attempts: job.attempts, floor: .milliseconds(Int(failure.retryAfterMilliseconds))), stats,
+                message)
         default:
             return .failed(stats, message)
         }

@@ -40,7 +40,8 @@ extension SyncEngine {
                 stats.pulled += 1
                 let fields = raw["fields"] ?? raw
                 let record = runtime.mapping.reverse(fields).record
-                let externalKey = raw["key"]?.stringValue ?? fields["sys_id"]?.stringValue ?? fields["id"]?.stringValue
+                let externalKey =
+                    raw["key"]?.stringValue ?? fields["sys_id"]?.stringValue ?? fields["id"]?.stringValue
                     ?? String(raw.serialized().hashValue)
                 let matches = try inventory.correlate(
                     tenant: integration.tenant, hostname: record[path: "asset.hostname"]?.stringValue?.lowercased(),
@@ -64,7 +65,9 @@ extension SyncEngine {
             _ = state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey)
             renewLease(job, owner: owner)
             if result["has_more"]?.boolValue != true { break }
-            if stopRequested { return .retry(at: clock(), stats, "the host is stopping; the pull resumes from its checkpoint") }
+            if stopRequested {
+                return .retry(at: clock(), stats, "the host is stopping; the pull resumes from its checkpoint")
+            }
         }
         _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey)  // the next pull starts over
         return .succeeded(stats)

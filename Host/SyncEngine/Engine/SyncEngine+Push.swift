@@ -17,7 +17,8 @@ extension SyncEngine {
         var retryAfter: Duration = .zero
         while true {
             let pending = try delivery.pending(
-                integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs, after: cursor,
+                integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs,
+                after: cursor,
                 limit: batchSize)
             guard let last = pending.last else { break }
             cursor = last.id
@@ -68,26 +69,34 @@ extension SyncEngine {
                     guard let (record, payload) = byKey[result.key] else { continue }
                     switch result.status {
                     case .ok:
-                        acknowledged.append(.init(recordID: record.id, contentHash: record.contentHash, externalID: result.externalID))
+                        acknowledged.append(
+                            .init(recordID: record.id, contentHash: record.contentHash, externalID: result.externalID))
                     case .auth:
                         authFailure = result.message ?? "credentials refused"
                     case _ where result.status.isRetryable:
                         stats.retryLater += 1
                         retryAfter = max(retryAfter, .milliseconds(Int(result.retryAfterMilliseconds)))
                     default:
-                        refused.append((record, payload, result.status.name, redactor.redact(result.message ?? result.status.name)))
+                        refused.append(
+                            (record, payload, result.status.name, redactor.redact(result.message ?? result.status.name))
+                        )
                     }
                 }
             }
             try record(acknowledged: acknowledged, refused: refused, integration, stats: &stats)
             if let authFailure {
-                return .paused("the target refused the credentials (\(authFailure)); fix them, then `cryptoconnect integrations enable \(integration.id)`", stats)
+                return .paused(
+                    "the target refused the credentials (\(authFailure)); fix them, then `cryptoconnect integrations enable \(integration.id)`",
+                    stats)
             }
             renewLease(job, owner: owner)
-            if stopRequested { return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off") }
+            if stopRequested {
+                return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off")
+            }
         }
         if stats.retryLater > 0 {
-            return .retry(at: backoff(attempts: job.attempts, floor: retryAfter), stats, "\(stats.retryLater) records to retry")
+            return .retry(
+                at: backoff(attempts: job.attempts, floor: retryAfter), stats, "\(stats.retryLater) records to retry")
         }
         return .succeeded(stats)
     }
@@ -97,7 +106,8 @@ extension SyncEngine {
         refused: [(record: PendingRecord, payload: JSON, code: String, error: String)], _ integration: Integration,
         stats: inout JobStats
     ) throws {
-        try delivery.record(acknowledged: acknowledged, refused: refused, integration: integration.id, tenant: integration.tenant)
+        try delivery.record(
+            acknowledged: acknowledged, refused: refused, integration: integration.id, tenant: integration.tenant)
         stats.acknowledged += acknowledged.count
         stats.deadLettered += refused.count
         for refusal in refused.prefix(3) { stats.error("\(refusal.record.id): \(refusal.code): \(refusal.error)") }

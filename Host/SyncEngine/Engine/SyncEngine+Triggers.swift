@@ -68,7 +68,9 @@ extension SyncEngine {
         var created = 0
         for kind in kinds where capabilities.contains(kind == .pull ? .pull : .push) {
             if trigger == .schedule, try queue.hasPending(integration: integration.id, kind: kind) { continue }
-            try queue.enqueue(integration: integration.id, tenant: integration.tenant, kind: kind, trigger: trigger, full: full, priority: priority)
+            try queue.enqueue(
+                integration: integration.id, tenant: integration.tenant, kind: kind, trigger: trigger, full: full,
+                priority: priority)
             created += 1
         }
         return created

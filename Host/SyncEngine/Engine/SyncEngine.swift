@@ -84,7 +84,9 @@ public final class SyncEngine: @unchecked Sendable {
             clock: { [clock] in Int64(clock().timeIntervalSince1970 * 1000) })
         let runtime = IntegrationRuntime(
             integration: integration, build: build,
-            instance: InstanceSpec(key: integration.id, tenant: integration.tenant, configuration: integration.configuration.serializedBytes()),
+            instance: InstanceSpec(
+                key: integration.id, tenant: integration.tenant,
+                configuration: integration.configuration.serializedBytes()),
             services: services, mapping: mapping, fingerprint: fingerprint)
         lock.withLock { runtimes[integration.id] = runtime }
         return runtime

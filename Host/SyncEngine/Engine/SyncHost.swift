@@ -4,7 +4,7 @@ import PluginABI
 import PluginRuntime
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `cryptoconnect serve`: the real-time and scheduled triggers, plugin rescans, and job runners on threads of their
@@ -85,7 +85,8 @@ public final class SyncHost: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [weak self] in
-                self?.engine.note(.info, "received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
+                self?.engine.note(
+                    .info, "received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
                 self?.stop()
             }
             source.resume()

@@ -36,13 +36,16 @@ extension SyncEngine {
         let since = ISODates.dateTime(now.addingTimeInterval(-86_400))
         let midnight = ISODates.day(now) + "T00:00:00Z"
         let metrics = Dictionary(
-            try store.metricsDocuments().map { ($0.integration, HTTPMetricsSnapshot(json: (try? JSON.parse($0.document)) ?? [:])) },
+            try store.metricsDocuments().map {
+                ($0.integration, HTTPMetricsSnapshot(json: (try? JSON.parse($0.document)) ?? [:]))
+            },
             uniquingKeysWith: { first, _ in first })
         return try integrations.integrations(tenant: tenant).map { integration in
             try store.pool.read { db in
                 let finished = try Row.fetchAll(
                     db,
-                    sql: "SELECT state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ? ORDER BY id",
+                    sql:
+                        "SELECT state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ? ORDER BY id",
                     arguments: [integration.id, since])
                 var accepted = 0
                 var attempted = 0
@@ -54,27 +57,36 @@ extension SyncEngine {
                     let stats = (row["stats"] as String?).flatMap { try? JSON.parse($0) } ?? [:]
                     let acknowledged = stats["acknowledged"]?.intValue ?? 0
                     accepted += acknowledged
-                    attempted += acknowledged + (stats["dead_lettered"]?.intValue ?? 0) + (stats["retry_later"]?.intValue ?? 0)
+                    attempted +=
+                        acknowledged + (stats["dead_lettered"]?.intValue ?? 0) + (stats["retry_later"]?.intValue ?? 0)
                     if (row["finished_at"] as String) >= midnight { today += acknowledged }
-                    if row["state"] as String == "succeeded" { succeededJobs += 1 } else {
+                    if row["state"] as String == "succeeded" {
+                        succeededJobs += 1
+                    } else {
                         failedJobs += 1
                         lastError = row["error"]
                     }
                 }
                 let lastSync = try String.fetchOne(
-                    db, sql: "SELECT MAX(finished_at) FROM job WHERE integration = ? AND state = 'succeeded'", arguments: [integration.id])
+                    db, sql: "SELECT MAX(finished_at) FROM job WHERE integration = ? AND state = 'succeeded'",
+                    arguments: [integration.id])
                 let open = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying')",
+                    db,
+                    sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying')",
                     arguments: [integration.id])!
                 let resolved = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('resolved', 'discarded')",
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('resolved', 'discarded')",
                     arguments: [integration.id])!
                 let queued = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')", arguments: [integration.id])!
+                    db, sql: "SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')",
+                    arguments: [integration.id])!
                 let rate: Double? =
                     attempted > 0
                     ? Double(accepted) / Double(attempted)
-                    : (succeededJobs + failedJobs > 0 ? Double(succeededJobs) / Double(succeededJobs + failedJobs) : nil)
+                    : (succeededJobs + failedJobs > 0
+                        ? Double(succeededJobs) / Double(succeededJobs + failedJobs) : nil)
                 let health: String
                 if !integration.enabled {
                     health = "disabled"
@@ -89,7 +101,8 @@ extension SyncEngine {
                 }
                 let latency = metrics[integration.id].flatMap { $0.attempts > 0 ? $0.averageLatencyMilliseconds : nil }
                 return IntegrationStatus(
-                    integration: integration, health: health, lastSync: lastSync, successRate: rate, recordsSyncedToday: today,
+                    integration: integration, health: health, lastSync: lastSync, successRate: rate,
+                    recordsSyncedToday: today,
                     averageLatencyMilliseconds: latency, openErrors: open + failedJobs, resolvedErrors: resolved,
                     queuedJobs: queued, lastError: lastError ?? integration.pausedReason)
             }

@@ -26,7 +26,10 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         }
         let fields = expression.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard fields.count == 5 else {
-            throw Problem(description: "schedule \"\(text)\" must be hourly, daily, weekly or a cron expression with five fields (minute hour day month weekday)")
+            throw Problem(
+                description:
+                    "schedule \"\(text)\" must be hourly, daily, weekly or a cron expression with five fields (minute hour day month weekday)"
+            )
         }
         self.text = text
         minutes = try Self.field(fields[0], 0...59, "minute", text)
@@ -50,7 +53,8 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         // four years.
         let limit = time + 4 * 366 * 86_400
         while time < limit {
-            let parts = calendar.dateComponents([.minute, .hour, .day, .month, .weekday], from: Date(timeIntervalSince1970: time))
+            let parts = calendar.dateComponents(
+                [.minute, .hour, .day, .month, .weekday], from: Date(timeIntervalSince1970: time))
             let weekday = (parts.weekday! + 6) % 7  // Calendar: Sunday = 1; cron: Sunday = 0
             let dayMatches: Bool
             switch (anyDay, anyWeekday) {
@@ -72,23 +76,36 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         return Date.distantFuture
     }
 
-    private static func field(_ text: String, _ range: ClosedRange<Int>, _ name: String, _ schedule: String) throws(Problem) -> Set<Int> {
+    private static func field(_ text: String, _ range: ClosedRange<Int>, _ name: String, _ schedule: String)
+        throws(Problem) -> Set<Int>
+    {
         var values: Set<Int> = []
         for part in text.split(separator: ",") {
             let pieces = part.split(separator: "/", maxSplits: 1)
             let step = pieces.count == 2 ? Int(pieces[1]) : 1
-            guard let step, step > 0 else { throw Problem(description: "schedule \"\(schedule)\": bad step in the \(name) field \"\(part)\"") }
+            guard let step, step > 0 else {
+                throw Problem(description: "schedule \"\(schedule)\": bad step in the \(name) field \"\(part)\"")
+            }
             let span: ClosedRange<Int>
             if pieces[0] == "*" {
                 span = range
             } else if let dash = pieces[0].firstIndex(of: "-") {
-                guard let low = Int(pieces[0][..<dash]), let high = Int(pieces[0][pieces[0].index(after: dash)...]), low <= high,
+                guard let low = Int(pieces[0][..<dash]), let high = Int(pieces[0][pieces[0].index(after: dash)...]),
+                    low <= high,
                     range.contains(low), range.contains(high)
-                else { throw Problem(description: "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)") }
+                else {
+                    throw Problem(
+                        description:
+                            "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)"
+                    )
+                }
                 span = low...high
             } else {
                 guard let value = Int(pieces[0]), range.contains(value) else {
-                    throw Problem(description: "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)")
+                    throw Problem(
+                        description:
+                            "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)"
+                    )
                 }
                 span = value...(pieces.count == 2 ? range.upperBound : value)
             }

@@ -31,7 +31,8 @@ public struct AssetContextRepository: Sendable {
                     """,
                 arguments: [
                     integration, tenant, context.externalKey, context.record[path: "asset.hostname"]?.stringValue,
-                    context.record[path: "asset.ip_address"]?.stringValue, context.record[path: "asset.serial_number"]?.stringValue,
+                    context.record[path: "asset.ip_address"]?.stringValue,
+                    context.record[path: "asset.serial_number"]?.stringValue,
                     context.record.serialized(), context.raw.serialized(), JSON(context.correlated).serialized(),
                     ISODates.dateTime(Date()),
                 ])
@@ -40,13 +41,17 @@ public struct AssetContextRepository: Sendable {
 
     public func contexts(integration: String) throws -> [Context] {
         try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM asset_context WHERE integration = ? ORDER BY external_key", arguments: [integration])
-                .map { row in
-                    Context(
-                        externalKey: row["external_key"], record: (try? JSON.parse(row["record"] as String)) ?? .null,
-                        raw: (try? JSON.parse(row["raw"] as String)) ?? .null,
-                        correlated: (try? JSON.parse(row["correlated"] as String))?.arrayValue?.compactMap(\.stringValue) ?? [])
-                }
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM asset_context WHERE integration = ? ORDER BY external_key",
+                arguments: [integration]
+            )
+            .map { row in
+                Context(
+                    externalKey: row["external_key"], record: (try? JSON.parse(row["record"] as String)) ?? .null,
+                    raw: (try? JSON.parse(row["raw"] as String)) ?? .null,
+                    correlated: (try? JSON.parse(row["correlated"] as String))?.arrayValue?.compactMap(\.stringValue)
+                        ?? [])
+            }
         }
     }
 }

@@ -101,7 +101,9 @@ public struct DeliveryRepository: Sendable {
                         synced_at = excluded.synced_at
                     """)
             for ack in acknowledged {
-                try upsert.execute(arguments: [integration, ack.recordID, ack.contentHash, "synced", ack.externalID, stamp])
+                try upsert.execute(arguments: [
+                    integration, ack.recordID, ack.contentHash, "synced", ack.externalID, stamp,
+                ])
             }
             if !acknowledged.isEmpty {
                 let ids = acknowledged.map(\.recordID)
@@ -116,7 +118,10 @@ public struct DeliveryRepository: Sendable {
             for refusal in refused {
                 // The record is parked until it changes or is replayed: the delta skips its current content.
                 try upsert.execute(
-                    arguments: [integration, refusal.record.id, refusal.record.contentHash, "dead_letter", refusal.record.externalID, stamp])
+                    arguments: [
+                        integration, refusal.record.id, refusal.record.contentHash, "dead_letter",
+                        refusal.record.externalID, stamp,
+                    ])
                 let existing = try Int64.fetchOne(
                     db,
                     sql: """
@@ -137,13 +142,18 @@ public struct DeliveryRepository: Sendable {
                             INSERT INTO dead_letter (integration, tenant, record_id, payload, error_code, error, attempts, state,
                                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 'open', ?, ?)
                             """,
-                        arguments: [integration, tenant, refusal.record.id, refusal.payload.serialized(), refusal.code, refusal.error, stamp, stamp])
+                        arguments: [
+                            integration, tenant, refusal.record.id, refusal.payload.serialized(), refusal.code,
+                            refusal.error, stamp, stamp,
+                        ])
                 }
             }
         }
     }
 
-    public func deadLetters(tenant: String? = nil, integration: String? = nil, state: String? = "open") throws -> [DeadLetter] {
+    public func deadLetters(tenant: String? = nil, integration: String? = nil, state: String? = "open") throws
+        -> [DeadLetter]
+    {
         try store.pool.read { db in
             try Row.fetchAll(
                 db,
@@ -157,7 +167,10 @@ public struct DeliveryRepository: Sendable {
     }
 
     public func deadLetter(_ id: Int64) throws -> DeadLetter? {
-        try store.pool.read { try Row.fetchOne($0, sql: "SELECT * FROM dead_letter WHERE id = ?", arguments: [id]).map(DeadLetter.init(row:)) }
+        try store.pool.read {
+            try Row.fetchOne($0, sql: "SELECT * FROM dead_letter WHERE id = ?", arguments: [id]).map(
+                DeadLetter.init(row:))
+        }
     }
 
     /// Marks a dead letter discarded and stops tracking its record (it is pushed again only when it changes).
@@ -179,20 +192,26 @@ public struct DeliveryRepository: Sendable {
 
     private func setState(_ id: Int64, _ state: String) throws {
         try store.pool.write { db in
-            try db.execute(sql: "UPDATE dead_letter SET state = ?, updated_at = ? WHERE id = ?", arguments: [state, ISODates.dateTime(Date()), id])
+            try db.execute(
+                sql: "UPDATE dead_letter SET state = ?, updated_at = ? WHERE id = ?",
+                arguments: [state, ISODates.dateTime(Date()), id])
             guard db.changesCount > 0 else { throw IntegrationRepository.Problem(description: "no dead letter \(id)") }
         }
     }
 
     public func acknowledgedCount(integration: String) throws -> Int {
         try store.pool.read {
-            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = ? AND status = 'synced'", arguments: [integration])!
+            try Int.fetchOne(
+                $0, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = ? AND status = 'synced'",
+                arguments: [integration])!
         }
     }
 
     public func externalID(integration: String, recordID: String) throws -> String? {
         try store.pool.read {
-            try String.fetchOne($0, sql: "SELECT external_id FROM sync_state WHERE integration = ? AND record_id = ?", arguments: [integration, recordID])
+            try String.fetchOne(
+                $0, sql: "SELECT external_id FROM sync_state WHERE integration = ? AND record_id = ?",
+                arguments: [integration, recordID])
         }
     }
 }
@@ -201,7 +220,8 @@ extension DeadLetter {
     init(row: Row) {
         self.init(
             id: row["id"], integration: row["integration"], tenant: row["tenant"], recordID: row["record_id"],
-            payload: (try? JSON.parse(row["payload"] as String)) ?? .null, errorCode: row["error_code"], error: row["error"],
+            payload: (try? JSON.parse(row["payload"] as String)) ?? .null, errorCode: row["error_code"],
+            error: row["error"],
             attempts: row["attempts"], state: row["state"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }

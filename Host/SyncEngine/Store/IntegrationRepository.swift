@@ -18,20 +18,28 @@ public struct IntegrationRepository: Sendable {
     // MARK: Tenants
 
     public func addTenant(_ id: String) throws {
-        guard Self.isValidName(id) else { throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'") }
+        guard Self.isValidName(id) else {
+            throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'")
+        }
         try store.pool.write { db in
-            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [id])! else {
+            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [id])!
+            else {
                 throw Problem(description: "tenant \(id) already exists")
             }
-            try db.execute(sql: "INSERT INTO tenant (id, created_at) VALUES (?, ?)", arguments: [id, ISODates.dateTime(Date())])
+            try db.execute(
+                sql: "INSERT INTO tenant (id, created_at) VALUES (?, ?)", arguments: [id, ISODates.dateTime(Date())])
         }
     }
 
     /// Adds the tenant unless it exists (ingesting into a new tenant creates it).
     public func ensureTenant(_ id: String) throws {
-        guard Self.isValidName(id) else { throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'") }
+        guard Self.isValidName(id) else {
+            throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'")
+        }
         try store.pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO tenant (id, created_at) VALUES (?, ?)", arguments: [id, ISODates.dateTime(Date())])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO tenant (id, created_at) VALUES (?, ?)",
+                arguments: [id, ISODates.dateTime(Date())])
         }
     }
 
@@ -40,16 +48,20 @@ public struct IntegrationRepository: Sendable {
     }
 
     public func tenantExists(_ id: String) throws -> Bool {
-        try store.pool.read { try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [id])! }
+        try store.pool.read {
+            try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [id])!
+        }
     }
 
     /// Removes a tenant with its integrations, jobs, dead letters, sync state and inventory.
     public func removeTenant(_ id: String) throws {
         try store.pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [id])! else {
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [id])!
+            else {
                 throw Problem(description: "no tenant \(id)")
             }
-            let integrations = try String.fetchAll(db, sql: "SELECT id FROM integration WHERE tenant = ?", arguments: [id])
+            let integrations = try String.fetchAll(
+                db, sql: "SELECT id FROM integration WHERE tenant = ?", arguments: [id])
             for integration in integrations {
                 try db.execute(sql: "DELETE FROM sync_state WHERE integration = ?", arguments: [integration])
                 try db.execute(sql: "DELETE FROM secret WHERE owner = ?", arguments: [integration])
@@ -68,9 +80,15 @@ public struct IntegrationRepository: Sendable {
             throw Problem(description: "integration \"\(integration.id)\" must be 1-64 letters, digits, '-' or '_'")
         }
         try store.pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [integration.tenant])!
-            else { throw Problem(description: "no tenant \(integration.tenant); add it with `cryptoconnect tenants add`") }
-            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM integration WHERE id = ?)", arguments: [integration.id])!
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM tenant WHERE id = ?)", arguments: [integration.tenant])!
+            else {
+                throw Problem(description: "no tenant \(integration.tenant); add it with `cryptoconnect tenants add`")
+            }
+            guard
+                try !Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM integration WHERE id = ?)", arguments: [integration.id])!
             else { throw Problem(description: "integration \(integration.id) already exists") }
             let stamp = ISODates.dateTime(Date())
             try db.execute(
@@ -93,7 +111,8 @@ public struct IntegrationRepository: Sendable {
 
     public func integration(_ id: String) throws -> Integration? {
         try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM integration WHERE id = ?", arguments: [id]).map(Integration.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM integration WHERE id = ?", arguments: [id]).map(
+                Integration.init(row:))
         }
     }
 
@@ -143,7 +162,8 @@ public struct IntegrationRepository: Sendable {
     }
 
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        !name.isEmpty && name.count <= 64
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

@@ -50,7 +50,8 @@ public struct JobQueue: Sendable {
                     RETURNING *
                     """,
                 arguments: [
-                    owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now), nowMilliseconds,
+                    owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now),
+                    nowMilliseconds,
                 ]
             ).map(Job.init(row:))
         }
@@ -113,7 +114,9 @@ public struct JobQueue: Sendable {
     }
 
     public func job(_ id: Int64) throws -> Job? {
-        try store.pool.read { try Row.fetchOne($0, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Job.init(row:)) }
+        try store.pool.read {
+            try Row.fetchOne($0, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Job.init(row:))
+        }
     }
 
     public func jobs(integration: String? = nil, limit: Int = 50) throws -> [Job] {
@@ -139,7 +142,9 @@ public struct JobQueue: Sendable {
     }
 
     public func queuedCount() throws -> Int {
-        try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job WHERE state IN ('queued', 'running')")! }
+        try store.pool.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job WHERE state IN ('queued', 'running')")!
+        }
     }
 }
 
@@ -149,7 +154,8 @@ extension Job {
             id: row["id"], integration: row["integration"], tenant: row["tenant"],
             kind: Kind(rawValue: row["kind"]) ?? .push, trigger: Trigger(rawValue: row["trigger"]) ?? .manual,
             full: row["full"], priority: row["priority"], state: State(rawValue: row["state"]) ?? .queued,
-            recordIDs: (row["record_ids"] as String?).flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue),
+            recordIDs: (row["record_ids"] as String?).flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(
+                \.stringValue),
             attempts: row["attempts"], notBefore: (row["not_before"] as Int64?).map(IntegrationRepository.date),
             createdAt: row["created_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
             stats: (row["stats"] as String?).flatMap { try? JSON.parse($0) }, error: row["error"])

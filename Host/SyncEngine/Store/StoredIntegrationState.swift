@@ -22,7 +22,9 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
 
     public func value(forKey key: String) -> String? {
         try? store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM integration_state WHERE integration = ? AND key = ?", arguments: [integration, key])
+            try String.fetchOne(
+                db, sql: "SELECT value FROM integration_state WHERE integration = ? AND key = ?",
+                arguments: [integration, key])
         }
     }
 
@@ -35,7 +37,9 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
                         ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value
                         """, arguments: [integration, key, value])
             } else {
-                try db.execute(sql: "DELETE FROM integration_state WHERE integration = ? AND key = ?", arguments: [integration, key])
+                try db.execute(
+                    sql: "DELETE FROM integration_state WHERE integration = ? AND key = ?",
+                    arguments: [integration, key])
             }
         }) != nil
     }

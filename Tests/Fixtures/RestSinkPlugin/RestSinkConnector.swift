@@ -5,7 +5,8 @@ import PluginSDK
 /// through it; it is built with the SDK exactly as a partner's connector would be.
 final class RestSinkConnector: PushConnector, PullConnector {
     static let info = ConnectorInfo(
-        id: "fixture-rest-sink", name: "REST record sink (test fixture)", version: "1.0.0", vendor: "CryptoConnect tests",
+        id: "fixture-rest-sink", name: "REST record sink (test fixture)", version: "1.0.0",
+        vendor: "CryptoConnect tests",
         description: "Upserts records by correlation id into a REST sink and lists its assets.",
         configurationSchema: ConnectionSchema.schema(
             auth: [.none, .apiKey, .basic, .bearer],
@@ -36,7 +37,10 @@ final class RestSinkConnector: PushConnector, PullConnector {
 
     func push(_ records: [PushRecord]) throws -> [RecordResult] {
         let body: JSON = [
-            "records": .array(records.map { ["correlation_id": .string($0.key), "table": JSON($0.table), "fields": .object($0.fields)] })
+            "records": .array(
+                records.map {
+                    ["correlation_id": .string($0.key), "table": JSON($0.table), "fields": .object($0.fields)]
+                })
         ]
         // Upserts by correlation id: safe to repeat, so the host may retry it.
         let response = try host.send(.json("POST", path, body, idempotent: true))
@@ -47,7 +51,9 @@ final class RestSinkConnector: PushConnector, PullConnector {
             switch item["status"]?.stringValue {
             case "created": return .created(key, externalID: item["id"]?.stringValue)
             case "updated": return .updated(key, externalID: item["id"]?.stringValue)
-            case "throttled": return .failed(key, .rateLimited(item["message"]?.stringValue ?? "throttled", retryAfterMilliseconds: 1000))
+            case "throttled":
+                return .failed(
+                    key, .rateLimited(item["message"]?.stringValue ?? "throttled", retryAfterMilliseconds: 1000))
             default: return .failed(key, .data(item["message"]?.stringValue ?? "rejected"))
             }
         }

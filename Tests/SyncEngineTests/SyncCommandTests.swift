@@ -1,0 +1,160 @@
+import Foundation
+import HostServices
+import JSONCore
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The engine as an operator drives it: `tenants`, `integrations`, `ingest`, `sync`, `dlq` and `serve` as real
+/// processes against a real sink on 127.0.0.1.
+@Suite(.serialized) struct SyncCommandTests {
+    let folder = TemporaryDirectory("sync-cli")
+    let sink: RecordSinkServer
+    let key = MasterKey.generate()
+    let token = "tok-\(UUID().uuidString)"
+
+    init() throws {
+        PackagePaths.useBuiltHost()
+        sink = try RecordSinkServer()
+        sink.requiredToken = token
+        folder.copy(PackagePaths.plugin("fixture-rest-sink"), to: "plugins/libfixture-rest-sink.so")
+    }
+
+    var common: [String] { ["--data-dir", folder.path + "/data", "--plugins-dir", folder.path + "/plugins"] }
+    var environment: [String: String] { ["CRYPTOCONNECT_MASTER_KEY": key] }
+
+    func cc(_ arguments: [String]) throws -> Command.Result {
+        try Command.cryptoconnect(arguments + common, environment: environment)
+    }
+
+    func setUp(realtime: Bool = false, token: String? = nil) throws {
+        #expect(try cc(["tenants", "add", "acme"]).status == 0)
+        let config = folder.file(
+            "config.json",
+            JSON([
+                "base_url": .string(sink.baseURL), "auth": ["type": "bearer", "token": .string(token ?? self.token)],
+                "retry": ["base_delay_ms": 10],
+            ]).serialized())
+        let added = try cc(
+            ["integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", config]
+                + (realtime ? ["--realtime"] : []))
+        #expect(added.status == 0, "\(added.stderr)")
+    }
+
+    func records(_ count: Int, prefix: String = "host") -> String {
+        folder.file(
+            "estate-\(prefix)-\(count).ndjson",
+            (0..<count).map { asset("\(prefix)\($0)").serialized() }.joined(separator: "\n"))
+    }
+
+    @Test func addingAnIntegrationSealsItsSecretsAndTestsTheConnection() throws {
+        try setUp()
+        let shown = try cc(["integrations", "show", "acme-fixture-rest-sink"])
+        #expect(shown.stdout.contains("\"token\": \"********\""))
+        #expect(!shown.stdout.contains(token))
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path + "/data")
+        where file.hasPrefix("cryptoconnect.sqlite") {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/data/" + file))
+            #expect(bytes.range(of: Data(token.utf8)) == nil, "\(file) holds the token")
+        }
+        let bad = folder.file(
+            "bad.json",
+            JSON(["base_url": .string(sink.baseURL), "auth": ["type": "bearer", "token": "wrong-token-99"]])
+                .serialized())
+        let refused = try cc([
+            "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", bad, "--name",
+            "second",
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("connection test failed: auth_error"))
+        #expect(!refused.stderr.contains("wrong-token-99"))
+        #expect(try cc(["integrations", "list"]).stdout.contains("second") == false)
+        let noKey = try Command.cryptoconnect(
+            [
+                "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", bad, "--name",
+                "third", "--no-test",
+            ] + common,
+            environment: ["CRYPTOCONNECT_MASTER_KEY": ""])
+        #expect(noKey.stderr.contains("which are stored sealed: set CRYPTOCONNECT_MASTER_KEY"))
+    }
+
+    @Test func syncRunWaitAndStatus() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(30), "--tenant", "acme"]).status == 0)
+        let run = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("push job"))
+        #expect(sink.created == 30)
+        let status = try cc(["sync", "status", "--tenant", "acme"])
+        #expect(status.stdout.contains("Integration: acme-fixture-rest-sink"))
+        #expect(status.stdout.contains("Records Synced: 30 today"))
+        #expect(status.stdout.contains("Success Rate: 100.0% (last 24h)"))
+        let json = try JSON.parse(try cc(["sync", "status", "--json"]).stdout)
+        #expect(json[0]?["status"] == "healthy")
+    }
+
+    @Test func serveReactsInRealTimeAndStopsCleanlyOnSIGTERM() throws {
+        try setUp(realtime: true)
+        let serve = try startServe()
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        #expect(
+            try cc([
+                "ingest",
+                folder.file(
+                    "weak.json", JSON.array([asset("legacy", risk: 9, suite: "TLS_RSA_WITH_RC4_128_SHA")]).serialized()),
+                "--tenant", "acme",
+            ]).status == 0)
+        let ingested = Date()
+        try waitUntil(seconds: 10) { !sink.stored.isEmpty }
+        #expect(Date().timeIntervalSince(ingested) < 3)
+        kill(serve.processIdentifier, SIGTERM)
+        serve.waitUntilExit()
+        #expect(serve.terminationStatus == 0)
+    }
+
+    /// `kill -9` in the middle of a push, then `serve` again: the job completes, every record arrives, none twice.
+    @Test func killedMidPushTheHostFinishesTheJobOnRestart() throws {
+        try setUp()
+        let count = Int(ProcessInfo.processInfo.environment["CC_CRASH_RECORDS"] ?? "") ?? 8000
+        #expect(try cc(["ingest", records(count), "--tenant", "acme"]).status == 0)
+        #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only"]).status == 0)
+        var serve = try startServe()
+        try waitUntil(seconds: 60) { sink.stored.count >= count / 4 }
+        kill(serve.processIdentifier, SIGKILL)
+        serve.waitUntilExit()
+        let before = sink.stored.count
+        #expect(before < count, "the push finished before the kill; raise CC_CRASH_RECORDS")
+        serve = try startServe()
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        try waitUntil(seconds: 120) { sink.stored.count == count }
+        try waitUntil(seconds: 10) {
+            (try? JSON.parse(try cc(["sync", "status", "--json"]).stdout))?[0]?["queued_jobs"] == 0
+        }
+        #expect(sink.created == count)  // every record once: upserts by correlation id, nothing created twice
+        kill(serve.processIdentifier, SIGTERM)
+        serve.waitUntilExit()
+    }
+
+    private func startServe() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PackagePaths.hostExecutable)
+        process.arguments = ["serve"] + common
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardError = FileHandle(forWritingAtPath: folder.file("serve-\(UUID().uuidString).log", ""))
+        try process.run()
+        return process
+    }
+
+    private func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while try !condition() {
+            guard Date() < deadline else { throw TimedOut() }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    struct TimedOut: Error {}
+}
