@@ -57,9 +57,24 @@ public final class ChildProcess: @unchecked Sendable {
     private init(pid: pid_t) { self.pid = pid }
 
     deinit {
-        if exitStatus == nil {
+        if isRunning {
             Glibc.kill(pid, SIGKILL)
             _ = waitUntil(nil)
+        }
+    }
+
+    /// Whether the pid is still our running child. A pid that was reaped elsewhere may already belong to another
+    /// process, which must never receive our signals.
+    private var isRunning: Bool {
+        guard exitStatus == nil else { return false }
+        var raw: Int32 = 0
+        switch waitpid(pid, &raw, WNOHANG) {
+        case 0: return true
+        case pid:
+            let ended = ExitStatus(waitStatus: raw)
+            lock.withLock { status = ended }
+            return false
+        default: return false
         }
     }
 
@@ -88,7 +103,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public func kill(_ signal: Int32 = SIGKILL) {
-        if exitStatus == nil { Glibc.kill(pid, signal) }
+        if isRunning { Glibc.kill(pid, signal) }
     }
 
     /// Kills the child and reaps it.
