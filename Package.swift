@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "fixture-rest-sink", type: .dynamic, targets: ["RestSinkPlugin"]),
         .executable(name: "isolation-benchmark", targets: ["IsolationBenchmark"]),
         .executable(name: "inventory-benchmark", targets: ["InventoryBenchmark"]),
+        .executable(name: "sync-benchmark", targets: ["SyncBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,7 +60,7 @@ let package = Package(
         .target(
             name: "SyncEngine",
             dependencies: [
-                "Inventory", "HostServices", "PluginRuntime", "PluginABI", "Store", "JSONCore",
+                "Inventory", "HostServices", "PluginRuntime", "PluginABI", "Store", "JSONCore", "CSystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Host/SyncEngine"
@@ -100,6 +101,14 @@ let package = Package(
             name: "InventoryBenchmark",
             dependencies: ["BenchmarkSupport", "Inventory", "JSONCore"],
             path: "Tests/Benchmarks/InventoryBenchmark"
+        ),
+        .executableTarget(
+            name: "SyncBenchmark",
+            dependencies: [
+                "BenchmarkSupport", "SyncEngine", "Inventory", "HostServices", "PluginRuntime", "PluginABI", "Store",
+                "JSONCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/Benchmarks/SyncBenchmark"
         ),
         .target(
             name: "TestSupport",

@@ -18,14 +18,13 @@ struct Serve: ParsableCommand {
         defer { close(lock) }
         let host = SyncHost(engine: engine)
         host.runners = max(1, runners)
-        let signals = host.stopOnSignals()
+        host.stopOnSignals()
         let loaded = engine.catalog.builds.map(\.label).joined(separator: ", ")
         engine.note(
             .info,
             "serving \(options.host.resolvedDatabase) with plugins from \(options.host.resolvedPluginsDirectory): \(loaded.isEmpty ? "none" : loaded)"
         )
         try host.run()
-        _ = signals
         engine.note(.info, "stopped")
     }
 }

@@ -49,6 +49,21 @@ int cc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
 
 int cc_temporary_file(char *path_template) { return mkostemp(path_template, O_CLOEXEC); }
 
+static volatile sig_atomic_t stop_signal = 0;
+
+static void remember_stop(int signal_number) { stop_signal = signal_number; }
+
+void cc_install_stop_signals(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = remember_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, NULL);
+  sigaction(SIGINT, &action, NULL);
+}
+
+int cc_stop_signal(void) { return stop_signal; }
+
 static unsigned long guard_slack = 0;
 static int guard_exit_code = 0;
 

@@ -23,6 +23,13 @@ int cc_pipe_cloexec(int fds[2]);
 // descriptor, or -1 with errno set.
 int cc_temporary_file(char *path_template);
 
+// Makes SIGTERM and SIGINT set a flag instead of ending the process, so a host can stop in order. (A libdispatch
+// signal source would need the signal blocked in every thread on Linux; a flag the main loop polls needs nothing.)
+void cc_install_stop_signals(void);
+
+// Which stop signal arrived (SIGTERM or SIGINT), or 0.
+int cc_stop_signal(void);
+
 // Installs handlers for SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGTRAP and SIGFPE on an alternate stack. When the
 // process dies from one of them while its data segment is within `slack_bytes` of RLIMIT_DATA, it exits with
 // `memory_exit_code` instead, so the parent can report the memory limit rather than a generic crash. Otherwise the

@@ -1,3 +1,4 @@
+import CSystemShims
 import Dispatch
 import Foundation
 import PluginABI
@@ -17,6 +18,7 @@ public final class SyncHost: @unchecked Sendable {
     public var rescanInterval: Duration = .seconds(30)
     private let owner = "host-\(ProcessInfo.processInfo.hostName)-\(getpid())"
     private let stopping = LockedFlag()
+    private var watchesSignals = false
     private let wake = NSCondition()
 
     public init(engine: SyncEngine) { self.engine = engine }
@@ -53,6 +55,11 @@ public final class SyncHost: @unchecked Sendable {
         }
         var lastRescan = ContinuousClock.now
         while !stopping.isSet {
+            if watchesSignals, cc_stop_signal() != 0 {
+                engine.note(.info, "received \(cc_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
+                stop()
+                break
+            }
             do {
                 let created = try engine.pollEvents() + engine.tickSchedules(now: engine.clock())
                 try engine.queue.recoverLeases(now: engine.clock())
@@ -80,18 +87,9 @@ public final class SyncHost: @unchecked Sendable {
     }
 
     /// Stops on SIGTERM and SIGINT.
-    public func stopOnSignals() -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in
-                self?.engine.note(
-                    .info, "received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
-                self?.stop()
-            }
-            source.resume()
-            return source
-        }
+    public func stopOnSignals() {
+        cc_install_stop_signals()
+        watchesSignals = true
     }
 
     private func runJobs(_ owner: String) {

@@ -47,6 +47,11 @@ public enum Bench {
         return perSecond >= 10_000 ? String(format: "%.0f", perSecond) : String(format: "%.1f", perSecond)
     }
 
+    /// Writes a line to standard output at once (a pipe would otherwise buffer it until the end).
+    public static func report(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     /// The folder holding the build products this benchmark was built with.
     public static var binDirectory: String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
