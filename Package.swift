@@ -47,6 +47,7 @@ let package = Package(
             path: "Host/PluginRuntime"
         ),
         .target(name: "LoopbackHTTP", path: "Host/LoopbackHTTP"),
+        .target(name: "Sandbox", dependencies: ["LoopbackHTTP", "JSONCore"], path: "Host/Sandbox"),
         .target(name: "CCurl", path: "Host/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Host/Store"),
         .target(
@@ -76,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "CryptoConnectCLI",
             dependencies: [
-                "PluginRuntime", "JSONCore", "HostServices", "Store", "Inventory", "SyncEngine",
+                "PluginRuntime", "JSONCore", "HostServices", "Store", "Inventory", "SyncEngine", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/CLI"

@@ -18,3 +18,8 @@ enum Console {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }
+
+extension Console {
+    /// Flushes standard output, so a long-running command's banner reaches a pipe at once.
+    static func flush() { fflush(nil) }
+}
