@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "PluginSDK", targets: ["PluginSDK"]),
         .library(name: "PluginSDKTesting", targets: ["PluginSDKTesting"]),
         .library(name: "file-export", type: .dynamic, targets: ["FileExportPlugin"]),
+        .library(name: "servicenow-cmdb", type: .dynamic, targets: ["ServiceNowCMDBPlugin"]),
+        .library(name: "lansweeper", type: .dynamic, targets: ["LansweeperPlugin"]),
+        .library(name: "device42", type: .dynamic, targets: ["Device42Plugin"]),
 
         // Fixture plugins for benchmarks (not shipped; they live under Tests/).
         .library(name: "bench-noop-c", type: .dynamic, targets: ["NoopCPlugin"]),
@@ -86,6 +89,15 @@ let package = Package(
         // First-party connectors.
         .target(
             name: "FileExportPlugin", dependencies: ["PluginSDK"], path: "Plugins/FileExport",
+            exclude: ["README.md", "sample-config.json"]),
+        .target(
+            name: "ServiceNowCMDBPlugin", dependencies: ["PluginSDK"], path: "Plugins/ServiceNowCMDB",
+            exclude: ["README.md", "sample-config.json"]),
+        .target(
+            name: "LansweeperPlugin", dependencies: ["PluginSDK"], path: "Plugins/Lansweeper",
+            exclude: ["README.md", "sample-config.json"]),
+        .target(
+            name: "Device42Plugin", dependencies: ["PluginSDK"], path: "Plugins/Device42",
             exclude: ["README.md", "sample-config.json"]),
 
         // Tests, fixtures and benchmarks.

@@ -28,6 +28,20 @@ public struct HTTPRequest: Sendable, Equatable {
         HTTPRequest(method: "GET", url: url, headers: [HTTPHeader("Accept", "application/json")] + headers)
     }
 
+    /// A form-encoded request (`application/x-www-form-urlencoded`), fields in the order given.
+    public static func form(
+        _ method: String, _ url: String, _ fields: [(name: String, value: String)], idempotent: Bool = false
+    ) -> HTTPRequest {
+        let body = fields.map { "\(PercentEncoding.encode($0.name))=\(PercentEncoding.encode($0.value))" }
+        return HTTPRequest(
+            method: method, url: url,
+            headers: [
+                HTTPHeader("Accept", "application/json"),
+                HTTPHeader("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body: Array(body.joined(separator: "&").utf8), idempotent: idempotent)
+    }
+
     /// A request with a JSON body and the headers JSON APIs insist on.
     public static func json(_ method: String, _ url: String, _ body: JSON, idempotent: Bool = false) -> HTTPRequest {
         HTTPRequest(
@@ -98,5 +112,24 @@ extension Substring {
         while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
         return String(slice)
+    }
+}
+
+/// Percent-encoding of query and form values: everything but RFC 3986's unreserved characters is escaped.
+public enum PercentEncoding {
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
+    public static func encode(_ value: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        for byte in value.utf8 {
+            if unreserved.contains(byte) {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -22,6 +22,17 @@ extension ServiceNowSimulator {
         "u_crypto_certificate_expiry", "u_crypto_key_size", "u_crypto_compliance",
     ])
 
+    /// `sys_dictionary` rows: every column of every class (inherited columns listed on each, for simplicity).
+    static let dictionary: [[String: String]] = classes.keys.sorted().flatMap { table in
+        columns.sorted().map { column in
+            [
+                "sys_id": referenceID("\(table).\(column)"), "name": table, "element": column,
+                "internal_type": column == "u_crypto_risk_score" || column == "u_crypto_key_size"
+                    ? "integer" : column.hasSuffix("_on") || column == "last_discovered" ? "glide_date_time" : "string",
+            ]
+        }
+    }
+
     static func referenceID(_ displayValue: String) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in displayValue.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }

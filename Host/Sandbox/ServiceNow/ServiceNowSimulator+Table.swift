@@ -14,9 +14,12 @@ extension ServiceNowSimulator {
         guard let limit = Int(parameters["sysparm_limit"] ?? "10000"), limit > 0,
             let offset = Int(parameters["sysparm_offset"] ?? "0"), offset >= 0
         else { return failure(status: 400, message: "sysparm_limit and sysparm_offset must be non-negative numbers") }
-        let matching = lock.withLock {
-            query.sorted(order.compactMap { records[$0] }.filter { isA($0, table) && query.matches($0) })
-        }
+        let matching =
+            table == "sys_dictionary"
+            ? query.sorted(Self.dictionary.filter(query.matches))
+            : lock.withLock {
+                query.sorted(order.compactMap { records[$0] }.filter { isA($0, table) && query.matches($0) })
+            }
         let page = Array(matching.dropFirst(offset).prefix(limit))
         if page.isEmpty && !version2 { return failure(status: 404, message: "No Record found") }
         var headers: [(name: String, value: String)] = []

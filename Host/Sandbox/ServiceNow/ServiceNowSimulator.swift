@@ -64,6 +64,12 @@ final class ServiceNowSimulator: VendorSimulator, @unchecked Sendable {
             return failure(status: 400, message: "Requested URI does not represent any resource")
         }
         let table = rest[1]
+        if table == "sys_dictionary" {
+            guard request.method == "GET", rest.count == 2 else {
+                return failure(status: 405, message: "Method not Supported")
+            }
+            return list(table, request, version2: version2)
+        }
         guard Self.classes[table] != nil else {
             return failure(status: 400, message: "Invalid table \(table)")
         }

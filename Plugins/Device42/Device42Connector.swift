@@ -1,0 +1,106 @@
+import PluginSDK
+
+/// Pulls devices (with their IP addresses) from Device42 and writes crypto fields onto them as device custom
+/// fields, one `bulk_fields` request per device.
+final class Device42Connector: PushConnector, PullConnector, SchemaConnector {
+    static let info = ConnectorInfo(
+        id: "device42", name: "Device42", version: "1.0.0", vendor: "CryptoConnect",
+        description:
+            "Pulls devices and their IP addresses as asset context and writes crypto posture onto them as device "
+            + "custom fields.",
+        configurationSchema: ConnectionSchema.schema(auth: [.basic]),
+        defaultMapping: [
+            ["source_field": "asset.hostname", "target_field": "name"],
+            ["source_field": "asset.ip_address", "target_field": "ip_address"],
+            ["source_field": "asset.serial_number", "target_field": "serial_no"],
+            [
+                "source_field": "crypto_implementation.risk_score", "target_field": "crypto_risk_score",
+                "transform": "scale_to_100",
+            ],
+            [
+                "source_field": "crypto_implementation.protocol", "target_field": "crypto_protocol",
+                "transform": #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version}")"#,
+            ],
+            ["source_field": "crypto_implementation.cipher_suite", "target_field": "crypto_weakest_cipher"],
+            ["source_field": "crypto_implementation.key_size", "target_field": "crypto_key_size"],
+            [
+                "source_field": "certificate.expiration_date", "target_field": "crypto_cert_expiry",
+                "transform": "iso_date",
+            ],
+        ])
+
+    /// Fields that pick the device; every other mapped field becomes a custom field.
+    static let identityFields: Set<String> = ["name", "serial_no", "device_id", "ip_address"]
+    static let deviceColumns = [
+        "device_id", "name", "serial_no", "ip_address", "type", "os", "manufacturer", "hw_model",
+    ]
+
+    let host: ConnectorHost
+
+    init(configuration: Configuration, host: ConnectorHost) throws { self.host = host }
+
+    func testConnection() throws -> JSON {
+        let page = try devices(offset: 0, limit: 1, action: "listing devices")
+        return ["message": .string("connected: \(page["total_count"]?.intValue ?? 0) devices")]
+    }
+
+    /// Device columns plus the custom fields already defined on the first devices.
+    func schema() throws -> TargetSchema {
+        let page = try devices(offset: 0, limit: 100, action: "reading devices for their custom fields")
+        var custom: [String] = []
+        for device in page["Devices"]?.arrayValue ?? [] {
+            for field in device["custom_fields"]?.arrayValue ?? [] {
+                if let key = field["key"]?.stringValue, !custom.contains(key) { custom.append(key) }
+            }
+        }
+        return TargetSchema(tables: [
+            .init(
+                name: "device",
+                fields: Self.deviceColumns.map { ($0, "text") } + custom.sorted().map { ($0, "custom_field") })
+        ])
+    }
+
+    func pull(_ request: PullRequest) throws -> PullPage {
+        let offset = Int(request.checkpoint ?? "0") ?? 0
+        let page = try devices(offset: offset, limit: min(max(request.pageSize, 1), 1000), action: "listing devices")
+        let devices = page["Devices"]?.arrayValue ?? []
+        let records: [JSON] = devices.map { device in
+            var fields: [String: JSON] = [:]
+            for column in Self.deviceColumns where column != "ip_address" { fields[column] = device[column] ?? .null }
+            fields["ip_address"] = device["ip_addresses"]?.arrayValue?.first?["ip"] ?? .null
+            fields["ip_addresses"] = .array((device["ip_addresses"]?.arrayValue ?? []).compactMap { $0["ip"] })
+            return [
+                "key": .string(device["device_id"].map { $0.stringValue ?? $0.serialized() } ?? ""),
+                "fields": .object(fields),
+            ]
+        }
+        let next = offset + devices.count
+        return PullPage(
+            records: records, checkpoint: String(next),
+            hasMore: !devices.isEmpty && next < (page["total_count"]?.intValue ?? 0))
+    }
+
+    func devices(offset: Int, limit: Int, action: String) throws -> JSON {
+        let response = try host.send(.get("/api/1.0/devices/all/?limit=\(limit)&offset=\(offset)"))
+        if let failure = Device42Error.failure(response, action) { throw failure }
+        return try response.json("the device list")
+    }
+}
+
+/// Device42 answers `{"msg": …, "code": …}`; a non-zero code is a failure even under HTTP 200.
+enum Device42Error {
+    static func failure(_ response: HTTPResponse, _ action: String) -> ConnectorError? {
+        let body = try? JSON.parse(response.body)
+        let message = body?["msg"].map { $0.stringValue ?? $0.serialized() }
+        if var failure = response.failure(action) {
+            if let message { failure.message += " — Device42 says: \(message)" }
+            return failure
+        }
+        let code = body?["code"].flatMap { $0.intValue ?? $0.stringValue.flatMap { Int($0) } } ?? 0
+        guard code != 0 else { return nil }
+        let text = "\(action): Device42 answered code \(code): \(message ?? "no message")"
+        return message?.lowercased().contains("not found") == true ? .notFound(text) : .data(text)
+    }
+}
+
+@_cdecl("cc_plugin_entry") public func pluginEntry() -> UnsafeRawPointer { export(Device42Connector.self) }

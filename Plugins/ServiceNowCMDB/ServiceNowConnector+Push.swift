@@ -1,0 +1,67 @@
+import PluginSDK
+
+/// Push through Identification and Reconciliation: one request per batch, each record an item with its inventory
+/// key as the source's native key, so the same record always lands on the same CI.
+extension ServiceNowConnector {
+    func push(_ records: [PushRecord]) throws -> [RecordResult] {
+        let upserts = records.filter { $0.operation == .upsert }
+        var results = try reconcile(upserts)
+        for record in records where record.operation == .delete { results.append(try clear(record)) }
+        return results
+    }
+
+    private func reconcile(_ records: [PushRecord]) throws -> [RecordResult] {
+        guard !records.isEmpty else { return [] }
+        let items: [JSON] = records.map { record in
+            var values = record.fields
+            // A new CI needs a name: the host part of the FQDN, as ServiceNow Discovery names servers.
+            if values["name"] == nil, let fqdn = values["fqdn"]?.stringValue,
+                let first = fqdn.split(separator: ".").first
+            {
+                values["name"] = .string(String(first))
+            }
+            return [
+                "className": .string(record.table ?? className), "values": .object(values),
+                "sys_object_source_info": [
+                    "source_name": .string(sourceName), "source_native_key": .string(record.key),
+                ],
+            ]
+        }
+        // Repeating the request identifies the same CIs again, so it is safe for the host to retry.
+        let response = try host.send(
+            .json(
+                "POST", "/api/now/identifyreconcile?sysparm_data_source=\(PercentEncoding.encode(dataSource))",
+                ["items": .array(items), "relations": []], idempotent: true))
+        if let failure = ServiceNowError.failure(response, "reconciling \(records.count) CIs") { throw failure }
+        let answered = try response.json("the IRE answer")[path: "result.items"]?.arrayValue ?? []
+        guard answered.count == records.count else {
+            throw ConnectorError.data("IRE answered \(answered.count) items for \(records.count) sent")
+        }
+        return zip(records, answered).map { record, item in
+            let sysID = item["sysId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            if (item["errorCount"]?.intValue ?? 0) > 0 || sysID == nil {
+                let errors = item["errors"]?.arrayValue ?? []
+                let text = errors.map { "\($0["error"]?.stringValue ?? "ERROR"): \($0["message"]?.stringValue ?? "")" }
+                return .failed(record.key, .data(text.isEmpty ? "IRE returned no CI" : text.joined(separator: "; ")))
+            }
+            switch item["operation"]?.stringValue {
+            case "INSERT": return .created(record.key, externalID: sysID)
+            case "UPDATE": return .updated(record.key, externalID: sysID)
+            default: return .unchanged(record.key, externalID: sysID)
+            }
+        }
+    }
+
+    /// The CMDB owns a CI's lifecycle: a record leaving the inventory clears the CI's crypto columns.
+    private func clear(_ record: PushRecord) throws -> RecordResult {
+        guard let sysID = record.externalID else { return .unchanged(record.key, externalID: nil) }
+        let cleared = JSON.object(Dictionary(uniqueKeysWithValues: Self.cryptoColumns.map { ($0, JSON.string("")) }))
+        let response = try host.send(.json("PATCH", "/api/now/table/cmdb_ci/\(sysID)", cleared, idempotent: true))
+        if response.statusCode == 404 { return .deleted(record.key, externalID: sysID) }
+        if let failure = ServiceNowError.failure(response, "clearing CI \(sysID)") {
+            if failure.status == .auth || failure.status == .rateLimited { throw failure }
+            return .failed(record.key, failure)
+        }
+        return .deleted(record.key, externalID: sysID)
+    }
+}
