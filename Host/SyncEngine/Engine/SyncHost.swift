@@ -56,7 +56,8 @@ public final class SyncHost: @unchecked Sendable {
         var lastRescan = ContinuousClock.now
         while !stopping.isSet {
             if watchesSignals, cc_stop_signal() != 0 {
-                engine.note(.info, "received \(cc_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
+                engine.note(
+                    .info, "received \(cc_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT"): finishing running jobs")
                 stop()
                 break
             }

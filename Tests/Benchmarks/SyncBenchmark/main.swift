@@ -20,7 +20,8 @@ HostExecutable.path = bin + "/cryptoconnect"
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cc-sync-bench-\(getpid())")
 try FileManager.default.createDirectory(at: folder.appendingPathComponent("plugins"), withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
-try FileManager.default.copyItem(atPath: bin + "/libfixture-rest-sink.so", toPath: folder.path + "/plugins/libfixture-rest-sink.so")
+try FileManager.default.copyItem(
+    atPath: bin + "/libfixture-rest-sink.so", toPath: folder.path + "/plugins/libfixture-rest-sink.so")
 Bench.report("Sync benchmark, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
 
 let skip = Set((ProcessInfo.processInfo.environment["SKIP"] ?? "").split(separator: ",").map(String.init))
@@ -31,20 +32,25 @@ if !skip.contains("delta") {
     let total = 1_000_000
     let changedEvery = 100
     try IntegrationRepository(store: store).addTenant("bench")
-    try IntegrationRepository(store: store).add(Integration(id: "bench-sink", tenant: "bench", pluginID: "fixture-rest-sink"))
+    try IntegrationRepository(store: store).add(
+        Integration(id: "bench-sink", tenant: "bench", pluginID: "fixture-rest-sink"))
     try store.pool.write { db in
-        let record = try db.makeStatement(sql: """
-            INSERT INTO inventory_record (tenant, id, natural_key, hostname, protocol, port, document, content_hash, created_at, updated_at)
-            VALUES ('bench', ?, ?, ?, 'TLS', 443, ?, ?, '2026-11-26T00:00:00Z', '2026-11-26T00:00:00Z')
-            """)
-        let state = try db.makeStatement(sql: """
-            INSERT INTO sync_state (integration, record_id, content_hash, status, synced_at)
-            VALUES ('bench-sink', ?, ?, 'synced', '2026-11-26T00:00:00Z')
-            """)
+        let record = try db.makeStatement(
+            sql: """
+                INSERT INTO inventory_record (tenant, id, natural_key, hostname, protocol, port, document, content_hash, created_at, updated_at)
+                VALUES ('bench', ?, ?, ?, 'TLS', 443, ?, ?, '2026-11-26T00:00:00Z', '2026-11-26T00:00:00Z')
+                """)
+        let state = try db.makeStatement(
+            sql: """
+                INSERT INTO sync_state (integration, record_id, content_hash, status, synced_at)
+                VALUES ('bench-sink', ?, ?, 'synced', '2026-11-26T00:00:00Z')
+                """)
         for index in 0..<total {
             let id = String(format: "%016llx", UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
             let hash = String(format: "%032llx", UInt64(index))
-            try record.execute(arguments: [id, "host\(index)|TLS|443", "host\(index)", #"{"asset":{"hostname":"host\#(index)"}}"#, hash])
+            try record.execute(arguments: [
+                id, "host\(index)|TLS|443", "host\(index)", #"{"asset":{"hostname":"host\#(index)"}}"#, hash,
+            ])
             try state.execute(arguments: [id, index % changedEvery == 0 ? "stale" : hash])
         }
     }
@@ -53,15 +59,22 @@ if !skip.contains("delta") {
     let duration = try ContinuousClock().measure {
         var cursor = ""
         while true {
-            let page = try delivery.pending(integration: "bench-sink", tenant: "bench", full: false, after: cursor, limit: 1000)
+            let page = try delivery.pending(
+                integration: "bench-sink", tenant: "bench", full: false, after: cursor, limit: 1000)
             guard let last = page.last else { break }
             selected += page.count
             cursor = last.id
         }
     }
-    Bench.report(Bench.table(
-        ["delta detection", "records", "changed", "selected", "time", "target"],
-        [["paged like a push (1000 per page)", "\(total)", "\(total / changedEvery)", "\(selected)", Bench.format(duration), "< 2 s"]]))
+    Bench.report(
+        Bench.table(
+            ["delta detection", "records", "changed", "selected", "time", "target"],
+            [
+                [
+                    "paged like a push (1000 per page)", "\(total)", "\(total / changedEvery)", "\(selected)",
+                    Bench.format(duration), "< 2 s",
+                ]
+            ]))
 }
 
 // 2. End-to-end push of 100,000 records against the plain libcurl ceiling.
@@ -69,23 +82,37 @@ let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 100_000
 let batch = Int(ProcessInfo.processInfo.environment["BATCH"] ?? "") ?? 100
 func record(_ index: Int) -> JSON {
     [
-        "asset": ["hostname": .string("host\(index).example.com"), "ip_address": .string("10.\(index / 65536 % 256).\(index / 256 % 256).\(index % 256)"),
-                  "environment": "production", "serial_number": .string("SN\(index)")],
-        "crypto_implementation": ["protocol": "TLS", "protocol_version": "1.2", "cipher_suite": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-                                  "key_size": 2048, "risk_score": JSON(index % 11), "port": 443],
+        "asset": [
+            "hostname": .string("host\(index).example.com"),
+            "ip_address": .string("10.\(index / 65536 % 256).\(index / 256 % 256).\(index % 256)"),
+            "environment": "production", "serial_number": .string("SN\(index)"),
+        ],
+        "crypto_implementation": [
+            "protocol": "TLS", "protocol_version": "1.2", "cipher_suite": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "key_size": 2048, "risk_score": JSON(index % 11), "port": 443,
+        ],
     ]
 }
 let sink = try RecordSinkServer()
 let store = try Store(path: folder.path + "/push.sqlite")
-let catalog = PluginCatalog(directory: folder.path + "/plugins", discovery: PluginDiscovery(cache: PluginCache(directory: folder.appendingPathComponent("cache"))))
+let catalog = PluginCatalog(
+    directory: folder.path + "/plugins",
+    discovery: PluginDiscovery(cache: PluginCache(directory: folder.appendingPathComponent("cache"))))
 try catalog.refresh()
 let quiet = StandardErrorLog(minimumLevel: .error)
-let engine = SyncEngine(store: store, catalog: catalog, supervisor: PluginSupervisor(log: quiet), vault: nil, log: quiet)
+let engine = SyncEngine(
+    store: store, catalog: catalog, supervisor: PluginSupervisor(log: quiet), vault: nil, log: quiet)
 engine.batchSize = batch
 try IntegrationRepository(store: store).addTenant("bench")
 let build = try catalog.resolve("fixture-rest-sink")
-let configuration: JSON = ["base_url": .string(sink.baseURL), "auth": ["type": "none"], "rate_limit": ["requests_per_second": 100000, "burst": 1000]]
-try engine.integrations.add(Integration(id: "bench-sink", tenant: "bench", pluginID: "fixture-rest-sink", configuration: configuration, mapping: build.manifest.defaultMapping))
+let configuration: JSON = [
+    "base_url": .string(sink.baseURL), "auth": ["type": "none"],
+    "rate_limit": ["requests_per_second": 100000, "burst": 1000],
+]
+try engine.integrations.add(
+    Integration(
+        id: "bench-sink", tenant: "bench", pluginID: "fixture-rest-sink", configuration: configuration,
+        mapping: build.manifest.defaultMapping))
 var lines: [UInt8] = []
 for index in 0..<count { record(index).write(to: &lines); lines.append(0x0A) }
 let estate = folder.path + "/estate.ndjson"
@@ -97,17 +124,24 @@ let mapping = try FieldMapping(json: build.manifest.defaultMapping)
 let documents = try InventoryRepository(store: store).list(tenant: "bench", limit: count)
 let bodies: [[UInt8]] = stride(from: 0, to: documents.count, by: batch).map { start in
     let items = documents[start..<min(start + batch, documents.count)].map { stored -> JSON in
-        ["correlation_id": .string("ceiling-" + stored.id), "table": nil, "fields": .object((try? mapping.apply(to: stored.document)) ?? [:])]
+        [
+            "correlation_id": .string("ceiling-" + stored.id), "table": nil,
+            "fields": .object((try? mapping.apply(to: stored.document)) ?? [:]),
+        ]
     }
     return JSON(["records": .array(items)]).serializedBytes()
 }
 let client = CurlClient(settings: try HTTPSettings(configuration: configuration, secrets: [:]))
 let ceiling = ContinuousClock().measure {
     for body in bodies {
-        let result = client.perform(TransportRequest(
-            method: "POST", url: sink.baseURL + "/records",
-            headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")], body: body, timeout: .seconds(30)))
-        guard case .success(let response) = result, response.statusCode == 200 else { fatalError("ceiling POST failed") }
+        let result = client.perform(
+            TransportRequest(
+                method: "POST", url: sink.baseURL + "/records",
+                headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")],
+                body: body, timeout: .seconds(30)))
+        guard case .success(let response) = result, response.statusCode == 200 else {
+            fatalError("ceiling POST failed")
+        }
     }
 }
 
@@ -119,30 +153,48 @@ let job = try engine.queue.jobs(integration: "bench-sink", limit: 1).first!
 let acknowledged = job.stats?["acknowledged"]?.intValue ?? 0
 let engineRate = Double(acknowledged) / (Bench.nanoseconds(pushed) / 1e9)
 let ceilingRate = Double(count) / (Bench.nanoseconds(ceiling) / 1e9)
-Bench.report("\n" + Bench.table(
-    ["end-to-end push (\(count) records, batches of \(batch))", "time", "records/s", "of ceiling"],
-    [
-        ["plain libcurl loop, same payloads (ceiling)", Bench.format(ceiling), String(format: "%.0f", ceilingRate), "100%"],
-        ["engine: delta select, map, plugin worker, host HTTP, acknowledge", Bench.format(pushed), String(format: "%.0f", engineRate),
-         String(format: "%.0f%% (target >= 50%%)", engineRate / ceilingRate * 100)],
-    ]))
-Bench.report("job: \(job.state.rawValue), acknowledged \(acknowledged), sink holds \(sink.stored.count - count) engine records (\(sink.created) created in all)")
+Bench.report(
+    "\n"
+        + Bench.table(
+            ["end-to-end push (\(count) records, batches of \(batch))", "time", "records/s", "of ceiling"],
+            [
+                [
+                    "plain libcurl loop, same payloads (ceiling)", Bench.format(ceiling),
+                    String(format: "%.0f", ceilingRate), "100%",
+                ],
+                [
+                    "engine: delta select, map, plugin worker, host HTTP, acknowledge", Bench.format(pushed),
+                    String(format: "%.0f", engineRate),
+                    String(format: "%.0f%% (target >= 50%%)", engineRate / ceilingRate * 100),
+                ],
+            ]))
+Bench.report(
+    "job: \(job.state.rawValue), acknowledged \(acknowledged), sink holds \(sink.stored.count - count) engine records (\(sink.created) created in all)"
+)
 
 // 3. kill -9 in the middle of the push, then a new host finishes it.
 if !skip.contains("crash") {
     let crashSink = try RecordSinkServer()
     let data = folder.path + "/crash-data"
     let common = ["--data-dir", data, "--plugins-dir", folder.path + "/plugins"]
-    func cc(_ arguments: [String]) throws -> MeasuredRun { try MeasuredRun.run(HostExecutable.path, arguments + common) }
+    func cc(_ arguments: [String]) throws -> MeasuredRun {
+        try MeasuredRun.run(HostExecutable.path, arguments + common)
+    }
     _ = try cc(["tenants", "add", "acme"])
     let config = folder.path + "/crash-config.json"
-    FileManager.default.createFile(atPath: config, contents: Data(JSON(["base_url": .string(crashSink.baseURL), "auth": ["type": "none"]]).serializedBytes()))
-    _ = try cc(["integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", config, "--name", "crash"])
+    FileManager.default.createFile(
+        atPath: config,
+        contents: Data(JSON(["base_url": .string(crashSink.baseURL), "auth": ["type": "none"]]).serializedBytes()))
+    _ = try cc([
+        "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", config, "--name",
+        "crash",
+    ])
     _ = try cc(["ingest", estate, "--tenant", "acme"])
     _ = try cc(["sync", "run", "crash", "--push-only"])
     let devNull = open("/dev/null", O_WRONLY)
     func serve() throws -> ChildProcess {
-        try ChildProcess.spawn(HostExecutable.path, arguments: ["serve"] + common, descriptors: [(1, devNull), (2, devNull)])
+        try ChildProcess.spawn(
+            HostExecutable.path, arguments: ["serve"] + common, descriptors: [(1, devNull), (2, devNull)])
     }
     let first = try serve()
     while crashSink.stored.count < count / 3 { Thread.sleep(forTimeInterval: 0.05) }
@@ -154,7 +206,17 @@ if !skip.contains("crash") {
     let recovery = ContinuousClock.now - restarted
     second.kill(SIGTERM)
     second.waitUntil(nil)
-    Bench.report("\n" + Bench.table(
-        ["kill -9 mid-push (\(count) records)", "at kill", "after restart", "created", "duplicates", "restart to done"],
-        [["serve, kill -9, serve", "\(atKill)", "\(crashSink.stored.count)", "\(crashSink.created)", "\(crashSink.created - crashSink.stored.count)", Bench.format(recovery)]]))
+    Bench.report(
+        "\n"
+            + Bench.table(
+                [
+                    "kill -9 mid-push (\(count) records)", "at kill", "after restart", "created", "duplicates",
+                    "restart to done",
+                ],
+                [
+                    [
+                        "serve, kill -9, serve", "\(atKill)", "\(crashSink.stored.count)", "\(crashSink.created)",
+                        "\(crashSink.created - crashSink.stored.count)", Bench.format(recovery),
+                    ]
+                ]))
 }
