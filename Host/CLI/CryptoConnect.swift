@@ -9,7 +9,7 @@ struct CryptoConnect: ParsableCommand {
         subcommands: [
             Serve.self, Ingest.self, InventoryCommand.self, Tenants.self, Integrations.self, Sync.self,
             DeadLetters.self, Mapping.self, Plugins.self, HTTPRequestCommand.self, MetricsCommand.self, Secrets.self,
-            SandboxCommand.self,
+            SandboxCommand.self, DemoCommand.self,
             // Internal: the host re-executes itself in these modes.
             ScanPlugin.self, Worker.self,
         ]

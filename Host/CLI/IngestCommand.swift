@@ -44,16 +44,7 @@ struct Ingest: ParsableCommand {
             throw CLIError(error.description)
         }
         if json { return print(report.json.prettyPrinted()) }
-        let counts = report.counts
-        print(
-            "\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): received \(counts.received), "
-                + "inserted \(counts.inserted), updated \(counts.updated), unchanged \(counts.unchanged), rejected \(counts.rejected)"
-        )
-        if !counts.events.isEmpty {
-            print(
-                "events: "
-                    + counts.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        }
+        print("\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): \(report.summary)")
         for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
         if report.rejections.count > 200 { print("… and \(report.rejections.count - 200) more (use --json for all)") }
         for notice in report.notices { print("not imported: \(notice)") }

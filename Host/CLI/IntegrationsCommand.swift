@@ -54,77 +54,24 @@ extension Integrations {
 
         func run() throws {
             let engine = try options.engine()
-            let parts = plugin.split(separator: "@", maxSplits: 1).map(String.init)
-            let build: PluginBuild
-            do { build = try engine.catalog.resolve(parts[0], pin: parts.count > 1 ? parts[1] : nil) } catch {
-                throw CLIError(error.description)
-            }
-            guard try engine.integrations.tenantExists(tenant) else {
-                throw CLIError("no tenant \(tenant); add it with `cryptoconnect tenants add \(tenant)`")
-            }
-            let prepared: PreparedConfiguration
-            do {
-                prepared = try PreparedConfiguration(
-                    try readJSON(config, "--config"), schema: build.manifest.configSchema)
-            } catch {
-                throw CLIError("--config \(config): \(error)")
-            }
-            let mappingJSON = try mapping.map { try readJSON($0, "--mapping") } ?? build.manifest.defaultMapping
-            do { _ = try FieldMapping(json: mappingJSON) } catch {
-                throw CLIError("mapping \(mapping ?? "(the plugin's default)"):\n\(error.description)")
-            }
-            let id = name ?? "\(tenant)-\(build.manifest.id)"
-            if !prepared.secrets.isEmpty, engine.vault == nil {
-                throw CLIError(
-                    "the configuration holds secrets (\(prepared.secrets.keys.sorted().joined(separator: ", "))), which are stored "
-                        + "sealed: set \(MasterKey.environmentVariable) or \(MasterKey.fileEnvironmentVariable) first")
-            }
-            engine.redactor.register(prepared.secrets.values)
-            if !noTest { try test(build: build, prepared: prepared, engine: engine, id: id) }
-            let integration = Integration(
-                id: id, tenant: tenant, pluginID: build.manifest.id, versionPin: parts.count > 1 ? parts[1] : nil,
-                configuration: prepared.pluginConfiguration, mapping: mappingJSON, schedule: schedule,
-                realtime: realtime,
-                eventTypes: events.split(separator: ",").map(String.init), environment: environment,
-                isolation: IsolationLevel(rawValue: isolation)!, eventCursor: try engine.inventory.latestEventSequence()
-            )
-            do { try engine.integrations.add(integration) } catch { throw CLIError("\(error)") }
-            if let vault = engine.vault, !prepared.secrets.isEmpty {
-                try vault.save(owner: id, secrets: prepared.secrets)
-            }
-            print(
-                "Added integration \(id): \(build.label) for tenant \(tenant)"
-                    + (prepared.secrets.isEmpty
-                        ? "." : "; sealed secrets: \(prepared.secrets.keys.sorted().joined(separator: ", "))."))
-        }
-
-        private func test(build: PluginBuild, prepared: PreparedConfiguration, engine: SyncEngine, id: String) throws {
-            let http = prepared.settings.map {
-                IntegrationHTTP(
-                    integration: id, settings: $0, redactor: engine.redactor,
-                    userAgent: "CryptoConnect/1.0 \(build.label)", log: engine.log)
-            }
-            let services = IntegrationServices(
-                source: "plugin \(build.label) \(id)", http: http, log: engine.log, redactor: engine.redactor)
             defer { engine.supervisor.shutdown() }
-            do {
-                let outcome = try engine.supervisor.call(
-                    build,
-                    instance: InstanceSpec(
-                        key: id + "#test", tenant: tenant, configuration: prepared.pluginConfiguration.serializedBytes()
-                    ),
-                    isolation: IsolationLevel(rawValue: isolation)!, operation: .test, services: services)
-                guard outcome.status == .ok else {
-                    let failure = PluginFailure(status: outcome.status, output: outcome.output)
-                    throw CLIError(
-                        "connection test failed: \(engine.redactor.redact(failure.description)) (nothing was saved; --no-test skips the test)"
-                    )
-                }
-                let detail = (try? JSON.parse(outcome.output))?["message"]?.stringValue ?? "ok"
-                print("Connection test passed: \(engine.redactor.redact(detail))")
-            } catch let error as PluginCallError {
-                throw CLIError("connection test failed: \(error) (nothing was saved)")
-            }
+            var request = IntegrationRequest(
+                tenant: tenant, plugin: plugin, configuration: try readJSON(config, "--config"),
+                mapping: try mapping.map { try readJSON($0, "--mapping") }, id: name)
+            request.schedule = schedule
+            request.realtime = realtime
+            request.eventTypes = events.split(separator: ",").map(String.init)
+            request.environment = environment
+            request.isolation = IsolationLevel(rawValue: isolation)!
+            request.testConnection = !noTest
+            let added: AddedIntegration
+            do { added = try engine.addIntegration(request) } catch { throw CLIError("\(error)") }
+            if let message = added.connectionTest { print("Connection test passed: \(message)") }
+            let secrets = added.sealedSecrets
+            print(
+                "Added integration \(added.integration.id): \(added.build.label) for tenant \(tenant)"
+                    + (secrets.isEmpty ? "." : "; sealed secrets: \(secrets.joined(separator: ", ")).")
+            )
         }
     }
 

@@ -31,6 +31,7 @@ struct SandboxCommand: ParsableCommand {
         for name in Sandbox.names {
             print("  \(name): \(sandbox.configuration(for: name).serialized())")
         }
+        print("  servicenow with OAuth (password grant): {\"auth\":\(sandbox.serviceNowOAuth.serialized())}")
         print("Admin API: \(sandbox.baseURL)/_sandbox (faults: PUT /_sandbox/{name}/faults). Ctrl-C stops.")
         Console.flush()
         cc_install_stop_signals()

@@ -28,7 +28,7 @@ public struct PluginDiscovery: Sendable {
         let results = LockedValue([DiscoveredPlugin?](repeating: nil, count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             let found = inspect(file: files[index])
-            results.value[index] = found
+            results.mutate { $0[index] = found }
         }
         return Self.rejectDuplicates(results.value.compactMap { $0 })
     }

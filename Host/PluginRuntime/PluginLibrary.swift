@@ -39,7 +39,7 @@ public final class PluginLibrary: @unchecked Sendable {
         let pointer = UnsafeRawPointer(entry())
         let manifest = try ManifestReader.read(pointer)
         let library = PluginLibrary(path: path, manifest: manifest, manifestPointer: pointer!)
-        loaded.value[path] = library
+        loaded.mutate { $0[path] = library }
         return library
     }
 

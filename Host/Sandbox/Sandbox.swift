@@ -22,6 +22,7 @@ public final class Sandbox: @unchecked Sendable {
     private let gates: [String: FaultGate]
     private let stateDirectory: URL?
     private let saveLock = NSLock()
+    private var unsaved: Set<String> = []
     private var server: HTTPServer?
 
     public init(port: Int = 0, stateDirectory: String? = nil, estate: SampleEstate = SampleEstate()) throws {
@@ -53,6 +54,7 @@ public final class Sandbox: @unchecked Sendable {
     public func stop() {
         server?.stop()
         server = nil
+        flush()
     }
 
     /// The configuration fragment (base URL, auth, and anything else the connector needs) for one simulator.
@@ -60,6 +62,16 @@ public final class Sandbox: @unchecked Sendable {
         var fragment = gates[name]?.simulator.credentials.objectValue ?? [:]
         fragment["base_url"] = .string(baseURL)
         return .object(fragment)
+    }
+
+    /// ServiceNow's `auth` block for the OAuth password grant, the alternative to Basic.
+    public var serviceNowOAuth: JSON {
+        [
+            "type": "oauth2_password", "token_url": .string(baseURL + "/oauth_token.do"),
+            "client_id": .string(ServiceNowSimulator.clientID),
+            "client_secret": .string(ServiceNowSimulator.clientSecret),
+            "username": .string(ServiceNowSimulator.username), "password": .string(ServiceNowSimulator.password),
+        ]
     }
 
     public func setFaults(_ faults: Faults, for name: String) throws(SandboxProblem) {
@@ -95,11 +107,28 @@ public final class Sandbox: @unchecked Sendable {
         return response
     }
 
+    /// Marks a simulator's records for saving. Writes are coalesced (at most one per simulator every 200 ms, and
+    /// a last one on `stop()`), so a burst of pushes does not serialize the whole state once per request.
     private func save(_ simulator: VendorSimulator) {
+        guard stateDirectory != nil else { return }
+        let schedule = saveLock.withLock {
+            let first = unsaved.isEmpty
+            unsaved.insert(simulator.name)
+            return first
+        }
+        if schedule { DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { [weak self] in self?.flush() } }
+    }
+
+    /// Writes the records of every simulator changed since the last flush.
+    public func flush() {
         guard let directory = stateDirectory else { return }
-        let bytes = Data(simulator.snapshot().serializedBytes())
         saveLock.withLock {
-            try? bytes.write(to: directory.appendingPathComponent("\(simulator.name).json"), options: .atomic)
+            for name in unsaved.sorted() {
+                guard let gate = gates[name] else { continue }
+                let bytes = Data(gate.simulator.snapshot().serializedBytes())
+                try? bytes.write(to: directory.appendingPathComponent("\(name).json"), options: .atomic)
+            }
+            unsaved = []
         }
     }
 

@@ -15,6 +15,17 @@ public struct IngestReport: Sendable {
     /// Parts of the input that were not imported and why (CBOM components not linked to a host, unknown types).
     public var notices: [String] = []
 
+    /// `received 10, inserted 8, updated 1, unchanged 0, rejected 1; events: alert 2, discovery 8`
+    public var summary: String {
+        "received \(counts.received), inserted \(counts.inserted), updated \(counts.updated), "
+            + "unchanged \(counts.unchanged), rejected \(counts.rejected)"
+            + (counts.events.isEmpty
+                ? ""
+                : "; events: "
+                    + counts.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", "))
+    }
+
     public var json: JSON {
         [
             "file": .string(file), "tenant": .string(tenant), "format": .string(format.rawValue),

@@ -32,11 +32,7 @@ final class ServiceNowSimulator: VendorSimulator, @unchecked Sendable {
         [
             "auth": [
                 "type": "basic", "username": .string(Self.username), "password": .string(Self.password),
-            ],
-            "oauth2_password": [
-                "token_path": "/oauth_token.do", "client_id": .string(Self.clientID),
-                "client_secret": .string(Self.clientSecret),
-            ],
+            ]
         ]
     }
 
