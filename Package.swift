@@ -154,6 +154,14 @@ let package = Package(
             path: "Tests/SyncEngineTests"
         ),
         .testTarget(
+            name: "ConnectorTests",
+            dependencies: [
+                "Sandbox", "SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store", "TestSupport",
+                "JSONCore", "PluginABI",
+            ],
+            path: "Tests/ConnectorTests"
+        ),
+        .testTarget(
             name: "PluginRuntimeTests",
             dependencies: ["PluginRuntime", "TestSupport", "JSONCore"],
             path: "Tests/PluginRuntimeTests"

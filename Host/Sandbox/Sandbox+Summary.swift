@@ -1,62 +1,74 @@
 import Foundation
 import JSONCore
 
-/// What a connector wrote into each simulator, for the demo and for a person poking at the sandbox.
+/// One record in a simulated system as a user of it would look it up: its name, and the crypto context connectors
+/// wrote onto it (ServiceNow `u_crypto_*` columns, Lansweeper custom fields, Device42 `crypto_*` custom fields).
+public struct TargetRecord: Sendable, Equatable {
+    public let name: String
+    public let cryptoContext: [String: String]
+}
+
+/// What connectors wrote into one simulator, for the demo and for a person poking at the sandbox.
 public struct SimulatorSummary: Sendable {
     public let name: String
-    /// Records the simulator holds (CIs, assets, devices).
+    /// The kind of record: configuration items, assets, devices.
+    public let label: String
     public let records: Int
     /// Records carrying crypto context written by a connector.
     public let withCryptoContext: Int
-    /// One such record's crypto fields, as the target shows them.
+    /// One such record's crypto fields, sorted by name.
     public let example: [(field: String, value: String)]
-    public let label: String
 }
 
 extension Sandbox {
-    /// ServiceNow: CIs with `u_crypto_*` columns; Lansweeper: assets with custom fields; Device42: devices with
-    /// `crypto_*` custom fields.
-    public func summary(of name: String) -> SimulatorSummary {
+    /// Every record of a simulator (CIs of ServiceNow, assets of all Lansweeper sites, Device42 devices).
+    public func records(in name: String) -> [TargetRecord] {
         let state = state(of: name)
         switch name {
         case "servicenow":
-            let cis = (state["records"]?.arrayValue ?? []).filter {
+            return (state["records"]?.arrayValue ?? []).filter {
                 $0["sys_class_name"]?.stringValue?.hasPrefix("cmdb_ci") ?? false
+            }.map { ci in
+                TargetRecord(
+                    name: ci["name"]?.stringValue ?? "",
+                    cryptoContext: Self.strings((ci.objectValue ?? [:]).filter { $0.key.hasPrefix("u_crypto_") }))
             }
-            return summarize(
-                name, label: "configuration items", cis,
-                fields: { ci in
-                    (ci.objectValue ?? [:]).filter { $0.key.hasPrefix("u_crypto_") }
-                        .compactMap { key, value in value.stringValue.map { (key, $0) } }
-                })
         case "lansweeper":
-            let assets = (state["assets"]?.objectValue ?? [:]).values.flatMap { $0.arrayValue ?? [] }
-            return summarize(
-                name, label: "assets", assets,
-                fields: { asset in
-                    (asset["assetCustom"]?.objectValue ?? [:]).filter { $0.key.hasPrefix("custom") }
-                        .compactMap { key, value in value.stringValue.map { (key, $0) } }
-                })
+            return (state["assets"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.flatMap {
+                $0.value.arrayValue ?? []
+            }
+            .map { asset in
+                TargetRecord(
+                    name: asset["assetBasicInfo"]?["name"]?.stringValue ?? "",
+                    cryptoContext: Self.strings(
+                        (asset["assetCustom"]?.objectValue ?? [:]).filter { $0.key.hasPrefix("custom") }))
+            }
         default:
-            return summarize(
-                name, label: "devices", state["devices"]?.arrayValue ?? [],
-                fields: { device in
-                    (device["custom_fields"]?.arrayValue ?? []).compactMap { field in
-                        guard let key = field["key"]?.stringValue, key.hasPrefix("crypto_"),
-                            let value = field["value"]?.stringValue
-                        else { return nil }
-                        return (key, value)
-                    }
-                })
+            return (state["devices"]?.arrayValue ?? []).map { device in
+                var fields: [String: String] = [:]
+                for field in device["custom_fields"]?.arrayValue ?? [] {
+                    guard let key = field["key"]?.stringValue, key.hasPrefix("crypto_"),
+                        let value = field["value"]?.stringValue, !value.isEmpty
+                    else { continue }
+                    fields[key] = value
+                }
+                return TargetRecord(name: device["name"]?.stringValue ?? "", cryptoContext: fields)
+            }
         }
     }
 
-    private func summarize(
-        _ name: String, label: String, _ records: [JSON], fields: (JSON) -> [(String, String)]
-    ) -> SimulatorSummary {
-        let written = records.map { fields($0).filter { !$0.1.isEmpty } }.filter { !$0.isEmpty }
+    public func summary(of name: String) -> SimulatorSummary {
+        let all = records(in: name)
+        let written = all.filter { !$0.cryptoContext.isEmpty }
         return SimulatorSummary(
-            name: name, records: records.count, withCryptoContext: written.count,
-            example: (written.first ?? []).sorted { $0.0 < $1.0 }.map { (field: $0.0, value: $0.1) }, label: label)
+            name: name, label: ["servicenow": "configuration items", "lansweeper": "assets"][name] ?? "devices",
+            records: all.count, withCryptoContext: written.count,
+            example: (written.first?.cryptoContext ?? [:]).sorted { $0.key < $1.key }.map {
+                (field: $0.key, value: $0.value)
+            })
+    }
+
+    private static func strings(_ object: [String: JSON]) -> [String: String] {
+        object.compactMapValues { $0.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
     }
 }

@@ -44,13 +44,18 @@ final class Device42Connector: PushConnector, PullConnector, SchemaConnector {
         return ["message": .string("connected: \(page["total_count"]?.intValue ?? 0) devices")]
     }
 
-    /// Device columns plus the custom fields already defined on the first devices.
+    /// The custom fields the default mapping writes; Device42 creates a custom field on its first write.
+    static let cryptoFields = [
+        "crypto_risk_score", "crypto_protocol", "crypto_weakest_cipher", "crypto_key_size", "crypto_cert_expiry",
+    ]
+
+    /// Device columns, the custom fields already defined on the first devices, and the crypto fields.
     func schema() throws -> TargetSchema {
         let page = try devices(offset: 0, limit: 100, action: "reading devices for their custom fields")
-        var custom: [String] = []
+        var custom = Set(Self.cryptoFields)
         for device in page["Devices"]?.arrayValue ?? [] {
             for field in device["custom_fields"]?.arrayValue ?? [] {
-                if let key = field["key"]?.stringValue, !custom.contains(key) { custom.append(key) }
+                if let key = field["key"]?.stringValue { custom.insert(key) }
             }
         }
         return TargetSchema(tables: [

@@ -1,0 +1,126 @@
+import Foundation
+import JSONCore
+import PluginABI
+import PluginRuntime
+import Sandbox
+import SyncEngine
+import Testing
+
+/// The checks every ITAM connector passes against its simulator: connection test, schema, push create, push
+/// update without duplicates, and pull paging past the first page.
+@Suite struct ConformanceTests {
+    @Test(arguments: Connector.allCases)
+    func connectionTestAcceptsGoodCredentialsAndRefusesBadOnes(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector)
+        var bad = fixture.configuration().objectValue!
+        var auth = bad["auth"]!.objectValue!
+        auth[auth["password"] != nil ? "password" : "key"] = "wrong-secret-4711"
+        bad["auth"] = .object(auth)
+
+        let refused = #expect(throws: IntegrationSetupError.self) { try fixture.enable(.object(bad)) }
+        #expect(refused?.description.contains("connection test failed: auth_error") == true, "\(refused!)")
+        #expect(refused?.description.contains("wrong-secret-4711") == false)
+        #expect(try fixture.engine.integrations.integration(fixture.integrationID) == nil)
+
+        let added = try fixture.enable()
+        #expect(added.connectionTest?.isEmpty == false)
+        #expect(added.sealedSecrets == [connector == .lansweeper ? "auth.key" : "auth.password"])
+    }
+
+    @Test(arguments: Connector.allCases)
+    func schemaOffersEveryFieldTheDefaultMappingWrites(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector)
+        let runtime = try fixture.engine.runtime(for: try fixture.enable().integration)
+        let outcome = try fixture.engine.supervisor.call(
+            runtime.build, instance: runtime.instance, operation: .schema, services: runtime.services)
+        #expect(outcome.status == .ok)
+        let schema = try JSON.parse(outcome.output)
+        let offered = Set(
+            (schema["tables"]?.arrayValue ?? []).flatMap { $0["fields"]?.arrayValue ?? [] }
+                .compactMap { $0["name"]?.stringValue })
+        let written = runtime.build.manifest.defaultMapping.arrayValue!.compactMap { $0["target_field"]?.stringValue }
+        #expect(written.count >= 5)
+        #expect(Set(written).subtracting(offered).isEmpty, "not in the schema: \(Set(written).subtracting(offered))")
+    }
+
+    @Test(arguments: Connector.allCases)
+    func pushCreatesThenUpdatesWithoutDuplicates(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector)
+        try fixture.enable()
+        let records = fixture.scannerRecords
+        let hosts = ConnectorFixture.hosts(records)
+        try fixture.ingest(records)
+        let before = fixture.targetRecords()
+
+        let created = try fixture.run(.push)
+        #expect(created.state == .succeeded, "\(created.error ?? "")")
+        #expect(created.count("acknowledged") == records.count)
+        let afterCreate = fixture.targetRecords()
+        for host in hosts {
+            #expect(afterCreate[host]?.count == 1, "\(host) should be one record in \(connector.simulator)")
+            #expect(afterCreate[host]?.first?.cryptoContext[connector.riskField] != nil, "\(host) has no risk")
+        }
+        if connector == .serviceNow {
+            // Hosts the CMDB did not know became CIs through IRE; known ones were updated in place.
+            let unknown = hosts.subtracting(before.keys)
+            #expect(!unknown.isEmpty)
+            #expect(afterCreate.count == before.count + unknown.count)
+        } else {
+            #expect(afterCreate.keys.sorted() == before.keys.sorted())
+        }
+
+        let changed = records.prefix(5).map { withRisk($0, 9) }
+        try fixture.ingest(changed)
+        let updated = try fixture.run(.push)
+        #expect(updated.state == .succeeded)
+        #expect(updated.count("pushed") == 5)
+        let afterUpdate = fixture.targetRecords()
+        #expect(afterUpdate.mapValues(\.count) == afterCreate.mapValues(\.count))
+        for host in ConnectorFixture.hosts(changed) {
+            #expect(afterUpdate[host]?.first?.cryptoContext[connector.riskField] == "90", "\(host)")
+        }
+
+        let full = try fixture.run(.push, full: true)
+        #expect(full.count("pushed") == records.count)
+        #expect(full.count("acknowledged") == records.count)
+        #expect(fixture.targetRecords().mapValues(\.count) == afterCreate.mapValues(\.count))
+    }
+
+    @Test(arguments: Connector.allCases)
+    func pullPagesPastTheFirstPageAndCorrelatesWithTheInventory(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector)
+        try fixture.enable()
+        try fixture.ingest(fixture.scannerRecords)
+        let pull = try fixture.run(.pull)
+        #expect(pull.state == .succeeded, "\(pull.error ?? "")")
+        let expected = expectedPullCount(fixture)
+        #expect(expected > fixture.engine.pageSize)
+        #expect(pull.count("pulled") == expected)
+        #expect(pull.count("calls") >= (expected + fixture.engine.pageSize - 1) / fixture.engine.pageSize)
+        #expect(pull.count("correlated") > 0)
+        let stored = try AssetContextRepository(store: fixture.engine.store).contexts(
+            integration: fixture.integrationID)
+        #expect(stored.count == expected)
+    }
+
+    /// What the connector's default pull returns, counted straight from the simulator's records.
+    private func expectedPullCount(_ fixture: ConnectorFixture) -> Int {
+        guard fixture.connector == .serviceNow else {
+            return fixture.sandbox.records(in: fixture.connector.simulator).count
+        }
+        // pull_table cmdb_ci_server (with its subclasses) and pull_query operational_status=1.
+        return (fixture.sandbox.state(of: "servicenow")["records"]?.arrayValue ?? []).filter {
+            ["cmdb_ci_server", "cmdb_ci_linux_server", "cmdb_ci_win_server"].contains(
+                $0["sys_class_name"]?.stringValue ?? "") && $0["operational_status"]?.stringValue == "1"
+        }.count
+    }
+}
+
+/// The record with its risk score replaced.
+func withRisk(_ record: JSON, _ risk: Int) -> JSON {
+    var document = record.objectValue!
+    var crypto = document["crypto_implementation"]!.objectValue!
+    crypto["risk_score"] = JSON(risk)
+    document["crypto_implementation"] = .object(crypto)
+    return .object(document)
+}

@@ -1,0 +1,116 @@
+import Foundation
+import HostServices
+import Inventory
+import JSONCore
+import PluginRuntime
+import Sandbox
+import Store
+import SyncEngine
+import TestSupport
+
+/// A first-party ITAM connector and the simulator it talks to.
+enum Connector: String, CaseIterable, Sendable, CustomStringConvertible {
+    case serviceNow = "servicenow-cmdb"
+    case lansweeper
+    case device42
+
+    var simulator: String { self == .serviceNow ? "servicenow" : rawValue }
+    var description: String { rawValue }
+    /// Where the risk score lands (scaled to 100 by the default mapping).
+    var riskField: String {
+        switch self {
+        case .serviceNow: return "u_crypto_risk_score"
+        case .lansweeper: return "custom3"
+        case .device42: return "crypto_risk_score"
+        }
+    }
+}
+
+/// One connector against a live sandbox: the plugin's built `.so` in a plugins folder, a fresh SQLite store, the
+/// sync engine with process isolation, and the sample estate's scanner records ready to ingest.
+final class ConnectorFixture {
+    let connector: Connector
+    let folder = TemporaryDirectory("connector")
+    let sandbox: Sandbox
+    let engine: SyncEngine
+    let log = CollectingLog()
+    let tenant = "acme"
+    var integrationID: String { "\(tenant)-\(connector.rawValue)" }
+
+    init(_ connector: Connector, hosts: Int = 40) throws {
+        PackagePaths.useBuiltHost()
+        self.connector = connector
+        sandbox = try Sandbox(port: 0, estate: SampleEstate(hosts: hosts))
+        let store = try Store(path: folder.path + "/cc.sqlite")
+        folder.copy(PackagePaths.plugin(connector.rawValue), to: "plugins/lib\(connector.rawValue).so")
+        let catalog = PluginCatalog(
+            directory: folder.directory("plugins"),
+            discovery: PluginDiscovery(cache: PluginCache(directory: folder.url.appendingPathComponent("cache"))))
+        try catalog.refresh()
+        let key = try MasterKey(base64: MasterKey.generate(), source: "test")
+        engine = SyncEngine(
+            store: store, catalog: catalog, supervisor: PluginSupervisor(log: log),
+            vault: SecretVault(store: store, key: key), log: log)
+        engine.batchSize = 10
+        engine.pageSize = 25
+        try engine.integrations.ensureTenant(tenant)
+    }
+
+    deinit {
+        engine.supervisor.shutdown()
+        sandbox.stop()
+    }
+
+    /// The sandbox's connection settings with fast retries, so failure tests take milliseconds per retry.
+    func configuration(_ changes: [String: JSON] = [:]) -> JSON {
+        var configuration = sandbox.configuration(for: connector.simulator).objectValue!
+        configuration["rate_limit"] = ["requests_per_second": 500, "burst": 100]
+        configuration["retry"] = ["base_delay_ms": 10, "max_delay_ms": 100, "max_attempts": 4]
+        for (key, value) in changes { configuration[key] = value }
+        return .object(configuration)
+    }
+
+    @discardableResult
+    func enable(_ configuration: JSON? = nil) throws -> AddedIntegration {
+        try engine.addIntegration(
+            IntegrationRequest(
+                tenant: tenant, plugin: connector.rawValue, configuration: configuration ?? self.configuration()))
+    }
+
+    /// The estate's scanner records (hosts not only described by the CBOM).
+    var scannerRecords: [JSON] { sandbox.estate.scannerRecords }
+
+    @discardableResult
+    func ingest(_ records: [JSON]) throws -> IngestReport {
+        try Ingestor(store: engine.store).ingest(records: records, tenant: tenant)
+    }
+
+    /// Queues one job of `kind` for the integration and runs everything due; returns that job as it ended.
+    @discardableResult
+    func run(_ kind: Job.Kind, full: Bool = false) throws -> Job {
+        let integration = try engine.integrations.integration(integrationID)!
+        try engine.enqueueSync(integration, trigger: .manual, full: full, kinds: [kind])
+        try engine.drain(owner: "test")
+        return try engine.queue.jobs(integration: integrationID, limit: 1).first!
+    }
+
+    /// The simulator's records by short host name (`web-fra-014`), each with every record of that name.
+    func targetRecords() -> [String: [TargetRecord]] {
+        Dictionary(grouping: sandbox.records(in: connector.simulator)) { Self.shortName($0.name) }
+    }
+
+    static func shortName(_ name: String) -> String { String(name.split(separator: ".").first ?? "").lowercased() }
+
+    /// Short names of the hosts the records describe.
+    static func hosts(_ records: [JSON]) -> Set<String> {
+        Set(records.compactMap { $0["asset"]?["hostname"]?.stringValue.map(shortName) })
+    }
+
+    func setFaults(_ json: JSON) throws { try sandbox.setFaults(try Faults(json: json), for: connector.simulator) }
+
+    var requests: [ServedRequest] { sandbox.requests(to: connector.simulator) }
+}
+
+extension Job {
+    func count(_ key: String) -> Int { stats?[key]?.intValue ?? 0 }
+}
