@@ -140,7 +140,7 @@ struct DemoCommand: ParsableCommand {
 
             Still running: sandbox on \(sandbox.baseURL) (admin API \(sandbox.baseURL)/_sandbox), host serving \
             \(directory.path("cryptoconnect.sqlite")).
-            Try: CRYPTOCONNECT_DATA_DIR=\(directory.root) cryptoconnect sync status --tenant \(tenant)
+            Try: cryptoconnect sync status --data-dir \(directory.root) --plugins-dir \(directory.path("plugins"))
             Ctrl-C stops.
             """)
         Console.flush()

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,13 @@ void cc_install_stop_signals(void) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, NULL);
   sigaction(SIGINT, &action, NULL);
+  // A parent may have started us with these signals blocked (a blocked mask is inherited through exec, e.g. from a
+  // test runner's worker thread); unblock them on the calling thread so a stop request is never held pending.
+  sigset_t stops;
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGTERM);
+  sigaddset(&stops, SIGINT);
+  pthread_sigmask(SIG_UNBLOCK, &stops, NULL);
 }
 
 int cc_stop_signal(void) { return stop_signal; }

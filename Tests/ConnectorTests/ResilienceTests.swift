@@ -1,0 +1,98 @@
+import Foundation
+import JSONCore
+import Sandbox
+import SyncEngine
+import Testing
+
+/// Each connector against a simulator that throttles, fails half of its requests, or stops accepting the
+/// credentials: the host honours Retry-After, nothing is lost or written twice, and bad credentials pause the
+/// integration after one clear error instead of a retry storm.
+@Suite struct ResilienceTests {
+    @Test(arguments: Connector.allCases)
+    func throttlingIsHonouredAndEverythingArrives(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector, hosts: 30)
+        try fixture.enable()
+        let records = fixture.scannerRecords
+        try fixture.ingest(records)
+        fixture.engine.batchSize = 5
+        // A few requests a second; a 429 says `Retry-After: 1`.
+        try fixture.setFaults([
+            "rate_limit": ["limit": connector == .device42 ? 5 : 2, "window_seconds": 1, "retry_after_seconds": 1]
+        ])
+
+        let push = try fixture.run(.push)
+        #expect(push.state == .succeeded, "\(push.error ?? "")")
+        #expect(push.count("acknowledged") == records.count)
+        let written = fixture.targetRecords()
+        for host in ConnectorFixture.hosts(records) {
+            #expect(written[host]?.count == 1 && written[host]?.first?.cryptoContext.isEmpty == false, "\(host)")
+        }
+
+        let served = fixture.requests
+        let throttled = served.enumerated().filter { $0.element.status == 429 }
+        #expect(!throttled.isEmpty, "the rule never throttled: the test proves nothing")
+        for (index, answer) in throttled {
+            guard let next = served.dropFirst(index + 1).first else { continue }
+            let gap = next.at.timeIntervalSince(answer.at)
+            #expect(gap >= 0.99, "request \(index + 1) came \(gap) s after a 429 with Retry-After: 1")
+        }
+    }
+
+    @Test(arguments: Connector.allCases)
+    func aServerFailingHalfItsRequestsLosesNothingAndDuplicatesNothing(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector, hosts: 30)
+        try fixture.enable()
+        let records = fixture.scannerRecords
+        try fixture.ingest(records)
+        let before = fixture.targetRecords()
+        try fixture.setFaults(["error_rate": 0.5])
+
+        let push = try fixture.run(.push)
+        #expect(push.state == .succeeded, "\(push.error ?? "")")
+        #expect(push.count("acknowledged") == records.count)
+        #expect(push.count("dead_lettered") == 0)
+        let served = fixture.requests
+        #expect(served.filter { $0.status == 503 }.count >= served.count / 2 - 1)
+
+        let written = fixture.targetRecords()
+        let hosts = ConnectorFixture.hosts(records)
+        for host in hosts {
+            #expect(written[host]?.count == 1 && written[host]?.first?.cryptoContext.isEmpty == false, "\(host)")
+        }
+        let expectedRecords = before.count + (connector == .serviceNow ? hosts.subtracting(before.keys).count : 0)
+        #expect(written.count == expectedRecords)
+        if connector == .device42 {
+            // One accepted write per device: a retried write never lands twice.
+            #expect(served.filter { $0.method == "PUT" && $0.status == 200 }.count == records.count)
+        }
+
+        let pull = try fixture.run(.pull)
+        #expect(pull.state == .succeeded, "\(pull.error ?? "")")
+        #expect(pull.count("pulled") > fixture.engine.pageSize)
+    }
+
+    @Test(arguments: Connector.allCases)
+    func badCredentialsPauseTheIntegrationAfterOneClearError(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector, hosts: 30)
+        try fixture.enable()
+        try fixture.ingest(fixture.scannerRecords)
+        try fixture.setFaults(["reject_credentials": true])
+        let sentBefore = fixture.requests.count
+
+        let push = try fixture.run(.push)
+        #expect(push.state == .failed)
+        let integration = try #require(try fixture.engine.integrations.integration(fixture.integrationID))
+        let reason = try #require(integration.pausedReason)
+        #expect(reason.contains("the target refused the credentials"), "\(reason)")
+        #expect(!reason.contains(connector == .lansweeper ? "sandbox-lansweeper-pat" : "password"))
+        #expect(fixture.requests.count - sentBefore <= 2, "a retry storm: \(fixture.requests.count - sentBefore)")
+
+        // Paused means paused: a scheduled or manual sync queues nothing that runs, and the target hears nothing.
+        let sentAfterPause = fixture.requests.count
+        _ = try? fixture.run(.push)
+        _ = try? fixture.run(.pull)
+        #expect(fixture.requests.count == sentAfterPause)
+        let status = try fixture.engine.status(tenant: fixture.tenant).first!
+        #expect(status.health == "paused")
+    }
+}
