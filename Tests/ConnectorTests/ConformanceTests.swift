@@ -1,9 +1,11 @@
 import Foundation
+import HostServices
 import JSONCore
 import PluginABI
 import PluginRuntime
 import Sandbox
 import SyncEngine
+import TestSupport
 import Testing
 
 /// The checks every ITAM connector passes against its simulator: connection test, schema, push create, push
@@ -25,6 +27,17 @@ import Testing
         let added = try fixture.enable()
         #expect(added.connectionTest?.isEmpty == false)
         #expect(added.sealedSecrets == [connector == .lansweeper ? "auth.key" : "auth.password"])
+    }
+
+    @Test(arguments: Connector.allCases)
+    func theSampleConfigurationIsValidAndItsSecretsAreSealed(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector, hosts: 5)
+        let path = PackagePaths.root.appendingPathComponent("Plugins/\(connector.folder)/sample-config.json")
+        let sample = try JSON.parse(Array(try Data(contentsOf: path)))
+        let schema = try fixture.engine.catalog.resolve(connector.rawValue).manifest.configSchema
+        let prepared = try PreparedConfiguration(sample, schema: schema)
+        #expect(!prepared.secrets.isEmpty)
+        #expect(!prepared.pluginConfiguration.serialized().contains("REPLACE-"))
     }
 
     @Test(arguments: Connector.allCases)

@@ -15,6 +15,8 @@ enum Connector: String, CaseIterable, Sendable, CustomStringConvertible {
     case device42
 
     var simulator: String { self == .serviceNow ? "servicenow" : rawValue }
+    /// The plugin's folder under `Plugins/`.
+    var folder: String { ["servicenow-cmdb": "ServiceNowCMDB", "lansweeper": "Lansweeper"][rawValue] ?? "Device42" }
     var description: String { rawValue }
     /// Where the risk score lands (scaled to 100 by the default mapping).
     var riskField: String {
