@@ -101,6 +101,23 @@ final class ConnectorFixture {
         Dictionary(grouping: sandbox.records(in: connector.simulator)) { Self.shortName($0.name) }
     }
 
+    /// Hosts of `records` that are not exactly one record carrying crypto context in the simulator.
+    func hostsNotWrittenOnce(_ records: [JSON]) -> [String] {
+        let written = targetRecords()
+        return Self.hosts(records).filter {
+            written[$0]?.count != 1 || written[$0]?.first?.cryptoContext.isEmpty != false
+        }.sorted()
+    }
+
+    /// A fixture with the integration enabled and the estate's scanner records ingested.
+    static func ingested(_ connector: Connector, hosts: Int = 30) throws -> (ConnectorFixture, [JSON]) {
+        let fixture = try ConnectorFixture(connector, hosts: hosts)
+        try fixture.enable()
+        let records = fixture.scannerRecords
+        try fixture.ingest(records)
+        return (fixture, records)
+    }
+
     static func shortName(_ name: String) -> String { String(name.split(separator: ".").first ?? "").lowercased() }
 
     /// Short names of the hosts the records describe.

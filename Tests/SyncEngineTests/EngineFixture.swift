@@ -63,16 +63,13 @@ final class EngineFixture {
             "retry": ["base_delay_ms": 10, "max_attempts": 2],
         ]
         configuration["auth"] = token.map { ["type": "bearer", "token": .string($0)] } ?? ["type": "none"]
-        let build = try engine.catalog.resolve("fixture-rest-sink")
-        let prepared = try PreparedConfiguration(.object(configuration), schema: build.manifest.configSchema)
-        let integration = Integration(
-            id: id ?? "\(tenant)-sink", tenant: tenant, pluginID: "fixture-rest-sink",
-            configuration: prepared.pluginConfiguration,
-            mapping: mapping ?? build.manifest.defaultMapping, schedule: schedule, realtime: realtime,
-            eventCursor: try engine.inventory.latestEventSequence())
-        try engine.integrations.add(integration)
-        if !prepared.secrets.isEmpty { try engine.vault!.save(owner: integration.id, secrets: prepared.secrets) }
-        return integration
+        var request = IntegrationRequest(
+            tenant: tenant, plugin: "fixture-rest-sink", configuration: .object(configuration), mapping: mapping,
+            id: id ?? "\(tenant)-sink")
+        request.schedule = schedule
+        request.realtime = realtime
+        request.testConnection = false
+        return try engine.addIntegration(request).integration
     }
 
     @discardableResult
