@@ -29,7 +29,8 @@ enum DemoReport {
         ]
         if !summary.example.isEmpty {
             lines.append(
-                "    e.g. " + summary.example.map { "\($0.field)=\($0.value)" }.joined(separator: ", "))
+                "    e.g. \(summary.exampleName ?? ""): "
+                    + summary.example.map { "\($0.field)=\($0.value)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
     }

@@ -16,7 +16,8 @@ public struct SimulatorSummary: Sendable {
     public let records: Int
     /// Records carrying crypto context written by a connector.
     public let withCryptoContext: Int
-    /// One such record's crypto fields, sorted by name.
+    /// The riskiest such record's name and crypto fields (sorted by name).
+    public let exampleName: String?
     public let example: [(field: String, value: String)]
 }
 
@@ -59,10 +60,14 @@ extension Sandbox {
 
     public func summary(of name: String) -> SimulatorSummary {
         let all = records(in: name)
-        let written = all.filter { !$0.cryptoContext.isEmpty }
+        // The riskiest record makes the better example: that is what a CMDB owner would look at first.
+        let riskField = ["servicenow": "u_crypto_risk_score", "lansweeper": "custom3"][name] ?? "crypto_risk_score"
+        let written = all.filter { !$0.cryptoContext.isEmpty }.sorted {
+            Int($0.cryptoContext[riskField] ?? "") ?? -1 > Int($1.cryptoContext[riskField] ?? "") ?? -1
+        }
         return SimulatorSummary(
             name: name, label: ["servicenow": "configuration items", "lansweeper": "assets"][name] ?? "devices",
-            records: all.count, withCryptoContext: written.count,
+            records: all.count, withCryptoContext: written.count, exampleName: written.first?.name,
             example: (written.first?.cryptoContext ?? [:]).sorted { $0.key < $1.key }.map {
                 (field: $0.key, value: $0.value)
             })
