@@ -116,6 +116,20 @@ import Testing
         #expect(stored.count == expected)
     }
 
+    @Test func serviceNowCIsCreatedByAPushComeBackOnTheNextPull() throws {
+        let (fixture, records) = try ConnectorFixture.ingested(.serviceNow)
+        let before = try fixture.run(.pull).count("pulled")
+        let created = ConnectorFixture.hosts(records).subtracting(fixture.targetRecords().keys)
+        #expect(!created.isEmpty)
+        #expect(try fixture.run(.push).state == .succeeded)
+        let after = try fixture.run(.pull)
+        #expect(after.count("pulled") == before + created.count)
+        let pulledNames = Set(
+            try AssetContextRepository(store: fixture.engine.store).contexts(integration: fixture.integrationID)
+                .compactMap { $0.raw["fields"]?["name"]?.stringValue })
+        #expect(created.isSubset(of: pulledNames))
+    }
+
     /// What the connector's default pull returns, counted straight from the simulator's records.
     private func expectedPullCount(_ fixture: ConnectorFixture) -> Int {
         guard fixture.connector == .serviceNow else {

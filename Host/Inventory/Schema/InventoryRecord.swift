@@ -103,6 +103,9 @@ public struct InventoryRecord: Sendable, Equatable {
         contentHash = Self.hex(SHA256.hash(data: content).prefix(16))
     }
 
+    /// A stable identifier for content that has no key of its own: the first 16 bytes of its SHA-256, in hex.
+    public static func digest(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes).prefix(16)) }
+
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(32)

@@ -42,7 +42,7 @@ extension SyncEngine {
                 let record = runtime.mapping.reverse(fields).record
                 let externalKey =
                     raw["key"]?.stringValue ?? fields["sys_id"]?.stringValue ?? fields["id"]?.stringValue
-                    ?? String(raw.serialized().hashValue)
+                    ?? InventoryRecord.digest(raw.serializedBytes())  // stable across runs, unlike hashValue
                 let matches = try inventory.correlate(
                     tenant: integration.tenant, hostname: record[path: "asset.hostname"]?.stringValue?.lowercased(),
                     ipAddress: record[path: "asset.ip_address"]?.stringValue,
