@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "isolation-benchmark", targets: ["IsolationBenchmark"]),
         .executable(name: "inventory-benchmark", targets: ["InventoryBenchmark"]),
         .executable(name: "sync-benchmark", targets: ["SyncBenchmark"]),
+        .executable(name: "connector-benchmark", targets: ["ConnectorBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -122,6 +123,14 @@ let package = Package(
                 "JSONCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/Benchmarks/SyncBenchmark"
+        ),
+        .executableTarget(
+            name: "ConnectorBenchmark",
+            dependencies: [
+                "BenchmarkSupport", "Sandbox", "SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store",
+                "JSONCore",
+            ],
+            path: "Tests/Benchmarks/ConnectorBenchmark"
         ),
         .target(
             name: "TestSupport",

@@ -34,10 +34,13 @@ public struct ServedRequest: Sendable {
     public let path: String
     public let status: Int
     public let at: Date
+    /// Time the simulator spent answering (faults and handler), not counting the network.
+    public let handlingTime: Duration
     public var json: JSON {
         [
             "method": .string(method), "path": .string(path), "status": JSON(status),
             "at": .number(at.timeIntervalSince1970),
+            "handling_ms": .number(Double(handlingTime.wholeMicroseconds) / 1000),
         ]
     }
 }
@@ -119,6 +122,7 @@ final class FaultGate: @unchecked Sendable {
     func clearRequests() { lock.withLock { served.removeAll() } }
 
     func handle(_ request: HTTPServerRequest) -> HTTPServerResponse {
+        let started = ContinuousClock.now
         let (active, throttled, failing, resetAt) = lock.withLock { () -> (Faults, Int?, Bool, Date) in
             var throttled: Int?
             if let rule = faults.rateLimit {
@@ -158,13 +162,18 @@ final class FaultGate: @unchecked Sendable {
         }
         if active.latencyMilliseconds > 0 { response.delay = Double(active.latencyMilliseconds) / 1000 }
         let record = ServedRequest(
-            method: request.method, path: request.path, status: response.status, at: request.receivedAt)
+            method: request.method, path: request.path, status: response.status, at: request.receivedAt,
+            handlingTime: ContinuousClock.now - started)
         lock.withLock {
             if served.count >= Self.keptRequests { served.removeFirst(served.count / 2) }
             served.append(record)
         }
         return response
     }
+}
+
+extension Duration {
+    var wholeMicroseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
 }
 
 extension HTTPServerResponse {
