@@ -47,6 +47,13 @@ import Testing
         #expect(forbidden.json["errors"]?[0]?["message"]?.stringValue == "You don't have access to this site")
         #expect(forbidden.json["data"]?["site"] == .null)
 
+        let badOperator = client.graphQL(
+            "{ site(id: \"\(site)\") { assetResources(assetPagination: {limit: 5, page: FIRST}, fields: [\"key\"], "
+                + "filters: {conjunction: AND, conditions: [{operator: CONTAINS, path: \"assetBasicInfo.name\", "
+                + "value: \"web\"}]}) { items } } }")
+        #expect(
+            badOperator.json["errors"]?[0]?["message"]?.stringValue?.contains("\"CONTAINS\" does not exist") == true)
+
         let fragment = client.graphQL("{ site(id: \"\(site)\") { ...siteFields } }")
         #expect(fragment.json["errors"]?[0]?["message"]?.stringValue?.contains("fragments are not supported") == true)
 

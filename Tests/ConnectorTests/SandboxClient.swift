@@ -37,7 +37,7 @@ struct SandboxClient {
         if let simulator { all.append(HTTPHeader("Authorization", authorization(simulator))) }
         all += headers.map { HTTPHeader($0.0, $0.1) }
         let request = TransportRequest(
-            method: method, url: sandbox.baseURL + path, headers: all, body: Array(body.utf8), timeout: .seconds(10))
+            method: method, url: sandbox.baseURL + path, headers: all, body: Array(body.utf8), timeout: .seconds(60))
         switch client.perform(request) {
         case .success(let response):
             return Answer(

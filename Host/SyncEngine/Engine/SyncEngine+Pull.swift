@@ -35,6 +35,7 @@ extension SyncEngine {
                 return self.outcome(of: failure, job: job, stats: stats)
             }
             var enrichments: [JSON] = []
+            var page: [AssetContextRepository.Context] = []
             for bytes in outcome.records {
                 guard let raw = try? JSON.parse(bytes) else { continue }
                 stats.pulled += 1
@@ -48,13 +49,12 @@ extension SyncEngine {
                     ipAddress: record[path: "asset.ip_address"]?.stringValue,
                     serialNumber: record[path: "asset.serial_number"]?.stringValue)
                 if !matches.isEmpty { stats.correlated += 1 }
-                try contexts.save(
-                    .init(externalKey: externalKey, record: record, raw: raw, correlated: matches.map(\.id)),
-                    integration: integration.id, tenant: integration.tenant)
+                page.append(.init(externalKey: externalKey, record: record, raw: raw, correlated: matches.map(\.id)))
                 for match in matches {
                     if let merged = policy.merge(record, into: match.document) { enrichments.append(merged) }
                 }
             }
+            try contexts.save(page, integration: integration.id, tenant: integration.tenant)
             if !enrichments.isEmpty {
                 let report = try ingestor.ingest(records: enrichments, tenant: integration.tenant)
                 stats.enriched += report.counts.updated

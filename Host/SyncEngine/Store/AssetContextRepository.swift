@@ -18,24 +18,29 @@ public struct AssetContextRepository: Sendable {
         public let correlated: [String]
     }
 
-    public func save(_ context: Context, integration: String, tenant: String) throws {
+    /// Saves a page of pulled context in one transaction.
+    public func save(_ page: [Context], integration: String, tenant: String) throws {
+        guard !page.isEmpty else { return }
+        let pulledAt = ISODates.dateTime(Date())
         try store.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO asset_context (integration, tenant, external_key, hostname, ip_address, serial_number, record,
-                        raw, correlated, pulled_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (integration, external_key) DO UPDATE SET hostname = excluded.hostname,
-                        ip_address = excluded.ip_address, serial_number = excluded.serial_number, record = excluded.record,
-                        raw = excluded.raw, correlated = excluded.correlated, pulled_at = excluded.pulled_at
-                    """,
-                arguments: [
-                    integration, tenant, context.externalKey, context.record[path: "asset.hostname"]?.stringValue,
-                    context.record[path: "asset.ip_address"]?.stringValue,
-                    context.record[path: "asset.serial_number"]?.stringValue,
-                    context.record.serialized(), context.raw.serialized(), JSON(context.correlated).serialized(),
-                    ISODates.dateTime(Date()),
-                ])
+            for context in page {
+                try db.execute(
+                    sql: """
+                        INSERT INTO asset_context (integration, tenant, external_key, hostname, ip_address, serial_number, record,
+                            raw, correlated, pulled_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (integration, external_key) DO UPDATE SET hostname = excluded.hostname,
+                            ip_address = excluded.ip_address, serial_number = excluded.serial_number, record = excluded.record,
+                            raw = excluded.raw, correlated = excluded.correlated, pulled_at = excluded.pulled_at
+                        """,
+                    arguments: [
+                        integration, tenant, context.externalKey, context.record[path: "asset.hostname"]?.stringValue,
+                        context.record[path: "asset.ip_address"]?.stringValue,
+                        context.record[path: "asset.serial_number"]?.stringValue,
+                        context.record.serialized(), context.raw.serialized(), JSON(context.correlated).serialized(),
+                        pulledAt,
+                    ])
+            }
         }
     }
 
