@@ -83,3 +83,47 @@ import Testing
         #expect(status.health == "paused")
     }
 }
+
+/// One bad record in a batch fails alone, with the target's own words, and lands in the dead-letter queue; the
+/// rest of the batch is delivered.
+@Suite struct PartialBatchTests {
+    @Test(arguments: Connector.allCases)
+    func aRecordTheTargetRefusesFailsAloneAndIsDeadLettered(_ connector: Connector) throws {
+        let (fixture, records) = try ConnectorFixture.ingested(connector)
+        let expectedError: String
+        var bad = records[0]
+        if connector == .serviceNow {
+            // Two CIs answering to one name: IRE cannot tell which one the record means.
+            let host = ConnectorFixture.hosts([records[0]]).first!
+            let client = SandboxClient(sandbox: fixture.sandbox)
+            for serial in ["DUP-1", "DUP-2"] {
+                let created = client.send(
+                    "POST", "/api/now/table/cmdb_ci_linux_server", as: "servicenow",
+                    body: #"{"name": "\#(host)", "serial_number": "\#(serial)"}"#)
+                #expect(created.status == 201)
+            }
+            expectedError = "MULTIPLE_DUPLICATE_RECORDS"
+        } else {
+            // A host the ITAM system has never discovered.
+            var asset = bad["asset"]!.objectValue!
+            asset["hostname"] = "ghost-001.corp.example.com"
+            asset["ip_address"] = "192.0.2.77"
+            var document = bad.objectValue!
+            document["asset"] = .object(asset)
+            bad = .object(document)
+            try fixture.ingest([bad])
+            expectedError = connector == .lansweeper ? "no Lansweeper asset named ghost-001" : "Device ghost-001"
+        }
+
+        let push = try fixture.run(.push)
+        let total = connector == .serviceNow ? records.count : records.count + 1
+        #expect(push.state == .succeeded, "\(push.error ?? "")")
+        #expect(push.count("dead_lettered") == 1)
+        #expect(push.count("acknowledged") == total - 1)
+        let letters = try fixture.engine.delivery.deadLetters(integration: fixture.integrationID)
+        #expect(letters.count == 1)
+        #expect(letters.first?.error.contains(expectedError) == true, "\(letters.first?.error ?? "no dead letter")")
+        let host = bad["asset"]!["hostname"]!.stringValue!
+        #expect(letters.first?.payload.serialized().contains(host) == true, "the dead letter keeps what was sent")
+    }
+}
