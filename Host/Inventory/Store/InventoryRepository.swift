@@ -180,21 +180,50 @@ public struct InventoryRepository: Sendable {
         }
     }
 
-    /// Records of the tenant that share the host name, an IP address or the serial number: how pulled asset
-    /// context is correlated with the inventory.
-    public func correlate(tenant: String, hostname: String?, ipAddress: String?, serialNumber: String?) throws
-        -> [StoredRecord]
-    {
-        guard hostname != nil || ipAddress != nil || serialNumber != nil else { return [] }
-        return try store.pool.read { db in
+    /// How a pulled asset is recognised in the inventory.
+    public struct CorrelationKey: Sendable, Hashable {
+        public let hostname: String?
+        public let ipAddress: String?
+        public let serialNumber: String?
+
+        public init(hostname: String?, ipAddress: String?, serialNumber: String?) {
+            self.hostname = hostname
+            self.ipAddress = ipAddress
+            self.serialNumber = serialNumber
+        }
+    }
+
+    /// For each key, the records of the tenant that share its host name, an IP address or its serial number: how
+    /// pulled asset context is correlated with the inventory. One query for a whole page of keys.
+    public func correlate(tenant: String, keys: [CorrelationKey]) throws -> [[StoredRecord]] {
+        let hostnames = Array(Set(keys.compactMap(\.hostname)))
+        let addresses = Array(Set(keys.compactMap(\.ipAddress)))
+        let serials = Array(Set(keys.compactMap(\.serialNumber)))
+        guard !(hostnames.isEmpty && addresses.isEmpty && serials.isEmpty) else { return keys.map { _ in [] } }
+        func list(_ values: [String]) -> String {
+            values.isEmpty ? "(NULL)" : "(" + values.map { _ in "?" }.joined(separator: ",") + ")"
+        }
+        let found = try store.pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM inventory_record WHERE tenant = ?
-                        AND (hostname = ? OR ip_address = ? OR serial_number = ?) ORDER BY id
+                    SELECT * FROM inventory_record WHERE tenant = ? AND (hostname IN \(list(hostnames))
+                        OR ip_address IN \(list(addresses)) OR serial_number IN \(list(serials))) ORDER BY id
                     """,
-                arguments: [tenant, hostname, ipAddress, serialNumber]
-            ).map(StoredRecord.init(row:))
+                arguments: StatementArguments([tenant] + hostnames + addresses + serials)
+            ).map { row in
+                (
+                    record: StoredRecord(row: row), hostname: row["hostname"] as String?,
+                    ip: row["ip_address"] as String?, serial: row["serial_number"] as String?
+                )
+            }
+        }
+        return keys.map { key in
+            found.filter { candidate in
+                (key.hostname != nil && candidate.hostname == key.hostname)
+                    || (key.ipAddress != nil && candidate.ip == key.ipAddress)
+                    || (key.serialNumber != nil && candidate.serial == key.serialNumber)
+            }.map(\.record)
         }
     }
 

@@ -34,24 +34,34 @@ extension SyncEngine {
                 stats.error(redactor.redact(failure.description))
                 return self.outcome(of: failure, job: job, stats: stats)
             }
-            var enrichments: [JSON] = []
-            var page: [AssetContextRepository.Context] = []
+            var pulled: [(raw: JSON, record: JSON, externalKey: String)] = []
             for bytes in outcome.records {
                 guard let raw = try? JSON.parse(bytes) else { continue }
-                stats.pulled += 1
                 let fields = raw["fields"] ?? raw
-                let record = runtime.mapping.reverse(fields).record
                 let externalKey =
                     raw["key"]?.stringValue ?? fields["sys_id"]?.stringValue ?? fields["id"]?.stringValue
                     ?? InventoryRecord.digest(raw.serializedBytes())  // stable across runs, unlike hashValue
-                let matches = try inventory.correlate(
-                    tenant: integration.tenant, hostname: record[path: "asset.hostname"]?.stringValue?.lowercased(),
-                    ipAddress: record[path: "asset.ip_address"]?.stringValue,
-                    serialNumber: record[path: "asset.serial_number"]?.stringValue)
+                pulled.append((raw, runtime.mapping.reverse(fields).record, externalKey))
+            }
+            stats.pulled += pulled.count
+            let correlations = try inventory.correlate(
+                tenant: integration.tenant,
+                keys: pulled.map {
+                    .init(
+                        hostname: $0.record[path: "asset.hostname"]?.stringValue?.lowercased(),
+                        ipAddress: $0.record[path: "asset.ip_address"]?.stringValue,
+                        serialNumber: $0.record[path: "asset.serial_number"]?.stringValue)
+                })
+            var enrichments: [JSON] = []
+            var page: [AssetContextRepository.Context] = []
+            for (item, matches) in zip(pulled, correlations) {
                 if !matches.isEmpty { stats.correlated += 1 }
-                page.append(.init(externalKey: externalKey, record: record, raw: raw, correlated: matches.map(\.id)))
+                page.append(
+                    .init(
+                        externalKey: item.externalKey, record: item.record, raw: item.raw, correlated: matches.map(\.id)
+                    ))
                 for match in matches {
-                    if let merged = policy.merge(record, into: match.document) { enrichments.append(merged) }
+                    if let merged = policy.merge(item.record, into: match.document) { enrichments.append(merged) }
                 }
             }
             try contexts.save(page, integration: integration.id, tenant: integration.tenant)
