@@ -39,13 +39,11 @@ import Testing
     @Test func keepRunningLeavesTheSandboxUpUntilSIGTERM() throws {
         let folder = TemporaryDirectory("demo-keep")
         let output = folder.file("stdout", "")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PackagePaths.hostExecutable)
-        process.arguments = ["demo", "--hosts", "20", "--keep-running", "--data-dir", folder.path + "/demo"]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = FileHandle(forWritingAtPath: folder.file("stderr", ""))
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let process = try Spawned(
+            PackagePaths.hostExecutable,
+            ["demo", "--hosts", "20", "--keep-running", "--data-dir", folder.path + "/demo"], stdout: output,
+            stderr: folder.path + "/stderr")
+        defer { if process.isRunning { process.signal(SIGKILL) } }
 
         let deadline = Date().addingTimeInterval(90)
         var text = ""
@@ -60,8 +58,7 @@ import Testing
         ).get()
         #expect(try JSON.parse(listing.body)["simulators"]?.arrayValue?.count == 3)
 
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        process.signal(SIGTERM)
+        #expect(process.wait() == 0)
     }
 }

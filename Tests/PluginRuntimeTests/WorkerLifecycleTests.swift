@@ -65,14 +65,12 @@ import Testing
     @Test func killingTheHostLeavesNoWorker() throws {
         let plugin = try CFixtures.build("good")
         let input = write(["records": [["key": "a", "fields": ["fault": "hang"]]]])
-        let host = Process()
-        host.executableURL = URL(fileURLWithPath: PackagePaths.hostExecutable)
-        host.arguments = ["plugins", "call", plugin, "--op", "push", "--input", input, "--data-dir", data.path]
-        host.standardError = FileHandle.nullDevice
-        try host.run()
-        let worker = try waitForChild(of: host.processIdentifier)
-        Glibc.kill(host.processIdentifier, SIGKILL)
-        host.waitUntilExit()
+        let host = try Spawned(
+            PackagePaths.hostExecutable,
+            ["plugins", "call", plugin, "--op", "push", "--input", input, "--data-dir", data.path])
+        let worker = try waitForChild(of: host.pid)
+        host.signal(SIGKILL)
+        host.wait()
         let killed = ContinuousClock.now
         while isAlive(worker) {
             #expect(ContinuousClock.now - killed < .milliseconds(1500), "worker \(worker) outlived its host")

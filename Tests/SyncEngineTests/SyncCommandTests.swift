@@ -99,7 +99,7 @@ import Testing
     @Test func serveReactsInRealTimeAndStopsCleanlyOnSIGTERM() throws {
         try setUp(realtime: true)
         let serve = try startServe()
-        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        defer { if serve.isRunning { serve.signal(SIGKILL) } }
         #expect(
             try cc([
                 "ingest",
@@ -110,9 +110,8 @@ import Testing
         let ingested = Date()
         try waitUntil(seconds: 10) { !sink.stored.isEmpty }
         #expect(Date().timeIntervalSince(ingested) < 3)
-        kill(serve.processIdentifier, SIGTERM)
-        serve.waitUntilExit()
-        #expect(serve.terminationStatus == 0)
+        serve.signal(SIGTERM)
+        #expect(serve.wait() == 0)
     }
 
     /// `kill -9` in the middle of a push, then `serve` again: the job completes, every record arrives, none twice.
@@ -123,29 +122,25 @@ import Testing
         #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only"]).status == 0)
         var serve = try startServe()
         try waitUntil(seconds: 60) { sink.stored.count >= count / 4 }
-        kill(serve.processIdentifier, SIGKILL)
-        serve.waitUntilExit()
+        serve.signal(SIGKILL)
+        serve.wait()
         let before = sink.stored.count
         #expect(before < count, "the push finished before the kill; raise CC_CRASH_RECORDS")
         serve = try startServe()
-        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        defer { if serve.isRunning { serve.signal(SIGKILL) } }
         try waitUntil(seconds: 120) { sink.stored.count == count }
         try waitUntil(seconds: 10) {
             (try? JSON.parse(try cc(["sync", "status", "--json"]).stdout))?[0]?["queued_jobs"] == 0
         }
         #expect(sink.created == count)  // every record once: upserts by correlation id, nothing created twice
-        kill(serve.processIdentifier, SIGTERM)
-        serve.waitUntilExit()
+        serve.signal(SIGTERM)
+        serve.wait()
     }
 
-    private func startServe() throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PackagePaths.hostExecutable)
-        process.arguments = ["serve"] + common
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardError = FileHandle(forWritingAtPath: folder.file("serve-\(UUID().uuidString).log", ""))
-        try process.run()
-        return process
+    private func startServe() throws -> Spawned {
+        try Spawned(
+            PackagePaths.hostExecutable, ["serve"] + common, environment: environment,
+            stderr: folder.file("serve-\(UUID().uuidString).log", ""))
     }
 
     private func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws {

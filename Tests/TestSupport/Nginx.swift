@@ -7,7 +7,7 @@ public final class Nginx: @unchecked Sendable {
     public let tlsPort: Int
     public let mutualTLSPort: Int
     public let certificates: TestCertificates
-    private let process: Process
+    private let process: Spawned
 
     public init() throws {
         certificates = try TestCertificates(in: folder)
@@ -47,19 +47,14 @@ public final class Nginx: @unchecked Sendable {
             }
             """
         let configPath = folder.file("nginx.conf", config)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-c", configPath, "-p", prefix, "-e", prefix + "/logs/error.log"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Spawned("/usr/sbin/nginx", ["-c", configPath, "-p", prefix, "-e", prefix + "/logs/error.log"])
         try waitForPorts([tlsPort, mutualTLSPort])
     }
 
     deinit {
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            process.signal(SIGTERM)
+            process.wait()
         }
     }
 
