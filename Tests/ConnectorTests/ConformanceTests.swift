@@ -116,6 +116,20 @@ import Testing
         #expect(stored.count == expected)
     }
 
+    @Test func serviceNowWorksThroughTheOAuthPasswordGrant() throws {
+        let fixture = try ConnectorFixture(.serviceNow)
+        let added = try fixture.enable(fixture.configuration(["auth": fixture.sandbox.serviceNowOAuth]))
+        #expect(added.sealedSecrets == ["auth.client_secret", "auth.password"])
+        let records = fixture.scannerRecords
+        try fixture.ingest(records)
+        #expect(try fixture.run(.push).count("acknowledged") == records.count)
+        #expect(try fixture.run(.pull).state == .succeeded)
+        // One token for the connection test's client and one for the integration's, each reused for every call.
+        let grants = fixture.requests.filter { $0.path == "/oauth_token.do" }
+        #expect(grants.count <= 2 && grants.allSatisfy { $0.status == 200 })
+        #expect(fixture.requests.filter { $0.status == 401 }.isEmpty)
+    }
+
     @Test func serviceNowCIsCreatedByAPushComeBackOnTheNextPull() throws {
         let (fixture, records) = try ConnectorFixture.ingested(.serviceNow)
         let before = try fixture.run(.pull).count("pulled")
