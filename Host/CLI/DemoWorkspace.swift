@@ -39,19 +39,16 @@ final class DemoWorkspace {
 
     /// An engine over a fresh store, with a master key generated for this run (kept in memory only).
     func engine(plugins: String) throws -> SyncEngine {
-        let store = try Store(path: path("cryptoconnect.sqlite"))
-        let log = StandardErrorLog(minimumLevel: .warning)
-        let catalog = PluginCatalog(
-            directory: plugins,
-            discovery: PluginDiscovery(cache: PluginCache(directory: URL(fileURLWithPath: path("plugin-cache")))))
-        do { try catalog.refresh() } catch { throw CLIError("plugins in \(plugins): \(error)") }
-        let rejected = catalog.lastScan.compactMap(\.message)
+        let engine: SyncEngine
+        do {
+            engine = try SyncEngine.local(
+                directory: root, plugins: plugins, key: try MasterKey(base64: MasterKey.generate(), source: "demo"),
+                log: StandardErrorLog(minimumLevel: .warning))
+        } catch { throw CLIError("\(error)") }
+        let rejected = engine.catalog.lastScan.compactMap(\.message)
         guard rejected.isEmpty else {
             throw CLIError("plugins in \(plugins) were rejected:\n" + rejected.joined(separator: "\n"))
         }
-        let key = try MasterKey(base64: MasterKey.generate(), source: "demo")
-        return SyncEngine(
-            store: store, catalog: catalog, supervisor: PluginSupervisor(log: log),
-            vault: SecretVault(store: store, key: key), log: log)
+        return engine
     }
 }

@@ -43,16 +43,10 @@ final class ConnectorFixture {
         PackagePaths.useBuiltHost()
         self.connector = connector
         sandbox = try Sandbox(port: 0, estate: SampleEstate(hosts: hosts))
-        let store = try Store(path: folder.path + "/cc.sqlite")
         folder.copy(PackagePaths.plugin(connector.rawValue), to: "plugins/lib\(connector.rawValue).so")
-        let catalog = PluginCatalog(
-            directory: folder.directory("plugins"),
-            discovery: PluginDiscovery(cache: PluginCache(directory: folder.url.appendingPathComponent("cache"))))
-        try catalog.refresh()
-        let key = try MasterKey(base64: MasterKey.generate(), source: "test")
-        engine = SyncEngine(
-            store: store, catalog: catalog, supervisor: PluginSupervisor(log: log),
-            vault: SecretVault(store: store, key: key), log: log)
+        engine = try SyncEngine.local(
+            directory: folder.path, plugins: folder.directory("plugins"),
+            key: try MasterKey(base64: MasterKey.generate(), source: "test"), log: log)
         engine.batchSize = 10
         engine.pageSize = 25
         try engine.integrations.ensureTenant(tenant)

@@ -54,22 +54,17 @@ for (plugin, simulator) in [("servicenow-cmdb", "servicenow"), ("lansweeper", "l
         at: directory.appendingPathComponent("plugins"), withIntermediateDirectories: true)
     try FileManager.default.copyItem(
         atPath: "\(bin)/lib\(plugin).so", toPath: directory.path + "/plugins/lib\(plugin).so")
-    let store = try Store(path: directory.path + "/cc.sqlite")
-    let catalog = PluginCatalog(
-        directory: directory.path + "/plugins",
-        discovery: PluginDiscovery(cache: PluginCache(directory: directory.appendingPathComponent("cache"))))
-    try catalog.refresh()
-    let log = StandardErrorLog(minimumLevel: .warning)
-    let engine = SyncEngine(
-        store: store, catalog: catalog, supervisor: PluginSupervisor(log: log),
-        vault: SecretVault(store: store, key: try MasterKey(base64: MasterKey.generate(), source: "bench")), log: log)
+    let engine = try SyncEngine.local(
+        directory: directory.path, plugins: directory.path + "/plugins",
+        key: try MasterKey(base64: MasterKey.generate(), source: "bench"), log: StandardErrorLog(minimumLevel: .warning)
+    )
     try engine.integrations.ensureTenant("bench")
     var configuration = sandbox.configuration(for: simulator).objectValue!
     // The benchmark measures the pipeline, not the host's default pacing of 20 requests a second.
     configuration["rate_limit"] = ["requests_per_second": 1_000_000, "burst": 1000]
     let added = try engine.addIntegration(
         IntegrationRequest(tenant: "bench", plugin: plugin, configuration: .object(configuration)))
-    _ = try Ingestor(store: store).ingest(records: records, tenant: "bench")
+    _ = try Ingestor(store: engine.store).ingest(records: records, tenant: "bench")
     rows.append(try measure(.pull, added.integration, engine, simulator: simulator))
     rows.append(try measure(.push, added.integration, engine, simulator: simulator))
     engine.supervisor.shutdown()
