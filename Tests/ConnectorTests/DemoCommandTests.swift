@@ -15,6 +15,12 @@ import Testing
             #expect(out.contains("Enabled \(plugin)@1.0.0 as acme-\(plugin): connected"))
             #expect(out.contains("acme-\(plugin): succeeded"))
         }
+        // The bundled estate: scanner NDJSON and a CycloneDX CBOM, every record accepted, weak crypto flagged.
+        let ingests = out.split(separator: "\n").filter {
+            $0.contains("scanner.ndjson (ndjson)") || $0.contains("estate.cdx.json (cbom)")
+        }
+        #expect(ingests.count == 2)
+        #expect(ingests.allSatisfy { $0.contains("rejected 0") && $0.contains("alert") })
         #expect(out.components(separatedBy: "Status: 🟢 Healthy").count - 1 == 3)
         // Every host of the estate carries crypto context in every system.
         #expect(out.contains("servicenow: 60 of "))
