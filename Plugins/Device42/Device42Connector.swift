@@ -9,25 +9,11 @@ final class Device42Connector: PushConnector, PullConnector, SchemaConnector {
             "Pulls devices and their IP addresses as asset context and writes crypto posture onto them as device "
             + "custom fields.",
         configurationSchema: ConnectionSchema.schema(auth: [.basic]),
-        defaultMapping: [
-            ["source_field": "asset.hostname", "target_field": "name"],
-            ["source_field": "asset.ip_address", "target_field": "ip_address"],
-            ["source_field": "asset.serial_number", "target_field": "serial_no"],
-            [
-                "source_field": "crypto_implementation.risk_score", "target_field": "crypto_risk_score",
-                "transform": "scale_to_100",
-            ],
-            [
-                "source_field": "crypto_implementation.protocol", "target_field": "crypto_protocol",
-                "transform": #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version}")"#,
-            ],
-            ["source_field": "crypto_implementation.cipher_suite", "target_field": "crypto_weakest_cipher"],
-            ["source_field": "crypto_implementation.key_size", "target_field": "crypto_key_size"],
-            [
-                "source_field": "certificate.expiration_date", "target_field": "crypto_cert_expiry",
-                "transform": "iso_date",
-            ],
-        ])
+        defaultMapping: DefaultMapping(
+            hostname: "name", ipAddress: "ip_address", serialNumber: "serial_no", riskScore: "crypto_risk_score",
+            protocolAndVersion: "crypto_protocol", weakestCipher: "crypto_weakest_cipher", keySize: "crypto_key_size",
+            certificateExpiry: "crypto_cert_expiry"
+        ).json)
 
     /// Fields that pick the device; every other mapped field becomes a custom field.
     static let identityFields: Set<String> = ["name", "serial_no", "device_id", "ip_address"]

@@ -26,24 +26,11 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
                         "assetResources filters for the pull, e.g. {\"conjunction\":\"AND\",\"conditions\":[{\"operator\":\"LIKE\",\"path\":\"assetBasicInfo.type\",\"value\":\"Linux\"}]}",
                 ],
             ]),
-        defaultMapping: [
-            ["source_field": "asset.hostname", "target_field": "name"],
-            ["source_field": "asset.ip_address", "target_field": "ip_address"],
-            ["source_field": "asset.serial_number", "target_field": "serial_number"],
-            [
-                "source_field": "crypto_implementation.protocol", "target_field": "custom1",
-                "transform": #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version}")"#,
-            ],
-            [
-                "source_field": "certificate.expiration_date", "target_field": "custom2",
-                "transform": "date_to_days_remaining",
-            ],
-            [
-                "source_field": "crypto_implementation.risk_score", "target_field": "custom3",
-                "transform": "scale_to_100",
-            ],
-            ["source_field": "crypto_implementation.cipher_suite", "target_field": "custom4"],
-        ])
+        defaultMapping: DefaultMapping(
+            hostname: "name", ipAddress: "ip_address", serialNumber: "serial_number", riskScore: "custom3",
+            protocolAndVersion: "custom1", weakestCipher: "custom4", certificateExpiry: "custom2",
+            certificateExpiryTransform: "date_to_days_remaining"
+        ).json)
 
     /// Field paths a pull asks for, and the flat names its records carry (what the mapping reverses).
     static let pulledFields: [(path: String, name: String)] = [

@@ -34,25 +34,12 @@ final class ServiceNowConnector: PushConnector, PullConnector, SchemaConnector {
                         "Columns to pull (default sys_id, name, fqdn, ip_address, serial_number, os, environment, sys_class_name)",
                 ],
             ]),
-        defaultMapping: [
-            ["source_field": "asset.hostname", "target_field": "fqdn", "target_table": "cmdb_ci_server"],
-            ["source_field": "asset.ip_address", "target_field": "ip_address"],
-            ["source_field": "asset.serial_number", "target_field": "serial_number"],
-            [
-                "source_field": "crypto_implementation.risk_score", "target_field": "u_crypto_risk_score",
-                "transform": "scale_to_100",
-            ],
-            [
-                "source_field": "crypto_implementation.protocol", "target_field": "u_crypto_protocol",
-                "transform": #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version}")"#,
-            ],
-            ["source_field": "crypto_implementation.cipher_suite", "target_field": "u_crypto_weakest_cipher"],
-            ["source_field": "crypto_implementation.key_size", "target_field": "u_crypto_key_size"],
-            [
-                "source_field": "certificate.expiration_date", "target_field": "u_crypto_certificate_expiry",
-                "transform": "iso_date",
-            ],
-        ])
+        defaultMapping: DefaultMapping(
+            hostname: "fqdn", hostnameTable: "cmdb_ci_server", ipAddress: "ip_address", serialNumber: "serial_number",
+            riskScore: "u_crypto_risk_score", protocolAndVersion: "u_crypto_protocol",
+            weakestCipher: "u_crypto_weakest_cipher", keySize: "u_crypto_key_size",
+            certificateExpiry: "u_crypto_certificate_expiry"
+        ).json)
 
     static let defaultPullFields = [
         "sys_id", "name", "fqdn", "ip_address", "serial_number", "os", "environment", "sys_class_name",
