@@ -218,12 +218,21 @@ public struct InventoryRepository: Sendable {
                 )
             }
         }
+        // Index the candidates by each identifier, so a page of keys costs one lookup per key and identifier.
+        var byHostname: [String: [Int]] = [:]
+        var byAddress: [String: [Int]] = [:]
+        var bySerial: [String: [Int]] = [:]
+        for (index, candidate) in found.enumerated() {
+            if let hostname = candidate.hostname { byHostname[hostname, default: []].append(index) }
+            if let ip = candidate.ip { byAddress[ip, default: []].append(index) }
+            if let serial = candidate.serial { bySerial[serial, default: []].append(index) }
+        }
         return keys.map { key in
-            found.filter { candidate in
-                (key.hostname != nil && candidate.hostname == key.hostname)
-                    || (key.ipAddress != nil && candidate.ip == key.ipAddress)
-                    || (key.serialNumber != nil && candidate.serial == key.serialNumber)
-            }.map(\.record)
+            var matches = Set<Int>()
+            if let hostname = key.hostname { matches.formUnion(byHostname[hostname] ?? []) }
+            if let ip = key.ipAddress { matches.formUnion(byAddress[ip] ?? []) }
+            if let serial = key.serialNumber { matches.formUnion(bySerial[serial] ?? []) }
+            return matches.sorted().map { found[$0].record }  // in id order, as selected
         }
     }
 
