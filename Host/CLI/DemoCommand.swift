@@ -29,8 +29,11 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .customLong("keep-running"), help: "Leave the host and the sandbox running until SIGTERM/SIGINT.")
     var keepRunning = false
 
-    static let connectors = ["servicenow-cmdb": "servicenow", "lansweeper": "lansweeper", "device42": "device42"]
-    static let order = ["servicenow-cmdb", "lansweeper", "device42"]
+    /// Each connector and the simulator it talks to, in the order the demo runs them.
+    static let connectors = [
+        (plugin: "servicenow-cmdb", simulator: "servicenow"), (plugin: "lansweeper", simulator: "lansweeper"),
+        (plugin: "device42", simulator: "device42"),
+    ]
 
     func validate() throws {
         guard (1...20_000).contains(hosts) else { throw ValidationError("--hosts must be 1 to 20000, got \(hosts)") }
@@ -49,17 +52,18 @@ struct DemoCommand: ParsableCommand {
         } catch { throw CLIError("sandbox: \(error)") }
         print("Sandbox (ServiceNow, Lansweeper, Device42 simulators) on \(sandbox.baseURL)")
 
-        let engine = try directory.engine(plugins: try pluginFolder(in: directory))
+        let plugins = try pluginFolder(in: directory)
+        let engine = try directory.engine(plugins: plugins)
         defer { engine.supervisor.shutdown() }
         try engine.integrations.ensureTenant(tenant)
         print("Store \(directory.path("cryptoconnect.sqlite")); tenant \(tenant)\n")
 
-        for plugin in Self.order { try enable(plugin, engine: engine, sandbox: sandbox) }
+        for connector in Self.connectors { try enable(connector, engine: engine, sandbox: sandbox) }
         try ingest(sandbox.estate, into: engine, directory: directory)
 
         for (kind, verb) in [(Job.Kind.pull, "Pulling asset context"), (.push, "Pushing crypto context")] {
             print("\n\(verb)")
-            for plugin in Self.order {
+            for (plugin, _) in Self.connectors {
                 let integration = try engine.integrations.integration("\(tenant)-\(plugin)")!
                 try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [kind])
                 try engine.drain(owner: "demo")
@@ -72,15 +76,18 @@ struct DemoCommand: ParsableCommand {
         print("\nIntegration metrics")
         print(try engine.status(tenant: tenant).map(StatusBox.render).joined(separator: "\n"))
         print("\nWhat landed in each system")
-        for plugin in Self.order { print(DemoReport.landed(sandbox.summary(of: Self.connectors[plugin]!))) }
+        for (_, simulator) in Self.connectors { print(DemoReport.landed(sandbox.summary(of: simulator))) }
         print(String(format: "\nDemo finished in %.1f s.", (ContinuousClock.now - started).timeInterval))
 
-        if keepRunning { try keepServing(engine: engine, sandbox: sandbox, directory: directory) }
+        if keepRunning { try keepServing(engine: engine, sandbox: sandbox, directory: directory, plugins: plugins) }
         sandbox.stop()
     }
 
-    private func enable(_ plugin: String, engine: SyncEngine, sandbox: Sandbox) throws {
-        var configuration = sandbox.configuration(for: Self.connectors[plugin]!).objectValue!
+    private func enable(
+        _ connector: (plugin: String, simulator: String), engine: SyncEngine, sandbox: Sandbox
+    ) throws {
+        let plugin = connector.plugin
+        var configuration = sandbox.configuration(for: connector.simulator).objectValue!
         if plugin == "servicenow-cmdb" { configuration["data_source"] = "CryptoConnect demo" }
         // The host paces each integration at 20 requests/s by default, a safe figure for a shared SaaS instance;
         // the sandbox is local, and Device42 takes one request per device.
@@ -120,7 +127,7 @@ struct DemoCommand: ParsableCommand {
         let binaries = URL(fileURLWithPath: HostExecutable.path).deletingLastPathComponent().path
         let folder = directory.path("plugins")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for plugin in Self.order {
+        for (plugin, _) in Self.connectors {
             let built = "\(binaries)/lib\(plugin).so"
             guard FileManager.default.fileExists(atPath: built) else {
                 throw CLIError("\(built) not found: build the plugins first (`swift build`) or pass --plugins-dir")
@@ -132,7 +139,7 @@ struct DemoCommand: ParsableCommand {
         return folder
     }
 
-    private func keepServing(engine: SyncEngine, sandbox: Sandbox, directory: DemoWorkspace) throws {
+    private func keepServing(engine: SyncEngine, sandbox: Sandbox, directory: DemoWorkspace, plugins: String) throws {
         let host = SyncHost(engine: engine)
         host.stopOnSignals()
         print(
@@ -140,7 +147,7 @@ struct DemoCommand: ParsableCommand {
 
             Still running: sandbox on \(sandbox.baseURL) (admin API \(sandbox.baseURL)/_sandbox), host serving \
             \(directory.path("cryptoconnect.sqlite")).
-            Try: cryptoconnect sync status --data-dir \(directory.root) --plugins-dir \(directory.path("plugins"))
+            Try: cryptoconnect sync status --data-dir \(directory.root) --plugins-dir \(plugins)
             Ctrl-C stops.
             """)
         Console.flush()

@@ -69,7 +69,7 @@ extension SyncEngine {
         let mapping = request.mapping ?? build.manifest.defaultMapping
         do { _ = try FieldMapping(json: mapping) } catch {
             throw IntegrationSetupError(
-                "mapping \(request.mapping == nil ? "(the plugin's default)" : ""):\n\(error.description)")
+                "mapping\(request.mapping == nil ? " (the plugin's default)" : ""):\n\(error.description)")
         }
         let id = request.id ?? "\(request.tenant)-\(build.manifest.id)"
         let secretNames = prepared.secrets.keys.sorted()
