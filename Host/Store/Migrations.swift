@@ -173,6 +173,14 @@ enum Migrations {
             // an index in id order, that comparison never reads the table: only changed records are fetched.
             try db.execute(sql: "CREATE INDEX inventory_record_delta ON inventory_record (tenant, id, content_hash)")
         }
+        migrator.registerMigration("v5-delta-index-last-seen") { db in
+            // An ingest tells unchanged records apart, and whether their last-seen time moved, from this index alone.
+            try db.execute(
+                sql: """
+                    DROP INDEX inventory_record_delta;
+                    CREATE INDEX inventory_record_delta ON inventory_record (tenant, id, content_hash, discovered_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -19,6 +19,26 @@ import Testing
         #expect(stored.first?.document[path: "crypto_implementation.key_size"] == 4096)
     }
 
+    /// Lines are validated on several threads but applied in file order: a later line with the same key updates the
+    /// earlier one, in the same batch or many batches later, on a tenant's first load and on a later one.
+    @Test(arguments: [false, true])
+    func aKeyRepeatedInOneFileIsAppliedInFileOrder(tenantHasRecords: Bool) throws {
+        let fixture = try InventoryFixture()
+        if tenantHasRecords { _ = try fixture.ingestor.ingest(records: [record(host: "other01")], tenant: "t") }
+        let filler = (0..<1_500).map { record(host: "filler\($0)") }
+        let lines =
+            [record(), record(), record(keySize: 4096)] + filler + [record(keySize: 3072), record(keySize: 3072)]
+        let report = try fixture.ingestor.ingest(file: fixture.file("repeats.ndjson", lines), tenant: "t")
+        #expect(report.counts.received == 1_505)
+        #expect(report.counts.inserted == 1_501)
+        #expect(report.counts.updated == 2)
+        #expect(report.counts.unchanged == 2)
+        #expect(try fixture.repository.count(tenant: "t") == 1_501 + (tenantHasRecords ? 1 : 0))
+        let stored = try fixture.repository.list(
+            tenant: "t", filter: try InventoryFilter(["hostname=web01.example.com"]))
+        #expect(stored.map { $0.document[path: "crypto_implementation.key_size"] } == [3072])
+    }
+
     @Test func tenantsAreSeparate() throws {
         let fixture = try InventoryFixture()
         let file = fixture.file("a.ndjson", [record()])

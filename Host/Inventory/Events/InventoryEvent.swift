@@ -30,20 +30,30 @@ public struct EventRules: Sendable {
     }
 
     /// Events for a record that is new (`previous == nil`) or changed; unchanged records raise none.
-    func events(for record: InventoryRecord, previous: StoredState?, now: Date) -> [InventoryEvent] {
-        var events: [InventoryEvent] = []
-        let summary: JSON = [
-            "hostname": JSON(record.hostname ?? record.ipAddress), "protocol": JSON(record.protocolName),
-            "port": JSON(record.port),
-        ]
+    func events(for record: InventoryRecord, previous: StoredState?, now: Date) -> [EncodedEvent] {
+        var events: [EncodedEvent] = []
+        // Every detail names the asset; members are added in key order (see `OrderedObject`).
+        func detail(before: [(String, JSON)] = [], after: [(String, JSON)] = []) -> [UInt8] {
+            var object = OrderedObject()
+            for (key, value) in before { object.set(key, value) }
+            object.set("hostname", JSON(record.hostname ?? record.ipAddress))
+            object.set("port", JSON(record.port))
+            object.set("protocol", JSON(record.protocolName))
+            for (key, value) in after { object.set(key, value) }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(128)
+            object.write(to: &bytes)
+            return bytes
+        }
         if previous == nil {
-            events.append(InventoryEvent(kind: .discovery, severity: "info", recordID: record.id, detail: summary))
+            events.append(EncodedEvent(kind: .discovery, severity: "info", detail: detail()))
         } else if previous?.compliance != record.complianceSummary {
             events.append(
-                InventoryEvent(
+                EncodedEvent(
                     kind: .complianceChange, severity: record.complianceSummary == "non_compliant" ? "high" : "info",
-                    recordID: record.id,
-                    detail: merge(summary, ["from": JSON(previous?.compliance), "to": JSON(record.complianceSummary)])))
+                    detail: detail(
+                        before: [("from", JSON(previous?.compliance))], after: [("to", JSON(record.complianceSummary))])
+                ))
         }
         if let expiry = record.certificateExpiry, expiry != previous?.certificateExpiry,
             let date = ISODates.parse(expiry)
@@ -51,39 +61,39 @@ public struct EventRules: Sendable {
             let days = Int((date.timeIntervalSince(now) / 86_400).rounded(.down))
             if days <= expiryWindowDays {
                 events.append(
-                    InventoryEvent(
+                    EncodedEvent(
                         kind: .certificateExpiry, severity: days < 0 ? "critical" : days <= 7 ? "high" : "medium",
-                        recordID: record.id,
-                        detail: merge(summary, ["expires": .string(expiry), "days_remaining": JSON(days)])))
+                        detail: detail(before: [("days_remaining", JSON(days)), ("expires", .string(expiry))])))
             }
         }
-        var reasons = CryptoWeaknesses.of(record)
+        var weaknesses = CryptoWeaknesses.of(record)
         if let risk = record.riskScore, risk >= riskThreshold {
-            reasons.insert(
-                "risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())",
-                at: 0)
+            let reason =
+                "risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())"
+            weaknesses.insert(CryptoWeaknesses.Weakness(reason: reason, critical: false), at: 0)
         }
-        if !reasons.isEmpty {
-            let critical =
-                (record.riskScore ?? 0) >= 9
-                || reasons.contains { $0.contains("obsolete") || $0.contains("no encryption") }
+        if !weaknesses.isEmpty {
+            let critical = (record.riskScore ?? 0) >= 9 || weaknesses.contains(where: \.critical)
             events.append(
-                InventoryEvent(
-                    kind: .alert, severity: critical ? "critical" : "high", recordID: record.id,
-                    detail: merge(summary, ["reasons": JSON(reasons)])))
+                EncodedEvent(
+                    kind: .alert, severity: critical ? "critical" : "high",
+                    detail: detail(after: [("reasons", JSON(weaknesses.map(\.reason)))])))
         }
         return events
     }
+}
 
-    private func merge(_ base: JSON, _ extra: [String: JSON]) -> JSON {
-        .object((base.objectValue ?? [:]).merging(extra) { _, new in new })
-    }
+/// An event ready to store, its detail already serialised (keys in byte order, as `JSON.serialized()` writes them).
+struct EncodedEvent: Sendable {
+    let kind: InventoryEvent.Kind
+    let severity: String
+    let detail: [UInt8]
 }
 
 /// What the store knew about a record before an ingest, for change detection.
 struct StoredState: Sendable {
     let contentHash: String
-    let compliance: String?
-    let certificateExpiry: String?
+    var compliance: String?
+    var certificateExpiry: String?
     var discoveredAt: String? = nil
 }

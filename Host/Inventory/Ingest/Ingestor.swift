@@ -80,20 +80,21 @@ public struct Ingestor: Sendable {
     }
 
     private func run(_ source: consuming some RecordSource, into report: inout IngestReport) throws {
-        let batches = ValidatedBatches(from: source, batchSize: Self.batchSize)
-        defer { batches.close() }
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
+        let batches = ValidatedBatches(from: source, batchSize: Self.batchSize, rules: rules, now: stamp)
+        defer { batches.close() }
         // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
         let (counts, rejections) = try repository.store.pool.write { db -> (IngestCounts, [RecordProblem]) in
             var counts = IngestCounts()
             var rejections: [RecordProblem] = []
+            var writer = try IngestWriter(tenant: tenant, rules: rules, now: stamp, in: db)
             while true {
                 switch batches.next() {
                 case .batch(let records, let rejected, let problems):
                     counts.received += rejected
                     counts.rejected += rejected
                     rejections += problems
-                    try repository.apply(records, tenant: tenant, rules: rules, now: stamp, in: db, counts: &counts)
+                    try writer.apply(records, in: db, counts: &counts)
                 case .failure(let error):
                     throw error
                 case .end:

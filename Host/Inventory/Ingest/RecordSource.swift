@@ -5,18 +5,48 @@ import JSONCore
     import Glibc
 #endif
 
-/// Raw records out of a file, each with where it came from (`records[3]`, `line 17`). A problem with one record is
-/// handed on as that record's problem; a problem with the file throws.
+/// Raw records out of a file, a chunk at a time: read on one thread, parsed and validated on others. A problem with
+/// one record is handed on as that record's problem; a problem with the file throws.
 protocol RecordSource {
-    mutating func next() throws(IngestError) -> (location: String, value: Result<JSON, JSONParseError>)?
+    /// Up to `limit` records, or nil after the last.
+    mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk?
+    /// Releases what the source holds open; it reads no further.
+    mutating func close()
 }
 
-/// Streams an NDJSON file in 1 MiB reads; only one line is held at a time, however big the file.
+/// Records as read, not yet parsed: NDJSON lines in one buffer, or values of a JSON document.
+struct RawChunk: Sendable {
+    enum Content: Sendable {
+        /// Line numbers (from 1) and where each line lies in `bytes`.
+        case lines(bytes: [UInt8], lines: [(number: Int, range: Range<Int>)])
+        /// Values numbered from `first` (`records[first]`, ...).
+        case values(prefix: String, first: Int, [JSON])
+    }
+
+    let content: Content
+
+    /// Each record's place in the input (`line 17`, `records[3]`) with its value, or why it is not JSON.
+    func forEach(_ body: (String, Result<JSON, JSONParseError>) -> Void) {
+        switch content {
+        case .lines(let bytes, let lines):
+            bytes.withUnsafeBufferPointer { buffer in
+                for line in lines {
+                    let slice = UnsafeBufferPointer(rebasing: buffer[line.range])
+                    body("line \(line.number)", Result { () throws(JSONParseError) in try JSON.parse(slice) })
+                }
+            }
+        case .values(let prefix, let first, let values):
+            for (offset, value) in values.enumerated() { body("\(prefix)[\(first + offset)]", .success(value)) }
+        }
+    }
+}
+
+/// Streams an NDJSON file in 1 MiB reads; memory holds a few chunks of lines, however big the file.
 struct NDJSONSource: RecordSource {
     static let maximumLine = 16 << 20
 
     private let path: String
-    private let descriptor: Int32
+    private var descriptor: Int32
     private var buffer: [UInt8] = []
     private var start = 0
     private var line = 0
@@ -31,38 +61,42 @@ struct NDJSONSource: RecordSource {
     }
 
     /// Closes the file; the source reads no further.
-    func close() { Glibc.close(descriptor) }
+    mutating func close() {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+    }
 
-    mutating func next() throws(IngestError) -> (location: String, value: Result<JSON, JSONParseError>)? {
+    mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk? {
+        var bytes: [UInt8] = []
+        var lines: [(number: Int, range: Range<Int>)] = []
+        lines.reserveCapacity(limit)
+        while lines.count < limit, let range = try nextLine() {
+            // Blank lines are no records (but keep their numbers).
+            if buffer[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            if bytes.isEmpty { bytes.reserveCapacity(max(range.count, 1 << 20)) }
+            lines.append((line, bytes.count..<bytes.count + range.count))
+            bytes.append(contentsOf: buffer[range])
+        }
+        return lines.isEmpty ? nil : RawChunk(content: .lines(bytes: bytes, lines: lines))
+    }
+
+    /// Where the next line lies in `buffer`, valid until the next call.
+    private mutating func nextLine() throws(IngestError) -> Range<Int>? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                let range = start..<newline
-                start = newline + 1
+                defer { start = newline + 1 }
                 line += 1
-                if let record = try parse(range) { return record }
-                continue
+                return start..<newline
             }
             if finished {
                 guard start < buffer.count else { return nil }
-                let range = start..<buffer.count
-                start = buffer.count
+                defer { start = buffer.count }
                 line += 1
-                if let record = try parse(range) { return record }
-                return nil
+                return start..<buffer.count
             }
             try refill()
         }
-    }
-
-    private mutating func parse(_ range: Range<Int>) throws(IngestError) -> (
-        location: String, value: Result<JSON, JSONParseError>
-    )? {
-        let slice = buffer[range]
-        if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-        let value = slice.withUnsafeBufferPointer { bytes in
-            Result { () throws(JSONParseError) in try JSON.parse(bytes) }
-        }
-        return ("line \(line)", value)
     }
 
     private mutating func refill() throws(IngestError) {
@@ -124,9 +158,12 @@ struct ArraySource: RecordSource {
         self.prefix = prefix
     }
 
-    mutating func next() throws(IngestError) -> (location: String, value: Result<JSON, JSONParseError>)? {
+    mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk? {
         guard index < records.count else { return nil }
-        defer { index += 1 }
-        return ("\(prefix)[\(index)]", .success(records[index]))
+        let end = min(index + limit, records.count)
+        defer { index = end }
+        return RawChunk(content: .values(prefix: prefix, first: index, Array(records[index..<end])))
     }
+
+    mutating func close() {}
 }

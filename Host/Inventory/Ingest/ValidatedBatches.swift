@@ -1,74 +1,79 @@
 import Foundation
 import JSONCore
 
-/// Reads, parses and validates records on a thread of its own, handing batches to the writer through a small
-/// bounded queue: on two cores the store writes one batch while the next is being validated, and memory stays at a
-/// few batches whatever the file's size.
+/// A validated record with the events it raises if it turns out to be new, worked out off the writer's thread.
+struct PreparedRecord: Sendable {
+    let record: InventoryRecord
+    let eventsIfNew: [EncodedEvent]
+}
+
+/// Reads records on one thread and parses and validates them on as many threads as there are cores, handing the
+/// writer batches in file order through a bounded window: the store writes one batch while the next ones are being
+/// validated, and memory stays at a few chunks whatever the file's size.
 final class ValidatedBatches: @unchecked Sendable {
     enum Item {
-        case batch(records: [InventoryRecord], rejected: Int, problems: [RecordProblem])
+        case batch(records: [PreparedRecord], rejected: Int, problems: [RecordProblem])
         case failure(any Error)
         case end
     }
 
     private let condition = NSCondition()
-    private var queue: [Item] = []
+    /// Chunks read and not yet taken by a validator, with their sequence numbers.
+    private var unvalidated: [(sequence: Int, chunk: RawChunk)] = []
+    /// Items ready for the writer, by sequence number.
+    private var ready: [Int: Item] = [:]
+    private var read = 0
+    private var delivered = 0
+    private var readingDone = false
     private var closed = false
-    private static let capacity = 4
+    /// Chunks between the reader and the writer at most.
+    private static let window = 8
 
-    /// Starts producing from `source` at once.
-    init<Source: RecordSource>(from source: consuming Source, batchSize: Int) {
+    /// Starts reading from `source` and validating at once.
+    init<Source: RecordSource>(
+        from source: consuming Source, batchSize: Int, rules: EventRules, now: Date,
+        validators: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    ) {
         let box = SourceBox(source)
-        let thread = Thread { [self] in
+        let reader = Thread { [self] in
             var source = box.source
-            let validator = RecordValidator()
-            var records: [InventoryRecord] = []
-            var problems: [RecordProblem] = []
-            var rejected = 0
-            records.reserveCapacity(batchSize)
+            defer { source.close() }
             do {
-                while let (location, value) = try source.next() {
-                    switch value {
-                    case .failure(let error):
-                        rejected += 1
-                        problems.append(RecordProblem(location: location, "is not valid JSON: \(error)"))
-                    case .success(let raw):
-                        switch validator.validate(raw, at: location) {
-                        case .valid(let record): records.append(record)
-                        case .invalid(let found):
-                            rejected += 1
-                            problems += found
-                        }
-                    }
-                    if records.count + rejected >= batchSize {
-                        guard put(.batch(records: records, rejected: rejected, problems: problems)) else { return }
-                        records = []
-                        records.reserveCapacity(batchSize)
-                        problems = []
-                        rejected = 0
-                    }
+                while let chunk = try source.nextChunk(limit: batchSize) {
+                    guard enqueue(chunk) else { return }
                 }
-                if put(.batch(records: records, rejected: rejected, problems: problems)) { _ = put(.end) }
+                finishReading(with: .end)
             } catch {
-                _ = put(.failure(error))
+                finishReading(with: .failure(error))
             }
         }
-        thread.name = "ingest-validate"
-        thread.start()
+        reader.name = "ingest-read"
+        reader.start()
+        for index in 0..<validators {
+            let validator = Thread { [self] in
+                let validator = RecordValidator()
+                while let (sequence, chunk) = take() {
+                    deliver(Self.validate(chunk, with: validator, rules: rules, now: now), at: sequence)
+                }
+            }
+            validator.name = "ingest-validate-\(index)"
+            validator.start()
+        }
     }
 
-    /// The next item; blocks until the producer has one.
+    /// The next item in file order; blocks until it is ready.
     func next() -> Item {
         condition.lock()
         defer {
             condition.broadcast()
             condition.unlock()
         }
-        while queue.isEmpty { condition.wait() }
-        return queue.removeFirst()
+        while ready[delivered] == nil { condition.wait() }
+        defer { delivered += 1 }
+        return ready.removeValue(forKey: delivered)!
     }
 
-    /// Stops the producer (the writer failed or finished early).
+    /// Stops the reader and the validators (the writer failed or finished).
     func close() {
         condition.lock()
         closed = true
@@ -76,16 +81,68 @@ final class ValidatedBatches: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func put(_ item: Item) -> Bool {
+    private static func validate(_ chunk: RawChunk, with validator: RecordValidator, rules: EventRules, now: Date)
+        -> Item
+    {
+        var records: [PreparedRecord] = []
+        var problems: [RecordProblem] = []
+        var rejected = 0
+        chunk.forEach { location, value in
+            switch value {
+            case .failure(let error):
+                rejected += 1
+                problems.append(RecordProblem(location: location, "is not valid JSON: \(error)"))
+            case .success(let raw):
+                switch validator.validate(raw, at: location) {
+                case .valid(let record):
+                    let events = rules.events(for: record, previous: nil, now: now)
+                    records.append(PreparedRecord(record: record, eventsIfNew: events))
+                case .invalid(let found):
+                    rejected += 1
+                    problems += found
+                }
+            }
+        }
+        return .batch(records: records, rejected: rejected, problems: problems)
+    }
+
+    /// Hands a chunk to the validators; false once closed.
+    private func enqueue(_ chunk: RawChunk) -> Bool {
         condition.lock()
         defer {
             condition.broadcast()
             condition.unlock()
         }
-        while queue.count >= Self.capacity && !closed { condition.wait() }
+        while read - delivered >= Self.window && !closed { condition.wait() }
         guard !closed else { return false }
-        queue.append(item)
+        unvalidated.append((read, chunk))
+        read += 1
         return true
+    }
+
+    /// The last item (the end, or why the file could not be read), after every chunk read before it.
+    private func finishReading(with item: Item) {
+        condition.lock()
+        ready[read] = item
+        readingDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The oldest chunk not yet validated, or nil when there will be none.
+    private func take() -> (Int, RawChunk)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while unvalidated.isEmpty && !readingDone && !closed { condition.wait() }
+        guard !closed, !unvalidated.isEmpty else { return nil }
+        return unvalidated.removeFirst()
+    }
+
+    private func deliver(_ item: Item, at sequence: Int) {
+        condition.lock()
+        ready[sequence] = item
+        condition.broadcast()
+        condition.unlock()
     }
 
     private struct SourceBox<Source>: @unchecked Sendable {

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import JSONCore
+
+/// Writes one ingest's batches inside its transaction: inserts new records, updates changed ones, skips unchanged
+/// ones (moving their last-seen time), and stores the events they raise.
+struct IngestWriter {
+    let tenant: String
+    let rules: EventRules
+    let now: Date
+    private let stamp: String
+    /// The tenant held no records when the ingest began: a record is new unless this ingest already wrote its id,
+    /// so the first load of a tenant never looks its records up.
+    private let tenantWasEmpty: Bool
+    private var written: Set<String> = []
+
+    init(tenant: String, rules: EventRules, now: Date, in db: Database) throws {
+        self.tenant = tenant
+        self.rules = rules
+        self.now = now
+        stamp = now.formatted(.iso8601)
+        tenantWasEmpty =
+            try Bool.fetchOne(
+                db, sql: "SELECT NOT EXISTS (SELECT 1 FROM inventory_record WHERE tenant = ?)", arguments: [tenant])
+            ?? false
+    }
+
+    mutating func apply(_ batch: [PreparedRecord], in db: Database, counts: inout IngestCounts) throws {
+        guard !batch.isEmpty else { return }
+        var known = tenantWasEmpty ? [:] : try states(of: batch, in: db)
+        let statements = try Statements(db)
+        for prepared in batch {
+            let record = prepared.record
+            counts.received += 1
+            var previous = known[record.id]
+            if previous == nil, tenantWasEmpty, written.contains(record.id) {
+                previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
+            }
+            if previous?.contentHash == record.contentHash {
+                counts.unchanged += 1
+                if let seenAt = record.discoveredAt, seenAt != previous?.discoveredAt {
+                    try statements.seen.execute { bind in
+                        bind.text(seenAt)
+                        bind.text(tenant)
+                        bind.text(record.id)
+                    }
+                }
+                continue
+            }
+            if previous == nil {
+                try statements.insert.execute { bind in
+                    bind.text(tenant)
+                    bind.text(record.id)
+                    Self.columns(of: record, into: &bind)
+                    bind.text(stamp)
+                    bind.text(stamp)
+                }
+                counts.inserted += 1
+            } else {
+                try statements.update.execute { bind in
+                    Self.columns(of: record, into: &bind)
+                    bind.text(stamp)
+                    bind.text(tenant)
+                    bind.text(record.id)
+                }
+                counts.updated += 1
+            }
+            let raised =
+                previous == nil
+                ? prepared.eventsIfNew
+                : rules.events(for: record, previous: previous, now: now)
+            for event in raised {
+                try statements.event.execute { bind in
+                    bind.text(tenant)
+                    bind.text(event.kind.rawValue)
+                    bind.text(event.severity)
+                    bind.text(record.id)
+                    bind.text(bytes: event.detail)
+                    bind.text(stamp)
+                }
+                counts.events[event.kind.rawValue, default: 0] += 1
+            }
+            // A later line of the same file with the same key compares with this one.
+            if tenantWasEmpty {
+                written.insert(record.id)
+            } else {
+                known[record.id] = StoredState(
+                    contentHash: record.contentHash, compliance: record.complianceSummary,
+                    certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt)
+            }
+        }
+    }
+
+    /// The columns insert and update share, in their order.
+    private static func columns(of record: InventoryRecord, into bind: inout Binder) {
+        bind.text(record.naturalKey)
+        bind.text(record.hostname)
+        bind.text(record.ipAddress)
+        bind.text(record.environment)
+        bind.text(record.serialNumber)
+        bind.text(record.macAddress)
+        bind.text(record.protocolName)
+        bind.text(record.protocolVersion)
+        bind.integer(record.port)
+        bind.integer(record.keySize)
+        bind.real(record.riskScore)
+        bind.text(record.complianceSummary)
+        bind.text(record.certificateExpiry)
+        bind.text(record.discoveredAt)
+        bind.text(bytes: record.content)
+        bind.text(record.contentHash)
+    }
+
+    /// What the store holds for `batch`. Hash and last-seen time come from the delta index alone, without reading
+    /// the table; the fields events compare are read only for records whose content changed.
+    private func states(of batch: [PreparedRecord], in db: Database) throws -> [String: StoredState] {
+        guard !batch.isEmpty else { return [:] }
+        var states: [String: StoredState] = [:]
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, content_hash, discovered_at FROM inventory_record INDEXED BY inventory_record_delta
+                WHERE tenant = ? AND id IN (\(Self.placeholders(batch.count)))
+                """,
+            arguments: StatementArguments([tenant] + batch.map(\.record.id)))
+        while let row = try rows.next() {
+            states[row[0]] = StoredState(contentHash: row[1], discoveredAt: row[2])
+        }
+        let changed = batch.map(\.record).filter { record in
+            states[record.id].map { $0.contentHash != record.contentHash } ?? false
+        }
+        guard !changed.isEmpty else { return states }
+        let previous = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, compliance, certificate_expires FROM inventory_record
+                WHERE tenant = ? AND id IN (\(Self.placeholders(changed.count)))
+                """,
+            arguments: StatementArguments([tenant] + changed.map(\.id)))
+        while let row = try previous.next() {
+            let id: String = row[0]
+            states[id]?.compliance = row[1]
+            states[id]?.certificateExpiry = row[2]
+        }
+        return states
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    /// The prepared statements, cached by the connection.
+    private struct Statements {
+        let insert: Statement
+        let update: Statement
+        let seen: Statement
+        let event: Statement
+
+        init(_ db: Database) throws {
+            insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO inventory_record (tenant, id, natural_key, hostname, ip_address, environment,
+                        serial_number, mac_address, protocol, protocol_version, port, key_size, risk_score, compliance,
+                        certificate_expires, discovered_at, document, content_hash, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            update = try db.cachedStatement(
+                sql: """
+                    UPDATE inventory_record SET natural_key = ?, hostname = ?, ip_address = ?, environment = ?,
+                        serial_number = ?, mac_address = ?, protocol = ?, protocol_version = ?, port = ?, key_size = ?,
+                        risk_score = ?, compliance = ?, certificate_expires = ?, discovered_at = ?, document = ?,
+                        content_hash = ?, updated_at = ?
+                    WHERE tenant = ? AND id = ?
+                    """)
+            seen = try db.cachedStatement(
+                sql: "UPDATE inventory_record SET discovered_at = ? WHERE tenant = ? AND id = ?")
+            event = try db.cachedStatement(
+                sql: """
+                    INSERT INTO inventory_event (tenant, type, severity, record_id, detail, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+        }
+    }
+}
