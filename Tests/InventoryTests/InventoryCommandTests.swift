@@ -7,6 +7,15 @@ import Testing
 @Suite struct InventoryCommandTests {
     let folder = TemporaryDirectory("inventory-cli")
 
+    /// `--db estate.sqlite` means a file in the current directory (there is no folder to create).
+    @Test func aBareDatabaseFileNameIsCreatedInTheCurrentDirectory() throws {
+        let file = folder.file("estate.ndjson", record().serialized())
+        let ingested = try Command.cryptoconnect(
+            ["ingest", file, "--tenant", "acme", "--db", "estate.sqlite"], currentDirectory: folder.path)
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/estate.sqlite"))
+    }
+
     @Test func ingestReportsCountsAndRejectionsThenInventoryShowsTheRecords() throws {
         let file = folder.file(
             "estate.ndjson",
