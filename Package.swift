@@ -53,7 +53,13 @@ let package = Package(
         .target(name: "LoopbackHTTP", path: "Host/LoopbackHTTP"),
         .target(name: "Sandbox", dependencies: ["LoopbackHTTP", "JSONCore"], path: "Host/Sandbox"),
         .target(name: "CCurl", path: "Host/CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Host/Store"),
+        .target(
+            name: "Store",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Host/Store"
+        ),
         .target(
             name: "Inventory",
             dependencies: [

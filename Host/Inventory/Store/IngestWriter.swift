@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONCore
+import Store
 
 /// Writes one ingest's batches inside its transaction: inserts new records, updates changed ones, skips unchanged
 /// ones (moving their last-seen time), and stores the events they raise.

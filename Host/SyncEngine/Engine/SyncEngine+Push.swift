@@ -12,48 +12,26 @@ extension SyncEngine {
         guard runtime.build.manifest.capabilities.contains(.push) else {
             return .failed(stats, "\(runtime.build.label) cannot push (it declares no push capability)")
         }
-        let table = runtime.mapping.targetTable
-        var cursor = ""
         var retryAfter: Duration = .zero
-        while true {
-            let pending = try delivery.pending(
-                integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs,
-                after: cursor,
-                limit: batchSize)
-            guard let last = pending.last else { break }
-            cursor = last.id
-            stats.selected += pending.count
-
-            var items: [JSON] = []
-            var keys: [String] = []
-            var byKey: [String: (record: PendingRecord, payload: JSON)] = [:]
-            var refused: [(record: PendingRecord, payload: JSON, code: String, error: String)] = []
-            let now = clock()
-            for record in pending {
-                do {
-                    var item: [String: JSON] = [
-                        "key": .string(record.id), "operation": "upsert",
-                        "fields": .object(try runtime.mapping.apply(to: record.document, now: now)),
-                    ]
-                    if let external = record.externalID { item["external_id"] = .string(external) }
-                    if let table { item["table"] = .string(table) }
-                    items.append(.object(item))
-                    keys.append(record.id)
-                    byKey[record.id] = (record, .object(item))
-                } catch {
-                    refused.append((record, record.document, "mapping_error", error.description))
-                }
-            }
+        // The next batch is selected and mapped while the current one is in flight: selection goes by id cursor,
+        // not by what has been acknowledged, so it does not wait for the acknowledgements.
+        var next = Prefetch { [self] in try prepareBatch(job, runtime, after: "") }
+        defer { _ = try? next.value() }  // never leave a selection running behind a return
+        while let batch = try next.value() {
+            next = Prefetch { [self] in try prepareBatch(job, runtime, after: batch.cursor) }
+            stats.selected += batch.selected
+            let (items, keys, byKey) = (batch.items, batch.keys, batch.byKey)
+            var refused = batch.refused
             var acknowledged: [DeliveryRepository.Acknowledgement] = []
             var authFailure: String?
             if !items.isEmpty {
                 let outcome: CallOutcome
                 do {
                     stats.calls += 1
-                    let batch: JSON = ["records": .array(items)]
+                    let body: JSON = ["records": .array(items)]
                     outcome = try supervisor.call(
                         runtime.build, instance: runtime.instance, isolation: integration.isolation, operation: .push,
-                        input: batch.serializedBytes(), expectedKeys: keys, services: runtime.services)
+                        input: body.serializedBytes(), expectedKeys: keys, services: runtime.services)
                 } catch {
                     try record(acknowledged: [], refused: refused, integration, stats: &stats)
                     return self.outcome(of: error, job: job, stats: stats)
@@ -99,6 +77,46 @@ extension SyncEngine {
                 at: backoff(attempts: job.attempts, floor: retryAfter), stats, "\(stats.retryLater) records to retry")
         }
         return .succeeded(stats)
+    }
+
+    /// One batch ready to go: the records changed after a cursor, mapped to the plugin's items, and those the
+    /// mapping refused.
+    struct PreparedBatch: Sendable {
+        let cursor: String
+        let selected: Int
+        var items: [JSON] = []
+        var keys: [String] = []
+        var byKey: [String: (record: PendingRecord, payload: JSON)] = [:]
+        var refused: [(record: PendingRecord, payload: JSON, code: String, error: String)] = []
+    }
+
+    /// The next batch after `cursor`, or nil when nothing more is pending.
+    private func prepareBatch(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String) throws -> PreparedBatch?
+    {
+        let integration = runtime.integration
+        let pending = try delivery.pending(
+            integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs, after: cursor,
+            limit: batchSize)
+        guard let last = pending.last else { return nil }
+        var batch = PreparedBatch(cursor: last.id, selected: pending.count)
+        let table = runtime.mapping.targetTable
+        let now = clock()
+        for record in pending {
+            do {
+                var item: [String: JSON] = [
+                    "key": .string(record.id), "operation": "upsert",
+                    "fields": .object(try runtime.mapping.apply(to: record.document, now: now)),
+                ]
+                if let external = record.externalID { item["external_id"] = .string(external) }
+                if let table { item["table"] = .string(table) }
+                batch.items.append(.object(item))
+                batch.keys.append(record.id)
+                batch.byKey[record.id] = (record, .object(item))
+            } catch {
+                batch.refused.append((record, record.document, "mapping_error", error.description))
+            }
+        }
+        return batch
     }
 
     private func record(

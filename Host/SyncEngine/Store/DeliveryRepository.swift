@@ -101,9 +101,14 @@ public struct DeliveryRepository: Sendable {
                         synced_at = excluded.synced_at
                     """)
             for ack in acknowledged {
-                try upsert.execute(arguments: [
-                    integration, ack.recordID, ack.contentHash, "synced", ack.externalID, stamp,
-                ])
+                try upsert.execute { bind in
+                    bind.text(integration)
+                    bind.text(ack.recordID)
+                    bind.text(ack.contentHash)
+                    bind.text("synced")
+                    bind.text(ack.externalID)
+                    bind.text(stamp)
+                }
             }
             if !acknowledged.isEmpty {
                 let ids = acknowledged.map(\.recordID)

@@ -2,9 +2,9 @@ import GRDB
 import GRDBSQLite
 
 /// Runs a GRDB prepared statement with values bound through SQLite's C API. A bulk ingest writes a row per record
-/// and an event per change; GRDB's boxing of each argument costs more than SQLite's insert itself. Text is gathered
+/// and an event per change, a push an acknowledgement per record; GRDB's boxing of each argument costs more than SQLite's insert itself. Text is gathered
 /// into one buffer and bound without SQLite copying it, which saves an allocation per column.
-struct Binder {
+public struct Binder {
     let handle: OpaquePointer
     private var index: Int32 = 1
     /// Starts with one byte, so even a row of empty strings has an address to bind.
@@ -17,24 +17,24 @@ struct Binder {
         texts.reserveCapacity(24)
     }
 
-    mutating func text(_ value: String?) {
+    public mutating func text(_ value: String?) {
         defer { index += 1 }
         guard var value else { return _ = sqlite3_bind_null(handle, index) }
         value.withUTF8 { append($0) }
     }
 
-    mutating func text(bytes: [UInt8]) {
+    public mutating func text(bytes: [UInt8]) {
         defer { index += 1 }
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
-    mutating func integer(_ value: Int?) {
+    public mutating func integer(_ value: Int?) {
         defer { index += 1 }
         guard let value else { return _ = sqlite3_bind_null(handle, index) }
         sqlite3_bind_int64(handle, index, Int64(value))
     }
 
-    mutating func real(_ value: Double?) {
+    public mutating func real(_ value: Double?) {
         defer { index += 1 }
         guard let value else { return _ = sqlite3_bind_null(handle, index) }
         sqlite3_bind_double(handle, index, value)
@@ -60,7 +60,7 @@ struct Binder {
 
 extension Statement {
     /// Binds with `bind`, steps once, and resets; throws SQLite's error if the step fails.
-    func execute(binding bind: (inout Binder) -> Void) throws {
+    public func execute(binding bind: (inout Binder) -> Void) throws {
         let handle = sqliteStatement
         sqlite3_reset(handle)
         var binder = Binder(handle: handle)
