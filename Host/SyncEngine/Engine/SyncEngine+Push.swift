@@ -5,14 +5,33 @@ import PluginRuntime
 
 extension SyncEngine {
     /// Pushes the records whose content changed since the integration acknowledged them (all of them for a full
-    /// sync), a batch at a time. Each batch's acknowledgements and dead letters are committed before the next batch
-    /// goes out, so a crash loses at most the batch in flight, which the delta then sends again.
+    /// sync), a batch at a time. Acknowledgements and dead letters are committed behind the batches going out and
+    /// all of them before the job ends; a crash loses at most the few batches not yet committed, which the delta
+    /// then sends again.
     func push(_ job: Job, _ runtime: IntegrationRuntime, owner: String, stats: inout JobStats) throws -> JobOutcome {
-        let integration = runtime.integration
         guard runtime.build.manifest.capabilities.contains(.push) else {
             return .failed(stats, "\(runtime.build.label) cannot push (it declares no push capability)")
         }
+        let integration = runtime.integration
+        let writer = AcknowledgementWriter(delivery: delivery, integration: integration.id, tenant: integration.tenant)
+        let outcome: JobOutcome
+        do {
+            outcome = try pushBatches(job, runtime, owner: owner, writer: writer, stats: &stats)
+        } catch {
+            try? writer.finish()
+            throw error
+        }
+        try writer.finish()
+        return outcome
+    }
+
+    private func pushBatches(
+        _ job: Job, _ runtime: IntegrationRuntime, owner: String, writer: AcknowledgementWriter,
+        stats: inout JobStats
+    ) throws -> JobOutcome {
+        let integration = runtime.integration
         var retryAfter: Duration = .zero
+        var leaseRenewed = clock()
         // The next batch is selected and mapped while the current one is in flight: selection goes by id cursor,
         // not by what has been acknowledged, so it does not wait for the acknowledgements.
         var next = Prefetch { [self] in try prepareBatch(job, runtime, after: "") }
@@ -33,11 +52,11 @@ extension SyncEngine {
                         runtime.build, instance: runtime.instance, isolation: integration.isolation, operation: .push,
                         input: body.serializedBytes(), expectedKeys: keys, services: runtime.services)
                 } catch {
-                    try record(acknowledged: [], refused: refused, integration, stats: &stats)
+                    try record(acknowledged: [], refused: refused, writer, stats: &stats)
                     return self.outcome(of: error, job: job, stats: stats)
                 }
                 guard outcome.status == .ok else {
-                    try record(acknowledged: [], refused: refused, integration, stats: &stats)
+                    try record(acknowledged: [], refused: refused, writer, stats: &stats)
                     let failure = PluginFailure(status: outcome.status, output: outcome.output)
                     stats.error(redactor.redact(failure.description))
                     return self.outcome(of: failure, job: job, stats: stats)
@@ -61,13 +80,17 @@ extension SyncEngine {
                     }
                 }
             }
-            try record(acknowledged: acknowledged, refused: refused, integration, stats: &stats)
+            try record(acknowledged: acknowledged, refused: refused, writer, stats: &stats)
             if let authFailure {
                 return .paused(
                     "the target refused the credentials (\(authFailure)); fix them, then `cryptoconnect integrations enable \(integration.id)`",
                     stats)
             }
-            renewLease(job, owner: owner)
+            // A third of the lease gone: renew it (a write, so not after every batch).
+            if clock().timeIntervalSince(leaseRenewed) > lease.timeInterval / 3 {
+                renewLease(job, owner: owner)
+                leaseRenewed = clock()
+            }
             if stopRequested {
                 return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off")
             }
@@ -121,11 +144,9 @@ extension SyncEngine {
 
     private func record(
         acknowledged: [DeliveryRepository.Acknowledgement],
-        refused: [(record: PendingRecord, payload: JSON, code: String, error: String)], _ integration: Integration,
-        stats: inout JobStats
+        refused: [AcknowledgementWriter.Refusal], _ writer: AcknowledgementWriter, stats: inout JobStats
     ) throws {
-        try delivery.record(
-            acknowledged: acknowledged, refused: refused, integration: integration.id, tenant: integration.tenant)
+        try writer.submit(acknowledged: acknowledged, refused: refused)
         stats.acknowledged += acknowledged.count
         stats.deadLettered += refused.count
         for refusal in refused.prefix(3) { stats.error("\(refusal.record.id): \(refusal.code): \(refusal.error)") }
