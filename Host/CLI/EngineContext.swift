@@ -12,7 +12,9 @@ struct EngineOptions: ParsableArguments {
     @OptionGroup var key: MasterKeyOptions
     @Flag(name: .customLong("verbose"), help: "Log debug lines (plugin output, every HTTP answer).") var verbose = false
 
-    func engine(requireKey: Bool = false) throws -> SyncEngine {
+    /// `loadPlugins: false` for commands that only read the store (`sync status`): they work without a plugins
+    /// directory.
+    func engine(requireKey: Bool = false, loadPlugins: Bool = true) throws -> SyncEngine {
         let store = try host.openStore()
         let log = StandardErrorLog(minimumLevel: verbose ? .debug : .info)
         var vault: SecretVault?
@@ -23,7 +25,7 @@ struct EngineOptions: ParsableArguments {
         }
         let catalog = PluginCatalog(directory: host.resolvedPluginsDirectory, discovery: host.discovery)
         do {
-            try catalog.refresh()
+            if loadPlugins { try catalog.refresh() }
         } catch {
             throw CLIError("\(error)")
         }

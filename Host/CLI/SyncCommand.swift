@@ -74,7 +74,7 @@ extension Sync {
         @Flag var json = false
 
         func run() throws {
-            let statuses = try options.engine().status(tenant: tenant)
+            let statuses = try options.engine(loadPlugins: false).status(tenant: tenant)
             if json { return print(JSON.array(statuses.map(\.json)).prettyPrinted()) }
             guard !statuses.isEmpty else { return print("No integrations.") }
             print(statuses.map(StatusBox.render).joined(separator: "\n"))

@@ -94,6 +94,12 @@ import Testing
         #expect(status.stdout.contains("Success Rate: 100.0% (last 24h)"))
         let json = try JSON.parse(try cc(["sync", "status", "--json"]).stdout)
         #expect(json[0]?["status"] == "healthy")
+        // Status only reads the store: it answers on a machine without the plugins folder.
+        let elsewhere = try Command.cryptoconnect([
+            "sync", "status", "--data-dir", folder.path + "/data", "--plugins-dir", folder.path + "/no-such-folder",
+        ])
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(elsewhere.stdout.contains("Records Synced: 30 today"))
     }
 
     @Test func serveReactsInRealTimeAndStopsCleanlyOnSIGTERM() throws {
