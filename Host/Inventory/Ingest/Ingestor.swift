@@ -81,7 +81,11 @@ public struct Ingestor: Sendable {
 
     private func run(_ source: consuming some RecordSource, into report: inout IngestReport) throws {
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
-        let batches = ValidatedBatches(from: source, batchSize: Self.batchSize, rules: rules, now: stamp)
+        // On a first load every record is new: its events are worked out beside validation. Later loads are mostly
+        // unchanged records, whose events the writer works out only when one turns out new or changed.
+        let firstLoad = try !repository.hasRecords(tenant: tenant)
+        let batches = ValidatedBatches(
+            from: source, batchSize: Self.batchSize, newRecordEvents: firstLoad ? rules : nil, now: stamp)
         defer { batches.close() }
         // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
         let (counts, rejections) = try repository.store.pool.write { db -> (IngestCounts, [RecordProblem]) in

@@ -1,10 +1,11 @@
 import Foundation
 import JSONCore
 
-/// A validated record with the events it raises if it turns out to be new, worked out off the writer's thread.
+/// A validated record, with the events it raises if it turns out to be new when they were worked out off the
+/// writer's thread (on a tenant's first load, where every record is new).
 struct PreparedRecord: Sendable {
     let record: InventoryRecord
-    let eventsIfNew: [EncodedEvent]
+    let eventsIfNew: [EncodedEvent]?
 }
 
 /// Reads records on one thread and parses and validates them on as many threads as there are cores, handing the
@@ -29,9 +30,10 @@ final class ValidatedBatches: @unchecked Sendable {
     /// Chunks between the reader and the writer at most.
     private static let window = 8
 
-    /// Starts reading from `source` and validating at once.
+    /// Starts reading from `source` and validating at once; with `newRecordEvents`, works out the events each record
+    /// raises if it is new.
     init<Source: RecordSource>(
-        from source: consuming Source, batchSize: Int, rules: EventRules, now: Date,
+        from source: consuming Source, batchSize: Int, newRecordEvents rules: EventRules?, now: Date,
         validators: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
     ) {
         let box = SourceBox(source)
@@ -81,7 +83,7 @@ final class ValidatedBatches: @unchecked Sendable {
         condition.unlock()
     }
 
-    private static func validate(_ chunk: RawChunk, with validator: RecordValidator, rules: EventRules, now: Date)
+    private static func validate(_ chunk: RawChunk, with validator: RecordValidator, rules: EventRules?, now: Date)
         -> Item
     {
         var records: [PreparedRecord] = []
@@ -95,7 +97,7 @@ final class ValidatedBatches: @unchecked Sendable {
             case .success(let raw):
                 switch validator.validate(raw, at: location) {
                 case .valid(let record):
-                    let events = rules.events(for: record, previous: nil, now: now)
+                    let events = rules?.events(for: record, previous: nil, now: now)
                     records.append(PreparedRecord(record: record, eventsIfNew: events))
                 case .invalid(let found):
                     rejected += 1

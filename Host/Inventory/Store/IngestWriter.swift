@@ -67,9 +67,8 @@ struct IngestWriter {
                 counts.updated += 1
             }
             let raised =
-                previous == nil
-                ? prepared.eventsIfNew
-                : rules.events(for: record, previous: previous, now: now)
+                (previous == nil ? prepared.eventsIfNew : nil)
+                ?? rules.events(for: record, previous: previous, now: now)
             for event in raised {
                 try statements.event.execute { bind in
                     bind.text(tenant)

@@ -120,6 +120,14 @@ public struct InventoryRepository: Sendable {
         }
     }
 
+    public func hasRecords(tenant: String) throws -> Bool {
+        try store.pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM inventory_record WHERE tenant = ?)", arguments: [tenant])
+                ?? false
+        }
+    }
+
     public func count(tenant: String) throws -> Int {
         try store.pool.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inventory_record WHERE tenant = ?", arguments: [tenant])
