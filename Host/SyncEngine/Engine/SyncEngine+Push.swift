@@ -39,18 +39,17 @@ extension SyncEngine {
         while let batch = try next.value() {
             next = Prefetch { [self] in try prepareBatch(job, runtime, after: batch.cursor) }
             stats.selected += batch.selected
-            let (items, keys, byKey) = (batch.items, batch.keys, batch.byKey)
+            let (keys, byKey) = (batch.keys, batch.byKey)
             var refused = batch.refused
             var acknowledged: [DeliveryRepository.Acknowledgement] = []
             var authFailure: String?
-            if !items.isEmpty {
+            if !keys.isEmpty {
                 let outcome: CallOutcome
                 do {
                     stats.calls += 1
-                    let body: JSON = ["records": .array(items)]
                     outcome = try supervisor.call(
                         runtime.build, instance: runtime.instance, isolation: integration.isolation, operation: .push,
-                        input: body.serializedBytes(), expectedKeys: keys, services: runtime.services)
+                        input: batch.input, expectedKeys: keys, services: runtime.services)
                 } catch {
                     try record(acknowledged: [], refused: refused, writer, stats: &stats)
                     return self.outcome(of: error, job: job, stats: stats)
@@ -61,7 +60,7 @@ extension SyncEngine {
                     stats.error(redactor.redact(failure.description))
                     return self.outcome(of: failure, job: job, stats: stats)
                 }
-                stats.pushed += items.count
+                stats.pushed += keys.count
                 for result in outcome.results {
                     guard let (record, payload) = byKey[result.key] else { continue }
                     switch result.status {
@@ -102,12 +101,12 @@ extension SyncEngine {
         return .succeeded(stats)
     }
 
-    /// One batch ready to go: the records changed after a cursor, mapped to the plugin's items, and those the
-    /// mapping refused.
+    /// One batch ready to go: the records changed after a cursor, mapped to the plugin's items and serialised as
+    /// its input, and those the mapping refused.
     struct PreparedBatch: Sendable {
         let cursor: String
         let selected: Int
-        var items: [JSON] = []
+        var input: [UInt8] = []
         var keys: [String] = []
         var byKey: [String: (record: PendingRecord, payload: JSON)] = [:]
         var refused: [(record: PendingRecord, payload: JSON, code: String, error: String)] = []
@@ -124,6 +123,7 @@ extension SyncEngine {
         var batch = PreparedBatch(cursor: last.id, selected: pending.count)
         let table = runtime.mapping.targetTable
         let now = clock()
+        var items: [JSON] = []
         for record in pending {
             do {
                 var item: [String: JSON] = [
@@ -132,13 +132,14 @@ extension SyncEngine {
                 ]
                 if let external = record.externalID { item["external_id"] = .string(external) }
                 if let table { item["table"] = .string(table) }
-                batch.items.append(.object(item))
+                items.append(.object(item))
                 batch.keys.append(record.id)
                 batch.byKey[record.id] = (record, .object(item))
             } catch {
                 batch.refused.append((record, record.document, "mapping_error", error.description))
             }
         }
+        batch.input = JSON(["records": .array(items)]).serializedBytes()
         return batch
     }
 
