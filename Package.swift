@@ -119,7 +119,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "InventoryBenchmark",
-            dependencies: ["BenchmarkSupport", "Inventory", "JSONCore"],
+            dependencies: [
+                "BenchmarkSupport", "Inventory", "JSONCore", "Store", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/Benchmarks/InventoryBenchmark"
         ),
         .executableTarget(
