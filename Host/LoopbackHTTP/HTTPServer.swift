@@ -11,12 +11,8 @@ public final class HTTPServer: @unchecked Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest) -> HTTPServerResponse
 
     public let port: Int
-    private let listener: Int32
     private let handler: Handler
-    private let lock = NSLock()
-    private var connections: Set<Int32> = []
-    private var stopped = false
-    private var accepted = 0
+    private let descriptors: Descriptors
 
     /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves until `stop()`.
     public init(port: Int = 0, handler: @escaping Handler) throws {
@@ -44,9 +40,12 @@ public final class HTTPServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        listener = fd
+        descriptors = Descriptors(listener: fd)
         self.port = Int(UInt16(bigEndian: actual.sin_port))
-        let thread = Thread { [weak self] in self?.acceptLoop() }
+        let thread = Thread { [weak self, descriptors] in
+            self?.acceptLoop()
+            descriptors.closeListener()
+        }
         thread.name = "http-accept-\(self.port)"
         thread.start()
     }
@@ -56,58 +55,89 @@ public final class HTTPServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Connections accepted so far (clients that reuse connections open few).
-    public var acceptedConnections: Int { lock.withLock { accepted } }
+    public var acceptedConnections: Int { descriptors.accepted }
 
     /// Stops listening and closes every open connection.
-    public func stop() {
-        let open: Set<Int32> = lock.withLock {
-            guard !stopped else { return [] }
-            stopped = true
-            return connections
-        }
-        // Only shut down: the threads that own these descriptors close them, so a number is never reused while
-        // a thread may still call accept or recv on it.
-        shutdown(listener, Int32(SHUT_RDWR))
-        open.forEach { shutdown($0, Int32(SHUT_RDWR)) }
-    }
+    public func stop() { descriptors.shutdownAll() }
 
     private func acceptLoop() {
-        defer { close(listener) }
         while true {
-            let client = accept(listener, nil, nil)
+            let client = accept(descriptors.listener, nil, nil)
             if client < 0 {
                 if errno == EINTR { continue }
                 return
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // children are spawned with closefrom anyway
-            let admitted = lock.withLock { () -> Bool in
-                guard !stopped else { return false }
-                connections.insert(client)
-                accepted += 1
-                return true
-            }
-            guard admitted else {
-                close(client)
-                return
-            }
+            guard descriptors.admit(client) else { return }
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let thread = Thread { [weak self] in
+            let thread = Thread { [weak self, descriptors] in
                 self?.serve(client)
-                close(client)
+                descriptors.close(client)
             }
             thread.start()
         }
     }
 
     private func serve(_ client: Int32) {
-        defer { _ = lock.withLock { connections.remove(client) } }
         let reader = ConnectionReader(descriptor: client)
         while let request = reader.nextRequest() {
             let response = handler(request)
             if let delay = response.delay { Thread.sleep(forTimeInterval: delay) }
             let keepAlive = request.header("Connection")?.lowercased() != "close" && !response.closeConnection
             guard ConnectionReader.write(client, response.serialized(keepAlive: keepAlive)), keepAlive else { return }
+        }
+    }
+
+    /// The listening socket and the open connections. Shutting one down and closing it happen under one lock, so
+    /// `stop()` never shuts down a number that was closed and handed to another socket in the meantime (that
+    /// would cut an unrelated connection, or another server's listener, anywhere in the process).
+    private final class Descriptors: @unchecked Sendable {
+        let listener: Int32
+        private let lock = NSLock()
+        private var connections: Set<Int32> = []
+        private var listening = true
+        private var stopped = false
+        private var admitted = 0
+
+        init(listener: Int32) { self.listener = listener }
+
+        var accepted: Int { lock.withLock { admitted } }
+
+        /// Registers a new connection; false (and closed) once the server is stopping.
+        func admit(_ client: Int32) -> Bool {
+            lock.withLock {
+                guard !stopped else {
+                    Glibc.close(client)
+                    return false
+                }
+                connections.insert(client)
+                admitted += 1
+                return true
+            }
+        }
+
+        func close(_ client: Int32) {
+            lock.withLock {
+                if connections.remove(client) != nil { Glibc.close(client) }
+            }
+        }
+
+        func closeListener() {
+            lock.withLock {
+                if listening { Glibc.close(listener) }
+                listening = false
+            }
+        }
+
+        /// Wakes every thread blocked on these sockets; each closes its own.
+        func shutdownAll() {
+            lock.withLock {
+                guard !stopped else { return }
+                stopped = true
+                if listening { shutdown(listener, Int32(SHUT_RDWR)) }
+                for client in connections { shutdown(client, Int32(SHUT_RDWR)) }
+            }
         }
     }
 
