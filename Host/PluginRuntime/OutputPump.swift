@@ -80,6 +80,7 @@ final class OutputPump {
             for fd in closed { close(fd) }
             open.removeAll { closed.contains($0.0) }
         }
+        for (fd, _, _) in open { close(fd) }  // poll failed: a full pipe must not block the worker
         if suppressed > 0 {
             log.write(LogEntry(level: .warning, source: source, message: "\(suppressed) output lines suppressed"))
         }

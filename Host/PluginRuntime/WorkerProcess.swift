@@ -23,9 +23,22 @@ final class WorkerProcess {
         self.build = build
         self.memoryLimit = memoryLimit
         do {
+            // Each step closes what the steps before it opened if it fails (descriptors run short under load).
             let (hostEnd, workerEnd) = try FileDescriptors.socketPair()
-            let stdout = try FileDescriptors.pipe()
-            let stderr = try FileDescriptors.pipe()
+            let stdout: (read: Int32, write: Int32)
+            let stderr: (read: Int32, write: Int32)
+            do {
+                stdout = try FileDescriptors.pipe()
+            } catch {
+                [hostEnd, workerEnd].forEach { close($0) }
+                throw error
+            }
+            do {
+                stderr = try FileDescriptors.pipe()
+            } catch {
+                [hostEnd, workerEnd, stdout.read, stdout.write].forEach { close($0) }
+                throw error
+            }
             var arguments = [
                 WorkerServer.command, build.cachedPath, "--channel-fd", "3", "--parent-pid", "\(getpid())",
             ]

@@ -64,7 +64,7 @@ import Testing
         #expect(timedOut.status == .timeout)
         #expect(timedOut.errorMessage?.contains("GET \(server.baseURL)/slow") == true)
 
-        let closedPort = try Nginx.freePort()
+        let closedPort = try Nginx.freePorts(1)[0]
         let refused = try integrationHTTP([
             "base_url": .string("http://127.0.0.1:\(closedPort)"), "retry": ["max_attempts": 1],
         ])

@@ -41,6 +41,22 @@ import Testing
         #expect(stored.map { $0.document[path: "crypto_implementation.key_size"] } == [3072])
     }
 
+    /// The last line's last-seen time stands, even when an earlier line of the same file moved it.
+    @Test func aRepeatedUnchangedRecordKeepsTheLastLinesSeenTime() throws {
+        let fixture = try InventoryFixture()
+        func seen(_ time: String) -> JSON {
+            var seen = record().objectValue!
+            seen["discovered_at"] = .string(time)
+            return .object(seen)
+        }
+        _ = try fixture.ingestor.ingest(records: [seen("2026-11-01T00:00:00Z")], tenant: "t")
+        let report = try fixture.ingestor.ingest(
+            file: fixture.file("rescan.ndjson", [seen("2026-11-20T00:00:00Z"), seen("2026-11-01T00:00:00Z")]),
+            tenant: "t")
+        #expect(report.counts.unchanged == 2)
+        #expect(try fixture.repository.list(tenant: "t").first?.document["discovered_at"] == "2026-11-01T00:00:00Z")
+    }
+
     @Test func tenantsAreSeparate() throws {
         let fixture = try InventoryFixture()
         let file = fixture.file("a.ndjson", [record()])

@@ -83,7 +83,13 @@ public struct Ingestor: Sendable {
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
         // On a first load every record is new: its events are worked out beside validation. Later loads are mostly
         // unchanged records, whose events the writer works out only when one turns out new or changed.
-        let firstLoad = try !repository.hasRecords(tenant: tenant)
+        let firstLoad: Bool
+        do {
+            firstLoad = try !repository.hasRecords(tenant: tenant)
+        } catch {
+            source.close()  // the file is open; nothing else will close it
+            throw error
+        }
         let batches = ValidatedBatches(
             from: source, batchSize: Self.batchSize, newRecordEvents: firstLoad ? rules : nil, now: stamp)
         defer { batches.close() }

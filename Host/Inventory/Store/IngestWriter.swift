@@ -45,6 +45,7 @@ struct IngestWriter {
                         bind.text(tenant)
                         bind.text(record.id)
                     }
+                    known[record.id]?.discoveredAt = seenAt  // a later line with the key compares with this one
                 }
                 continue
             }
