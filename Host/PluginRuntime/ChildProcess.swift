@@ -57,25 +57,25 @@ public final class ChildProcess: @unchecked Sendable {
     private init(pid: pid_t) { self.pid = pid }
 
     deinit {
-        if isRunning {
-            Glibc.kill(pid, SIGKILL)
-            _ = waitUntil(nil)
-        }
+        kill(SIGKILL)
+        _ = waitUntil(nil)
     }
 
-    /// Whether the pid is still our running child. A pid that was reaped elsewhere may already belong to another
-    /// process, which must never receive our signals.
-    private var isRunning: Bool {
-        guard exitStatus == nil else { return false }
+    /// Reaps the child if it has ended; call with `lock` held. Reaping only under the lock means no thread can
+    /// signal a pid between its check and its `kill` while another thread reaps it (and the pid is reused).
+    private func reapIfEnded() -> ExitStatus? {
+        if let status { return status }
         var raw: Int32 = 0
         switch waitpid(pid, &raw, WNOHANG) {
-        case 0: return true
         case pid:
-            let ended = ExitStatus(waitStatus: raw)
-            lock.withLock { status = ended }
-            return false
-        default: return false
+            status = ExitStatus(waitStatus: raw)
+        case 0:
+            break
+        default:
+            // Reaped outside this object, which must not happen; treat it as gone so it is never signalled.
+            status = .signaled(0)
         }
+        return status
     }
 
     /// The exit status once reaped.
@@ -84,26 +84,28 @@ public final class ChildProcess: @unchecked Sendable {
     /// Waits for the child to end, up to `deadline` (nil: forever). Returns nil if it is still running.
     @discardableResult
     public func waitUntil(_ deadline: ContinuousClock.Instant?) -> ExitStatus? {
-        if let known = exitStatus { return known }
         var pause: Duration = .microseconds(200)
         while true {
-            var raw: Int32 = 0
-            let result = waitpid(pid, &raw, deadline == nil ? 0 : WNOHANG)
-            if result == pid {
-                let ended = ExitStatus(waitStatus: raw)
-                lock.withLock { status = ended }
-                return ended
+            if let ended = lock.withLock({ reapIfEnded() }) { return ended }
+            if deadline == nil {
+                // Block until it ends without reaping it (WNOWAIT): the reap happens under the lock above.
+                var info = siginfo_t()
+                if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno != EINTR {
+                    return lock.withLock { reapIfEnded() }
+                }
+                continue
             }
-            if result < 0 && errno != EINTR { return exitStatus }  // reaped elsewhere
-            guard let deadline else { continue }
-            if ContinuousClock.now >= deadline { return nil }
+            if ContinuousClock.now >= deadline! { return nil }
             Thread.sleep(forTimeInterval: pause.timeInterval)
             pause = min(pause * 2, .milliseconds(10))
         }
     }
 
+    /// Signals the child if it is still running; never a pid it no longer owns.
     public func kill(_ signal: Int32 = SIGKILL) {
-        if isRunning { Glibc.kill(pid, signal) }
+        lock.withLock {
+            if reapIfEnded() == nil { Glibc.kill(pid, signal) }
+        }
     }
 
     /// Kills the child and reaps it.
