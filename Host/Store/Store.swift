@@ -28,6 +28,11 @@ public final class Store: Sendable {
         try Migrations.migrator.migrate(pool)
     }
 
+    /// `?,?,?` for an `IN (...)` list of `count` values.
+    public static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
     /// The migrations applied so far, in order.
     public func appliedMigrations() throws -> [String] {
         try pool.read { try Migrations.migrator.appliedMigrations($0) }

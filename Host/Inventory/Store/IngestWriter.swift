@@ -20,10 +20,7 @@ struct IngestWriter {
         self.rules = rules
         self.now = now
         stamp = now.formatted(.iso8601)
-        tenantWasEmpty =
-            try Bool.fetchOne(
-                db, sql: "SELECT NOT EXISTS (SELECT 1 FROM inventory_record WHERE tenant = ?)", arguments: [tenant])
-            ?? false
+        tenantWasEmpty = try !InventoryRepository.hasRecords(tenant: tenant, in: db)
     }
 
     mutating func apply(_ batch: [PreparedRecord], in db: Database, counts: inout IngestCounts) throws {
@@ -121,7 +118,7 @@ struct IngestWriter {
             db,
             sql: """
                 SELECT id, content_hash, discovered_at FROM inventory_record INDEXED BY inventory_record_delta
-                WHERE tenant = ? AND id IN (\(Self.placeholders(batch.count)))
+                WHERE tenant = ? AND id IN (\(Store.placeholders(batch.count)))
                 """,
             arguments: StatementArguments([tenant] + batch.map(\.record.id)))
         while let row = try rows.next() {
@@ -135,7 +132,7 @@ struct IngestWriter {
             db,
             sql: """
                 SELECT id, compliance, certificate_expires FROM inventory_record
-                WHERE tenant = ? AND id IN (\(Self.placeholders(changed.count)))
+                WHERE tenant = ? AND id IN (\(Store.placeholders(changed.count)))
                 """,
             arguments: StatementArguments([tenant] + changed.map(\.id)))
         while let row = try previous.next() {
@@ -144,10 +141,6 @@ struct IngestWriter {
             states[id]?.certificateExpiry = row[2]
         }
         return states
-    }
-
-    private static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ",")
     }
 
     /// The prepared statements, cached by the connection.

@@ -85,7 +85,7 @@ public struct InventoryRepository: Sendable {
         let serials = Array(Set(keys.compactMap(\.serialNumber)))
         guard !(hostnames.isEmpty && addresses.isEmpty && serials.isEmpty) else { return keys.map { _ in [] } }
         func list(_ values: [String]) -> String {
-            values.isEmpty ? "(NULL)" : "(" + values.map { _ in "?" }.joined(separator: ",") + ")"
+            values.isEmpty ? "(NULL)" : "(" + Store.placeholders(values.count) + ")"
         }
         let found = try store.pool.read { db in
             try Row.fetchAll(
@@ -121,11 +121,12 @@ public struct InventoryRepository: Sendable {
     }
 
     public func hasRecords(tenant: String) throws -> Bool {
-        try store.pool.read { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM inventory_record WHERE tenant = ?)", arguments: [tenant])
-                ?? false
-        }
+        try store.pool.read { try Self.hasRecords(tenant: tenant, in: $0) }
+    }
+
+    static func hasRecords(tenant: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM inventory_record WHERE tenant = ?)", arguments: [tenant]) ?? false
     }
 
     public func count(tenant: String) throws -> Int {

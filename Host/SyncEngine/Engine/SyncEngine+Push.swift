@@ -39,7 +39,7 @@ extension SyncEngine {
         while let batch = try next.value() {
             next = Prefetch { [self] in try prepareBatch(job, runtime, after: batch.cursor) }
             stats.selected += batch.selected
-            let (keys, byKey) = (batch.keys, batch.byKey)
+            let keys = batch.keys
             var refused = batch.refused
             var acknowledged: [DeliveryRepository.Acknowledgement] = []
             var authFailure: String?
@@ -62,7 +62,7 @@ extension SyncEngine {
                 }
                 stats.pushed += keys.count
                 for result in outcome.results {
-                    guard let (record, payload) = byKey[result.key] else { continue }
+                    guard let (record, payload) = batch.byKey[result.key] else { continue }
                     switch result.status {
                     case .ok:
                         acknowledged.append(

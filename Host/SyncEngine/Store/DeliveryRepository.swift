@@ -47,7 +47,7 @@ public struct DeliveryRepository: Sendable {
             """
         var arguments: [(any DatabaseValueConvertible)?] = [integration, tenant, cursor, full]
         if let ids {
-            sql += " AND r.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))"
+            sql += " AND r.id IN (\(Store.placeholders(ids.count)))"
             arguments += ids
         }
         sql += " ORDER BY r.id LIMIT ?"
@@ -119,7 +119,7 @@ public struct DeliveryRepository: Sendable {
                     sql: """
                         UPDATE dead_letter SET state = 'resolved', updated_at = ? WHERE integration = ?
                             AND state IN ('open', 'replaying')
-                            AND record_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
+                            AND record_id IN (\(Store.placeholders(ids.count)))
                         """,
                     arguments: StatementArguments([stamp, integration] + ids))
             }

@@ -25,7 +25,7 @@ func storeFloor(copying source: String, into path: String) throws -> Duration {
         let count = columns.split(separator: ",").count
         let statement = try db.makeStatement(
             sql:
-                "INSERT INTO \(table) (\(columns)) VALUES (\(Array(repeating: "?", count: count).joined(separator: ",")))"
+                "INSERT INTO \(table) (\(columns)) VALUES (\(Store.placeholders(count)))"
         )
         for row in rows {
             try statement.execute { bind in
