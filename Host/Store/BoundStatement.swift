@@ -46,13 +46,13 @@ public struct Binder {
     }
 
     /// Binds the gathered text (valid only inside `body`, which steps the statement) and runs `body`.
-    fileprivate func withText<T>(_ body: () -> T) -> T {
-        scratch.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { characters in
+    fileprivate func withText<T>(_ body: () throws -> T) rethrows -> T {
+        try scratch.withUnsafeBufferPointer { buffer in
+            try buffer.withMemoryRebound(to: CChar.self) { characters in
                 for (index, offset, count) in texts {
                     sqlite3_bind_text(handle, index, characters.baseAddress! + offset, Int32(count), nil)
                 }
-                return body()
+                return try body()
             }
         }
     }
@@ -71,6 +71,51 @@ extension Statement {
                 sqlite3_clear_bindings(handle)  // the text bound above does not outlive this call
             }
             return sqlite3_step(handle)
+        }
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+        }
+    }
+}
+
+/// A row of a statement being stepped, read in place: what it returns is copied out, the row itself is valid only
+/// inside the closure that receives it.
+public struct SteppedRow {
+    let handle: OpaquePointer
+
+    /// The column's text; nil for NULL.
+    public func text(_ column: Int32) -> String? {
+        bytes(column).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The column's text as UTF-8 bytes owned by SQLite until the next step; nil for NULL.
+    public func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard sqlite3_column_type(handle, column) != SQLITE_NULL, let text = sqlite3_column_text(handle, column) else {
+            return nil
+        }
+        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+}
+
+extension Statement {
+    /// Binds with `bind` and hands each row to `body` as it is stepped. A push reads a page of records for every
+    /// batch; GRDB's row copies and lookups by column name cost more than the read itself.
+    public func forEachRow(binding bind: (inout Binder) -> Void, _ body: (SteppedRow) throws -> Void) throws {
+        let handle = sqliteStatement
+        sqlite3_reset(handle)
+        var binder = Binder(handle: handle)
+        bind(&binder)
+        let code = try binder.withText { () throws -> Int32 in
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+            }
+            while true {
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_ROW else { return code }
+                try body(SteppedRow(handle: handle))
+            }
         }
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))

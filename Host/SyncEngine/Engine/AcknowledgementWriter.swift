@@ -5,7 +5,7 @@ import JSONCore
 /// that has queued up in one transaction. A crash loses at most the batches not yet committed, which the delta
 /// sends again (targets upsert by correlation id, so nothing is created twice).
 final class AcknowledgementWriter: @unchecked Sendable {
-    typealias Refusal = (record: PendingRecord, payload: JSON, code: String, error: String)
+    typealias Refusal = (record: SentRecord, payload: JSON, code: String, error: String)
 
     private let condition = NSCondition()
     private var acknowledged: [DeliveryRepository.Acknowledgement] = []

@@ -62,7 +62,7 @@ extension SyncEngine {
                 }
                 stats.pushed += keys.count
                 for result in outcome.results {
-                    guard let (record, payload) = batch.byKey[result.key] else { continue }
+                    guard let (record, item) = batch.byKey[result.key] else { continue }
                     switch result.status {
                     case .ok:
                         acknowledged.append(
@@ -74,7 +74,10 @@ extension SyncEngine {
                         retryAfter = max(retryAfter, .milliseconds(Int(result.retryAfterMilliseconds)))
                     default:
                         refused.append(
-                            (record, payload, result.status.name, redactor.redact(result.message ?? result.status.name))
+                            (
+                                record, item.json, result.status.name,
+                                redactor.redact(result.message ?? result.status.name)
+                            )
                         )
                     }
                 }
@@ -108,8 +111,9 @@ extension SyncEngine {
         let selected: Int
         var input: [UInt8] = []
         var keys: [String] = []
-        var byKey: [String: (record: PendingRecord, payload: JSON)] = [:]
-        var refused: [(record: PendingRecord, payload: JSON, code: String, error: String)] = []
+        // What acknowledgements and dead letters need; the documents, mapped already, are freed on the preparing thread.
+        var byKey: [String: (record: SentRecord, item: PushItem)] = [:]
+        var refused: [AcknowledgementWriter.Refusal] = []
     }
 
     /// The next batch after `cursor`, or nil when nothing more is pending.
@@ -123,23 +127,21 @@ extension SyncEngine {
         var batch = PreparedBatch(cursor: last.id, selected: pending.count)
         let table = runtime.mapping.targetTable
         let now = clock()
-        var items: [JSON] = []
+        var items: [PushItem] = []
+        items.reserveCapacity(pending.count)
         for record in pending {
             do {
-                var item: [String: JSON] = [
-                    "key": .string(record.id), "operation": "upsert",
-                    "fields": .object(try runtime.mapping.apply(to: record.document, now: now)),
-                ]
-                if let external = record.externalID { item["external_id"] = .string(external) }
-                if let table { item["table"] = .string(table) }
-                items.append(.object(item))
+                let item = PushItem(
+                    key: record.id, externalID: record.externalID, table: table,
+                    fields: try runtime.mapping.apply(to: record.document, now: now))
+                items.append(item)
                 batch.keys.append(record.id)
-                batch.byKey[record.id] = (record, .object(item))
+                batch.byKey[record.id] = (record.sent, item)
             } catch {
-                batch.refused.append((record, record.document, "mapping_error", error.description))
+                batch.refused.append((record.sent, record.document, "mapping_error", error.description))
             }
         }
-        batch.input = JSON(["records": .array(items)]).serializedBytes()
+        batch.input = PushItem.batch(items)
         return batch
     }
 

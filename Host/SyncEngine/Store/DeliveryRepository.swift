@@ -10,6 +10,15 @@ public struct PendingRecord: Sendable {
     public let document: JSON
     public let contentHash: String
     public let externalID: String?
+
+    public var sent: SentRecord { SentRecord(id: id, contentHash: contentHash, externalID: externalID) }
+}
+
+/// Which content of a record a push sent, and the target's id for it when known: what a dead letter is kept against.
+public struct SentRecord: Sendable {
+    public let id: String
+    public let contentHash: String
+    public let externalID: String?
 }
 
 /// A record a target refused for data reasons, kept with its payload until replayed or discarded.
@@ -45,22 +54,38 @@ public struct DeliveryRepository: Sendable {
                 LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
             WHERE r.tenant = ? AND r.id > ? AND (? OR s.record_id IS NULL OR s.content_hash != r.content_hash)
             """
-        var arguments: [(any DatabaseValueConvertible)?] = [integration, tenant, cursor, full]
-        if let ids {
-            sql += " AND r.id IN (\(Store.placeholders(ids.count)))"
-            arguments += ids
-        }
+        if let ids { sql += " AND r.id IN (\(Store.placeholders(ids.count)))" }
         sql += " ORDER BY r.id LIMIT ?"
-        arguments.append(limit)
         return try store.pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
-                var document = (try? JSON.parse(row["document"] as String))?.objectValue ?? [:]
-                if let seen: String = row["discovered_at"] { document["discovered_at"] = .string(seen) }
-                return PendingRecord(
-                    id: row["id"], document: .object(document), contentHash: row["content_hash"],
-                    externalID: row["external_id"])
+            // A push reads a page per batch: the plain query's statement is kept, an id list's is one-off.
+            let statement = try ids == nil ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
+            var records: [PendingRecord] = []
+            records.reserveCapacity(limit)
+            try statement.forEachRow(
+                binding: { bind in
+                    bind.text(integration)
+                    bind.text(tenant)
+                    bind.text(cursor)
+                    bind.integer(full ? 1 : 0)
+                    for id in ids ?? [] { bind.text(id) }
+                    bind.integer(limit)
+                }
+            ) { row in
+                records.append(
+                    PendingRecord(
+                        id: row.text(0) ?? "", document: Self.document(row.bytes(1), discoveredAt: row.text(2)),
+                        contentHash: row.text(3) ?? "", externalID: row.text(4)))
             }
+            return records
         }
+    }
+
+    /// A stored document as the mapping sees it, with the record's last-seen time (kept beside it, not in it).
+    private static func document(_ bytes: UnsafeBufferPointer<UInt8>?, discoveredAt: String?) -> JSON {
+        // Parsed straight from SQLite's buffer; the ingest wrote it, so it is an object.
+        guard let bytes, case .object(var fields) = (try? JSON.parse(bytes)) ?? [:] else { return [:] }
+        if let discoveredAt { fields["discovered_at"] = .string(discoveredAt) }
+        return .object(fields)
     }
 
     /// How many records a delta push would send now (for status and benchmarks).
@@ -90,7 +115,7 @@ public struct DeliveryRepository: Sendable {
 
     /// Records the target accepted, and dead letters for the ones it refused, in one transaction.
     public func record(
-        acknowledged: [Acknowledgement], refused: [(record: PendingRecord, payload: JSON, code: String, error: String)],
+        acknowledged: [Acknowledgement], refused: [(record: SentRecord, payload: JSON, code: String, error: String)],
         integration: String, tenant: String
     ) throws {
         let stamp = ISODates.dateTime(Date())
