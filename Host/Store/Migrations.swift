@@ -181,6 +181,11 @@ enum Migrations {
                     CREATE INDEX inventory_record_delta ON inventory_record (tenant, id, content_hash, discovered_at);
                     """)
         }
+        migrator.registerMigration("v6-sync-refresh") { db in
+            // When what was sent stops being true by the clock alone (days left on a certificate): the delta sends
+            // the record again after this moment although its content did not change.
+            try db.execute(sql: "ALTER TABLE sync_state ADD COLUMN refresh_after TEXT")
+        }
         return migrator
     }
 }

@@ -58,6 +58,29 @@ import Testing
         #expect(try map(transform, input) == expected)
     }
 
+    /// The moment a mapped count of days left drops, so a push can send it again then; nil where nothing depends
+    /// on the clock.
+    @Test func whenClockedFieldsChange() throws {
+        let mapping = try FieldMapping(json: [
+            ["source_field": "asset.hostname", "target_field": "name", "transform": "uppercase"],
+            [
+                "source_field": "certificate.expiration_date", "target_field": "days_left",
+                "transform": "date_to_days_remaining",
+            ],
+        ])
+        let now = ISODates.parse("2026-11-26T09:00:00Z")!
+        func next(_ expiry: JSON) -> String? {
+            mapping.nextChange(of: ["certificate": ["expiration_date": expiry]], after: now).map(ISODates.dateTime)
+        }
+        #expect(next("2026-12-06T12:00:00Z") == "2026-11-26T12:00:00Z")
+        #expect(next("2026-12-06") == "2026-11-27T00:00:00Z")
+        #expect(next("2026-11-20T06:00:00Z") == "2026-11-27T06:00:00Z")  // expired: -7 until then, then -8
+        #expect(next(nil) == nil)
+        #expect(next("soon") == nil)
+        let unclocked = try FieldMapping(json: [["source_field": "asset.hostname", "target_field": "name"]])
+        #expect(unclocked.nextChange(of: ["asset": ["hostname": "web1"]], after: now) == nil)
+    }
+
     @Test(
         arguments: [
             (

@@ -129,3 +129,46 @@ import Testing
         #expect(try fixture.engine.queue.jobs(integration: "globex-sink").allSatisfy { $0.tenant == "globex" })
     }
 }
+
+@Suite struct ClockedFieldTests {
+    /// Days left on a certificate changes with the clock, not with the record: the target must not keep yesterday's
+    /// count, and records whose fields do not depend on the clock are not sent again.
+    @Test func aCountOfDaysLeftIsSentAgainOnceItDrops() throws {
+        let fixture = try EngineFixture()  // the clock starts at 2026-11-26T09:00:00Z
+        try fixture.integration(mapping: [
+            ["source_field": "asset.hostname", "target_field": "name"],
+            [
+                "source_field": "certificate.expiration_date", "target_field": "days_left",
+                "transform": "date_to_days_remaining",
+            ],
+        ])
+        var withCertificate = asset("web1").objectValue!
+        withCertificate["certificate"] = ["common_name": "web1", "expiration_date": "2026-12-06T12:00:00Z"]
+        try fixture.ingest([.object(withCertificate), asset("ssh1")])
+        func stored(_ name: String) throws -> RecordSinkServer.Stored {
+            try #require(fixture.sink.stored.values.first { $0.fields["name"] == .string(name) })
+        }
+
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 2)
+        #expect(try stored("web1").fields["days_left"] == 10)  // 10 days and 3 hours
+
+        fixture.clock.advance(2 * 3600 + 59 * 60)  // 11:59: still 10 days
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+        #expect(
+            try fixture.engine.delivery.pendingCount(integration: "acme-sink", tenant: "acme", now: fixture.clock.now)
+                == 0)
+
+        fixture.clock.advance(61)  // 12:00:01: 9 days and 23:59:59
+        #expect(
+            try fixture.engine.delivery.pendingCount(integration: "acme-sink", tenant: "acme", now: fixture.clock.now)
+                == 1)
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 1)
+        #expect(try stored("web1").fields["days_left"] == 9)
+        #expect(try stored("web1").writes == 2)
+        #expect(try stored("ssh1").writes == 1)
+        #expect(fixture.sink.created == 2)
+
+        fixture.clock.advance(3600)  // the next drop is tomorrow at 12:00
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+    }
+}

@@ -24,6 +24,8 @@ public struct FieldMapping: Sendable {
     }
 
     public let entries: [Entry]
+    /// The entries whose value depends on the clock, not only on the record.
+    private let clockedEntries: [Entry]
 
     /// The table the mapping writes to: the first entry that names one.
     public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
@@ -99,6 +101,7 @@ public struct FieldMapping: Sendable {
         }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         self.entries = entries
+        clockedEntries = entries.filter { $0.steps.contains(.dateToDaysRemaining) }
     }
 
     /// Maps one standard-schema record to the target's fields. A transform that fails (an unparseable date, say)
@@ -119,6 +122,24 @@ public struct FieldMapping: Sendable {
         }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         return fields
+    }
+
+    /// When the fields this mapping makes of `record` next change by the clock alone (a `date_to_days_remaining`
+    /// count going down), or nil if they never do. A push sends such a record again once that moment has passed, so
+    /// a target never keeps a count that stopped being true.
+    public func nextChange(of record: JSON, after now: Date) -> Date? {
+        var earliest: Date?
+        for entry in clockedEntries {
+            var value = Self.lookup(record, entry.path)
+            for step in entry.steps {
+                if let moment = step.nextChange(of: value, after: now), moment < earliest ?? .distantFuture {
+                    earliest = moment
+                }
+                guard let next = try? step.apply(value, record: record, now: now) else { break }
+                value = next
+            }
+        }
+        return earliest
     }
 
     /// Maps target fields back to the standard schema, for pulled records. Fields whose transforms lose information

@@ -173,6 +173,16 @@ public enum Transform: Sendable, Equatable {
         }
     }
 
+    /// When the value this step computes from `value` next changes by the clock alone, at or after `now`; nil for
+    /// steps that ignore the clock. A count of days remaining drops by one when a whole day more has passed.
+    func nextChange(of value: JSON, after now: Date) -> Date? {
+        guard self == .dateToDaysRemaining, let text = value.stringValue, let date = ISODates.parse(text) else {
+            return nil
+        }
+        let days = (date.timeIntervalSince(now) / 86_400).rounded(.down)
+        return date.addingTimeInterval(-days * 86_400)
+    }
+
     /// Whether the step can be undone for reverse mapping; the others lose information (one-way).
     var isInvertible: Bool {
         switch self {

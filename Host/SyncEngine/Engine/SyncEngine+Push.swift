@@ -62,11 +62,13 @@ extension SyncEngine {
                 }
                 stats.pushed += keys.count
                 for result in outcome.results {
-                    guard let (record, item) = batch.byKey[result.key] else { continue }
+                    guard let (record, item, refreshAfter) = batch.byKey[result.key] else { continue }
                     switch result.status {
                     case .ok:
                         acknowledged.append(
-                            .init(recordID: record.id, contentHash: record.contentHash, externalID: result.externalID))
+                            .init(
+                                recordID: record.id, contentHash: record.contentHash, externalID: result.externalID,
+                                refreshAfter: refreshAfter))
                     case .auth:
                         authFailure = result.message ?? "credentials refused"
                     case _ where result.status.isRetryable:
@@ -112,7 +114,7 @@ extension SyncEngine {
         var input: [UInt8] = []
         var keys: [String] = []
         // What acknowledgements and dead letters need; the documents, mapped already, are freed on the preparing thread.
-        var byKey: [String: (record: SentRecord, item: PushItem)] = [:]
+        var byKey: [String: (record: SentRecord, item: PushItem, refreshAfter: Date?)] = [:]
         var refused: [AcknowledgementWriter.Refusal] = []
     }
 
@@ -120,13 +122,13 @@ extension SyncEngine {
     private func prepareBatch(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String) throws -> PreparedBatch?
     {
         let integration = runtime.integration
+        let now = clock()
         let pending = try delivery.pending(
             integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs, after: cursor,
-            limit: batchSize)
+            limit: batchSize, now: now)
         guard let last = pending.last else { return nil }
         var batch = PreparedBatch(cursor: last.id, selected: pending.count)
         let table = runtime.mapping.targetTable
-        let now = clock()
         var items: [PushItem] = []
         items.reserveCapacity(pending.count)
         for record in pending {
@@ -136,7 +138,9 @@ extension SyncEngine {
                     fields: try runtime.mapping.apply(to: record.document, now: now))
                 items.append(item)
                 batch.keys.append(record.id)
-                batch.byKey[record.id] = (record.sent, item)
+                batch.byKey[record.id] = (
+                    record.sent, item, runtime.mapping.nextChange(of: record.document, after: now)
+                )
             } catch {
                 batch.refused.append((record.sent, record.document, "mapping_error", error.description))
             }

@@ -42,17 +42,19 @@ public struct DeliveryRepository: Sendable {
 
     public init(store: Store) { self.store = store }
 
-    /// Records to push, in id order after `cursor`: those whose content hash differs from the acknowledged one
-    /// (or every record with `full`), optionally only among `ids`. The delta index holds the hash, so unchanged
-    /// records are skipped without reading their rows (SQLite's planner, left alone, takes the narrower id index).
+    /// Records to push, in id order after `cursor`: those whose content hash differs from the acknowledged one,
+    /// or whose sent fields the clock has made untrue by `now` (or every record with `full`), optionally only among
+    /// `ids`. The delta index holds the hash, so unchanged records are skipped without reading their rows (SQLite's
+    /// planner, left alone, takes the narrower id index).
     public func pending(
-        integration: String, tenant: String, full: Bool, ids: [String]? = nil, after cursor: String = "", limit: Int
+        integration: String, tenant: String, full: Bool, ids: [String]? = nil, after cursor: String = "", limit: Int,
+        now: Date = Date()
     ) throws -> [PendingRecord] {
         var sql = """
             SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id
             FROM inventory_record r INDEXED BY inventory_record_delta
                 LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
-            WHERE r.tenant = ? AND r.id > ? AND (? OR s.record_id IS NULL OR s.content_hash != r.content_hash)
+            WHERE r.tenant = ? AND r.id > ? AND (\(Self.due))
             """
         if let ids { sql += " AND r.id IN (\(Store.placeholders(ids.count)))" }
         sql += " ORDER BY r.id LIMIT ?"
@@ -67,6 +69,7 @@ public struct DeliveryRepository: Sendable {
                     bind.text(tenant)
                     bind.text(cursor)
                     bind.integer(full ? 1 : 0)
+                    bind.text(ISODates.dateTime(now))
                     for id in ids ?? [] { bind.text(id) }
                     bind.integer(limit)
                 }
@@ -88,16 +91,21 @@ public struct DeliveryRepository: Sendable {
         return .object(fields)
     }
 
+    /// Whether record `r` is due for a push, given its state `s`; binds "everything" (a full sync), then now.
+    private static let due = """
+        ? OR s.record_id IS NULL OR s.content_hash != r.content_hash OR s.refresh_after <= ?
+        """
+
     /// How many records a delta push would send now (for status and benchmarks).
-    public func pendingCount(integration: String, tenant: String) throws -> Int {
+    public func pendingCount(integration: String, tenant: String, now: Date = Date()) throws -> Int {
         try store.pool.read { db in
             try Int.fetchOne(
                 db,
                 sql: """
                     SELECT COUNT(*) FROM inventory_record r INDEXED BY inventory_record_delta
                         LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
-                    WHERE r.tenant = ? AND (s.record_id IS NULL OR s.content_hash != r.content_hash)
-                    """, arguments: [integration, tenant])!
+                    WHERE r.tenant = ? AND (\(Self.due))
+                    """, arguments: [integration, tenant, false, ISODates.dateTime(now)])!
         }
     }
 
@@ -105,11 +113,14 @@ public struct DeliveryRepository: Sendable {
         public let recordID: String
         public let contentHash: String
         public let externalID: String?
+        /// When the fields sent stop being true by the clock alone; nil if they never do.
+        public let refreshAfter: Date?
 
-        public init(recordID: String, contentHash: String, externalID: String?) {
+        public init(recordID: String, contentHash: String, externalID: String?, refreshAfter: Date? = nil) {
             self.recordID = recordID
             self.contentHash = contentHash
             self.externalID = externalID
+            self.refreshAfter = refreshAfter
         }
     }
 
@@ -122,11 +133,12 @@ public struct DeliveryRepository: Sendable {
         try store.pool.write { db in
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at,
+                        refresh_after)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (integration, record_id) DO UPDATE SET content_hash = excluded.content_hash,
                         status = excluded.status, external_id = COALESCE(excluded.external_id, sync_state.external_id),
-                        synced_at = excluded.synced_at
+                        synced_at = excluded.synced_at, refresh_after = excluded.refresh_after
                     """)
             for ack in acknowledged {
                 try upsert.execute { bind in
@@ -136,6 +148,7 @@ public struct DeliveryRepository: Sendable {
                     bind.text("synced")
                     bind.text(ack.externalID)
                     bind.text(stamp)
+                    bind.text(ack.refreshAfter.map(ISODates.dateTime))
                 }
             }
             if !acknowledged.isEmpty {
@@ -153,7 +166,7 @@ public struct DeliveryRepository: Sendable {
                 try upsert.execute(
                     arguments: [
                         integration, refusal.record.id, refusal.record.contentHash, "dead_letter",
-                        refusal.record.externalID, stamp,
+                        refusal.record.externalID, stamp, nil,
                     ])
                 let existing = try Int64.fetchOne(
                     db,
