@@ -167,6 +167,7 @@ let package = Package(
             name: "SyncEngineTests",
             dependencies: [
                 "SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store", "TestSupport", "JSONCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/SyncEngineTests"
         ),

@@ -185,6 +185,12 @@ enum Migrations {
             // When what was sent stops being true by the clock alone (days left on a certificate): the delta sends
             // the record again after this moment although its content did not change.
             try db.execute(sql: "ALTER TABLE sync_state ADD COLUMN refresh_after TEXT")
+            // Counts already sent by a mapping that reads the clock are due once, which sets when they next drop.
+            try db.execute(
+                sql: """
+                    UPDATE sync_state SET refresh_after = synced_at WHERE status = 'synced' AND integration IN
+                        (SELECT id FROM integration WHERE mapping LIKE '%date\\_to\\_days\\_remaining%' ESCAPE '\\')
+                    """)
         }
         return migrator
     }

@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
 import JSONCore
 import LoopbackHTTP
+import Store
 import SyncEngine
 import TestSupport
 import Testing
@@ -135,13 +137,7 @@ import Testing
     /// count, and records whose fields do not depend on the clock are not sent again.
     @Test func aCountOfDaysLeftIsSentAgainOnceItDrops() throws {
         let fixture = try EngineFixture()  // the clock starts at 2026-11-26T09:00:00Z
-        try fixture.integration(mapping: [
-            ["source_field": "asset.hostname", "target_field": "name"],
-            [
-                "source_field": "certificate.expiration_date", "target_field": "days_left",
-                "transform": "date_to_days_remaining",
-            ],
-        ])
+        try fixture.integration(mapping: Self.daysLeft)
         var withCertificate = asset("web1").objectValue!
         withCertificate["certificate"] = ["common_name": "web1", "expiration_date": "2026-12-06T12:00:00Z"]
         try fixture.ingest([.object(withCertificate), asset("ssh1")])
@@ -171,4 +167,36 @@ import Testing
         fixture.clock.advance(3600)  // the next drop is tomorrow at 12:00
         #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
     }
+
+    /// A database from before the host remembered when counts drop: what a mapping that reads the clock sent is
+    /// due once after the upgrade, so stale counts already in the target are corrected; other integrations are not.
+    @Test func anUpgradeCorrectsCountsSentBefore() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(id: "clocked", mapping: Self.daysLeft)
+        try fixture.integration(id: "plain")
+        var withCertificate = asset("web1").objectValue!
+        withCertificate["certificate"] = ["common_name": "web1", "expiration_date": "2026-12-06T12:00:00Z"]
+        try fixture.ingest([.object(withCertificate), asset("ssh1")])
+        _ = try fixture.push("clocked")
+        _ = try fixture.push("plain")
+        try fixture.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE sync_state DROP COLUMN refresh_after;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v6-sync-refresh';
+                    """)
+        }
+
+        let upgraded = DeliveryRepository(store: try Store(path: fixture.folder.path + "/cc.sqlite"))
+        #expect(try upgraded.pendingCount(integration: "clocked", tenant: "acme", now: fixture.clock.now) == 2)
+        #expect(try upgraded.pendingCount(integration: "plain", tenant: "acme", now: fixture.clock.now) == 0)
+    }
+
+    static let daysLeft: JSON = [
+        ["source_field": "asset.hostname", "target_field": "name"],
+        [
+            "source_field": "certificate.expiration_date", "target_field": "days_left",
+            "transform": "date_to_days_remaining",
+        ],
+    ]
 }

@@ -14,12 +14,15 @@ final class AcknowledgementWriter: @unchecked Sendable {
     private var finished = false
     private var failure: (any Error)?
 
-    init(delivery: DeliveryRepository, integration: String, tenant: String) {
+    init(
+        delivery: DeliveryRepository, integration: String, tenant: String, clock: @escaping @Sendable () -> Date
+    ) {
         let thread = Thread { [self] in
             while let (acknowledged, refused) = take() {
                 let outcome = Result {
                     try delivery.record(
-                        acknowledged: acknowledged, refused: refused, integration: integration, tenant: tenant)
+                        acknowledged: acknowledged, refused: refused, integration: integration, tenant: tenant,
+                        at: clock())
                 }
                 condition.lock()
                 writing = false

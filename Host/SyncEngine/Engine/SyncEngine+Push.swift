@@ -13,7 +13,8 @@ extension SyncEngine {
             return .failed(stats, "\(runtime.build.label) cannot push (it declares no push capability)")
         }
         let integration = runtime.integration
-        let writer = AcknowledgementWriter(delivery: delivery, integration: integration.id, tenant: integration.tenant)
+        let writer = AcknowledgementWriter(
+            delivery: delivery, integration: integration.id, tenant: integration.tenant, clock: clock)
         let outcome: JobOutcome
         do {
             outcome = try pushBatches(job, runtime, owner: owner, writer: writer, stats: &stats)

@@ -127,9 +127,9 @@ public struct DeliveryRepository: Sendable {
     /// Records the target accepted, and dead letters for the ones it refused, in one transaction.
     public func record(
         acknowledged: [Acknowledgement], refused: [(record: SentRecord, payload: JSON, code: String, error: String)],
-        integration: String, tenant: String
+        integration: String, tenant: String, at now: Date = Date()
     ) throws {
-        let stamp = ISODates.dateTime(Date())
+        let stamp = ISODates.dateTime(now)
         try store.pool.write { db in
             let upsert = try db.cachedStatement(
                 sql: """
