@@ -119,24 +119,31 @@ enum StatusBox {
         ]
         if status.queuedJobs > 0 { lines.append("Queued Jobs: \(status.queuedJobs)") }
         if let error = status.lastError, status.health != "healthy" { lines.append("Last Error: \(error.prefix(90))") }
-        let width = max(60, lines.map(\.count).max()! + 2)
+        let width = max(60, lines.map(columns).max()! + 2)
         let rule = String(repeating: "─", count: width)
-        var box = [
-            "┌\(rule)┐", "│ " + lines[0].padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│", "├\(rule)┤",
-        ]
-        box += lines.dropFirst().map { "│ " + $0.padding(toLength: width - 1, withPad: " ", startingAt: 0) + "│" }
+        func row(_ line: String) -> String {
+            "│ " + line + String(repeating: " ", count: width - 1 - columns(line)) + "│"
+        }
+        var box = ["┌\(rule)┐", row(lines[0]), "├\(rule)┤"]
+        box += lines.dropFirst().map(row)
         box.append("└\(rule)┘")
         return box.joined(separator: "\n")
+    }
+
+    /// The columns a terminal gives `text`: emoji such as 🟢 take two, so the box's right edge stays straight.
+    static func columns(_ text: String) -> Int {
+        text.reduce(0) { $0 + ($1.unicodeScalars.first?.properties.isEmojiPresentation == true ? 2 : 1) }
     }
 
     static func relative(_ timestamp: String) -> String {
         guard let date = try? Date(timestamp, strategy: .iso8601) else { return timestamp }
         let seconds = Int(Date().timeIntervalSince(date))
+        func ago(_ count: Int, _ unit: String) -> String { "\(count) \(unit)\(count == 1 ? "" : "s") ago" }
         switch seconds {
-        case ..<60: return "\(max(0, seconds)) seconds ago"
-        case ..<3600: return "\(seconds / 60) minutes ago"
-        case ..<86_400: return "\(seconds / 3600) hours ago"
-        default: return "\(seconds / 86_400) days ago"
+        case ..<60: return ago(max(0, seconds), "second")
+        case ..<3600: return ago(seconds / 60, "minute")
+        case ..<86_400: return ago(seconds / 3600, "hour")
+        default: return ago(seconds / 86_400, "day")
         }
     }
 }

@@ -22,6 +22,13 @@ import Testing
         #expect(ingests.count == 2)
         #expect(ingests.allSatisfy { $0.contains("rejected 0") && $0.contains("alert") })
         #expect(out.components(separatedBy: "Status: 🟢 Healthy").count - 1 == 3)
+        // Each metrics box has a straight right edge in a terminal, where 🟢 takes two columns.
+        func columns(_ line: Substring) -> Int { line.count + line.filter { $0 == "🟢" }.count }
+        var boxWidth = 0
+        for line in out.split(separator: "\n") where line.hasPrefix("┌") || line.hasPrefix("│") {
+            if line.hasPrefix("┌") { boxWidth = columns(line) }
+            #expect(columns(line) == boxWidth, "\(line)")
+        }
         // Every host of the estate carries crypto context in every system.
         #expect(out.contains("servicenow: 60 of "))
         #expect(out.contains("lansweeper: 60 of "))
