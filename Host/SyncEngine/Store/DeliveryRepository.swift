@@ -151,7 +151,14 @@ public struct DeliveryRepository: Sendable {
                     bind.text(ack.refreshAfter.map(ISODates.dateTime))
                 }
             }
-            if !acknowledged.isEmpty {
+            // Accepted records resolve their dead letters. Most pushes have none open: asking costs an index probe,
+            // building and preparing the statement with an id list per commit costs more than the upserts above.
+            let openLetters = try db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying'))
+                    """)
+            let hasOpenLetters = try Bool.fetchOne(openLetters, arguments: [integration]) ?? false
+            if hasOpenLetters, !acknowledged.isEmpty {
                 let ids = acknowledged.map(\.recordID)
                 try db.execute(
                     sql: """
