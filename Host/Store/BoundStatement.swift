@@ -86,15 +86,15 @@ public struct SteppedRow {
 
     /// The column's text; nil for NULL.
     public func text(_ column: Int32) -> String? {
-        bytes(column).map { String(decoding: $0, as: UTF8.self) }
+        withBytes(column) { $0.map { String(decoding: $0, as: UTF8.self) } }
     }
 
-    /// The column's text as UTF-8 bytes owned by SQLite until the next step; nil for NULL.
-    public func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+    /// Runs `body` with the column's text as UTF-8 bytes, read in place (nil for NULL); they must not escape it.
+    public func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
         guard sqlite3_column_type(handle, column) != SQLITE_NULL, let text = sqlite3_column_text(handle, column) else {
-            return nil
+            return try body(nil)
         }
-        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
+        return try body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))))
     }
 }
 

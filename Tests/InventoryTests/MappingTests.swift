@@ -72,9 +72,11 @@ import Testing
         func next(_ expiry: JSON) -> String? {
             mapping.nextChange(of: ["certificate": ["expiration_date": expiry]], after: now).map(ISODates.dateTime)
         }
-        #expect(next("2026-12-06T12:00:00Z") == "2026-11-26T12:00:00Z")
-        #expect(next("2026-12-06") == "2026-11-27T00:00:00Z")
-        #expect(next("2026-11-20T06:00:00Z") == "2026-11-27T06:00:00Z")  // expired: -7 until then, then -8
+        #expect(next("2026-12-06T12:00:00Z") == "2026-11-26T12:00:01Z")  // 10 until 12:00:00, 9 just after
+        #expect(next("2026-12-06") == "2026-11-27T00:00:01Z")
+        #expect(next("2026-12-06T09:00:00Z") == "2026-11-26T09:00:01Z")  // exactly 10 days: 9 just after now
+        #expect(next("2026-12-06T12:00:00.500Z") == "2026-11-26T12:00:01Z")
+        #expect(next("2026-11-20T06:00:00Z") == "2026-11-27T06:00:01Z")  // expired: -7 until then, then -8
         #expect(next(nil) == nil)
         #expect(next("soon") == nil)
         let unclocked = try FieldMapping(json: [["source_field": "asset.hostname", "target_field": "name"]])

@@ -173,14 +173,16 @@ public enum Transform: Sendable, Equatable {
         }
     }
 
-    /// When the value this step computes from `value` next changes by the clock alone, at or after `now`; nil for
-    /// steps that ignore the clock. A count of days remaining drops by one when a whole day more has passed.
+    /// The first whole second, after `now`, by which the value this step computes from `value` has changed by the
+    /// clock alone; nil for steps that ignore the clock. A count of days remaining drops by one just after a whole
+    /// day more has passed (whole seconds, because sync state keeps times to the second).
     func nextChange(of value: JSON, after now: Date) -> Date? {
         guard self == .dateToDaysRemaining, let text = value.stringValue, let date = ISODates.parse(text) else {
             return nil
         }
         let days = (date.timeIntervalSince(now) / 86_400).rounded(.down)
-        return date.addingTimeInterval(-days * 86_400)
+        let lastHeld = date.addingTimeInterval(-days * 86_400).timeIntervalSince1970
+        return Date(timeIntervalSince1970: lastHeld.rounded(.down) + 1)
     }
 
     /// Whether the step can be undone for reverse mapping; the others lose information (one-way).

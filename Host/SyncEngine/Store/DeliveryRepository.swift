@@ -74,9 +74,11 @@ public struct DeliveryRepository: Sendable {
                     bind.integer(limit)
                 }
             ) { row in
+                let discoveredAt = row.text(2)
                 records.append(
                     PendingRecord(
-                        id: row.text(0) ?? "", document: Self.document(row.bytes(1), discoveredAt: row.text(2)),
+                        id: row.text(0) ?? "",
+                        document: row.withBytes(1) { Self.document($0, discoveredAt: discoveredAt) },
                         contentHash: row.text(3) ?? "", externalID: row.text(4)))
             }
             return records
@@ -157,8 +159,7 @@ public struct DeliveryRepository: Sendable {
                 sql: """
                     SELECT EXISTS (SELECT 1 FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying'))
                     """)
-            let hasOpenLetters = try Bool.fetchOne(openLetters, arguments: [integration]) ?? false
-            if hasOpenLetters, !acknowledged.isEmpty {
+            if !acknowledged.isEmpty, try Bool.fetchOne(openLetters, arguments: [integration]) ?? false {
                 let ids = acknowledged.map(\.recordID)
                 try db.execute(
                     sql: """
