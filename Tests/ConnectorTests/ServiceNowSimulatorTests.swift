@@ -117,4 +117,29 @@ import Testing
         #expect(
             refused.json["result"]?["items"]?[0]?["errors"]?[0]?["error"]?.stringValue == "MISSING_MATCHING_ATTRIBUTES")
     }
+
+    /// Without a source key, items are identified by serial number, name, FQDN or IP, including CIs that an earlier
+    /// item of the same request created.
+    @Test func identificationByAttributesSeesCIsCreatedEarlierInTheRequest() throws {
+        let path = "/api/now/identifyreconcile?sysparm_data_source=CryptoConnect"
+        let items: JSON = [
+            "items": [
+                ["className": "cmdb_ci_linux_server", "values": ["serial_number": "SN-IRE-1", "name": "ire-attr-01"]],
+                [
+                    "className": "cmdb_ci_linux_server",
+                    "values": ["serial_number": "SN-IRE-1", "u_crypto_risk_score": "70"],
+                ],
+                ["className": "cmdb_ci_linux_server", "values": ["name": "ire-attr-01", "u_crypto_risk_score": "80"]],
+            ]
+        ]
+        let answer = client.send("POST", path, as: "servicenow", body: items.serialized())
+        let results = try #require(answer.json["result"]?["items"]?.arrayValue)
+        #expect(results.map { $0["operation"]?.stringValue } == ["INSERT", "UPDATE", "UPDATE"])
+        #expect(Set(results.map { $0["sysId"] }).count == 1)
+        #expect(
+            results[1]["identificationAttempts"]?[0] == ["identifierName": "serial_number", "attemptResult": "MATCHED"])
+        #expect(results[2]["identificationAttempts"]?[1] == ["identifierName": "name", "attemptResult": "MATCHED"])
+        let stored = sandbox.records(in: "servicenow").filter { $0.name == "ire-attr-01" }
+        #expect(stored.count == 1)
+    }
 }

@@ -16,12 +16,19 @@ extension ServiceNowSimulator {
             return failure(status: 400, message: "The payload must be a JSON object with an items array")
         }
         let results = lock.withLock {
-            items.map { reconcile($0, dataSource: dataSource, dryRun: dryRun) }
+            var index = IdentifierIndex()
+            for sysID in order { index.update(sysID, hardware(sysID)) }
+            return items.map { reconcile($0, dataSource: dataSource, dryRun: dryRun, index: &index) }
         }
         return .json(200, ["result": ["items": .array(results), "relations": []]])
     }
 
-    private func reconcile(_ item: JSON, dataSource: String, dryRun: Bool) -> JSON {
+    /// The CI if it is hardware, the class IRE identifies by these attributes.
+    private func hardware(_ sysID: String) -> [String: String]? {
+        records[sysID].flatMap { isA($0, "cmdb_ci_hardware") ? $0 : nil }
+    }
+
+    private func reconcile(_ item: JSON, dataSource: String, dryRun: Bool, index: inout IdentifierIndex) -> JSON {
         let className = item["className"]?.stringValue ?? ""
         guard Self.classes[className] != nil else {
             return itemError(
@@ -56,7 +63,7 @@ extension ServiceNowSimulator {
                     attempts.append(["identifierName": .string(attribute), "attemptResult": "SKIPPED"])
                     continue
                 }
-                let found = order.filter { records[$0]?[attribute] == value && isA(records[$0]!, "cmdb_ci_hardware") }
+                let found = index.matches(attribute, value)
                 if found.count > 1 {
                     attempts.append(["identifierName": .string(attribute), "attemptResult": "MULTI_MATCH"])
                     return itemError(
@@ -89,10 +96,12 @@ extension ServiceNowSimulator {
             if !dryRun {
                 _ = apply(changed ? values : ["last_discovered": values["last_discovered"]!], to: match)
                 if let source { sources[source] = match }
+                index.update(match, hardware(match))
             }
         } else {
             operation = "INSERT"
             sysID = dryRun ? "" : insert(className, values, source: source)["sys_id"]!
+            if !dryRun { index.update(sysID, hardware(sysID)) }
         }
         return [
             "className": .string(className), "operation": .string(operation), "sysId": .string(sysID),
