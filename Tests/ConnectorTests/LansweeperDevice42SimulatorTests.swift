@@ -37,6 +37,41 @@ import Testing
         #expect(Set(keys).count == total)
     }
 
+    /// Filters as the connector's lookups send them: OR of EQUAL conditions (case-insensitive) mixed with other
+    /// operators; under AND every condition must hold.
+    @Test func lansweeperFiltersMatchLikeTheRealAPI() throws {
+        func keys(_ filters: String) throws -> Set<String> {
+            let items = try #require(
+                client.graphQL(
+                    "{ site(id: \"\(site)\") { assetResources(assetPagination: {limit: 500, page: FIRST}, "
+                        + "fields: [\"key\", \"assetBasicInfo.name\", \"assetBasicInfo.ipAddress\"]"
+                        + (filters.isEmpty ? "" : ", filters: \(filters)") + ") { items } } }"
+                ).json["data"]?["site"]?["assetResources"]?["items"]?.arrayValue)
+            return Set(items.compactMap { $0["key"]?.stringValue })
+        }
+        let all = try #require(
+            client.graphQL(
+                "{ site(id: \"\(site)\") { assetResources(assetPagination: {limit: 500, page: FIRST}, "
+                    + "fields: [\"key\", \"assetBasicInfo.name\", \"assetBasicInfo.ipAddress\"]) { items } } }"
+            ).json["data"]?["site"]?["assetResources"]?["items"]?.arrayValue)
+        let (first, second) = (all[0], all[1])
+        let name = try #require(first["assetBasicInfo"]?["name"]?.stringValue)
+        let ip = try #require(second["assetBasicInfo"]?["ipAddress"]?.stringValue)
+        let either = try keys(
+            "{conjunction: OR, conditions: ["
+                + "{operator: EQUAL, path: \"assetBasicInfo.name\", value: \"\(name.uppercased())\"}, "
+                + "{operator: EQUAL, path: \"assetBasicInfo.ipAddress\", value: \"\(ip)\"}, "
+                + "{operator: EQUAL, path: \"assetBasicInfo.name\", value: \"no-such-host\"}, "
+                + "{operator: LIKE, path: \"assetBasicInfo.name\", value: \"no-such\"}]}")
+        #expect(either == [first["key"]!.stringValue!, second["key"]!.stringValue!])
+        let both = try keys(
+            "{conjunction: AND, conditions: ["
+                + "{operator: EQUAL, path: \"assetBasicInfo.name\", value: \"\(name)\"}, "
+                + "{operator: EQUAL, path: \"assetBasicInfo.ipAddress\", value: \"\(ip)\"}]}")
+        #expect(both.isEmpty)
+        #expect(try keys("").count == all.count)
+    }
+
     @Test func lansweeperRefusesWhatTheRealAPIRefuses() {
         let tooMany = client.graphQL(
             "{ site(id: \"\(site)\") { assetResources(assetPagination: {limit: 501, page: FIRST}, fields: [\"key\"]) "

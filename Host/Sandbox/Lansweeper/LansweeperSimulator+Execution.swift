@@ -173,17 +173,16 @@ extension LansweeperSimulator {
                 }
             }
             let edited = simulator.lock.withLock { () -> JSON? in
-                guard var list = simulator.assets[site],
-                    let index = list.firstIndex(where: { $0["key"]?.stringValue == key })
-                else { return nil }
-                var asset = list[index].objectValue!
+                guard let index = simulator.assets[site]?.firstIndex(where: { $0["key"]?.stringValue == key }) else {
+                    return nil
+                }
+                var asset = simulator.assets[site]![index].objectValue!
                 for edit in edits {
                     var section = asset[edit.section]?.objectValue ?? [:]
                     section[edit.field] = .string(edit.value)
                     asset[edit.section] = .object(section)
                 }
-                list[index] = .object(asset)
-                simulator.assets[site] = list
+                simulator.assets[site]![index] = .object(asset)  // in place: a copy of the site's list per edit adds up
                 return .object(asset)
             }
             guard let edited else {
@@ -231,23 +230,42 @@ extension LansweeperSimulator {
         }
 
         /// Compiles a `filters` argument once per query into a predicate (paths split, values lowercased, OR and
-        /// AND short-circuited): a lookup of 33 hosts is about 100 conditions over every asset of a site.
+        /// AND short-circuited): a lookup of 33 hosts is about 100 conditions over every asset of a site. Under OR,
+        /// the EQUAL conditions on one path become one set, so an asset's value is read once per path, not once per
+        /// condition.
         static func predicate(_ filter: JSON) -> (JSON) -> Bool {
             let or = filter["conjunction"]?.stringValue == "OR"
-            var parts: [(JSON) -> Bool] = (filter["conditions"]?.arrayValue ?? []).map(condition)
+            var conditions = filter["conditions"]?.arrayValue ?? []
+            var equalities: [String: Set<String>] = [:]
+            if or {
+                conditions.removeAll { condition in
+                    guard (condition["operator"]?.stringValue ?? "EQUAL") == "EQUAL" else { return false }
+                    let path = condition["path"]?.stringValue ?? ""
+                    equalities[path, default: []].insert((condition["value"]?.stringValue ?? "").lowercased())
+                    return true
+                }
+            }
+            var parts: [(JSON) -> Bool] = conditions.map(condition)
+            parts += equalities.map { path, wanted in
+                let keys = path.split(separator: ".").map(String.init)
+                return { wanted.contains(value(at: keys, in: $0)) }
+            }
             parts += (filter["groups"]?.arrayValue ?? []).map(predicate)
             if parts.isEmpty { return { _ in true } }
             return or ? { asset in parts.contains { $0(asset) } } : { asset in parts.allSatisfy { $0(asset) } }
         }
 
+        /// The asset's value at `keys`, lowercased as filters compare it; "" when absent.
+        private static func value(at keys: [String], in asset: JSON) -> String {
+            var current: JSON? = asset
+            for key in keys { current = current?[key] }
+            return current?.stringValue?.lowercased() ?? ""
+        }
+
         private static func condition(_ condition: JSON) -> (JSON) -> Bool {
             let keys = (condition["path"]?.stringValue ?? "").split(separator: ".").map(String.init)
             let wanted = (condition["value"]?.stringValue ?? "").lowercased()
-            let value = { (asset: JSON) -> String in
-                var current: JSON? = asset
-                for key in keys { current = current?[key] }
-                return current?.stringValue?.lowercased() ?? ""
-            }
+            let value = { (asset: JSON) -> String in Self.value(at: keys, in: asset) }
             switch condition["operator"]?.stringValue ?? "EQUAL" {
             case "EQUAL": return { value($0) == wanted }
             case "NOT_EQUAL": return { value($0) != wanted }
