@@ -59,23 +59,9 @@ public struct Binder {
 }
 
 extension Statement {
-    /// Binds with `bind`, steps once, and resets; throws SQLite's error if the step fails.
+    /// Binds with `bind` and runs the statement (an insert or update); throws SQLite's error if it fails.
     public func execute(binding bind: (inout Binder) -> Void) throws {
-        let handle = sqliteStatement
-        sqlite3_reset(handle)
-        var binder = Binder(handle: handle)
-        bind(&binder)
-        let code = binder.withText {
-            defer {
-                sqlite3_reset(handle)
-                sqlite3_clear_bindings(handle)  // the text bound above does not outlive this call
-            }
-            return sqlite3_step(handle)
-        }
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
-        }
+        try forEachRow(binding: bind) { _ in }
     }
 }
 
@@ -109,7 +95,7 @@ extension Statement {
         let code = try binder.withText { () throws -> Int32 in
             defer {
                 sqlite3_reset(handle)
-                sqlite3_clear_bindings(handle)
+                sqlite3_clear_bindings(handle)  // the text bound above does not outlive this call
             }
             while true {
                 let code = sqlite3_step(handle)
