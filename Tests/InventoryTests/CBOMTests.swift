@@ -89,4 +89,87 @@ import Testing
             "\($0)".contains("is not a CycloneDX document")
         }
     }
+
+    /// A host with a TLS and an SSH endpoint where only TLS has a certificate, two ports-less TLS endpoints on
+    /// another host, a post-quantum key, a library, a dangling reference and a nameless host.
+    @Test func eachProtocolKeepsItsOwnCertificateAndEveryLeftOverIsNamed() throws {
+        let fixture = try InventoryFixture()
+        func protocolComponent(_ reference: String, _ type: String, port: Int?) -> JSON {
+            var component: [String: JSON] = [
+                "type": "cryptographic-asset", "bom-ref": .string(reference), "name": .string(reference),
+                "cryptoProperties": ["assetType": "protocol", "protocolProperties": ["type": .string(type)]],
+            ]
+            if let port { component["properties"] = [["name": "port", "value": .string("\(port)")]] }
+            return .object(component)
+        }
+        func asset(_ reference: String, _ type: String, _ properties: JSON) -> JSON {
+            [
+                "type": "cryptographic-asset", "bom-ref": .string(reference), "name": .string(reference),
+                "cryptoProperties": .object(["assetType": .string(type), type + "Properties": properties]),
+            ]
+        }
+        let cbom: JSON = [
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [
+                ["type": "device", "bom-ref": "web", "name": "web01.example.com"],
+                protocolComponent("tls", "tls", port: 443),
+                protocolComponent("ssh", "ssh", port: 22),
+                asset(
+                    "cert", "certificate",
+                    ["subjectName": "CN=web01", "notValidAfter": "2030-01-01T00:00:00Z", "subjectPublicKeyRef": "key"]),
+                [
+                    "type": "cryptographic-asset", "bom-ref": "key", "name": "RSA-1024",
+                    "cryptoProperties": [
+                        "assetType": "related-crypto-material",
+                        "relatedCryptoMaterialProperties": ["type": "public-key", "size": 1024],
+                    ],
+                ],
+                ["type": "library", "bom-ref": "openssl", "name": "openssl"],
+                ["type": "device", "bom-ref": "mail", "name": "mail01.example.com"],
+                protocolComponent("smtps", "tls", port: nil),
+                protocolComponent("imaps", "tls", port: nil),
+                asset("pq-cert", "certificate", ["subjectName": "CN=mail01", "subjectPublicKeyRef": "ml-dsa"]),
+                asset("ml-dsa", "algorithm", ["primitive": "signature", "parameterSetIdentifier": "65"]),
+                ["type": "device", "bom-ref": "nameless", "name": "Payments Gateway"],
+                protocolComponent("pay-tls", "tls", port: 443),
+            ],
+            "dependencies": [
+                ["ref": "web", "dependsOn": ["tls", "ssh", "openssl", "missing"]],
+                ["ref": "tls", "dependsOn": ["cert"]],
+                ["ref": "mail", "dependsOn": ["smtps", "imaps", "pq-cert"]],
+                ["ref": "nameless", "dependsOn": ["pay-tls"]],
+            ],
+        ]
+        let json = cbom.serialized().replacingOccurrences(of: "\"name\":\"ml-dsa\"", with: "\"name\":\"ML-DSA-65\"")
+        let report = try fixture.ingestor.ingest(file: fixture.folder.file("estate.cdx.json", json), tenant: "t")
+        #expect(report.counts.inserted == 3)
+        #expect(report.counts.updated == 0)
+        let records = try fixture.repository.list(tenant: "t").map(\.document)
+        let ssh = try #require(records.first { $0[path: "crypto_implementation.protocol"] == "SSH" })
+        #expect(ssh["certificate"] == nil)
+        #expect(ssh[path: "crypto_implementation.key_size"] == nil)
+        let tls = try #require(records.first { $0[path: "crypto_implementation.port"] == 443 })
+        #expect(tls[path: "crypto_implementation.key_size"] == 1024)
+        let mail = try #require(records.first { $0[path: "asset.hostname"] == "mail01.example.com" })
+        #expect(mail[path: "certificate.key_algorithm"] == "ML-DSA")
+        #expect(mail[path: "crypto_implementation.key_size"] == nil)  // 65 is a security category, not bits
+        let expected = [
+            #"dependencies[0]: "web" depends on "missing", which no component has as its bom-ref; ignored"#,
+            #"components[5] (bom-ref openssl): library "openssl" is linked to no protocol; not imported"#,
+            "components[8] (bom-ref imaps): the same host, protocol and port as components[7] (bom-ref smtps) "
+                + "(mail01.example.com|TLS|-); give each a port property. Not imported",
+            #"components[11] (bom-ref nameless): "Payments Gateway" is not a host name and the component has no "#
+                + "ip_address property; its 1 protocol(s) are not imported",
+        ]
+        #expect(report.notices == expected)
+    }
+
+    @Test func componentsThatAreNotAnArrayAreOneClearError() throws {
+        let fixture = try InventoryFixture()
+        let path = fixture.folder.file(
+            "x.cdx.json", #"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": {"a": 1}}"#)
+        #expect { _ = try fixture.ingestor.ingest(file: path, tenant: "t") } throws: {
+            "\($0)".contains(#""components" must be an array, got object; nothing was ingested"#)
+        }
+    }
 }

@@ -67,7 +67,7 @@ public struct Ingestor: Sendable {
         case .cbom:
             let imported = try CBOMImporter().records(from: try Self.document(at: path), path: path)
             report.notices = imported.notices
-            try run(ArraySource(records: imported.records, prefix: "cbom"), into: &report)
+            try run(ArraySource(records: imported.records, locations: imported.locations), into: &report)
         }
         return report
     }

@@ -21,6 +21,8 @@ struct RawChunk: Sendable {
         case lines(bytes: [UInt8], lines: [(number: Int, range: Range<Int>)])
         /// Values numbered from `first` (`records[first]`, ...).
         case values(prefix: String, first: Int, [JSON])
+        /// Values each named by where they came from (a CBOM's protocol component).
+        case labelled([(location: String, value: JSON)])
     }
 
     let content: Content
@@ -37,6 +39,8 @@ struct RawChunk: Sendable {
             }
         case .values(let prefix, let first, let values):
             for (offset, value) in values.enumerated() { body("\(prefix)[\(first + offset)]", .success(value)) }
+        case .labelled(let values):
+            for (location, value) in values { body(location, .success(value)) }
         }
     }
 }
@@ -158,10 +162,21 @@ struct ArraySource: RecordSource {
         self.prefix = prefix
     }
 
+    /// Records each named by where it came from, instead of by its position.
+    init(records: [JSON], locations: [String]) {
+        self.init(records: records, prefix: "")
+        self.locations = locations
+    }
+
+    private var locations: [String]?
+
     mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk? {
         guard index < records.count else { return nil }
         let end = min(index + limit, records.count)
         defer { index = end }
+        if let locations {
+            return RawChunk(content: .labelled(Array(zip(locations[index..<end], records[index..<end]))))
+        }
         return RawChunk(content: .values(prefix: prefix, first: index, Array(records[index..<end])))
     }
 

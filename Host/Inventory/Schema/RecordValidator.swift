@@ -50,8 +50,8 @@ public struct RecordValidator: Sendable {
     /// `location` names the record in messages: `records[3]`, `line 17`.
     public func validate(_ raw: JSON, at location: String) -> Validation {
         var problems: [RecordProblem] = []
-        // `records[3].asset.hostname`, but `line 7: asset.hostname` for NDJSON.
-        let separator = location.hasPrefix("line ") ? ": " : "."
+        // `records[3].asset.hostname`, but `line 7: asset.hostname` for NDJSON and `components[2] (bom-ref tls): ...`.
+        let separator = location.hasSuffix("]") ? "." : ": "
         func problem(_ path: String, _ message: String) {
             problems.append(RecordProblem(location: location + separator + path, message))
         }
