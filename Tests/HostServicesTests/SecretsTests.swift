@@ -134,4 +134,18 @@ import Testing
         #expect(problems.count == 2)
         #expect(problems.allSatisfy { $0.message.contains("looks like a credential but is not a secret field") })
     }
+
+    @Test func aPasswordInAURLIsRefusedWithoutQuotingIt() {
+        let problems = schema.problems(in: [
+            "base_url": "https://svc:URLPASS-999@x.example.com/api", "auth": ["type": "basic"],
+            "proxy": "http://proxyuser:PROXYPASS-1@proxy:3128",
+        ])
+        #expect(problems.map(\.path) == ["base_url", "proxy"])
+        #expect(problems.allSatisfy { $0.message.contains("is a URL with a password in it") })
+        #expect(!problems.map(\.description).joined().contains("PASS"))
+        // A user name alone, or an @ in the path or query, is no password.
+        #expect(!ConfigurationSchema.carriesPassword("https://svc@x.example.com/a:b"))
+        #expect(!ConfigurationSchema.carriesPassword("https://x.example.com/users/a:b@c"))
+        #expect(ConfigurationSchema.carriesPassword("https://a:b@x.example.com"))
+    }
 }

@@ -95,6 +95,7 @@ import Testing
                 "crypto_implementation.risk_score: date_to_days_remaining needs an ISO date, got \"soon\""
             ),
             ("iso_date", "31/12/2026", "crypto_implementation.risk_score: iso_date needs a date, got \"31/12/2026\""),
+            ("iso_date", "2026-02-30", "crypto_implementation.risk_score: iso_date needs a date, got \"2026-02-30\""),
             ("number", "n/a", "crypto_implementation.risk_score: number needs a numeric value, got \"n/a\""),
             (
                 #"map({"TLS": "tls"})"#, "SSH",

@@ -73,6 +73,24 @@ import Testing
         (
             [
                 "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
+                "certificate": ["expiration_date": "2026-02-29"],
+            ],
+            "records[3].certificate.expiration_date: must be an ISO 8601 date such as 2026-03-14 or 2026-03-14T09:30:00Z, got \"2026-02-29\""
+        ),
+        (
+            [
+                "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
+                "discovered_at": "2026-04-31T10:00:00.5+02:00",
+            ],
+            "records[3].discovered_at: must be an ISO 8601 date such as 2026-03-14 or 2026-03-14T09:30:00Z, got \"2026-04-31T10:00:00.5+02:00\""
+        ),
+        (
+            ["asset": ["hostname": nil, "ip_address": nil], "crypto_implementation": ["protocol": "TLS"]],
+            "records[3].asset: needs a hostname or an ip_address"
+        ),
+        (
+            [
+                "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
                 "certificate": ["fingerprint_sha256": "abc"],
             ],
             "records[3].certificate.fingerprint_sha256: must be 64 hex digits (SHA-256)"

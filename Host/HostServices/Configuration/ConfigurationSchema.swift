@@ -55,6 +55,10 @@ public struct ConfigurationSchema: Sendable {
     }
 
     private func check(_ value: JSON, against schema: JSON, path: String, into found: inout [ConfigurationProblem]) {
+        if let text = value.stringValue, Self.carriesPassword(text) {
+            found.append(passwordInURL(path))
+            return
+        }
         if let allowed = schema["enum"]?.arrayValue, !allowed.contains(value) {
             let choices = allowed.map { $0.serialized() }.joined(separator: ", ")
             found.append(ConfigurationProblem(path: path, "must be one of \(choices), got \(value.serialized())"))
@@ -110,6 +114,8 @@ public struct ConfigurationSchema: Sendable {
     ) {
         if Self.credentialNames.contains(name.lowercased()), !value.isNull, value.objectValue == nil {
             found.append(credentialMisplaced(path))
+        } else if let text = value.stringValue, Self.carriesPassword(text) {
+            found.append(passwordInURL(path))
         }
         for (child, field) in value.objectValue ?? [:] {
             findCredentials(in: field, named: child, path: join(path, child), into: &found)
@@ -122,6 +128,25 @@ public struct ConfigurationSchema: Sendable {
             ? "this plugin takes no credentials" : "secret fields: \(secretPaths.joined(separator: ", "))"
         return ConfigurationProblem(
             path: path, "looks like a credential but is not a secret field of this plugin's schema (\(allowed))")
+    }
+
+    /// The value is never quoted: it holds the password.
+    private func passwordInURL(_ path: String) -> ConfigurationProblem {
+        let allowed =
+            secretPaths.isEmpty
+            ? "this plugin takes no credentials" : "put it in a secret field: \(secretPaths.joined(separator: ", "))"
+        return ConfigurationProblem(
+            path: path,
+            "is a URL with a password in it (scheme://user:password@host), which would be stored and logged in clear; \(allowed)"
+        )
+    }
+
+    /// `https://user:password@host/...`: user information with a password before the host.
+    public static func carriesPassword(_ text: String) -> Bool {
+        guard let scheme = text.range(of: "://") else { return false }
+        let authority = text[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@") else { return false }
+        return authority[..<at].contains(":")
     }
 
     private func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }

@@ -6,6 +6,12 @@ import Foundation
 public enum ISODates {
     public static func parse(_ text: String) -> Date? {
         if let fast = parseCommon(text) { return fast }
+        // Foundation rolls an impossible day over (2026-02-30 would become 03-02): a calendar day must exist.
+        if let (year, month, day) = calendarDay(Array(text.utf8)),
+            !(1...12).contains(month) || !(1...daysIn(month, year)).contains(day)
+        {
+            return nil
+        }
         if text.count == 10, let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return day }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
@@ -49,19 +55,28 @@ public enum ISODates {
         if let separator { text.append(separator) }
     }
 
+    /// The `YYYY-MM-DD` a text starts with, whether or not that day exists.
+    private static func calendarDay(_ b: [UInt8]) -> (year: Int, month: Int, day: Int)? {
+        guard b.count >= 10, b[4] == 0x2D, b[7] == 0x2D, let year = digits(b, 0, 4), let month = digits(b, 5, 2),
+            let day = digits(b, 8, 2)
+        else { return nil }
+        return (year, month, day)
+    }
+
+    private static func digits(_ b: [UInt8], _ from: Int, _ count: Int) -> Int? {
+        guard from + count <= b.count else { return nil }
+        var value = 0
+        for index in from..<from + count {
+            guard b[index] >= 0x30, b[index] <= 0x39 else { return nil }
+            value = value * 10 + Int(b[index] - 0x30)
+        }
+        return value
+    }
+
     private static func parseCommon(_ text: String) -> Date? {
         let b = Array(text.utf8)
-        func digits(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= b.count else { return nil }
-            var value = 0
-            for index in from..<from + count {
-                guard b[index] >= 0x30, b[index] <= 0x39 else { return nil }
-                value = value * 10 + Int(b[index] - 0x30)
-            }
-            return value
-        }
-        guard b.count >= 10, b[4] == 0x2D, b[7] == 0x2D, let year = digits(0, 4), let month = digits(5, 2),
-            let day = digits(8, 2), (1...12).contains(month), (1...daysIn(month, year)).contains(day)
+        func digits(_ from: Int, _ count: Int) -> Int? { Self.digits(b, from, count) }
+        guard let (year, month, day) = calendarDay(b), (1...12).contains(month), (1...daysIn(month, year)).contains(day)
         else { return nil }
         var seconds = 0.0
         var offset = 0

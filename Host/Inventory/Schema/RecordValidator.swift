@@ -99,7 +99,7 @@ public struct RecordValidator: Sendable {
                 }
             }
             asset.set("serial_number", reader.string(fields["serial_number"], "asset.serial_number"))
-            if fields["hostname"] == nil && fields["ip_address"] == nil {
+            if fields["hostname"]?.isNull ?? true, fields["ip_address"]?.isNull ?? true {
                 problem("asset", "needs a hostname or an ip_address")
             }
         }
