@@ -22,6 +22,11 @@ public struct HTTPSettings: Sendable {
     public init(configuration: JSON, secrets: [String: String]) throws(ConfigurationProblem) {
         let reader = SettingsReader(configuration: configuration, secrets: secrets)
         baseURL = try reader.string("base_url")
+        proxy = try reader.string("proxy")
+        for (path, url) in [("base_url", baseURL), ("proxy", proxy)]
+        where url.map(ConfigurationSchema.carriesPassword) == true {
+            throw ConfigurationProblem(path: path, "is a URL with a password in it; credentials belong in auth")
+        }
         if let baseURL, URLParts(baseURL) == nil {
             throw ConfigurationProblem(path: "base_url", "must be an absolute http or https URL, got \"\(baseURL)\"")
         }
@@ -29,7 +34,6 @@ public struct HTTPSettings: Sendable {
         connectTimeout = try reader.milliseconds("timeouts.connect_ms") ?? connectTimeout
         requestTimeout = try reader.milliseconds("timeouts.request_ms") ?? requestTimeout
         followRedirects = try reader.bool("follow_redirects") ?? false
-        proxy = try reader.string("proxy")
         tls = TLSSettings(
             verify: try reader.bool("tls.verify") ?? true, caFile: try reader.string("tls.ca_file"),
             caPEM: try reader.string("tls.ca_pem"),
