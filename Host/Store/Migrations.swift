@@ -192,6 +192,18 @@ enum Migrations {
                         (SELECT id FROM integration WHERE mapping LIKE '%date\\_to\\_days\\_remaining%' ESCAPE '\\')
                     """)
         }
+        migrator.registerMigration("v7-expiry-notified") { db in
+            // A certificate raises `certificate_expiry` once per expiry date, also when it drifts into the window
+            // by the clock alone; this is the expiry it was last raised for.
+            try db.execute(
+                sql: """
+                    ALTER TABLE inventory_record ADD COLUMN expiry_notified TEXT;
+                    UPDATE inventory_record SET expiry_notified = certificate_expires
+                        WHERE (tenant, id, certificate_expires) IN (
+                            SELECT tenant, record_id, json_extract(detail, '$.expires') FROM inventory_event
+                            WHERE type = 'certificate_expiry');
+                    """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Inventory
 import JSONCore
+import Store
 import Testing
 
 @Suite struct EventTests {
@@ -71,5 +72,49 @@ import Testing
             try fixture.repository.events(tenant: "t").first { $0.event.kind == .complianceChange })
         #expect(change.event.detail["from"] == "compliant")
         #expect(change.event.detail["to"] == "non_compliant")
+    }
+
+    /// The scanner reports the same certificate every week: the week it comes within 30 days, it raises
+    /// `certificate_expiry` once, though the record did not change; a later change of another field does not repeat it.
+    @Test func aCertificateDriftingIntoTheWindowRaisesItsEventOnce() throws {
+        let fixture = try InventoryFixture(rules: EventRules(expiryWindowDays: 30))
+        final class Clock: @unchecked Sendable { var now = InventoryFixture.now }
+        let clock = Clock()
+        let ingestor = Ingestor(store: fixture.store, rules: EventRules(expiryWindowDays: 30), now: { clock.now })
+        func expiries() throws -> [String] {
+            try fixture.repository.events(tenant: "t").filter { $0.event.kind == .certificateExpiry }.map {
+                "\($0.event.severity) \($0.event.detail["days_remaining"]?.serialized() ?? "?")"
+            }
+        }
+        _ = try ingestor.ingest(records: [record(expires: "2027-01-15")], tenant: "t")  // 50 days left
+        #expect(try expiries() == [])
+        clock.now += 25 * 86_400
+        let report = try ingestor.ingest(records: [record(expires: "2027-01-15")], tenant: "t")
+        #expect(report.counts.unchanged == 1)
+        #expect(try expiries() == ["medium 24"])
+        _ = try ingestor.ingest(records: [record(expires: "2027-01-15")], tenant: "t")
+        _ = try ingestor.ingest(records: [record(risk: 3, expires: "2027-01-15")], tenant: "t")
+        #expect(try expiries() == ["medium 24"])
+        // A renewed certificate that is itself close to expiry is announced again.
+        _ = try ingestor.ingest(records: [record(expires: "2027-01-05")], tenant: "t")
+        #expect(try expiries() == ["medium 24", "medium 14"])
+    }
+
+    /// A store from before `expiry_notified` existed: certificates already announced are not announced again.
+    @Test func anUpgradeRemembersExpiriesAlreadyAnnounced() throws {
+        let fixture = try InventoryFixture(rules: EventRules(expiryWindowDays: 30))
+        let records = [record(expires: "2026-12-10"), record(host: "far", expires: "2027-06-01")]
+        _ = try fixture.ingestor.ingest(records: records, tenant: "t")
+        try fixture.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE inventory_record DROP COLUMN expiry_notified;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v7-expiry-notified';
+                    """)
+        }
+        let upgraded = try Store(path: fixture.folder.path + "/cc.sqlite")
+        let ingestor = Ingestor(store: upgraded, rules: EventRules(expiryWindowDays: 30), now: { InventoryFixture.now })
+        _ = try ingestor.ingest(records: records, tenant: "t")
+        #expect(try fixture.events().filter { $0.hasPrefix("certificate_expiry") }.count == 1)
     }
 }

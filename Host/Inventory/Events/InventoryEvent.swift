@@ -32,18 +32,8 @@ public struct EventRules: Sendable {
     /// Events for a record that is new (`previous == nil`) or changed; unchanged records raise none.
     func events(for record: InventoryRecord, previous: StoredState?, now: Date) -> [EncodedEvent] {
         var events: [EncodedEvent] = []
-        // Every detail names the asset; members are added in key order (see `OrderedObject`).
         func detail(before: [(String, JSON)] = [], after: [(String, JSON)] = []) -> [UInt8] {
-            var object = OrderedObject()
-            for (key, value) in before { object.set(key, value) }
-            object.set("hostname", JSON(record.hostname ?? record.ipAddress))
-            object.set("port", JSON(record.port))
-            object.set("protocol", JSON(record.protocolName))
-            for (key, value) in after { object.set(key, value) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(128)
-            object.write(to: &bytes)
-            return bytes
+            Self.detail(of: record, before: before, after: after)
         }
         if previous == nil {
             events.append(EncodedEvent(kind: .discovery, severity: "info", detail: detail()))
@@ -55,16 +45,8 @@ public struct EventRules: Sendable {
                         before: [("from", JSON(previous?.compliance))], after: [("to", JSON(record.complianceSummary))])
                 ))
         }
-        if let expiry = record.certificateExpiry, expiry != previous?.certificateExpiry,
-            let date = ISODates.parse(expiry)
-        {
-            let days = Int((date.timeIntervalSince(now) / 86_400).rounded(.down))
-            if days <= expiryWindowDays {
-                events.append(
-                    EncodedEvent(
-                        kind: .certificateExpiry, severity: days < 0 ? "critical" : days <= 7 ? "high" : "medium",
-                        detail: detail(before: [("days_remaining", JSON(days)), ("expires", .string(expiry))])))
-            }
+        if let expiry = expiryDue(for: record, notified: previous?.expiryNotified, now: now) {
+            events.append(expiry)
         }
         var weaknesses = CryptoWeaknesses.of(record)
         if let risk = record.riskScore, risk >= riskThreshold {
@@ -83,6 +65,38 @@ public struct EventRules: Sendable {
     }
 }
 
+extension EventRules {
+    /// `certificate_expiry` for a certificate within the window, once per expiry date: whether the record is new,
+    /// changed or the same as before, since a certificate drifts into the window by the clock alone.
+    func expiryDue(for record: InventoryRecord, notified: String?, now: Date) -> EncodedEvent? {
+        guard let expiry = record.certificateExpiry, expiry != notified, let date = ISODates.parse(expiry) else {
+            return nil
+        }
+        let days = Int((date.timeIntervalSince(now) / 86_400).rounded(.down))
+        guard days <= expiryWindowDays else { return nil }
+        return EncodedEvent(
+            kind: .certificateExpiry, severity: days < 0 ? "critical" : days <= 7 ? "high" : "medium",
+            detail: Self.detail(of: record, before: [("days_remaining", JSON(days)), ("expires", .string(expiry))]))
+    }
+
+    /// Every detail names the asset; members come in key order (see `OrderedObject`): those before `hostname`,
+    /// then the asset's, then those after `protocol`.
+    static func detail(of record: InventoryRecord, before: [(String, JSON)] = [], after: [(String, JSON)] = [])
+        -> [UInt8]
+    {
+        var object = OrderedObject()
+        for (key, value) in before { object.set(key, value) }
+        object.set("hostname", JSON(record.hostname ?? record.ipAddress))
+        object.set("port", JSON(record.port))
+        object.set("protocol", JSON(record.protocolName))
+        for (key, value) in after { object.set(key, value) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        object.write(to: &bytes)
+        return bytes
+    }
+}
+
 /// An event ready to store, its detail already serialised (keys in byte order, as `JSON.serialized()` writes them).
 struct EncodedEvent: Sendable {
     let kind: InventoryEvent.Kind
@@ -96,4 +110,6 @@ struct StoredState: Sendable {
     var compliance: String?
     var certificateExpiry: String?
     var discoveredAt: String? = nil
+    /// The certificate expiry a `certificate_expiry` event was last raised for.
+    var expiryNotified: String? = nil
 }

@@ -34,9 +34,9 @@ struct IngestWriter {
             if previous == nil, tenantWasEmpty, written.contains(record.id) {
                 previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
             }
-            if previous?.contentHash == record.contentHash {
+            if let previous, previous.contentHash == record.contentHash {
                 counts.unchanged += 1
-                if let seenAt = record.discoveredAt, seenAt != previous?.discoveredAt {
+                if let seenAt = record.discoveredAt, seenAt != previous.discoveredAt {
                     try statements.seen.execute { bind in
                         bind.text(seenAt)
                         bind.text(tenant)
@@ -44,13 +44,29 @@ struct IngestWriter {
                     }
                     known[record.id]?.discoveredAt = seenAt  // a later line with the key compares with this one
                 }
+                // The same certificate, now within the window by the clock alone.
+                if let expiry = rules.expiryDue(for: record, notified: previous.expiryNotified, now: now) {
+                    try store([expiry], of: record, with: statements, counts: &counts)
+                    try statements.notified.execute { bind in
+                        bind.text(record.certificateExpiry)
+                        bind.text(tenant)
+                        bind.text(record.id)
+                    }
+                    known[record.id]?.expiryNotified = record.certificateExpiry
+                }
                 continue
             }
+            let raised =
+                (previous == nil ? prepared.eventsIfNew : nil)
+                ?? rules.events(for: record, previous: previous, now: now)
+            let notified =
+                raised.contains { $0.kind == .certificateExpiry } ? record.certificateExpiry : previous?.expiryNotified
             if previous == nil {
                 try statements.insert.execute { bind in
                     bind.text(tenant)
                     bind.text(record.id)
                     Self.columns(of: record, into: &bind)
+                    bind.text(notified)
                     bind.text(stamp)
                     bind.text(stamp)
                 }
@@ -58,34 +74,39 @@ struct IngestWriter {
             } else {
                 try statements.update.execute { bind in
                     Self.columns(of: record, into: &bind)
+                    bind.text(notified)
                     bind.text(stamp)
                     bind.text(tenant)
                     bind.text(record.id)
                 }
                 counts.updated += 1
             }
-            let raised =
-                (previous == nil ? prepared.eventsIfNew : nil)
-                ?? rules.events(for: record, previous: previous, now: now)
-            for event in raised {
-                try statements.event.execute { bind in
-                    bind.text(tenant)
-                    bind.text(event.kind.rawValue)
-                    bind.text(event.severity)
-                    bind.text(record.id)
-                    bind.text(bytes: event.detail)
-                    bind.text(stamp)
-                }
-                counts.events[event.kind.rawValue, default: 0] += 1
-            }
+            try store(raised, of: record, with: statements, counts: &counts)
             // A later line of the same file with the same key compares with this one.
             if tenantWasEmpty {
                 written.insert(record.id)
             } else {
                 known[record.id] = StoredState(
                     contentHash: record.contentHash, compliance: record.complianceSummary,
-                    certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt)
+                    certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt,
+                    expiryNotified: notified)
             }
+        }
+    }
+
+    private func store(
+        _ events: [EncodedEvent], of record: InventoryRecord, with statements: Statements, counts: inout IngestCounts
+    ) throws {
+        for event in events {
+            try statements.event.execute { bind in
+                bind.text(tenant)
+                bind.text(event.kind.rawValue)
+                bind.text(event.severity)
+                bind.text(record.id)
+                bind.text(bytes: event.detail)
+                bind.text(stamp)
+            }
+            counts.events[event.kind.rawValue, default: 0] += 1
         }
     }
 
@@ -124,21 +145,26 @@ struct IngestWriter {
         while let row = try rows.next() {
             states[row[0]] = StoredState(contentHash: row[1], discoveredAt: row[2])
         }
-        let changed = batch.map(\.record).filter { record in
-            states[record.id].map { $0.contentHash != record.contentHash } ?? false
+        // Rows are read for changed records, whose events compare fields, and for certificates within the expiry
+        // window, which raise their event once.
+        let read = batch.map(\.record).filter { record in
+            guard let state = states[record.id] else { return false }
+            return state.contentHash != record.contentHash
+                || rules.expiryDue(for: record, notified: nil, now: now) != nil
         }
-        guard !changed.isEmpty else { return states }
+        guard !read.isEmpty else { return states }
         let previous = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, compliance, certificate_expires FROM inventory_record
-                WHERE tenant = ? AND id IN (\(Store.placeholders(changed.count)))
+                SELECT id, compliance, certificate_expires, expiry_notified FROM inventory_record
+                WHERE tenant = ? AND id IN (\(Store.placeholders(read.count)))
                 """,
-            arguments: StatementArguments([tenant] + changed.map(\.id)))
+            arguments: StatementArguments([tenant] + read.map(\.id)))
         while let row = try previous.next() {
             let id: String = row[0]
             states[id]?.compliance = row[1]
             states[id]?.certificateExpiry = row[2]
+            states[id]?.expiryNotified = row[3]
         }
         return states
     }
@@ -148,6 +174,7 @@ struct IngestWriter {
         let insert: Statement
         let update: Statement
         let seen: Statement
+        let notified: Statement
         let event: Statement
 
         init(_ db: Database) throws {
@@ -155,19 +182,22 @@ struct IngestWriter {
                 sql: """
                     INSERT INTO inventory_record (tenant, id, natural_key, hostname, ip_address, environment,
                         serial_number, mac_address, protocol, protocol_version, port, key_size, risk_score, compliance,
-                        certificate_expires, discovered_at, document, content_hash, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        certificate_expires, discovered_at, document, content_hash, expiry_notified, created_at,
+                        updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             update = try db.cachedStatement(
                 sql: """
                     UPDATE inventory_record SET natural_key = ?, hostname = ?, ip_address = ?, environment = ?,
                         serial_number = ?, mac_address = ?, protocol = ?, protocol_version = ?, port = ?, key_size = ?,
                         risk_score = ?, compliance = ?, certificate_expires = ?, discovered_at = ?, document = ?,
-                        content_hash = ?, updated_at = ?
+                        content_hash = ?, expiry_notified = ?, updated_at = ?
                     WHERE tenant = ? AND id = ?
                     """)
             seen = try db.cachedStatement(
                 sql: "UPDATE inventory_record SET discovered_at = ? WHERE tenant = ? AND id = ?")
+            notified = try db.cachedStatement(
+                sql: "UPDATE inventory_record SET expiry_notified = ? WHERE tenant = ? AND id = ?")
             event = try db.cachedStatement(
                 sql: """
                     INSERT INTO inventory_event (tenant, type, severity, record_id, detail, created_at)
