@@ -43,10 +43,19 @@ struct Ingest: ParsableCommand {
         } catch let error as IngestError {
             throw CLIError(error.description)
         }
-        if json { return print(report.json.prettyPrinted()) }
-        print("\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): \(report.summary)")
-        for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
-        if report.rejections.count > 200 { print("… and \(report.rejections.count - 200) more (use --json for all)") }
-        for notice in report.notices { print("not imported: \(notice)") }
+        if json {
+            print(report.json.prettyPrinted())
+        } else {
+            print("\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): \(report.summary)")
+            for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
+            if report.rejections.count > 200 {
+                print("… and \(report.rejections.count - 200) more (use --json for all)")
+            }
+            for notice in report.notices { print("not imported: \(notice)") }
+        }
+        // Some rejections are the data's; all of them mean the wrong file (or format): scripts should notice.
+        if report.counts.rejected > 0, report.counts.rejected == report.counts.received {
+            throw CLIError("\(report.file): every record was rejected; is it the right file and --format?")
+        }
     }
 }

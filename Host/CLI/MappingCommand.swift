@@ -40,42 +40,41 @@ extension Mapping {
                 "Print the target records a mapping makes of standard-schema records (the setup wizard's preview).")
 
         @Option(help: "Mapping JSON file.") var mapping: String
-        @Option(help: "Records: a JSON array, {\"records\": [...]}, or NDJSON.") var input: String
+        @Option(help: "Records to map, in any form `ingest` reads: a JSON array, {\"records\": [...]}, NDJSON, a CBOM.")
+        var input: String
+        @Option(help: "json, ndjson, cbom or auto.") var format = "auto"
+
+        func validate() throws {
+            guard IngestFormat(rawValue: format) != nil else {
+                throw ValidationError("--format must be json, ndjson, cbom or auto, got \"\(format)\"")
+            }
+        }
 
         func run() throws {
             let fieldMapping = try Mapping.load(mapping)
-            guard let data = FileManager.default.contents(atPath: input) else {
-                throw CLIError("--input \(input): cannot be read")
+            // Validated and normalised as an ingest stores them: the preview maps what a push would map.
+            let preview: RecordPreview
+            do {
+                preview = try RecordPreview(file: input, format: IngestFormat(rawValue: format)!)
+            } catch {
+                throw CLIError("--input \(error.description)")
             }
-            let records: [JSON]
-            if let document = try? JSON.parse(Array(data)) {
-                guard let list = document.arrayValue ?? document["records"]?.arrayValue else {
-                    throw CLIError("--input \(input): expected an array of records or {\"records\": [...]}")
-                }
-                records = list
-            } else {
-                records = try String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated().compactMap {
-                    index, line in
-                    guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-                    do { return try JSON.parse(String(line)) } catch {
-                        throw CLIError("--input \(input): line \(index + 1): \(error)")
-                    }
-                }
-            }
+            for rejection in preview.rejections { Console.error("rejected \(rejection)") }
+            for notice in preview.notices { Console.error("not imported: \(notice)") }
             var output: [JSON] = []
             var failed = false
-            for (index, record) in records.enumerated() {
+            for record in preview.records {
                 do {
-                    var mapped: [String: JSON] = ["fields": .object(try fieldMapping.apply(to: record))]
+                    var mapped: [String: JSON] = ["fields": .object(try fieldMapping.apply(to: record.document))]
                     if let table = fieldMapping.targetTable { mapped["table"] = .string(table) }
                     output.append(.object(mapped))
                 } catch {
                     failed = true
-                    Console.error(error.problems.map { "records[\(index)].\($0)" }.joined(separator: "\n"))
+                    Console.error(error.problems.map { "record \(record.naturalKey): \($0)" }.joined(separator: "\n"))
                 }
             }
             print(JSON.array(output).prettyPrinted())
-            if failed { throw ExitCode(1) }
+            if failed || !preview.rejections.isEmpty { throw ExitCode(1) }
         }
     }
 }

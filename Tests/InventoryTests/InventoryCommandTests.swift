@@ -80,4 +80,42 @@ import Testing
             refused.stderr.contains(
                 "mapping[0].source_field: \"asset.hostnam\" is not a field of the standard crypto schema"))
     }
+
+    /// The preview maps records as an ingest stores them (normalised; invalid ones refused with their place), read
+    /// from any file `ingest` reads: CRLF lines under any name, a byte order mark.
+    @Test func mappingApplyPreviewsWhatAPushWouldSend() throws {
+        let mapping = folder.file(
+            "m.json",
+            """
+            [{"source_field": "crypto_implementation.protocol", "target_field": "proto",
+              "transform": "map({\\"TLS\\": \\"tls\\", \\"SSH\\": \\"ssh\\"})"},
+             {"source_field": "asset.hostname", "target_field": "name"}]
+            """)
+        let lines = [
+            #"{"asset": {"hostname": "WEB01.Example.com"}, "crypto_implementation": {"protocol": "tls"}}"#,
+            #"{"asset": {"hostname": "x"}}"#,
+        ]
+        let input = folder.file("scan.txt", "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n")
+        let applied = try Command.cryptoconnect(["mapping", "apply", "--mapping", mapping, "--input", input])
+        #expect(try JSON.parse(applied.stdout) == [["fields": ["proto": "tls", "name": "web01.example.com"]]])
+        #expect(applied.status == 1)
+        #expect(applied.stderr.contains("rejected line 2: crypto_implementation: is required"), "\(applied.stderr)")
+    }
+
+    @Test func ingestReadsByteOrderMarksCRLFAndArraysUnderAnyName() throws {
+        let db = folder.path + "/bom.sqlite"
+        let ndjson = folder.file(
+            "scan.log",
+            "\u{FEFF}" + [record(host: "a"), record(host: "b")].map { $0.serialized() }.joined(separator: "\r\n"))
+        let array = folder.file("pretty.ndjson", JSON.array([record(host: "c")]).prettyPrinted())
+        for file in [ndjson, array] {
+            let ingested = try Command.cryptoconnect(["ingest", file, "--db", db, "--json"])
+            #expect(ingested.status == 0, "\(ingested.stderr)")
+            #expect(try JSON.parse(ingested.stdout)["rejected"] == 0)
+        }
+        let everything = folder.file("wrong.ndjson", "hello\nworld\n")
+        let refused = try Command.cryptoconnect(["ingest", everything, "--db", db])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("every record was rejected"), "\(refused.stderr)")
+    }
 }

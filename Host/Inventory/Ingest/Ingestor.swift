@@ -56,20 +56,28 @@ public struct Ingestor: Sendable {
 
     public func ingest(file path: String, tenant: String, format requested: IngestFormat = .auto) throws -> IngestReport
     {
+        let opened = try Self.open(path, format: requested)
+        var report = IngestReport(file: path, tenant: tenant, format: opened.format)
+        report.notices = opened.notices
+        try run(opened.source, into: &report)
+        return report
+    }
+
+    /// A file's records as `format` (or the shape detected) says: where to read them, and a CBOM's notices.
+    static func open(_ path: String, format requested: IngestFormat) throws(IngestError) -> (
+        source: any RecordSource, format: IngestFormat, notices: [String]
+    ) {
         guard FileManager.default.isReadableFile(atPath: path) else { throw IngestError(path, "cannot be read") }
         let format = requested == .auto ? IngestFormat.detect(path: path, head: Self.head(of: path)) : requested
-        var report = IngestReport(file: path, tenant: tenant, format: format)
         switch format {
         case .ndjson, .auto:
-            try run(try NDJSONSource(path: path), into: &report)
+            return (try NDJSONSource(path: path), .ndjson, [])
         case .json:
-            try run(try ArraySource(document: try Self.document(at: path), path: path), into: &report)
+            return (try ArraySource(document: try Self.document(at: path), path: path), .json, [])
         case .cbom:
             let imported = try CBOMImporter().records(from: try Self.document(at: path), path: path)
-            report.notices = imported.notices
-            try run(ArraySource(records: imported.records, locations: imported.locations), into: &report)
+            return (ArraySource(records: imported.records, locations: imported.locations), .cbom, imported.notices)
         }
-        return report
     }
 
     /// Ingests records already in memory (the API and tests).
@@ -127,7 +135,7 @@ public struct Ingestor: Sendable {
         if data.isEmpty { throw IngestError(path, "is empty") }
         if data.contains(0) { throw IngestError(path, "holds binary data: not a JSON file") }
         do {
-            return try JSON.parse(Array(data))
+            return try JSON.parse(Array(IngestFormat.withoutByteOrderMark(data)))
         } catch {
             throw IngestError(path, "\(error) (the file is not valid JSON)")
         }

@@ -88,6 +88,9 @@ struct NDJSONSource: RecordSource {
     /// Where the next line lies in `buffer`, valid until the next call.
     private mutating func nextLine() throws(IngestError) -> Range<Int>? {
         while true {
+            if line == 0, offset == 0, start == 0, buffer.count >= 3 || finished {
+                start = buffer.count - IngestFormat.withoutByteOrderMark(buffer).count
+            }
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
                 defer { start = newline + 1 }
                 line += 1
