@@ -29,6 +29,14 @@ struct HostOptions: ParsableArguments {
         }
     }
 
+    /// The store for a command that only reads: a path with no store is a mistyped --db, not a new empty store.
+    func openExistingStore() throws -> Store {
+        guard FileManager.default.fileExists(atPath: resolvedDatabase) else {
+            throw CLIError("no store at \(resolvedDatabase); check --db or --data-dir")
+        }
+        return try openStore()
+    }
+
     var resolvedPluginsDirectory: String {
         pluginsDirectory ?? environment("CRYPTOCONNECT_PLUGINS_DIR") ?? "./plugins"
     }

@@ -28,8 +28,12 @@ extension InventoryCommand {
         func run() throws {
             let filter: InventoryFilter
             do { filter = try InventoryFilter(filters) } catch { throw CLIError(error.description) }
-            let records = try InventoryRepository(store: try host.openStore()).list(
-                tenant: tenant, filter: filter, limit: limit)
+            var records = try InventoryRepository(store: try host.openExistingStore()).list(
+                tenant: tenant, filter: filter, limit: limit + 1)
+            if records.count > limit {
+                records.removeLast()
+                Console.error("Showing the first \(limit) records; --limit shows more.")
+            }
             if json {
                 return print(
                     JSON.array(
@@ -72,11 +76,11 @@ extension InventoryCommand {
         @Option var tenant = "default"
 
         func run() throws {
-            let repository = InventoryRepository(store: try host.openStore())
+            let repository = InventoryRepository(store: try host.openExistingStore())
             guard let record = try repository.record(tenant: tenant, id: id) else {
                 throw CLIError("no record \(id) in tenant \(tenant)")
             }
-            let events = try repository.events(tenant: tenant, limit: 100_000).filter { $0.event.recordID == id }
+            let events = try repository.events(tenant: tenant, recordID: id, limit: .max)
             let document: JSON = [
                 "id": .string(record.id), "natural_key": .string(record.naturalKey), "record": record.document,
                 "content_hash": .string(record.contentHash), "created_at": .string(record.createdAt),
@@ -100,13 +104,23 @@ extension InventoryCommand {
         @Option var tenant = "default"
         @Option(help: "Only events after this sequence number.") var after: Int64 = 0
         @Option(help: "Only this type: discovery, alert, compliance_change, certificate_expiry.") var type: String?
+        @Option(help: "At most this many events.") var limit = 1000
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            guard let type, InventoryEvent.Kind(rawValue: type) == nil else { return }
+            let known = InventoryEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--type must be one of \(known), got \"\(type)\"")
+        }
+
         func run() throws {
-            let events = try InventoryRepository(store: try host.openStore()).events(
-                tenant: tenant, after: after, limit: 100_000
-            )
-            .filter { type == nil || $0.event.kind.rawValue == type }
+            var events = try InventoryRepository(store: try host.openExistingStore()).events(
+                tenant: tenant, after: after, kind: type.flatMap(InventoryEvent.Kind.init(rawValue:)),
+                limit: limit + 1)
+            if events.count > limit {
+                events.removeLast()
+                Console.error("Showing \(limit) events; --after \(events.last!.sequence) shows the next ones.")
+            }
             if json {
                 return print(
                     JSON.array(

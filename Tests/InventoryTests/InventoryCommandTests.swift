@@ -118,4 +118,26 @@ import Testing
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("every record was rejected"), "\(refused.stderr)")
     }
+
+    @Test func listsAndEventsAreFilteredByTheStoreAndSayWhenCut() throws {
+        let db = folder.path + "/cut.sqlite"
+        let file = folder.file(
+            "three.json", JSON.array([record(host: "a"), record(host: "b"), record(host: "c", risk: 9)]).serialized())
+        #expect(try Command.cryptoconnect(["ingest", file, "--db", db]).status == 0)
+        let listed = try Command.cryptoconnect(["inventory", "list", "--db", db, "--limit", "2", "--json"])
+        #expect(try JSON.parse(listed.stdout).arrayValue?.count == 2)
+        #expect(listed.stderr.contains("Showing the first 2 records; --limit shows more."))
+        // The alert comes after three discoveries: a type filter applied after a cut would find none.
+        let alerts = try Command.cryptoconnect([
+            "inventory", "events", "--db", db, "--type", "alert", "--limit", "1", "--json",
+        ])
+        #expect(try JSON.parse(alerts.stdout).arrayValue?.map { $0["type"] } == ["alert"])
+        let bogus = try Command.cryptoconnect(["inventory", "events", "--db", db, "--type", "alerts"])
+        #expect(bogus.status != 0)
+        #expect(bogus.stderr.contains("--type must be one of discovery, compliance_change, certificate_expiry, alert"))
+        let typo = try Command.cryptoconnect(["inventory", "list", "--db", folder.path + "/cut.sqlit"])
+        #expect(typo.status != 0)
+        #expect(typo.stderr.contains("no store at \(folder.path)/cut.sqlit; check --db or --data-dir"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/cut.sqlit"))
+    }
 }

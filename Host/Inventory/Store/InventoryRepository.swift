@@ -142,12 +142,24 @@ public struct InventoryRepository: Sendable {
     }
 
     /// Events after a sequence number, oldest first.
-    public func events(tenant: String, after sequence: Int64 = 0, limit: Int = 1000) throws -> [StoredEvent] {
-        try store.pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM inventory_event WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?",
-                arguments: [tenant, sequence, limit]
-            ).compactMap(StoredEvent.init(row:))
+    /// A tenant's events in order after `sequence`, optionally only of one kind or about one record.
+    public func events(
+        tenant: String, after sequence: Int64 = 0, kind: InventoryEvent.Kind? = nil, recordID: String? = nil,
+        limit: Int = 1000
+    ) throws -> [StoredEvent] {
+        var sql = "SELECT * FROM inventory_event WHERE tenant = ? AND id > ?"
+        var arguments: StatementArguments = [tenant, sequence]
+        if let kind {
+            sql += " AND type = ?"
+            arguments += [kind.rawValue]
+        }
+        if let recordID {
+            sql += " AND record_id = ?"
+            arguments += [recordID]
+        }
+        return try store.pool.read { db in
+            try Row.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: arguments + [limit])
+                .compactMap(StoredEvent.init(row:))
         }
     }
 }
