@@ -125,6 +125,11 @@ import Testing
                 ["source_field": "asset.ip_address", "target_field": "b"],
                 ["source_field": "asset.ip_address", "target_field": "c", "transform": "truncate(x)"],
                 ["target_field": "d"],
+                [
+                    "source_field": "asset.hostname", "target_field": "e",
+                    "transform": #"format("{asset.hostnme}:{port}")"#,
+                ],
+                ["source_field": "asset.hostname", "target_field": "f", "transform": ["uppercase", 5]],
             ])
         } throws: { error in
             (error as? MappingProblems)?.problems.map(\.description) == [
@@ -133,6 +138,8 @@ import Testing
                 "mapping[2].target_field: \"b\" is already mapped by mapping[1]",
                 "mapping[3].transform: truncate needs a positive length, e.g. truncate(40)",
                 "mapping[4].source_field: is required",
+                "mapping[5].transform: format: {asset.hostnme} is not a field of the standard crypto schema (use a path such as {asset.hostname}, a field such as {port}, or {value})",
+                "mapping[6].transform: must be a string or an array of strings",
             ]
         }
     }

@@ -80,12 +80,14 @@ public struct FieldMapping: Sendable {
             var transformText: String?
             var steps: [Transform] = []
             if let transform = object["transform"] {
-                let parts = transform.arrayValue?.compactMap(\.stringValue) ?? transform.stringValue.map { [$0] }
-                guard let parts else {
+                // Every element must be a string: one that is not would otherwise vanish from the chain unseen.
+                let texts = transform.arrayValue.map { $0.map(\.stringValue) } ?? [transform.stringValue]
+                guard !texts.isEmpty, !texts.contains(nil) else {
                     problems.append(
                         Problem(location: "\(location).transform", message: "must be a string or an array of strings"))
                     continue
                 }
+                let parts = texts.compactMap { $0 }
                 transformText = parts.joined(separator: " | ")
                 do {
                     for part in parts { steps += try Transform.chain(part) }

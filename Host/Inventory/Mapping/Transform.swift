@@ -70,6 +70,12 @@ public enum Transform: Sendable, Equatable {
             guard let template = (try? JSON.parse(try required()))?.stringValue else {
                 throw Problem(description: "format needs a quoted template, e.g. \(example(name))")
             }
+            if let unknown = placeholders(in: template).first(where: { !Self.canFill($0) }) {
+                throw Problem(
+                    description:
+                        "format: {\(unknown)} is not a field of the standard crypto schema (use a path such as {asset.hostname}, a field such as {port}, or {value})"
+                )
+            }
             return .format(template)
         case "truncate":
             guard let length = Int(try required()), length > 0 else {
@@ -214,6 +220,25 @@ public enum Transform: Sendable, Equatable {
         }
     }
 
+    /// The names between braces in a template, in order.
+    static func placeholders(in template: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// Whether `fill` can find `name` in a standard-schema record.
+    static func canFill(_ name: String) -> Bool {
+        name == "value" || StandardSchema.allows(name)
+            || sections.contains { StandardSchema.allows("\($0).\(name)") }
+    }
+
+    private static let sections = ["asset", "crypto_implementation", "certificate"]
+
     /// Fills `{path}` placeholders from the record: a full path, or a field of one of the sections, or `{value}`.
     static func fill(_ template: String, value: JSON, record: JSON) -> String {
         var output = ""
@@ -225,7 +250,7 @@ public enum Transform: Sendable, Equatable {
                 name == "value"
                 ? value
                 : record[path: name]
-                    ?? ["asset", "crypto_implementation", "certificate"].lazy.compactMap {
+                    ?? sections.lazy.compactMap {
                         record[path: "\($0).\(name)"]
                     }.first
             if let found, !found.isNull { output += found.stringValue ?? found.serialized() }
