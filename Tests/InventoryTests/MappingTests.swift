@@ -178,6 +178,7 @@ import Testing
             records: [
                 record(host: "web01", risk: 8, expires: "2026-12-01"), record(host: "web02", keySize: 1024, risk: 3),
                 record(host: "db01", risk: 1, expires: "2028-01-01"),
+                ["asset": ["hostname": "lab01"], "crypto_implementation": ["protocol": "SSH", "port": 22]],
             ],
             tenant: "t")
         func hosts(_ filters: [String]) throws -> [String] {
@@ -189,6 +190,9 @@ import Testing
         #expect(try hosts(["key_size<2048"]) == ["web02"])
         #expect(try hosts(["expires_within_days=30"]) == ["web01"])
         #expect(try hosts(["protocol=tls", "hostname!=web01"]) == ["db01", "web02"])
+        // A record without an environment is not in production.
+        #expect(try hosts(["environment!=production"]) == ["lab01"])
+        #expect(try hosts(["environment!=prod*", "protocol=ssh"]) == ["lab01"])
         #expect(throws: InventoryFilter.Problem.self) { try InventoryFilter(["colour=blue"]) }
         #expect { try InventoryFilter(["risk_score>=high"]) } throws: { "\($0)".contains("\"high\" is not one") }
     }

@@ -140,6 +140,13 @@ import Testing
         #expect(record.complianceSummary == "compliant")
         #expect(record.document[path: "certificate.key_algorithm"] == "RSA")
         #expect(record.naturalKey == "web01.example.com|TLS|-")
+        let ssh: JSON = [
+            "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "SSH", "protocol_version": 2.0],
+        ]
+        guard case .valid(let sshRecord) = validator.validate(ssh, at: "records[1]") else {
+            Issue.record("invalid"); return
+        }
+        #expect(sshRecord.protocolVersion == "2.0")
     }
 
     @Test func contentHashIgnoresDiscoveryTime() throws {

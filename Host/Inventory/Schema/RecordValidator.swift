@@ -272,7 +272,10 @@ struct SectionReader {
         guard let value, !value.isNull else { return nil }
         switch value {
         case .string(let text) where !text.isEmpty: return .string(text)
-        case .integer, .number: return .string(value.serialized())
+        case .integer: return .string(value.serialized())
+        // 1.0 is "1.0", as the version is written, not "1".
+        case .number(let number) where number == number.rounded(): return .string(String(format: "%.1f", number))
+        case .number: return .string(value.serialized())
         default:
             report(path, "must be a version string such as \"1.2\", got \(value.typeName)")
             return nil

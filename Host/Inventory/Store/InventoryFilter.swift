@@ -54,11 +54,12 @@ public struct InventoryFilter: Sendable {
         } else if Self.textColumns.contains(field) {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
             let column = field == "protocol" ? "protocol" : field
+            // A record without the field is not equal to the value: `!=` keeps it (SQL's `!=` would drop it).
             if value.contains("*") {
-                clauses.append("\(column) \(op == "=" ? "" : "NOT ")GLOB ?")
+                clauses.append(op == "=" ? "\(column) GLOB ?" : "(\(column) IS NULL OR \(column) NOT GLOB ?)")
                 arguments.append(field == "hostname" ? value.lowercased() : value)
             } else {
-                clauses.append("\(column) \(op == "=" ? "=" : "!=") ? COLLATE NOCASE")
+                clauses.append("\(column) \(op == "=" ? "=" : "IS NOT") ? COLLATE NOCASE")
                 arguments.append(value)
             }
         } else {
