@@ -25,7 +25,9 @@ struct SourceOfTruth {
         var merged = document
         var changed = false
         for (section, fields) in pulled.objectValue ?? [:] {
-            for (name, value) in fields.objectValue ?? [:] where !value.isNull {
+            // A blank field in the ITAM system is unknown there, not a value to take over (a CI created by our own
+            // push comes back with `serial_number: ""`).
+            for (name, value) in fields.objectValue ?? [:] where !value.isNull && value.stringValue?.isEmpty != true {
                 let path = "\(section).\(name)"
                 guard path != "asset.hostname", path != "asset.ip_address", owner(of: path) == "itam",
                     document[path: path] != value
@@ -36,6 +38,8 @@ struct SourceOfTruth {
                 changed = true
             }
         }
-        return changed ? merged : nil
+        // Not `changed ? merged : nil`: JSON takes nil literals, so that would be `.null`, an "enrichment" of nothing.
+        guard changed else { return nil }
+        return merged
     }
 }

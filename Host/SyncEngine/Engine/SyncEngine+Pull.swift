@@ -48,9 +48,9 @@ extension SyncEngine {
                 tenant: integration.tenant,
                 keys: pulled.map {
                     .init(
-                        hostname: $0.record[path: "asset.hostname"]?.stringValue?.lowercased(),
-                        ipAddress: $0.record[path: "asset.ip_address"]?.stringValue,
-                        serialNumber: $0.record[path: "asset.serial_number"]?.stringValue)
+                        hostname: Self.text($0.record[path: "asset.hostname"])?.lowercased(),
+                        ipAddress: Self.text($0.record[path: "asset.ip_address"]),
+                        serialNumber: Self.text($0.record[path: "asset.serial_number"]))
                 })
             var enrichments: [JSON] = []
             var page: [AssetContextRepository.Context] = []
@@ -81,5 +81,11 @@ extension SyncEngine {
         }
         _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey)  // the next pull starts over
         return .succeeded(stats)
+    }
+
+    /// A correlation value: blank text identifies nothing.
+    static func text(_ value: JSON?) -> String? {
+        guard let text = value?.stringValue, !text.isEmpty else { return nil }
+        return text
     }
 }
