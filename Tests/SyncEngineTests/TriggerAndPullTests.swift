@@ -73,6 +73,10 @@ import Testing
         #expect(try next("*/20 9 * * *") == "2026-11-26T09:20:00Z")
         #expect(throws: Schedule.Problem.self) { try Schedule("every tuesday") }
         #expect { try Schedule("61 * * * *") } throws: { "\($0)".contains("minute field \"61\" is outside 0-59") }
+        #expect { try Schedule("5-1 * * * *") } throws: { "\($0)".contains("minute range \"5-1\" runs backwards") }
+        #expect { try Schedule("1,2,,3 * * * *") } throws: { "\($0)".contains("an empty item in the minute field") }
+        #expect { try Schedule("0 0 31 2 *") } throws: { "\($0)".contains("never fires") }
+        #expect(try next("0 0 29 2 *") == "2028-02-29T00:00:00Z")
     }
 
     @Test func expiredLeasesReturnToTheQueue() throws {

@@ -39,6 +39,10 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         weekdays = Set(try Self.field(fields[4], 0...7, "day of week", text).map { $0 % 7 })  // 7 is Sunday too
         anyDay = fields[2] == "*"
         anyWeekday = fields[4] == "*"
+        // Four years from any start hold every day that exists (February 29 included).
+        if next(after: Date(timeIntervalSince1970: 0)) == .distantFuture {
+            throw Problem(description: "schedule \"\(text)\" never fires: no date has that day in those months")
+        }
     }
 
     public var description: String { text }
@@ -80,7 +84,10 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         throws(Problem) -> Set<Int>
     {
         var values: Set<Int> = []
-        for part in text.split(separator: ",") {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard !part.isEmpty else {
+                throw Problem(description: "schedule \"\(schedule)\": an empty item in the \(name) field \"\(text)\"")
+            }
             let pieces = part.split(separator: "/", maxSplits: 1)
             let step = pieces.count == 2 ? Int(pieces[1]) : 1
             guard let step, step > 0 else {
@@ -91,12 +98,17 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
                 span = range
             } else if let dash = pieces[0].firstIndex(of: "-") {
                 guard let low = Int(pieces[0][..<dash]), let high = Int(pieces[0][pieces[0].index(after: dash)...]),
-                    low <= high,
                     range.contains(low), range.contains(high)
                 else {
                     throw Problem(
                         description:
                             "schedule \"\(schedule)\": the \(name) field \"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)"
+                    )
+                }
+                guard low <= high else {
+                    throw Problem(
+                        description:
+                            "schedule \"\(schedule)\": the \(name) range \"\(part)\" runs backwards; write \(high)-\(low)"
                     )
                 }
                 span = low...high
