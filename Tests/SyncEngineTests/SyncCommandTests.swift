@@ -79,6 +79,13 @@ import Testing
             ] + common,
             environment: ["CRYPTOCONNECT_MASTER_KEY": ""])
         #expect(noKey.stderr.contains("which are stored sealed: set CRYPTOCONNECT_MASTER_KEY"))
+        for plugin in ["@1.0.0", "fixture-rest-sink@"] {
+            let pinned = try cc([
+                "integrations", "add", "--tenant", "acme", "--plugin", plugin, "--config", bad, "--name", "fourth",
+                "--no-test",
+            ])
+            #expect(pinned.stderr.contains("--plugin \"\(plugin)\" must be a plugin id, optionally @VERSION"))
+        }
     }
 
     @Test func syncRunWaitAndStatus() throws {

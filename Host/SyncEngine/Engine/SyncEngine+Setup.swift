@@ -50,7 +50,11 @@ extension SyncEngine {
     /// Validates the configuration against the plugin's schema and the mapping against the standard schema, runs
     /// the plugin's connection test, then saves the integration and seals its secrets. Saves nothing on failure.
     public func addIntegration(_ request: IntegrationRequest) throws -> AddedIntegration {
-        let parts = request.plugin.split(separator: "@", maxSplits: 1).map(String.init)
+        let parts = request.plugin.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(
+            String.init)
+        guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+            throw IntegrationSetupError("--plugin \"\(request.plugin)\" must be a plugin id, optionally @VERSION")
+        }
         let pin = parts.count > 1 ? parts[1] : nil
         let build: PluginBuild
         do { build = try catalog.resolve(parts[0], pin: pin) } catch {
