@@ -46,9 +46,13 @@ extension Integrations {
                 do { _ = try Schedule(schedule) } catch { throw ValidationError(error.description) }
             }
             let known = Set(InventoryEvent.Kind.allCases.map(\.rawValue))
-            for event in events.split(separator: ",") where !known.contains(String(event)) {
+            let listed = events.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            for event in listed where !known.contains(event) {
                 throw ValidationError(
-                    "--events: unknown event type \"\(event)\" (known: \(known.sorted().joined(separator: ", ")))")
+                    "--events: \(event.isEmpty ? "an empty event type" : "unknown event type \"\(event)\"") (known: \(known.sorted().joined(separator: ", ")))"
+                )
             }
         }
 
@@ -60,7 +64,7 @@ extension Integrations {
                 mapping: try mapping.map { try readJSON($0, "--mapping") }, id: name)
             request.schedule = schedule
             request.realtime = realtime
-            request.eventTypes = events.split(separator: ",").map(String.init)
+            request.eventTypes = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             request.environment = environment
             request.isolation = IsolationLevel(rawValue: isolation)!
             request.testConnection = !noTest

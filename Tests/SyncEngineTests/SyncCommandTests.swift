@@ -86,6 +86,13 @@ import Testing
             ])
             #expect(pinned.stderr.contains("--plugin \"\(plugin)\" must be a plugin id, optionally @VERSION"))
         }
+        // Real time with no event to react to would never push.
+        let deaf = try cc([
+            "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", bad, "--realtime",
+            "--events", "", "--no-test",
+        ])
+        #expect(deaf.status != 0)
+        #expect(deaf.stderr.contains("--events: an empty event type (known: alert,"))
     }
 
     @Test func syncRunWaitAndStatus() throws {
