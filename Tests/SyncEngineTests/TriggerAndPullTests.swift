@@ -137,12 +137,31 @@ import Testing
         fixture.sink.rejectFieldValue = "bad"
         try fixture.ingest([asset("a"), asset("b"), asset("bad")])
         _ = try fixture.push("acme-sink")
-        let status = try #require(try fixture.engine.status(now: Date()).first)
+        let status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
         #expect(status.health == "degraded")
         #expect(status.recordsSyncedToday == 2)
         #expect(status.openErrors == 1)
         #expect(abs((status.successRate ?? 0) - 2.0 / 3.0) < 0.001)
         #expect((status.averageLatencyMilliseconds ?? 0) > 0)
         #expect(status.lastSync != nil)
+    }
+
+    /// A job that went back to the queue (its host stopped) goes on counting from what it had done; records synced
+    /// today are the records, whichever jobs sent them and however often.
+    @Test func countsGoOnAcrossAttemptsAndRecordsAreCountedOnce() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration()
+        try fixture.ingest([asset("a"), asset("b"), asset("c")])
+        try fixture.engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+        let queued = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        try fixture.engine.queue.requeue(
+            queued.id, notBefore: nil, stats: ["pushed": 40, "acknowledged": 40, "retry_later": 2, "calls": 1])
+        try fixture.engine.drain(owner: "test")
+        let job = try #require(try fixture.engine.queue.job(queued.id))
+        #expect(job.stats?["acknowledged"] == 43)
+        #expect(job.stats?["calls"] == 2)
+        #expect(job.stats?["retry_later"] == 0)
+        _ = try fixture.push("acme-sink", full: true)
+        #expect(try fixture.engine.status(now: fixture.clock.now).first?.recordsSyncedToday == 3)
     }
 }

@@ -26,6 +26,22 @@ struct JobStats {
     var errors: [String] = []
     var started = ContinuousClock.now
 
+    init() {}
+
+    /// Counts that go on from an earlier attempt of the same job (stopped by a host that shut down, or retried), so
+    /// the job's record says what it did in all. What was left for later is this attempt's own.
+    init(resuming earlier: JSON?) {
+        func count(_ key: String) -> Int { earlier?[key]?.intValue ?? 0 }
+        pushed = count("pushed")
+        acknowledged = count("acknowledged")
+        deadLettered = count("dead_lettered")
+        pulled = count("pulled")
+        correlated = count("correlated")
+        enriched = count("enriched")
+        calls = count("calls")
+        errors = earlier?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
     mutating func error(_ message: String) {
         if errors.count < 10 { errors.append(message) }
     }

@@ -19,7 +19,7 @@ extension SyncEngine {
     }
 
     func execute(_ job: Job, owner: String) -> JobOutcome {
-        var stats = JobStats()
+        var stats = JobStats(resuming: job.stats)
         do {
             guard let integration = try integrations.integration(job.integration) else {
                 return .failed(stats, "integration \(job.integration) no longer exists")

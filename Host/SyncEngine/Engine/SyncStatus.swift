@@ -49,7 +49,6 @@ extension SyncEngine {
                     arguments: [integration.id, since])
                 var accepted = 0
                 var attempted = 0
-                var today = 0
                 var succeededJobs = 0
                 var failedJobs = 0
                 var lastError: String?
@@ -59,7 +58,6 @@ extension SyncEngine {
                     accepted += acknowledged
                     attempted +=
                         acknowledged + (stats["dead_lettered"]?.intValue ?? 0) + (stats["retry_later"]?.intValue ?? 0)
-                    if (row["finished_at"] as String) >= midnight { today += acknowledged }
                     if row["state"] as String == "succeeded" {
                         succeededJobs += 1
                     } else {
@@ -67,6 +65,13 @@ extension SyncEngine {
                         lastError = row["error"]
                     }
                 }
+                // From the records' own sync state: true whatever happened to the jobs that sent them (a host
+                // stopped or killed mid-push), and a record sent twice today is one record synced.
+                let today = try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM sync_state WHERE integration = ? AND status = 'synced' AND synced_at >= ?",
+                    arguments: [integration.id, midnight])!
                 let lastSync = try String.fetchOne(
                     db, sql: "SELECT MAX(finished_at) FROM job WHERE integration = ? AND state = 'succeeded'",
                     arguments: [integration.id])
