@@ -26,12 +26,14 @@ import Testing
     var common: [String] { ["--data-dir", folder.path + "/data", "--plugins-dir", folder.path + "/plugins"] }
     var environment: [String: String] { ["CRYPTOCONNECT_MASTER_KEY": key] }
 
-    func cc(_ arguments: [String]) throws -> Command.Result {
-        try Command.cryptoconnect(arguments + common, environment: environment)
+    /// Runs `cryptoconnect`; one still running after `timeout` is killed, so a hang fails the test.
+    func cc(_ arguments: [String], timeout: Duration = .seconds(120)) throws -> Command.Result {
+        try Command.cryptoconnect(arguments + common, environment: environment, timeout: timeout)
     }
 
-    func setUp(realtime: Bool = false, token: String? = nil) throws {
-        #expect(try cc(["tenants", "add", "acme"]).status == 0)
+    /// Adds `tenant` and its integration of the sink, `<tenant>-fixture-rest-sink`.
+    func setUp(tenant: String = "acme", realtime: Bool = false, token: String? = nil) throws {
+        #expect(try cc(["tenants", "add", tenant]).status == 0)
         let config = folder.file(
             "config.json",
             JSON([
@@ -39,7 +41,7 @@ import Testing
                 "retry": ["base_delay_ms": 10],
             ]).serialized())
         let added = try cc(
-            ["integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", config]
+            ["integrations", "add", "--tenant", tenant, "--plugin", "fixture-rest-sink", "--config", config]
                 + (realtime ? ["--realtime"] : []))
         #expect(added.status == 0, "\(added.stderr)")
     }
@@ -157,13 +159,13 @@ import Testing
         serve.wait()
     }
 
-    private func startServe() throws -> Spawned {
+    func startServe(log: String? = nil) throws -> Spawned {
         try Spawned(
             PackagePaths.hostExecutable, ["serve"] + common, environment: environment,
-            stderr: folder.file("serve-\(UUID().uuidString).log", ""))
+            stderr: log ?? folder.file("serve-\(UUID().uuidString).log", ""))
     }
 
-    private func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws {
+    func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while try !condition() {
             guard Date() < deadline else { throw TimedOut() }
