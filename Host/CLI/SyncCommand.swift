@@ -28,40 +28,31 @@ extension Sync {
             guard let found = try engine.integrations.integration(integration) else {
                 throw CLIError("no integration \(integration)")
             }
-            guard found.isActive else {
-                throw CLIError(
-                    "integration \(integration) is \(found.enabled ? "paused: \(found.pausedReason ?? "")" : "disabled"); `cryptoconnect integrations enable \(integration)` first"
-                )
+            if let state = InactiveIntegration(integration, found) {
+                throw CLIError("\(state); `cryptoconnect integrations enable \(integration)` first")
             }
             let kinds: [Job.Kind] = pushOnly ? [.push] : pullOnly ? [.pull] : [.pull, .push]
-            let before = try engine.queue.jobs(integration: integration, limit: 1).first?.id ?? 0
             let queued = try engine.enqueueSync(
                 found, trigger: .manual, full: full, priority: Job.Priority.high, kinds: kinds)
-            guard queued > 0 else {
+            guard !queued.isEmpty else {
                 throw CLIError(
                     "\(found.pluginReference) can do none of: \(kinds.map(\.rawValue).joined(separator: ", "))")
             }
             guard wait else {
-                return print("Queued \(queued) job(s) for \(integration); `cryptoconnect serve` runs them.")
+                return print("Queued \(queued.count) job(s) for \(integration); `cryptoconnect serve` runs them.")
             }
             defer { engine.supervisor.shutdown() }
-            let owner = "cli-\(getpid())"
-            while true {
-                let mine = try engine.queue.jobs(integration: integration, limit: 100).filter { $0.id > before }
-                if mine.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
-                    for job in mine.reversed() {
-                        print(
-                            "\(job.kind.rawValue) job \(job.id): \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "") \(job.stats?.serialized() ?? "")"
-                        )
-                    }
-                    if mine.contains(where: { $0.state == .failed }) { throw ExitCode(1) }
-                    return
-                }
-                if try engine.runNext(owner: owner) == nil {
-                    // Waiting on a retry time or on a job another host runs.
-                    Thread.sleep(forTimeInterval: 0.2)
-                }
+            let waited = try engine.runUntilFinished(queued, integration: integration, owner: "cli-\(getpid())")
+            for job in waited.jobs {
+                print(
+                    "\(job.kind.rawValue) job \(job.id): \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "") \(job.stats?.serialized() ?? "")"
+                )
             }
+            if let stopped = waited.stopped {
+                let left = waited.jobs.filter { $0.state == .queued || $0.state == .running }.count
+                throw CLIError("\(stopped)\nStopped waiting; \(left) of its job(s) stay queued.")
+            }
+            if waited.failed { throw ExitCode(1) }
         }
     }
 

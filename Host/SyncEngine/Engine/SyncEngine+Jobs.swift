@@ -4,18 +4,21 @@ import PluginABI
 import PluginRuntime
 
 extension SyncEngine {
-    /// Leases the next runnable job, runs it, and records its outcome. Returns the job, or nil when nothing is due.
+    /// Leases the next runnable job (of `integration` only, if given), runs it, and records its outcome. Returns
+    /// the job, or nil when nothing is due.
     @discardableResult
-    public func runNext(owner: String) throws -> Job? {
-        guard let job = try queue.lease(owner: owner, now: clock(), lease: lease) else { return nil }
+    public func runNext(owner: String, integration: String? = nil) throws -> Job? {
+        guard let job = try queue.lease(owner: owner, now: clock(), lease: lease, integration: integration) else {
+            return nil
+        }
         let outcome = execute(job, owner: owner)
         try finish(job, outcome)
         return try queue.job(job.id)
     }
 
-    /// Runs jobs until none is due (for `sync run --wait` and tests).
-    public func drain(owner: String, limit: Int = 1000) throws {
-        for _ in 0..<limit where try runNext(owner: owner) != nil {}
+    /// Runs jobs (of `integration` only, if given) until none is due (for tests and the demo).
+    public func drain(owner: String, integration: String? = nil, limit: Int = 1000) throws {
+        for _ in 0..<limit where try runNext(owner: owner, integration: integration) != nil {}
     }
 
     func execute(_ job: Job, owner: String) -> JobOutcome {

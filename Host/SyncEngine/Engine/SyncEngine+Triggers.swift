@@ -51,27 +51,27 @@ extension SyncEngine {
                 continue
             }
             guard due <= now else { continue }
-            created += try enqueueSync(integration, trigger: .schedule, full: false, priority: Job.Priority.bulk)
+            created += try enqueueSync(integration, trigger: .schedule, full: false, priority: Job.Priority.bulk).count
             try integrations.setNextRun(integration.id, schedule.next(after: now))
         }
         return created
     }
 
     /// Queues what a sync of `integration` means for its plugin: a pull if it can pull, a push if it can push.
-    /// Does not queue a kind that is already waiting. Returns the jobs queued.
+    /// A schedule does not queue a kind that is already waiting. Returns the ids of the jobs queued.
     @discardableResult
     public func enqueueSync(
         _ integration: Integration, trigger: Job.Trigger, full: Bool, priority: Int = Job.Priority.normal,
         kinds: [Job.Kind] = [.pull, .push]
-    ) throws -> Int {
+    ) throws -> [Int64] {
         let capabilities = try catalog.resolve(integration.pluginID, pin: integration.versionPin).manifest.capabilities
-        var created = 0
+        var created: [Int64] = []
         for kind in kinds where capabilities.contains(kind == .pull ? .pull : .push) {
             if trigger == .schedule, try queue.hasPending(integration: integration.id, kind: kind) { continue }
-            try queue.enqueue(
-                integration: integration.id, tenant: integration.tenant, kind: kind, trigger: trigger, full: full,
-                priority: priority)
-            created += 1
+            created.append(
+                try queue.enqueue(
+                    integration: integration.id, tenant: integration.tenant, kind: kind, trigger: trigger, full: full,
+                    priority: priority))
         }
         return created
     }

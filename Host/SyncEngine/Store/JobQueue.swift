@@ -32,8 +32,9 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Leases the next runnable job for `owner` until `now + lease`, or returns nil.
-    public func lease(owner: String, now: Date, lease: Duration) throws -> Job? {
+    /// Leases the next runnable job (of `integration` only, if given) for `owner` until `now + lease`, or returns
+    /// nil.
+    public func lease(owner: String, now: Date, lease: Duration, integration: String? = nil) throws -> Job? {
         let nowMilliseconds = IntegrationRepository.milliseconds(now)
         return try store.pool.write { db in
             try Row.fetchOne(
@@ -44,14 +45,14 @@ public struct JobQueue: Sendable {
                     WHERE id = (
                         SELECT j.id FROM job j JOIN integration i ON i.id = j.integration
                         WHERE j.state = 'queued' AND (j.not_before IS NULL OR j.not_before <= ?)
-                            AND i.enabled = 1 AND i.paused_reason IS NULL
+                            AND (? IS NULL OR j.integration = ?) AND i.enabled = 1 AND i.paused_reason IS NULL
                             AND NOT EXISTS (SELECT 1 FROM job r WHERE r.integration = j.integration AND r.state = 'running')
                         ORDER BY j.priority DESC, j.id LIMIT 1)
                     RETURNING *
                     """,
                 arguments: [
                     owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now),
-                    nowMilliseconds,
+                    nowMilliseconds, integration, integration,
                 ]
             ).map(Job.init(row:))
         }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// How a wait for jobs ended: the jobs as they stand, and the integration when it stopped running them.
+public struct JobWait: Sendable {
+    public let jobs: [Job]
+    /// Set when the integration was paused, disabled or removed before every job finished: its jobs stay queued
+    /// for when it is enabled again, and nobody waits for them meanwhile.
+    public let stopped: InactiveIntegration?
+
+    public var failed: Bool { jobs.contains { $0.state == .failed } }
+}
+
+/// Why an integration does not run jobs now, in words for an operator.
+public struct InactiveIntegration: Sendable, CustomStringConvertible {
+    public let integration: String
+    public let description: String
+
+    /// Nil when `integration` may run jobs now.
+    public init?(_ id: String, _ integration: Integration?) {
+        self.integration = id
+        guard let integration else {
+            description = "integration \(id) does not exist"
+            return
+        }
+        if !integration.enabled {
+            description = "integration \(id) is disabled"
+        } else if let reason = integration.pausedReason {
+            description = "integration \(id) is paused: \(reason)"
+        } else {
+            return nil
+        }
+    }
+}
+
+extension SyncEngine {
+    /// Runs `integration`'s due jobs in this process until the jobs `ids` have finished, for `sync run --wait` and
+    /// `dlq replay --wait`; other integrations' jobs are left to `serve`. Waits while another process runs one.
+    public func runUntilFinished(
+        _ ids: [Int64], integration: String, owner: String, poll: Duration = .milliseconds(200)
+    ) throws -> JobWait {
+        while true {
+            let jobs = try ids.compactMap { try queue.job($0) }
+            if jobs.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
+                return JobWait(jobs: jobs, stopped: nil)
+            }
+            // The queue does not lease a paused or disabled integration's jobs: waiting for them would never end.
+            if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {
+                return JobWait(jobs: jobs, stopped: stopped)
+            }
+            if try runNext(owner: owner, integration: integration) == nil {
+                // Waiting on a retry time or on a job another process runs.
+                Thread.sleep(forTimeInterval: poll.timeInterval)
+            }
+        }
+    }
+}
