@@ -1,9 +1,15 @@
 import Foundation
 import JSONCore
+import LoopbackHTTP
 import TestSupport
 import Testing
 
-/// `sync run --wait` runs its own integration's jobs and stops waiting when the integration stops.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `sync run --wait` runs its own integration's jobs, stops waiting when the integration stops, and shares the
+/// queue with `serve` without a job running twice.
 extension SyncCommandTests {
     /// The pull is refused and pauses the integration: the wait ends and says why, and the push it queued stays
     /// queued until the integration is enabled again.
@@ -41,5 +47,36 @@ extension SyncCommandTests {
         #expect(!sink.stored.values.contains { $0.fields["name"]?.stringValue?.hasPrefix("globex") == true })
         let globex = try JSON.parse(try cc(["sync", "status", "--tenant", "globex", "--json"]).stdout)
         #expect(globex[0]?["queued_jobs"] == 1)
+    }
+
+    /// `serve` started while a `sync run --wait` is in the middle of a push leaves that job to its runner: one
+    /// worker per lease, every record written once.
+    @Test func serveNeverTakesTheJobOfARunningSyncRun() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(300), "--tenant", "acme"]).status == 0)
+        // The first batch is throttled for 4 s: the runner holds the job's lease inside that call while serve starts.
+        sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "4")]))
+        let before = sink.requests
+        let output = folder.file("run.out", "")
+        let errors = folder.file("run.err", "")
+        let run = try Spawned(
+            PackagePaths.hostExecutable, ["sync", "run", "acme-fixture-rest-sink", "--wait", "--push-only"] + common,
+            environment: environment, stdout: output, stderr: errors)
+        defer { if run.isRunning { run.signal(SIGKILL) } }
+        try waitUntil(seconds: 30) { sink.requests > before }
+
+        let log = folder.file("serve-beside-run.log", "")
+        let serve = try startServe(log: log)
+        defer { if serve.isRunning { serve.signal(SIGKILL) } }
+        try waitUntil(seconds: 30) { (try? String(contentsOfFile: log, encoding: .utf8))?.contains("serving") == true }
+        #expect(run.isRunning, "the run ended before serve started: the test proves nothing")
+        #expect(run.wait() == 0, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+        serve.signal(SIGTERM)
+        #expect(serve.wait() == 0)
+
+        #expect(sink.created == 300)
+        let twice = sink.stored.values.filter { $0.writes > 1 }.count
+        #expect(twice == 0, "\(twice) records were pushed twice")
+        #expect(!(try String(contentsOfFile: log, encoding: .utf8)).contains("requeued"))
     }
 }

@@ -40,8 +40,9 @@ public final class SyncHost: @unchecked Sendable {
 
     /// Runs until `stop()`. Returns once every runner has finished or handed back its job.
     public func run() throws {
-        let recovered = try engine.queue.recoverLeases(now: engine.clock(), all: true)
-        if recovered > 0 { engine.note(.warning, "requeued \(recovered) jobs left running by a previous host") }
+        // Only leases whose process is gone: a `sync run --wait` may be running a job beside this host.
+        let recovered = try engine.queue.recoverLeases(now: engine.clock())
+        if recovered > 0 { engine.note(.warning, "requeued \(recovered) jobs left running by a process that is gone") }
         engine.stopRequested = false
         let group = DispatchGroup()
         for index in 0..<runners {

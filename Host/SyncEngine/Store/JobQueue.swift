@@ -6,7 +6,7 @@ import Store
 
 /// The durable job queue in the store. A runner leases one job at a time (highest priority first, oldest first);
 /// at most one job per integration runs at once, so two runners never push the same records together. A lease
-/// that expires (its runner died) returns the job to the queue.
+/// whose runner's process is gone, or that expired, returns the job to the queue (see `LeaseHolder`).
 public struct JobQueue: Sendable {
     public let store: Store
 
@@ -36,6 +36,7 @@ public struct JobQueue: Sendable {
     /// nil.
     public func lease(owner: String, now: Date, lease: Duration, integration: String? = nil) throws -> Job? {
         let nowMilliseconds = IntegrationRepository.milliseconds(now)
+        let owner = try LeaseHolder.of(store).owner(owner)
         return try store.pool.write { db in
             try Row.fetchOne(
                 db,
@@ -60,6 +61,7 @@ public struct JobQueue: Sendable {
 
     /// Extends a running job's lease (a long push heartbeats).
     public func renew(_ id: Int64, owner: String, until: Date) throws {
+        let owner = try LeaseHolder.of(store).owner(owner)
         try store.pool.write { db in
             try db.execute(
                 sql: "UPDATE job SET lease_expires = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
@@ -99,17 +101,22 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Returns jobs whose lease expired to the queue (their runner died); with `all`, every running job (a host
-    /// starting up with the store's lock held knows no other runner is alive). Returns how many.
+    /// Returns to the queue the jobs whose runner's process is gone, and those whose lease expired. A lease of a
+    /// live process is left alone, whichever process (a host, a `--wait` runner) holds it. Returns how many.
     @discardableResult
-    public func recoverLeases(now: Date, all: Bool = false) throws -> Int {
-        try store.pool.write { db in
+    public func recoverLeases(now: Date) throws -> Int {
+        let holder = try LeaseHolder.of(store)
+        return try store.pool.write { db in
+            let owners = try String.fetchAll(
+                db, sql: "SELECT DISTINCT lease_owner FROM job WHERE state = 'running' AND lease_owner IS NOT NULL")
+            let gone = owners.filter { !holder.isAlive($0) }
             try db.execute(
                 sql: """
                     UPDATE job SET state = 'queued', lease_owner = NULL, lease_expires = NULL
-                    WHERE state = 'running' AND (? OR lease_expires < ?)
+                    WHERE state = 'running' AND (lease_expires < ? OR lease_owner IN (\(Store.placeholders(gone.count))))
                     """,
-                arguments: [all, IntegrationRepository.milliseconds(now)])
+                arguments: StatementArguments(
+                    [IntegrationRepository.milliseconds(now)] + gone.map { $0 as any DatabaseValueConvertible }))
             return db.changesCount
         }
     }
