@@ -81,27 +81,55 @@ extension DeadLetters {
                 guard let letter = try engine.delivery.deadLetter(id) else { throw CLIError("no dead letter \(id)") }
                 return letter
             }
-            if let integration { letters += try engine.delivery.deadLetters(integration: integration) }
-            guard !letters.isEmpty else { throw CLIError("nothing to replay: give dead letter ids or --integration") }
-            for (integration, group) in Dictionary(grouping: letters, by: \.integration) {
-                for letter in group { try engine.delivery.prepareReplay(letter) }
-                try engine.queue.enqueue(
+            if let integration {
+                letters += try engine.delivery.deadLetters(integration: integration).filter { !ids.contains($0.id) }
+            }
+            guard !letters.isEmpty else {
+                throw CLIError(
+                    integration.map { "integration \($0) has no open dead letters" }
+                        ?? "nothing to replay: give dead letter ids or --integration")
+            }
+            let groups = Dictionary(grouping: letters, by: \.integration).sorted { $0.key < $1.key }
+            // A paused or disabled integration runs no jobs: its letters would wait in `replaying` unseen.
+            for (integration, _) in groups {
+                if let state = InactiveIntegration(integration, try engine.integrations.integration(integration)) {
+                    throw CLIError("\(state); `cryptoconnect integrations enable \(integration)`, then replay")
+                }
+            }
+            do { try engine.delivery.prepareReplay(letters) } catch { throw CLIError("\(error)") }
+            var jobs: [(id: Int64, letters: [DeadLetter])] = []
+            for (integration, group) in groups {
+                let job = try engine.queue.enqueue(
                     integration: integration, tenant: group[0].tenant, kind: .push, trigger: .replay,
-                    priority: Job.Priority.high,
-                    recordIDs: group.map(\.recordID))
+                    priority: Job.Priority.high, recordIDs: group.map(\.recordID))
+                jobs.append((job, group))
                 print("Replaying \(group.count) record(s) of \(integration).")
             }
-            if wait {
-                defer { engine.supervisor.shutdown() }
-                try engine.drain(owner: "cli-\(getpid())")
-                let open = try Set(letters.map(\.integration)).flatMap {
-                    try engine.delivery.deadLetters(integration: $0)
-                }
-                print(
-                    open.isEmpty
-                        ? "All replayed records were accepted."
-                        : "\(open.count) record(s) were refused again; see `cryptoconnect dlq list`.")
+            guard wait else { return }
+            defer { engine.supervisor.shutdown() }
+            for (job, group) in jobs { try report(job, group, engine) }
+        }
+
+        /// Runs one integration's replay job and says what became of the letters replayed (not of the others).
+        private func report(_ job: Int64, _ letters: [DeadLetter], _ engine: SyncEngine) throws {
+            let integration = letters[0].integration
+            let waited = try engine.runUntilFinished([job], integration: integration, owner: "cli-\(getpid())")
+            let states = try letters.map { try engine.delivery.deadLetter($0.id)?.state }
+            let accepted = states.filter { $0 == "resolved" }.count
+            let refused = states.filter { $0 == "open" }.count
+            if accepted == letters.count {
+                return print("All \(accepted) replayed record(s) of \(integration) were accepted.")
             }
+            print(
+                "\(integration): \(accepted) of \(letters.count) replayed record(s) accepted, \(refused) refused again"
+                    + (refused > 0 ? " (see `cryptoconnect dlq list`)" : "")
+                    + ", \(letters.count - accepted - refused) not replayed.")
+            if let stopped = waited.stopped { throw CLIError("\(stopped)\nStopped waiting; the replay stays queued.") }
+            if let failed = waited.jobs.first(where: { $0.state == .failed }) {
+                throw CLIError(
+                    "replay job \(failed.id) of \(integration) failed: \(failed.error ?? "no error recorded")")
+            }
+            if accepted + refused < letters.count { throw ExitCode(1) }
         }
     }
 
@@ -113,9 +141,7 @@ extension DeadLetters {
 
         func run() throws {
             let delivery = DeliveryRepository(store: try host.openStore())
-            for id in ids {
-                do { try delivery.discard(id) } catch { throw CLIError("\(error)") }
-            }
+            do { try delivery.discard(ids) } catch { throw CLIError("\(error)") }
             print("Discarded \(ids.count) dead letter(s).")
         }
     }

@@ -57,7 +57,7 @@ import Testing
         #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
 
         fixture.sink.rejectFieldValue = nil
-        try fixture.engine.delivery.prepareReplay(letters[0])
+        try fixture.engine.delivery.prepareReplay([letters[0]])
         try fixture.engine.queue.enqueue(
             integration: "acme-sink", tenant: "acme", kind: .push, trigger: .replay, recordIDs: [letters[0].recordID])
         try fixture.engine.drain(owner: "test")

@@ -227,29 +227,45 @@ public struct DeliveryRepository: Sendable {
         }
     }
 
-    /// Marks a dead letter discarded and stops tracking its record (it is pushed again only when it changes).
-    public func discard(_ id: Int64) throws {
-        try setState(id, "discarded")
-    }
-
-    /// Forgets the acknowledgement of a dead letter's record so a push sends it again.
-    public func prepareReplay(_ letter: DeadLetter) throws {
+    /// Marks dead letters discarded and stops tracking their records (each is pushed again only when it changes).
+    /// Changes none if one of them is missing or settled.
+    public func discard(_ ids: [Int64]) throws {
         try store.pool.write { db in
+            try Self.requireUnsettled(ids, db, to: "discard")
             try db.execute(
-                sql: "DELETE FROM sync_state WHERE integration = ? AND record_id = ? AND status = 'dead_letter'",
-                arguments: [letter.integration, letter.recordID])
-            try db.execute(
-                sql: "UPDATE dead_letter SET state = 'replaying', updated_at = ? WHERE id = ?",
-                arguments: [ISODates.dateTime(Date()), letter.id])
+                sql:
+                    "UPDATE dead_letter SET state = 'discarded', updated_at = ? WHERE id IN (\(Store.placeholders(ids.count)))",
+                arguments: StatementArguments(
+                    [ISODates.dateTime(Date())] + ids.map { $0 as any DatabaseValueConvertible }))
         }
     }
 
-    private func setState(_ id: Int64, _ state: String) throws {
+    /// Forgets the acknowledgement of dead letters' records so a push sends them again. Changes none if one of them
+    /// is missing or settled: a resolved letter's record is no longer refused, and a push would select nothing for
+    /// it, leaving the letter `replaying` for ever.
+    public func prepareReplay(_ letters: [DeadLetter]) throws {
         try store.pool.write { db in
-            try db.execute(
-                sql: "UPDATE dead_letter SET state = ?, updated_at = ? WHERE id = ?",
-                arguments: [state, ISODates.dateTime(Date()), id])
-            guard db.changesCount > 0 else { throw IntegrationRepository.Problem(description: "no dead letter \(id)") }
+            try Self.requireUnsettled(letters.map(\.id), db, to: "replay")
+            for letter in letters {
+                try db.execute(
+                    sql: "DELETE FROM sync_state WHERE integration = ? AND record_id = ? AND status = 'dead_letter'",
+                    arguments: [letter.integration, letter.recordID])
+                try db.execute(
+                    sql: "UPDATE dead_letter SET state = 'replaying', updated_at = ? WHERE id = ?",
+                    arguments: [ISODates.dateTime(Date()), letter.id])
+            }
+        }
+    }
+
+    /// Throws unless each of `ids` is a dead letter still open (or already being replayed).
+    private static func requireUnsettled(_ ids: [Int64], _ db: Database, to action: String) throws {
+        for id in ids {
+            let state = try String.fetchOne(db, sql: "SELECT state FROM dead_letter WHERE id = ?", arguments: [id])
+            guard let state else { throw IntegrationRepository.Problem(description: "no dead letter \(id)") }
+            guard state == "open" || state == "replaying" else {
+                throw IntegrationRepository.Problem(
+                    description: "dead letter \(id) is \(state), so there is nothing to \(action)")
+            }
         }
     }
 
