@@ -77,11 +77,15 @@ extension DeadLetters {
 
         func run() throws {
             let engine = try options.engine()
-            var letters = try ids.map { id -> DeadLetter in
+            var seen: Set<Int64> = []
+            var letters = try ids.filter { seen.insert($0).inserted }.map { id -> DeadLetter in
                 guard let letter = try engine.delivery.deadLetter(id) else { throw CLIError("no dead letter \(id)") }
                 return letter
             }
             if let integration {
+                guard try engine.integrations.integration(integration) != nil else {
+                    throw CLIError("no integration \(integration)")
+                }
                 letters += try engine.delivery.deadLetters(integration: integration).filter { !ids.contains($0.id) }
             }
             guard !letters.isEmpty else {

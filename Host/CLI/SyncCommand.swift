@@ -23,6 +23,12 @@ extension Sync {
         @Flag(help: "Only push.") var pushOnly = false
         @Flag(help: "Only pull.") var pullOnly = false
 
+        func validate() throws {
+            if pushOnly && pullOnly {
+                throw ValidationError("--push-only and --pull-only exclude each other; give neither to pull, then push")
+            }
+        }
+
         func run() throws {
             let engine = try options.engine()
             guard let found = try engine.integrations.integration(integration) else {

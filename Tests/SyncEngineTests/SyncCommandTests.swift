@@ -100,6 +100,8 @@ import Testing
     @Test func syncRunWaitAndStatus() throws {
         try setUp()
         #expect(try cc(["ingest", records(30), "--tenant", "acme"]).status == 0)
+        let both = try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only", "--pull-only"])
+        #expect(both.stderr.contains("--push-only and --pull-only exclude each other"))
         let run = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("push job"))
