@@ -19,7 +19,7 @@ extension DeadLetters {
         @Flag var json = false
 
         func run() throws {
-            let letters = try DeliveryRepository(store: try host.openStore()).deadLetters(
+            let letters = try DeliveryRepository(store: try host.openExistingStore()).deadLetters(
                 tenant: tenant, integration: integration, state: all ? nil : "open")
             if json {
                 return print(
@@ -52,7 +52,7 @@ extension DeadLetters {
         @Argument var id: Int64
 
         func run() throws {
-            guard let letter = try DeliveryRepository(store: try host.openStore()).deadLetter(id) else {
+            guard let letter = try DeliveryRepository(store: try host.openExistingStore()).deadLetter(id) else {
                 throw CLIError("no dead letter \(id)")
             }
             let document: JSON = [
@@ -144,7 +144,7 @@ extension DeadLetters {
         @Argument var ids: [Int64]
 
         func run() throws {
-            let delivery = DeliveryRepository(store: try host.openStore())
+            let delivery = DeliveryRepository(store: try host.openExistingStore())
             do { try delivery.discard(ids) } catch { throw CLIError("\(error)") }
             print("Discarded \(ids.count) dead letter(s).")
         }

@@ -13,9 +13,9 @@ struct EngineOptions: ParsableArguments {
     @Flag(name: .customLong("verbose"), help: "Log debug lines (plugin output, every HTTP answer).") var verbose = false
 
     /// `loadPlugins: false` for commands that only read the store (`sync status`): they work without a plugins
-    /// directory.
+    /// directory, and a path with no store is an error, not a new empty store.
     func engine(requireKey: Bool = false, loadPlugins: Bool = true) throws -> SyncEngine {
-        let store = try host.openStore()
+        let store = try loadPlugins ? host.openStore() : host.openExistingStore()
         let log = StandardErrorLog(minimumLevel: verbose ? .debug : .info)
         var vault: SecretVault?
         do {

@@ -112,7 +112,7 @@ struct MetricsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let rows = try host.openStore().metricsDocuments()
+        let rows = try host.openExistingStore().metricsDocuments()
             .filter { integration == nil || $0.integration == integration }
             .map { ($0.integration, HTTPMetricsSnapshot(json: (try? JSON.parse($0.document)) ?? [:])) }
         if json {

@@ -86,7 +86,7 @@ extension Integrations {
         @Flag var json = false
 
         func run() throws {
-            let list = try IntegrationRepository(store: try host.openStore()).integrations(tenant: tenant)
+            let list = try IntegrationRepository(store: try host.openExistingStore()).integrations(tenant: tenant)
             if json { return print(JSON.array(list.map(Integrations.summary)).prettyPrinted()) }
             guard !list.isEmpty else { return print("No integrations.") }
             print(
@@ -109,7 +109,7 @@ extension Integrations {
         @Argument var id: String
 
         func run() throws {
-            let store = try host.openStore()
+            let store = try host.openExistingStore()
             guard let integration = try IntegrationRepository(store: store).integration(id) else {
                 throw CLIError("no integration \(id)")
             }
@@ -132,7 +132,7 @@ extension Integrations {
         @Argument var id: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, true) } catch {
+            do { try IntegrationRepository(store: try host.openExistingStore()).setEnabled(id, true) } catch {
                 throw CLIError("\(error)")
             }
             print("Enabled \(id).")
@@ -146,7 +146,7 @@ extension Integrations {
         @Argument var id: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).setEnabled(id, false) } catch {
+            do { try IntegrationRepository(store: try host.openExistingStore()).setEnabled(id, false) } catch {
                 throw CLIError("\(error)")
             }
             print("Disabled \(id).")
@@ -160,7 +160,7 @@ extension Integrations {
         @Argument var id: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).remove(id) } catch {
+            do { try IntegrationRepository(store: try host.openExistingStore()).remove(id) } catch {
                 throw CLIError("\(error)")
             }
             print("Removed \(id).")

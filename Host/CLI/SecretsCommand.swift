@@ -47,7 +47,7 @@ extension Secrets {
         @OptionGroup var host: HostOptions
 
         func run() throws {
-            let secrets = try host.openStore().allSecrets()
+            let secrets = try host.openExistingStore().allSecrets()
             guard !secrets.isEmpty else { return print("No secrets stored.") }
             print(Console.table(["OWNER", "NAME", "MASTER KEY"], secrets.map { [$0.owner, $0.name, $0.keyID] }))
         }

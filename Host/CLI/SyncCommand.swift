@@ -85,7 +85,7 @@ extension Sync {
         @Option var limit = 20
 
         func run() throws {
-            let jobs = try JobQueue(store: try host.openStore()).jobs(integration: integration, limit: limit)
+            let jobs = try JobQueue(store: try host.openExistingStore()).jobs(integration: integration, limit: limit)
             print(
                 Console.table(
                     ["ID", "INTEGRATION", "KIND", "TRIGGER", "STATE", "ATTEMPTS", "FINISHED", "STATS / ERROR"],

@@ -29,7 +29,7 @@ extension Tenants {
         @OptionGroup var host: HostOptions
 
         func run() throws {
-            let tenants = try IntegrationRepository(store: try host.openStore()).tenants()
+            let tenants = try IntegrationRepository(store: try host.openExistingStore()).tenants()
             print(tenants.isEmpty ? "No tenants." : tenants.joined(separator: "\n"))
         }
     }
@@ -41,7 +41,7 @@ extension Tenants {
         @Argument var tenant: String
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openStore()).removeTenant(tenant) } catch let error
+            do { try IntegrationRepository(store: try host.openExistingStore()).removeTenant(tenant) } catch let error
                 as IntegrationRepository.Problem
             {
                 throw CLIError(error.description)

@@ -135,9 +135,16 @@ import Testing
         let bogus = try Command.cryptoconnect(["inventory", "events", "--db", db, "--type", "alerts"])
         #expect(bogus.status != 0)
         #expect(bogus.stderr.contains("--type must be one of discovery, compliance_change, certificate_expiry, alert"))
-        let typo = try Command.cryptoconnect(["inventory", "list", "--db", folder.path + "/cut.sqlit"])
-        #expect(typo.status != 0)
-        #expect(typo.stderr.contains("no store at \(folder.path)/cut.sqlit; check --db or --data-dir"))
-        #expect(!FileManager.default.fileExists(atPath: folder.path + "/cut.sqlit"))
+        // A mistyped store path is an error for every command that only reads, not a new empty store.
+        let typo = folder.path + "/cut.sqlit"
+        for command in [
+            ["inventory", "list"], ["tenants", "list"], ["integrations", "list"], ["sync", "status"], ["sync", "jobs"],
+            ["dlq", "list"],
+        ] {
+            let run = try Command.cryptoconnect(command + ["--db", typo])
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("no store at \(typo); check --db or --data-dir"), "\(command): \(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: typo))
     }
 }
