@@ -25,6 +25,10 @@ extension InventoryCommand {
         @Option(help: "At most this many records.") var limit = 1000
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        }
+
         func run() throws {
             let filter: InventoryFilter
             do { filter = try InventoryFilter(filters) } catch { throw CLIError(error.description) }
@@ -108,6 +112,7 @@ extension InventoryCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
             guard let type, InventoryEvent.Kind(rawValue: type) == nil else { return }
             let known = InventoryEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--type must be one of \(known), got \"\(type)\"")

@@ -143,6 +143,16 @@ import Testing
         #expect(problems.map(\.path) == ["base_url", "proxy"])
         #expect(problems.allSatisfy { $0.message.contains("is a URL with a password in it") })
         #expect(!problems.map(\.description).joined().contains("PASS"))
+        // In a list, described or not; but a field the schema seals may hold a URL with its password (a DSN).
+        let open = ConfigurationSchema([
+            "type": "object",
+            "properties": ["mirrors": ["type": "array"], "dsn": ["type": "string", "x-secret": true]],
+        ])
+        let listed = open.problems(in: [
+            "mirrors": ["https://u:pw-1@m.example.com"], "extra": [["url": "https://u:pw-2@x.example.com"]],
+            "dsn": "postgres://svc:pw-3@db.example.com/cc",
+        ])
+        #expect(listed.map(\.path) == ["extra[0].url", "mirrors[0]"])
         // A user name alone, or an @ in the path or query, is no password.
         #expect(!ConfigurationSchema.carriesPassword("https://svc@x.example.com/a:b"))
         #expect(!ConfigurationSchema.carriesPassword("https://x.example.com/users/a:b@c"))

@@ -132,6 +132,10 @@ import Testing
             "inventory", "events", "--db", db, "--type", "alert", "--limit", "1", "--json",
         ])
         #expect(try JSON.parse(alerts.stdout).arrayValue?.map { $0["type"] } == ["alert"])
+        for command in ["list", "events"] {
+            let none = try Command.cryptoconnect(["inventory", command, "--db", db, "--limit", "0"])
+            #expect(none.stderr.contains("--limit must be at least 1, got 0"), "\(none.stderr)")
+        }
         let bogus = try Command.cryptoconnect(["inventory", "events", "--db", db, "--type", "alerts"])
         #expect(bogus.status != 0)
         #expect(bogus.stderr.contains("--type must be one of discovery, compliance_change, certificate_expiry, alert"))

@@ -54,8 +54,9 @@ extension SyncCommandTests {
     @Test func serveNeverTakesTheJobOfARunningSyncRun() throws {
         try setUp()
         #expect(try cc(["ingest", records(300), "--tenant", "acme"]).status == 0)
-        // The first batch is throttled for 4 s: the runner holds the job's lease inside that call while serve starts.
-        sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "4")]))
+        // The first batch is throttled for 12 s: the runner holds the job's lease inside that call while serve starts
+        // (which takes a second or two, more on a loaded machine).
+        sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "12")]))
         let before = sink.requests
         let output = folder.file("run.out", "")
         let errors = folder.file("run.err", "")
@@ -78,5 +79,25 @@ extension SyncCommandTests {
         let twice = sink.stored.values.filter { $0.writes > 1 }.count
         #expect(twice == 0, "\(twice) records were pushed twice")
         #expect(!(try String(contentsOfFile: log, encoding: .utf8)).contains("requeued"))
+    }
+
+    /// A `--wait` killed mid-push (Ctrl-C, kill -9) leaves its job running under a dead process's lease; the next
+    /// `--wait` hands it back and finishes it at once, with no `serve` up and no waiting for the lease to expire.
+    @Test func aKilledWaitsJobIsTakenUpByTheNextWait() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(50), "--tenant", "acme"]).status == 0)
+        sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "30")]))
+        let before = sink.requests
+        let run = try Spawned(
+            PackagePaths.hostExecutable, ["sync", "run", "acme-fixture-rest-sink", "--wait", "--push-only"] + common,
+            environment: environment, stdout: folder.file("killed.out", ""), stderr: folder.file("killed.err", ""))
+        defer { if run.isRunning { run.signal(SIGKILL) } }
+        try waitUntil(seconds: 30) { sink.requests > before }
+        run.signal(SIGKILL)
+        _ = run.wait()
+
+        let next = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait", "--push-only"], timeout: .seconds(40))
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(sink.created == 50)
     }
 }

@@ -55,7 +55,8 @@ public struct ConfigurationSchema: Sendable {
     }
 
     private func check(_ value: JSON, against schema: JSON, path: String, into found: inout [ConfigurationProblem]) {
-        if let text = value.stringValue, Self.carriesPassword(text) {
+        // A secret field is sealed, so a password in its URL (a DSN) is where it belongs.
+        if let text = value.stringValue, Self.carriesPassword(text), schema["x-secret"]?.boolValue != true {
             found.append(passwordInURL(path))
             return
         }
@@ -77,9 +78,13 @@ public struct ConfigurationSchema: Sendable {
                 found.append(ConfigurationProblem(path: path, "must be at most \(JSON.number(maximum).serialized())"))
             }
         }
-        if let items = value.arrayValue, let itemSchema = schema["items"] {
+        if let items = value.arrayValue {
             for (index, item) in items.enumerated() {
-                check(item, against: itemSchema, path: "\(path)[\(index)]", into: &found)
+                if let itemSchema = schema["items"] {
+                    check(item, against: itemSchema, path: "\(path)[\(index)]", into: &found)
+                } else {
+                    findCredentials(in: item, named: "", path: "\(path)[\(index)]", into: &found)
+                }
             }
         }
         guard let fields = value.objectValue else { return }
@@ -119,6 +124,9 @@ public struct ConfigurationSchema: Sendable {
         }
         for (child, field) in value.objectValue ?? [:] {
             findCredentials(in: field, named: child, path: join(path, child), into: &found)
+        }
+        for (index, item) in (value.arrayValue ?? []).enumerated() {
+            findCredentials(in: item, named: "", path: "\(path)[\(index)]", into: &found)
         }
     }
 

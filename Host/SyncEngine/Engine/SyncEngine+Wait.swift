@@ -40,6 +40,10 @@ extension SyncEngine {
     ) throws -> JobWait {
         while true {
             let jobs = try ids.compactMap { try queue.job($0) }
+            // Removing an integration removes its jobs: that is no success.
+            if jobs.count < ids.count {
+                return JobWait(jobs: jobs, stopped: InactiveIntegration(integration, nil))
+            }
             if jobs.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
                 return JobWait(jobs: jobs, stopped: nil)
             }
@@ -47,6 +51,9 @@ extension SyncEngine {
             if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {
                 return JobWait(jobs: jobs, stopped: stopped)
             }
+            // A job whose runner died (a `--wait` stopped with Ctrl-C) would block this integration's queue until its
+            // lease expired; no `serve` may be running to hand it back.
+            try queue.recoverLeases(now: clock())
             if try runNext(owner: owner, integration: integration) == nil {
                 // Waiting on a retry time or on a job another process runs.
                 Thread.sleep(forTimeInterval: poll.timeInterval)

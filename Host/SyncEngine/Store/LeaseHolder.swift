@@ -39,9 +39,13 @@ struct LeaseHolder: Sendable {
                     holders[path] = LeaseHolder(token: token, descriptor: descriptor)
                     return holders[path]!
                 }
-                // Another process drew the same byte: draw again.
-                // (The descriptor stays open on failure too: closing it would drop this process's other locks.)
-                guard errno == EAGAIN || errno == EACCES else { throw Problem(path, "cannot lock", errno) }
+                // Another process drew the same byte: draw again. Any other failure: this process holds no lock on
+                // the file yet, so closing the descriptor drops nothing.
+                guard errno == EAGAIN || errno == EACCES else {
+                    let failure = errno
+                    close(descriptor)
+                    throw Problem(path, "cannot lock", failure)
+                }
             }
         }
     }
