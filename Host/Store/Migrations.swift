@@ -194,7 +194,8 @@ enum Migrations {
         }
         migrator.registerMigration("v7-expiry-notified") { db in
             // A certificate raises `certificate_expiry` once per expiry date, also when it drifts into the window
-            // by the clock alone; this is the expiry it was last raised for.
+            // by the clock alone; this is the expiry it was last raised for. In the delta index, so an ingest tells
+            // whether an unchanged record's certificate was announced without reading its row.
             try db.execute(
                 sql: """
                     ALTER TABLE inventory_record ADD COLUMN expiry_notified TEXT;
@@ -202,6 +203,9 @@ enum Migrations {
                         WHERE (tenant, id, certificate_expires) IN (
                             SELECT tenant, record_id, json_extract(detail, '$.expires') FROM inventory_event
                             WHERE type = 'certificate_expiry');
+                    DROP INDEX inventory_record_delta;
+                    CREATE INDEX inventory_record_delta
+                        ON inventory_record (tenant, id, content_hash, discovered_at, expiry_notified);
                     """)
         }
         return migrator

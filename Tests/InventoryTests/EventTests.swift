@@ -108,7 +108,9 @@ import Testing
         try fixture.store.pool.write { db in
             try db.execute(
                 sql: """
+                    DROP INDEX inventory_record_delta;
                     ALTER TABLE inventory_record DROP COLUMN expiry_notified;
+                    CREATE INDEX inventory_record_delta ON inventory_record (tenant, id, content_hash, discovered_at);
                     DELETE FROM grdb_migrations WHERE identifier = 'v7-expiry-notified';
                     """)
         }

@@ -130,41 +130,38 @@ struct IngestWriter {
         bind.text(record.contentHash)
     }
 
-    /// What the store holds for `batch`. Hash and last-seen time come from the delta index alone, without reading
-    /// the table; the fields events compare are read only for records whose content changed.
+    /// What the store holds for `batch`. Hash, last-seen time and the expiry last announced come from the delta
+    /// index alone, without reading the table; the fields events compare are read only for records whose content
+    /// changed.
     private func states(of batch: [PreparedRecord], in db: Database) throws -> [String: StoredState] {
         guard !batch.isEmpty else { return [:] }
         var states: [String: StoredState] = [:]
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, content_hash, discovered_at FROM inventory_record INDEXED BY inventory_record_delta
+                SELECT id, content_hash, discovered_at, expiry_notified FROM inventory_record
+                INDEXED BY inventory_record_delta
                 WHERE tenant = ? AND id IN (\(Store.placeholders(batch.count)))
                 """,
             arguments: StatementArguments([tenant] + batch.map(\.record.id)))
         while let row = try rows.next() {
-            states[row[0]] = StoredState(contentHash: row[1], discoveredAt: row[2])
+            states[row[0]] = StoredState(contentHash: row[1], discoveredAt: row[2], expiryNotified: row[3])
         }
-        // Rows are read for changed records, whose events compare fields, and for certificates within the expiry
-        // window, which raise their event once.
-        let read = batch.map(\.record).filter { record in
-            guard let state = states[record.id] else { return false }
-            return state.contentHash != record.contentHash
-                || rules.expiryDue(for: record, notified: nil, now: now) != nil
+        let changed = batch.map(\.record).filter { record in
+            states[record.id].map { $0.contentHash != record.contentHash } ?? false
         }
-        guard !read.isEmpty else { return states }
+        guard !changed.isEmpty else { return states }
         let previous = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, compliance, certificate_expires, expiry_notified FROM inventory_record
-                WHERE tenant = ? AND id IN (\(Store.placeholders(read.count)))
+                SELECT id, compliance, certificate_expires FROM inventory_record
+                WHERE tenant = ? AND id IN (\(Store.placeholders(changed.count)))
                 """,
-            arguments: StatementArguments([tenant] + read.map(\.id)))
+            arguments: StatementArguments([tenant] + changed.map(\.id)))
         while let row = try previous.next() {
             let id: String = row[0]
             states[id]?.compliance = row[1]
             states[id]?.certificateExpiry = row[2]
-            states[id]?.expiryNotified = row[3]
         }
         return states
     }
