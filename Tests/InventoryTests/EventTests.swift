@@ -119,4 +119,33 @@ import Testing
         _ = try ingestor.ingest(records: records, tenant: "t")
         #expect(try fixture.events().filter { $0.hasPrefix("certificate_expiry") }.count == 1)
     }
+
+    /// What a pull filled in (a serial number) survives a rescan that does not know it, and a weak record alerts
+    /// once for its weakness, not again for every unrelated change.
+    @Test func aRescanKeepsIdentityItDoesNotKnowAndAlertsOnlyForNewWeaknesses() throws {
+        let fixture = try InventoryFixture()
+        let weak = record(suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+        _ = try fixture.ingestor.ingest(records: [weak], tenant: "t")
+        var enriched = weak.objectValue!
+        enriched["asset"] = ["hostname": "web01.example.com", "ip_address": "10.0.0.1", "serial_number": "SN-42"]
+        let pulled = try fixture.ingestor.ingest(records: [.object(enriched)], tenant: "t")
+        #expect(pulled.counts.updated == 1)  // environment kept, serial added
+
+        let rescan = try fixture.ingestor.ingest(records: [weak], tenant: "t")
+        #expect(rescan.counts.unchanged == 1)
+        let stored = try #require(try fixture.repository.list(tenant: "t").first).document
+        #expect(stored[path: "asset.serial_number"] == "SN-42")
+        #expect(stored[path: "asset.environment"] == "production")
+
+        // A value the scan carries wins; the alert for 3DES is not repeated, a new weakness alerts.
+        var moved = weak.objectValue!
+        moved["asset"] = ["hostname": "web01.example.com", "ip_address": "10.0.0.1", "serial_number": "SN-43"]
+        #expect(try fixture.ingestor.ingest(records: [.object(moved)], tenant: "t").counts.updated == 1)
+        _ = try fixture.ingestor.ingest(
+            records: [record(suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", keySize: 1024)], tenant: "t")
+        let alerts = try fixture.repository.events(tenant: "t", kind: .alert).map {
+            $0.event.detail["reasons"]?.arrayValue?.count ?? 0
+        }
+        #expect(alerts == [1, 2])
+    }
 }

@@ -130,6 +130,27 @@ import Testing
     }
 }
 
+extension PullTests {
+    /// A pull fills in a serial number the scanner does not know; the next scan of the same estate changes nothing,
+    /// so nothing is sent again and no alert repeats.
+    @Test func aRescanAfterAPullChangesNothingAndSendsNothing() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration()
+        let scan = [asset("web01", risk: 8)]
+        try fixture.ingest(scan)
+        _ = try fixture.push("acme-sink")
+        fixture.sink.assets = [["id": "cmdb-1", "name": "web01", "serial_number": "SN-42"]]
+        try fixture.engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.pull])
+        try fixture.engine.drain(owner: "t")
+        #expect(try fixture.push("acme-sink").stats?["acknowledged"] == 1)  // the serial number, once
+
+        let rescan = try fixture.ingest(scan)
+        #expect(rescan.counts.unchanged == 1)
+        #expect(rescan.counts.events.isEmpty)
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+    }
+}
+
 @Suite struct StatusTests {
     @Test func statusShowsTheMetricsBox() throws {
         let fixture = try EngineFixture()

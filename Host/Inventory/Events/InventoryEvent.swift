@@ -48,13 +48,11 @@ public struct EventRules: Sendable {
         if let expiry = expiryDue(for: record, notified: previous?.expiryNotified, now: now) {
             events.append(expiry)
         }
-        var weaknesses = CryptoWeaknesses.of(record)
-        if let risk = record.riskScore, risk >= riskThreshold {
-            let reason =
-                "risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())"
-            weaknesses.insert(CryptoWeaknesses.Weakness(reason: reason, critical: false), at: 0)
-        }
-        if !weaknesses.isEmpty {
+        let weaknesses = self.weaknesses(of: record)
+        // A changed record alerts only for what it was not alerted for before: a new weakness, a higher risk score;
+        // not again for every unrelated change (a serial number an ITAM system filled in).
+        let known = previous?.alertReasons ?? []
+        if weaknesses.contains(where: { !known.contains($0.reason) }) {
             let critical = (record.riskScore ?? 0) >= 9 || weaknesses.contains(where: \.critical)
             events.append(
                 EncodedEvent(
@@ -66,6 +64,19 @@ public struct EventRules: Sendable {
 }
 
 extension EventRules {
+    /// What makes `record` alert-worthy: a risk score at or above the threshold, then its weak configurations.
+    func weaknesses(of record: InventoryRecord) -> [CryptoWeaknesses.Weakness] {
+        var weaknesses = CryptoWeaknesses.of(record)
+        if let risk = record.riskScore, risk >= riskThreshold {
+            let reason =
+                "risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())"
+            weaknesses.insert(CryptoWeaknesses.Weakness(reason: reason, critical: false), at: 0)
+        }
+        return weaknesses
+    }
+
+    func alertReasons(for record: InventoryRecord) -> [String] { weaknesses(of: record).map(\.reason) }
+
     /// `certificate_expiry` for a certificate within the window, once per expiry date: whether the record is new,
     /// changed or the same as before, since a certificate drifts into the window by the clock alone.
     func expiryDue(for record: InventoryRecord, notified: String?, now: Date) -> EncodedEvent? {
@@ -112,4 +123,7 @@ struct StoredState: Sendable {
     var discoveredAt: String? = nil
     /// The certificate expiry a `certificate_expiry` event was last raised for.
     var expiryNotified: String? = nil
+    /// The stored document (with `discovered_at`) and what it alerted for; read only for records that changed.
+    var document: JSON? = nil
+    var alertReasons: Set<String>? = nil
 }

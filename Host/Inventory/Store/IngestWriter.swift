@@ -14,6 +14,7 @@ struct IngestWriter {
     /// so the first load of a tenant never looks its records up.
     private let tenantWasEmpty: Bool
     private var written: Set<String> = []
+    private let validator = RecordValidator()
 
     init(tenant: String, rules: EventRules, now: Date, in db: Database) throws {
         self.tenant = tenant
@@ -28,11 +29,16 @@ struct IngestWriter {
         var known = tenantWasEmpty ? [:] : try states(of: batch, in: db)
         let statements = try Statements(db)
         for prepared in batch {
-            let record = prepared.record
+            var record = prepared.record
             counts.received += 1
             var previous = known[record.id]
             if previous == nil, tenantWasEmpty, written.contains(record.id) {
                 previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
+            }
+            if let stored = previous?.document, previous?.contentHash != record.contentHash,
+                let merged = KeptIdentity.merge(record, stored: stored, validator: validator)
+            {
+                record = merged
             }
             if let previous, previous.contentHash == record.contentHash {
                 counts.unchanged += 1
@@ -89,7 +95,8 @@ struct IngestWriter {
                 known[record.id] = StoredState(
                     contentHash: record.contentHash, compliance: record.complianceSummary,
                     certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt,
-                    expiryNotified: notified)
+                    expiryNotified: notified, document: record.document,
+                    alertReasons: Set(rules.alertReasons(for: record)))
             }
         }
     }
@@ -154,7 +161,7 @@ struct IngestWriter {
         let previous = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, compliance, certificate_expires FROM inventory_record
+                SELECT id, compliance, certificate_expires, document, discovered_at FROM inventory_record
                 WHERE tenant = ? AND id IN (\(Store.placeholders(changed.count)))
                 """,
             arguments: StatementArguments([tenant] + changed.map(\.id)))
@@ -162,6 +169,13 @@ struct IngestWriter {
             let id: String = row[0]
             states[id]?.compliance = row[1]
             states[id]?.certificateExpiry = row[2]
+            // The stored record itself: identity fields to keep, and the weaknesses already alerted on.
+            guard let text: String = row[3], case .object(var document) = try? JSON.parse(text) else { continue }
+            if let seen: String = row[4] { document["discovered_at"] = .string(seen) }
+            states[id]?.document = .object(document)
+            if case .valid(let stored) = validator.validate(.object(document), at: "stored record \(id)") {
+                states[id]?.alertReasons = Set(rules.alertReasons(for: stored))
+            }
         }
         return states
     }
