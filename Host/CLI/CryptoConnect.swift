@@ -1,4 +1,5 @@
 import ArgumentParser
+import Store
 
 /// `cryptoconnect`: the host's one command. Each subcommand lives in its own file.
 @main
@@ -14,4 +15,19 @@ struct CryptoConnect: ParsableCommand {
             ScanPlugin.self, Worker.self,
         ]
     )
+
+    /// ArgumentParser's entry point, with SQLite's "database is locked" told in an operator's words.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch  where Store.isBusy(error) {
+            exit(
+                withError: CLIError(
+                    "the store is busy: another process (an ingest or a push) held its write lock for over \(Int(Store.busyTimeout)) s; nothing was changed, try again when it is done"
+                ))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

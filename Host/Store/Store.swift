@@ -10,14 +10,16 @@ public final class Store: Sendable {
     /// The default location, `./data/cryptoconnect.sqlite`, unless the data directory is overridden.
     public static func defaultPath(dataDirectory: String) -> String { dataDirectory + "/cryptoconnect.sqlite" }
 
-    public init(path: String) throws {
+    /// `busyTimeout`: how long a write waits for another process's transaction (tests shorten it).
+    public init(path: String, busyTimeout: TimeInterval = Store.busyTimeout) throws {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {  // a bare file name lives in the current directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        // A writer waits for another's transaction: an ingest of a large file holds the write lock for all of it.
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")  // WAL keeps this durable across a process crash
             // 32 MB of page cache per connection: bulk ingests touch index pages all over the file.
@@ -26,6 +28,15 @@ public final class Store: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+    }
+
+    /// How long a writer waits for the write lock before giving up with `isBusy` true.
+    public static let busyTimeout: TimeInterval = 120
+
+    /// Whether `error` is SQLite's "database is locked": another process held the write lock past `busyTimeout`.
+    public static func isBusy(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
     /// `?,?,?` for an `IN (...)` list of `count` values.

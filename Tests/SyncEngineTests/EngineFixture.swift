@@ -28,9 +28,9 @@ final class EngineFixture {
     let log = CollectingLog()
     let key: MasterKey
 
-    init() throws {
+    init(busyTimeout: TimeInterval = Store.busyTimeout) throws {
         PackagePaths.useBuiltHost()
-        store = try Store(path: folder.path + "/cc.sqlite")
+        store = try Store(path: folder.path + "/cc.sqlite", busyTimeout: busyTimeout)
         sink = try RecordSinkServer()
         let plugins = folder.directory("plugins")
         folder.copy(PackagePaths.plugin("fixture-rest-sink"), to: "plugins/libfixture-rest-sink.so")

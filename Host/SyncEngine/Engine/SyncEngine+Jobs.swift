@@ -2,6 +2,7 @@ import Foundation
 import JSONCore
 import PluginABI
 import PluginRuntime
+import Store
 
 extension SyncEngine {
     /// Leases the next runnable job (of `integration` only, if given), runs it, and records its outcome. Returns
@@ -33,6 +34,9 @@ extension SyncEngine {
             case .push: return try push(job, runtime, owner: owner, stats: &stats)
             case .pull: return try pull(job, runtime, owner: owner, stats: &stats)
             }
+        } catch  where Store.isBusy(error) {
+            // Another process (an ingest) held the store's write lock: nothing is wrong with the job.
+            return .retry(at: clock().addingTimeInterval(30), stats, "the store was busy; the job resumes shortly")
         } catch {
             return .failed(stats, redactor.redact("\(error)"))
         }

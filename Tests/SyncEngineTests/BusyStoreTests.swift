@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import Store
+import Testing
+
+@testable import SyncEngine
+
+/// Another process holding the store's write lock (a long ingest) is no fault of a job: it is retried, not failed.
+@Suite struct BusyStoreTests {
+    @Test func aJobThatMeetsABusyStoreIsRetriedNotFailed() throws {
+        let fixture = try EngineFixture(busyTimeout: 0.2)
+        try fixture.integration()
+        try fixture.ingest([asset("a"), asset("b")])
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let job = try #require(
+            try fixture.engine.queue.lease(owner: "test", now: fixture.clock.now, lease: .seconds(60)))
+
+        let outcome = try Self.holdingWriteLock(of: fixture.folder.path + "/cc.sqlite") {
+            fixture.engine.execute(job, owner: "test")
+        }
+
+        guard case .retry(_, _, let reason) = outcome else {
+            Issue.record("expected a retry, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("the store was busy"))
+    }
+
+    @Test func busyIsToldApartFromOtherErrors() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Store(path: folder + "/cc.sqlite", busyTimeout: 0.1)
+        try Self.holdingWriteLock(of: folder + "/cc.sqlite") {
+            #expect { try store.pool.write { try $0.execute(sql: "DELETE FROM tenant") } } throws: { Store.isBusy($0) }
+        }
+        #expect(!Store.isBusy(CocoaError(.fileNoSuchFile)))
+    }
+
+    /// Runs `body` while another connection holds the store's write lock, as another process's ingest would.
+    static func holdingWriteLock<T>(of path: String, _ body: () throws -> T) throws -> T {
+        let other = try DatabaseQueue(path: path)
+        let held = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? other.inTransaction(.immediate) { _ in
+                held.signal()
+                release.wait()
+                return .rollback
+            }
+            done.signal()
+        }
+        held.wait()
+        defer {
+            release.signal()
+            done.wait()
+        }
+        return try body()
+    }
+}
