@@ -34,18 +34,25 @@ struct Ingest: ParsableCommand {
     }
 
     func run() throws {
+        let store = try host.openStore()
         let ingestor = Ingestor(
-            store: try host.openStore(), rules: EventRules(expiryWindowDays: expiryWindow, riskThreshold: riskThreshold)
-        )
+            store: store, rules: EventRules(expiryWindowDays: expiryWindow, riskThreshold: riskThreshold))
         let report: IngestReport
         do {
             report = try ingestor.ingest(file: file, tenant: tenant, format: IngestFormat(rawValue: format)!)
         } catch let error as IngestError {
             throw CLIError(error.description)
         }
+        // A tenant is known by its inventory too: listed, removable, and a mistyped name shows at once.
+        let tenants = IntegrationRepository(store: store)
+        let newTenant = try report.counts.inserted > 0 && !tenants.tenantExists(tenant)
+        if newTenant { try tenants.ensureTenant(tenant) }
         if json {
-            print(report.json.prettyPrinted())
+            var output = report.json.objectValue ?? [:]
+            output["new_tenant"] = .bool(newTenant)
+            print(JSON.object(output).prettyPrinted())
         } else {
+            if newTenant { print("New tenant \(tenant): added (see `cryptoconnect tenants list`).") }
             print("\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): \(report.summary)")
             for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
             if report.rejections.count > 200 {

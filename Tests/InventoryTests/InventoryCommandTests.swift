@@ -151,4 +151,18 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: typo))
     }
+
+    /// A tenant first named by an ingest is added, so it is listed and removable, and a mistyped name shows at once.
+    @Test func anIngestIntoANewTenantAddsItAndSaysSo() throws {
+        let db = folder.path + "/tenants.sqlite"
+        let file = folder.file("one.json", JSON.array([record(host: "a")]).serialized())
+        let first = try Command.cryptoconnect(["ingest", file, "--db", db, "--tenant", "acme-typo"])
+        #expect(first.stdout.contains("New tenant acme-typo: added"), "\(first.stdout)")
+        #expect(try Command.cryptoconnect(["tenants", "list", "--db", db]).stdout.contains("acme-typo"))
+        let again = try Command.cryptoconnect(["ingest", file, "--db", db, "--tenant", "acme-typo", "--json"])
+        #expect(try JSON.parse(again.stdout)["new_tenant"] == false)
+        #expect(try Command.cryptoconnect(["tenants", "remove", "acme-typo", "--db", db]).status == 0)
+        let left = try Command.cryptoconnect(["inventory", "list", "--db", db, "--tenant", "acme-typo", "--json"])
+        #expect(try JSON.parse(left.stdout).arrayValue?.isEmpty == true)  // its inventory went with it
+    }
 }
