@@ -80,6 +80,10 @@ import Testing
         try fixture.engine.queue.enqueue(integration: "acme-sink", tenant: "acme", kind: .push, trigger: .manual)
         #expect(try fixture.engine.runNext(owner: "t") == nil)
         #expect(!fixture.log.entries.contains { $0.message.contains("wrong-token-1234") })
+        // Two records selected, none delivered: that is no 100% success.
+        let status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.health == "paused")
+        #expect(status.successRate == 0)
     }
 
     @Test func serverTroubleRetriesWithBackoffUntilItWorks() throws {

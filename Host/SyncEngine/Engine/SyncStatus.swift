@@ -56,8 +56,11 @@ extension SyncEngine {
                     let stats = (row["stats"] as String?).flatMap { try? JSON.parse($0) } ?? [:]
                     let acknowledged = stats["acknowledged"]?.intValue ?? 0
                     accepted += acknowledged
-                    attempted +=
+                    let settled =
                         acknowledged + (stats["dead_lettered"]?.intValue ?? 0) + (stats["retry_later"]?.intValue ?? 0)
+                    // A job that failed outright (credentials refused) settled none of the records it selected.
+                    let failed = row["state"] as String != "succeeded"
+                    attempted += failed ? max(settled, stats["selected"]?.intValue ?? 0) : settled
                     if row["state"] as String == "succeeded" {
                         succeededJobs += 1
                     } else {
