@@ -176,7 +176,8 @@ import Testing
         let fixture = try InventoryFixture()
         _ = try fixture.ingestor.ingest(
             records: [
-                record(host: "web01", risk: 8, expires: "2026-12-01"), record(host: "web02", keySize: 1024, risk: 3),
+                record(host: "web01", risk: 8, expires: "2026-12-01"),
+                record(host: "web02", suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", keySize: 1024, risk: 3),
                 record(host: "db01", risk: 1, expires: "2028-01-01"),
                 ["asset": ["hostname": "lab01"], "crypto_implementation": ["protocol": "SSH", "port": 22]],
             ],
@@ -190,6 +191,8 @@ import Testing
         #expect(try hosts(["key_size<2048"]) == ["web02"])
         #expect(try hosts(["expires_within_days=30"]) == ["web01"])
         #expect(try hosts(["protocol=tls", "hostname!=web01"]) == ["db01", "web02"])
+        #expect(try hosts(["cipher_suite=*3DES*"]) == ["web02"])
+        #expect(try hosts(["cipher_suite=tls_aes_256_gcm_sha384", "key_algorithm=RSA"]) == ["db01", "web01"])
         // A record without an environment is not in production.
         #expect(try hosts(["environment!=production"]) == ["lab01"])
         #expect(try hosts(["environment!=prod*", "protocol=ssh"]) == ["lab01"])

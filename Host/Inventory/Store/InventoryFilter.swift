@@ -1,7 +1,7 @@
 import Foundation
 
 /// Conditions for `inventory list`: `protocol=TLS`, `hostname=web*`, `risk_score>=7`, `expires_within_days=30`,
-/// `compliance=non_compliant`. Fields are the indexed columns; values are bound, never spliced into SQL.
+/// `compliance=non_compliant`, `cipher_suite=*3DES*`. Values are bound, never spliced into SQL.
 public struct InventoryFilter: Sendable {
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -9,7 +9,12 @@ public struct InventoryFilter: Sendable {
 
     static let textColumns: Set<String> = [
         "hostname", "ip_address", "environment", "serial_number", "mac_address", "protocol", "protocol_version",
-        "compliance", "id",
+        "compliance", "id", "cipher_suite", "key_algorithm",
+    ]
+    /// Fields kept only in the record's document: read from it (inventory queries scan a tenant anyway).
+    static let documentFields = [
+        "cipher_suite": "json_extract(document, '$.crypto_implementation.cipher_suite')",
+        "key_algorithm": "json_extract(document, '$.certificate.key_algorithm')",
     ]
     static let numberColumns: Set<String> = ["port", "key_size", "risk_score"]
 
@@ -53,7 +58,7 @@ public struct InventoryFilter: Sendable {
             arguments.append(value)
         } else if Self.textColumns.contains(field) {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
-            let column = field == "protocol" ? "protocol" : field
+            let column = Self.documentFields[field] ?? field
             // A record without the field is not equal to the value: `!=` keeps it (SQL's `!=` would drop it).
             if value.contains("*") {
                 clauses.append(op == "=" ? "\(column) GLOB ?" : "(\(column) IS NULL OR \(column) NOT GLOB ?)")
