@@ -37,7 +37,7 @@ extension SyncCommandTests {
         let unknown = try cc(["dlq", "replay", "--integration", "acme-nope"])
         #expect(unknown.stderr.contains("no integration acme-nope"), "\(unknown.stderr)")
         let refused = try cc(["dlq", "replay", "1", "1", "--wait"])  // a letter named twice is one letter
-        #expect(refused.status == 0, "\(refused.stderr)")
+        #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stdout.contains("Replaying 1 record(s) of acme-fixture-rest-sink."))
         #expect(refused.stdout.contains("0 of 1 replayed record(s) accepted, 1 refused again"), "\(refused.stdout)")
 
