@@ -35,7 +35,7 @@ struct IngestWriter {
             if previous == nil, tenantWasEmpty, written.contains(record.id) {
                 previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
             }
-            if let stored = previous?.document, previous?.contentHash != record.contentHash,
+            if let stored = previous?.storedDocument, previous?.contentHash != record.contentHash,
                 let merged = KeptIdentity.merge(record, stored: stored, validator: validator)
             {
                 record = merged
@@ -95,8 +95,7 @@ struct IngestWriter {
                 known[record.id] = StoredState(
                     contentHash: record.contentHash, compliance: record.complianceSummary,
                     certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt,
-                    expiryNotified: notified, document: record.document,
-                    alertReasons: Set(rules.alertReasons(for: record)))
+                    expiryNotified: notified, written: record)
             }
         }
     }
