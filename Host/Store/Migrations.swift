@@ -208,6 +208,11 @@ enum Migrations {
                         ON inventory_record (tenant, id, content_hash, discovered_at, expiry_notified);
                     """)
         }
+        migrator.registerMigration("v8-push-cursor") { db in
+            // Where a full push taken up again goes on: the last record of the last batch whose outcomes are
+            // committed (records go out in id order). Without it, every attempt started over from the first record.
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN push_cursor TEXT")
+        }
         return migrator
     }
 }

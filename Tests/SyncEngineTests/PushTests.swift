@@ -37,6 +37,30 @@ import Testing
         #expect(ids?.hasPrefix("sink-") == true)
     }
 
+    /// A full push handed back at a stop (SIGTERM) and taken up again goes on after the batches it had sent, instead
+    /// of starting over: every record reaches the target once for the job, and the job's counts say so.
+    @Test func aStoppedFullPushGoesOnWhereItStopped() throws {
+        let fixture = try EngineFixture()  // batches of 50
+        let integration = try fixture.integration()
+        try fixture.ingest((0..<120).map { asset("host\($0)") })
+        _ = try fixture.push("acme-sink")  // each record sent once and acknowledged: only a full push sends it again
+        try fixture.engine.enqueueSync(integration, trigger: .manual, full: true, kinds: [.push])
+        fixture.engine.stopRequested = true  // each attempt hands the job back after its first batch
+        for _ in 0..<2 { #expect(try fixture.engine.runNext(owner: "test")?.state == .queued) }
+        fixture.engine.stopRequested = false
+        try fixture.engine.drain(owner: "test")
+
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .succeeded)
+        #expect(job.attempts == 3)
+        #expect(fixture.sink.stored.count == 120)
+        #expect(Set(fixture.sink.stored.values.map(\.writes)) == [2])  // the delta push, then the full one
+        #expect(job.stats?["selected"] == 120)
+        #expect(job.stats?["pushed"] == 120)
+        #expect(job.stats?["acknowledged"] == 120)
+        #expect(job.stats?["calls"] == 3)
+    }
+
     @Test func refusedRecordsGoToTheDeadLetterQueueAndReplay() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

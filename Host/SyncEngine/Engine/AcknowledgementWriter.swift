@@ -2,14 +2,16 @@ import Foundation
 import JSONCore
 
 /// Commits a push's acknowledgements and dead letters on a thread of its own while the next batches go out, all
-/// that has queued up in one transaction. A crash loses at most the batches not yet committed, which the delta
-/// sends again (targets upsert by correlation id, so nothing is created twice).
+/// that has queued up in one transaction, with the furthest progress among them. A crash loses at most the batches
+/// not yet committed, which the delta (or a full push, after its committed progress) sends again; targets upsert by
+/// correlation id, so nothing is created twice.
 final class AcknowledgementWriter: @unchecked Sendable {
     typealias Refusal = (record: SentRecord, payload: JSON, code: String, error: String)
 
     private let condition = NSCondition()
     private var acknowledged: [DeliveryRepository.Acknowledgement] = []
     private var refused: [Refusal] = []
+    private var progress: DeliveryRepository.Progress?
     private var writing = false
     private var finished = false
     private var failure: (any Error)?
@@ -18,11 +20,11 @@ final class AcknowledgementWriter: @unchecked Sendable {
         delivery: DeliveryRepository, integration: String, tenant: String, clock: @escaping @Sendable () -> Date
     ) {
         let thread = Thread { [self] in
-            while let (acknowledged, refused) = take() {
+            while let (acknowledged, refused, progress) = take() {
                 let outcome = Result {
                     try delivery.record(
-                        acknowledged: acknowledged, refused: refused, integration: integration, tenant: tenant,
-                        at: clock())
+                        acknowledged: acknowledged, refused: refused, progress: progress, integration: integration,
+                        tenant: tenant, at: clock())
                 }
                 condition.lock()
                 writing = false
@@ -35,13 +37,18 @@ final class AcknowledgementWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues one batch's outcome; throws if an earlier commit failed (the push must stop).
-    func submit(acknowledged batch: [DeliveryRepository.Acknowledgement], refused batchRefused: [Refusal]) throws {
+    /// Queues one batch's outcome, and the push's progress once it is committed (batches come in order, so the
+    /// latest is the furthest); throws if an earlier commit failed (the push must stop).
+    func submit(
+        acknowledged batch: [DeliveryRepository.Acknowledgement], refused batchRefused: [Refusal],
+        progress batchProgress: DeliveryRepository.Progress? = nil
+    ) throws {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
         acknowledged += batch
         refused += batchRefused
+        if let batchProgress { progress = batchProgress }
         condition.broadcast()
     }
 
@@ -51,21 +58,24 @@ final class AcknowledgementWriter: @unchecked Sendable {
         defer { condition.unlock() }
         finished = true
         condition.broadcast()
-        while writing || !(acknowledged.isEmpty && refused.isEmpty) { condition.wait() }
+        while writing || !isEmpty { condition.wait() }
         if let failure { throw failure }
     }
 
+    private var isEmpty: Bool { acknowledged.isEmpty && refused.isEmpty && progress == nil }
+
     /// Everything queued so far, or nil once finished with nothing left.
-    private func take() -> ([DeliveryRepository.Acknowledgement], [Refusal])? {
+    private func take() -> ([DeliveryRepository.Acknowledgement], [Refusal], DeliveryRepository.Progress?)? {
         condition.lock()
         defer { condition.unlock() }
-        while acknowledged.isEmpty && refused.isEmpty && !finished { condition.wait() }
-        guard !(acknowledged.isEmpty && refused.isEmpty) else { return nil }
+        while isEmpty && !finished { condition.wait() }
+        guard !isEmpty else { return nil }
         defer {
             acknowledged = []
             refused = []
+            progress = nil
         }
         writing = true
-        return (acknowledged, refused)
+        return (acknowledged, refused, progress)
     }
 }

@@ -7,7 +7,7 @@ extension SyncEngine {
     /// Pushes the records whose content changed since the integration acknowledged them (all of them for a full
     /// sync), a batch at a time. Acknowledgements and dead letters are committed behind the batches going out and
     /// all of them before the job ends; a crash loses at most the few batches not yet committed, which the delta
-    /// then sends again.
+    /// then sends again. A full push taken up again goes on after its last committed batch.
     func push(_ job: Job, _ runtime: IntegrationRuntime, owner: String, stats: inout JobStats) throws -> JobOutcome {
         guard runtime.build.manifest.capabilities.contains(.push) else {
             return .failed(stats, "\(runtime.build.label) cannot push (it declares no push capability)")
@@ -33,9 +33,17 @@ extension SyncEngine {
         let integration = runtime.integration
         var retryAfter: Duration = .zero
         var leaseRenewed = clock()
+        // A full push selects every record, acknowledged or not: taken up again (stopped, killed, retried) it goes
+        // on after the batches whose outcomes are committed, and counts what earlier attempts selected. A delta
+        // needs no cursor, as what was acknowledged is no longer pending.
+        let resumed = job.full ? job.pushCursor : nil
+        if resumed != nil { stats.selected = job.stats?["selected"]?.intValue ?? 0 }
+        // The cursor moves only over batches whose every record was acknowledged or refused: once records are left
+        // to retry, it stays before them so the retry sends them again.
+        var movesCursor = job.full
         // The next batch is selected and mapped while the current one is in flight: selection goes by id cursor,
         // not by what has been acknowledged, so it does not wait for the acknowledgements.
-        var next = Prefetch { [self] in try prepareBatch(job, runtime, after: "") }
+        var next = Prefetch { [self] in try prepareBatch(job, runtime, after: resumed ?? "") }
         defer { _ = try? next.value() }  // never leave a selection running behind a return
         while let batch = try next.value() {
             next = Prefetch { [self] in try prepareBatch(job, runtime, after: batch.cursor) }
@@ -85,7 +93,10 @@ extension SyncEngine {
                     }
                 }
             }
-            try record(acknowledged: acknowledged, refused: refused, writer, stats: &stats)
+            movesCursor = movesCursor && acknowledged.count + refused.count == batch.selected
+            try record(
+                acknowledged: acknowledged, refused: refused, writer, stats: &stats,
+                progress: movesCursor ? (job.id, batch.cursor) : nil)
             if let authFailure {
                 return .paused(
                     "the target refused the credentials (\(authFailure)); fix them, then `cryptoconnect integrations enable \(integration.id)`",
@@ -150,13 +161,19 @@ extension SyncEngine {
         return batch
     }
 
+    /// Queues a batch's outcomes, and with `progress` the cursor after it and the counts that go with it.
     private func record(
         acknowledged: [DeliveryRepository.Acknowledgement],
-        refused: [AcknowledgementWriter.Refusal], _ writer: AcknowledgementWriter, stats: inout JobStats
+        refused: [AcknowledgementWriter.Refusal], _ writer: AcknowledgementWriter, stats: inout JobStats,
+        progress: (job: Int64, cursor: String)? = nil
     ) throws {
-        try writer.submit(acknowledged: acknowledged, refused: refused)
-        stats.acknowledged += acknowledged.count
-        stats.deadLettered += refused.count
-        for refusal in refused.prefix(3) { stats.error("\(refusal.record.id): \(refusal.code): \(refusal.error)") }
+        var counted = stats
+        counted.acknowledged += acknowledged.count
+        counted.deadLettered += refused.count
+        for refusal in refused.prefix(3) { counted.error("\(refusal.record.id): \(refusal.code): \(refusal.error)") }
+        try writer.submit(
+            acknowledged: acknowledged, refused: refused,
+            progress: progress.map { .init(job: $0.job, cursor: $0.cursor, stats: counted.json) })
+        stats = counted
     }
 }

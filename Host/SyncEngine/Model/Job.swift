@@ -43,6 +43,9 @@ public struct Job: Sendable, Equatable {
     public let state: State
     /// The records a real-time or replay job is about; nil for a delta over the whole inventory.
     public let recordIDs: [String]?
+    /// A full push's progress: the last record of the last batch whose acknowledgements are committed, after which
+    /// the job goes on when it is taken up again; nil before any.
+    public let pushCursor: String?
     public let attempts: Int
     public let notBefore: Date?
     public let createdAt: String

@@ -126,13 +126,28 @@ public struct DeliveryRepository: Sendable {
         }
     }
 
-    /// Records the target accepted, and dead letters for the ones it refused, in one transaction.
+    /// How far a full push got once the outcomes recorded with it are committed, and its counts at that point.
+    public struct Progress: Sendable {
+        public let job: Int64
+        public let cursor: String
+        public let stats: JSON
+
+        public init(job: Int64, cursor: String, stats: JSON) {
+            self.job = job
+            self.cursor = cursor
+            self.stats = stats
+        }
+    }
+
+    /// Records the target accepted, and dead letters for the ones it refused, in one transaction, with the push's
+    /// progress (in the same transaction, so the job never goes on past an outcome that was lost).
     public func record(
         acknowledged: [Acknowledgement], refused: [(record: SentRecord, payload: JSON, code: String, error: String)],
-        integration: String, tenant: String, at now: Date = Date()
+        progress: Progress? = nil, integration: String, tenant: String, at now: Date = Date()
     ) throws {
         let stamp = ISODates.dateTime(now)
         try store.pool.write { db in
+            if let progress { try JobQueue.save(progress, db) }
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at,

@@ -69,6 +69,13 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Where a full push goes on if it is taken up again, and its counts so far (a host killed mid-push saves none).
+    static func save(_ progress: DeliveryRepository.Progress, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE job SET push_cursor = ?, stats = ? WHERE id = ?",
+            arguments: [progress.cursor, progress.stats.serialized(), progress.job])
+    }
+
     public func succeed(_ id: Int64, stats: JSON) throws {
         try finish(id, state: .succeeded, stats: stats, error: nil)
     }
@@ -164,6 +171,7 @@ extension Job {
             full: row["full"], priority: row["priority"], state: State(rawValue: row["state"]) ?? .queued,
             recordIDs: (row["record_ids"] as String?).flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(
                 \.stringValue),
+            pushCursor: row["push_cursor"],
             attempts: row["attempts"], notBefore: (row["not_before"] as Int64?).map(IntegrationRepository.date),
             createdAt: row["created_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
             stats: (row["stats"] as String?).flatMap { try? JSON.parse($0) }, error: row["error"])
