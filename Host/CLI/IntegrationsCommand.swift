@@ -32,27 +32,17 @@ extension Integrations {
         var events: String = Integration.defaultEventTypes.joined(separator: ",")
         @Option(help: "dev, staging or prod.") var environment = "prod"
         @Option(help: "process (default), tenant or none.") var isolation = "process"
+        @Option(
+            name: .customLong("source-of-truth"),
+            help: "JSON file mapping fields or sections to \"itam\" or \"platform\", laid over the default policy.")
+        var sourceOfTruth: String?
         @Option(help: "Integration id (default: TENANT-PLUGIN).") var name: String?
         @Flag(name: .customLong("no-test"), help: "Skip the connection test.") var noTest = false
 
+        // The engine checks the rest (schedule, events, environment, policy), the same way for add and update.
         func validate() throws {
-            guard ["dev", "staging", "prod"].contains(environment) else {
-                throw ValidationError("--environment must be dev, staging or prod; got \"\(environment)\"")
-            }
             guard IsolationLevel(rawValue: isolation) != nil else {
                 throw ValidationError("--isolation must be process, tenant or none; got \"\(isolation)\"")
-            }
-            if let schedule {
-                do { _ = try Schedule(schedule) } catch { throw ValidationError(error.description) }
-            }
-            let known = Set(InventoryEvent.Kind.allCases.map(\.rawValue))
-            let listed = events.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            for event in listed where !known.contains(event) {
-                throw ValidationError(
-                    "--events: \(event.isEmpty ? "an empty event type" : "unknown event type \"\(event)\"") (known: \(known.sorted().joined(separator: ", ")))"
-                )
             }
         }
 
@@ -64,7 +54,8 @@ extension Integrations {
                 mapping: try mapping.map { try readJSON($0, "--mapping") }, id: name)
             request.schedule = schedule
             request.realtime = realtime
-            request.eventTypes = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            request.eventTypes = Integrations.eventTypes(events)
+            request.sourceOfTruth = try sourceOfTruth.map { try readJSON($0, "--source-of-truth") }
             request.environment = environment
             request.isolation = IsolationLevel(rawValue: isolation)!
             request.testConnection = !noTest
@@ -175,6 +166,11 @@ extension Integrations {
             "realtime": .bool(integration.realtime), "isolation": .string(integration.isolation.rawValue),
             "enabled": .bool(integration.enabled), "paused_reason": JSON(integration.pausedReason),
         ]
+    }
+
+    /// `--events` as listed; an empty item stays, so the engine names it instead of dropping it.
+    static func eventTypes(_ list: String) -> [String] {
+        list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     static func setting(_ json: JSON, path: String, to value: JSON) -> JSON {

@@ -88,6 +88,11 @@ public struct PreparedConfiguration: Sendable {
 
     public init(_ configuration: JSON, schema: JSON) throws {
         let (publicPart, secrets) = try ConfigurationSchema(schema).split(configuration)
+        try self.init(stored: publicPart, secrets: secrets)
+    }
+
+    /// A configuration validated when it was saved: its public part and its opened secrets.
+    public init(stored publicPart: JSON, secrets: [String: String]) throws {
         pluginConfiguration = publicPart
         self.secrets = secrets
         settings = publicPart["base_url"] == nil ? nil : try HTTPSettings(configuration: publicPart, secrets: secrets)

@@ -18,15 +18,18 @@ public struct SealedSecret: Sendable, Equatable {
 
 extension Store {
     public func saveSecret(_ secret: SealedSecret) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO secret (owner, name, key_id, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (owner, name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed,
-                        updated_at = excluded.updated_at
-                    """,
-                arguments: [secret.owner, secret.name, secret.keyID, Data(secret.sealed), Store.timestamp()])
-        }
+        try pool.write { db in try Store.saveSecret(secret, in: db) }
+    }
+
+    /// Saves a secret inside a caller's transaction, so it lands together with what it belongs to.
+    public static func saveSecret(_ secret: SealedSecret, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO secret (owner, name, key_id, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (owner, name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed,
+                    updated_at = excluded.updated_at
+                """,
+            arguments: [secret.owner, secret.name, secret.keyID, Data(secret.sealed), Store.timestamp()])
     }
 
     public func secrets(owner: String) throws -> [SealedSecret] {

@@ -21,10 +21,15 @@ public final class SecretVault: Sendable {
     }
 
     public func save(owner: String, secrets: [String: String]) throws {
-        for (name, value) in secrets {
-            try store.saveSecret(try seal(owner: owner, name: name, value: value, with: key))
-        }
+        for secret in try seal(owner: owner, secrets: secrets) { try store.saveSecret(secret) }
+    }
+
+    /// The secrets sealed for `owner`, for a caller that stores them in its own transaction.
+    public func seal(owner: String, secrets: [String: String]) throws -> [SealedSecret] {
         redactor.register(secrets.values)
+        return try secrets.sorted { $0.key < $1.key }.map {
+            try seal(owner: owner, name: $0.key, value: $0.value, with: key)
+        }
     }
 
     /// The secrets of an owner, opened. Registers them with the redactor before returning them.

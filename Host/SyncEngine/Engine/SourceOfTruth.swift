@@ -1,3 +1,4 @@
+import Inventory
 import JSONCore
 
 /// Which system owns a field when pulled asset context and the inventory disagree. The policy maps a dotted path
@@ -10,6 +11,42 @@ struct SourceOfTruth {
     init(_ json: JSON) {
         policy = (json.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
+
+    /// The policy `entries` make when laid over the default (entries name only what differs from it); throws on a
+    /// path that is no field or section of the standard schema, or an owner other than `itam` or `platform`.
+    static func policy(laying entries: JSON) throws(IntegrationSetupError) -> JSON {
+        guard let object = entries.objectValue else {
+            throw IntegrationSetupError(
+                "source of truth: expected a JSON object mapping fields or sections to \"itam\" or \"platform\"")
+        }
+        var policy = Integration.defaultSourceOfTruth.objectValue ?? [:]
+        for (path, owner) in object.sorted(by: { $0.key < $1.key }) {
+            guard ownable.contains(path) || path.hasPrefix("extensions.") else {
+                throw IntegrationSetupError(
+                    "source of truth: \"\(path)\" is no field or section of the standard schema "
+                        + "(e.g. asset.environment, crypto_implementation)")
+            }
+            guard owner == "itam" || owner == "platform" else {
+                throw IntegrationSetupError(
+                    "source of truth: \"\(path)\" must belong to \"itam\" or \"platform\", not \(owner.serialized())")
+            }
+            if owner == "itam", correlationFields.contains(path) {
+                throw IntegrationSetupError(
+                    "source of truth: \"\(path)\" correlates records, so a pull never takes it over from the ITAM system"
+                )
+            }
+            policy[path] = owner
+        }
+        return .object(policy)
+    }
+
+    static let correlationFields: Set = ["asset.hostname", "asset.ip_address"]
+
+    /// The fields and sections a policy may name: pulled context is merged a section's field at a time.
+    private static let ownable: Set<String> = Set(
+        StandardSchema.fields.keys.flatMap { path in
+            [path, String(path.prefix { $0 != "." })]
+        } + ["extensions"])
 
     func owner(of path: String) -> String {
         var candidate = path
@@ -29,7 +66,7 @@ struct SourceOfTruth {
             // push comes back with `serial_number: ""`).
             for (name, value) in fields.objectValue ?? [:] where !value.isNull && value.stringValue?.isEmpty != true {
                 let path = "\(section).\(name)"
-                guard path != "asset.hostname", path != "asset.ip_address", owner(of: path) == "itam",
+                guard !Self.correlationFields.contains(path), owner(of: path) == "itam",
                     document[path: path] != value
                 else { continue }
                 var target = merged[section]?.objectValue ?? [:]

@@ -21,6 +21,8 @@ public struct IntegrationRequest: Sendable {
     public var environment = "prod"
     public var isolation = IsolationLevel.process
     public var testConnection = true
+    /// Source-of-truth entries laid over the default policy (`{"asset.environment": "platform"}`); nil keeps it.
+    public var sourceOfTruth: JSON?
 
     public init(tenant: String, plugin: String, configuration: JSON, mapping: JSON? = nil, id: String? = nil) {
         self.tenant = tenant
@@ -40,15 +42,16 @@ public struct AddedIntegration: Sendable {
     public let connectionTest: String?
 }
 
-/// Why an integration could not be added; nothing was saved.
+/// Why an integration could not be added or updated; nothing was saved.
 public struct IntegrationSetupError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
 
 extension SyncEngine {
-    /// Validates the configuration against the plugin's schema and the mapping against the standard schema, runs
-    /// the plugin's connection test, then saves the integration and seals its secrets. Saves nothing on failure.
+    /// Validates the configuration against the plugin's schema, the mapping against the standard schema, the
+    /// schedule, event types, environment and source-of-truth policy, runs the plugin's connection test, then saves
+    /// the integration with its secrets sealed. Saves nothing on failure.
     public func addIntegration(_ request: IntegrationRequest) throws -> AddedIntegration {
         let parts = request.plugin.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(
             String.init)
@@ -64,65 +67,23 @@ extension SyncEngine {
             throw IntegrationSetupError(
                 "no tenant \(request.tenant); add it with `cryptoconnect tenants add \(request.tenant)`")
         }
-        let prepared: PreparedConfiguration
-        do {
-            prepared = try PreparedConfiguration(request.configuration, schema: build.manifest.configSchema)
-        } catch {
-            throw IntegrationSetupError("configuration: \(error)")
-        }
-        let mapping = request.mapping ?? build.manifest.defaultMapping
-        do { _ = try FieldMapping(json: mapping) } catch {
-            throw IntegrationSetupError(
-                "mapping\(request.mapping == nil ? " (the plugin's default)" : ""):\n\(error.description)")
-        }
+        let prepared = try prepare(request.configuration, for: build)
         let id = request.id ?? "\(request.tenant)-\(build.manifest.id)"
-        let secretNames = prepared.secrets.keys.sorted()
-        if !secretNames.isEmpty, vault == nil {
-            throw IntegrationSetupError(
-                "the configuration holds secrets (\(secretNames.joined(separator: ", "))), which are stored sealed: "
-                    + "set \(MasterKey.environmentVariable) or \(MasterKey.fileEnvironmentVariable) first")
-        }
-        redactor.register(prepared.secrets.values)
-        let testMessage =
-            request.testConnection
-            ? try testConnection(build: build, prepared: prepared, id: id, request: request) : nil
         let integration = Integration(
             id: id, tenant: request.tenant, pluginID: build.manifest.id, versionPin: pin,
-            configuration: prepared.pluginConfiguration, mapping: mapping, schedule: request.schedule,
-            realtime: request.realtime, eventTypes: request.eventTypes, environment: request.environment,
-            isolation: request.isolation, eventCursor: try inventory.latestEventSequence())
-        do { try integrations.add(integration) } catch { throw IntegrationSetupError("\(error)") }
-        if let vault, !prepared.secrets.isEmpty { try vault.save(owner: id, secrets: prepared.secrets) }
+            configuration: prepared.pluginConfiguration, mapping: request.mapping ?? build.manifest.defaultMapping,
+            schedule: request.schedule, realtime: request.realtime, eventTypes: request.eventTypes,
+            environment: request.environment, isolation: request.isolation,
+            sourceOfTruth: try request.sourceOfTruth.map(SourceOfTruth.policy(laying:))
+                ?? Integration.defaultSourceOfTruth,
+            eventCursor: try inventory.latestEventSequence())
+        try checkSettings(of: integration, mappingNote: request.mapping == nil ? " (the plugin's default)" : "")
+        let testMessage =
+            request.testConnection ? try testConnection(build: build, prepared: prepared, integration) : nil
+        let sealed = try vault?.seal(owner: id, secrets: prepared.secrets) ?? []
+        do { try integrations.add(integration, secrets: sealed) } catch { throw IntegrationSetupError("\(error)") }
         return AddedIntegration(
-            integration: integration, build: build, sealedSecrets: secretNames, connectionTest: testMessage)
-    }
-
-    /// Runs the plugin's connection test with a configuration that is not saved yet; returns the plugin's message.
-    private func testConnection(
-        build: PluginBuild, prepared: PreparedConfiguration, id: String, request: IntegrationRequest
-    ) throws -> String {
-        let http = prepared.settings.map {
-            IntegrationHTTP(
-                integration: id, settings: $0, redactor: redactor, userAgent: "CryptoConnect/1.0 \(build.label)",
-                log: log)
-        }
-        let services = IntegrationServices(
-            source: "plugin \(build.label) \(id)", http: http, log: log, redactor: redactor)
-        let instance = InstanceSpec(
-            key: id + "#test", tenant: request.tenant, configuration: prepared.pluginConfiguration.serializedBytes())
-        let outcome: CallOutcome
-        do {
-            outcome = try supervisor.call(
-                build, instance: instance, isolation: request.isolation, operation: .test, services: services)
-        } catch {
-            throw IntegrationSetupError("connection test failed: \(error) (nothing was saved)")
-        }
-        guard outcome.status == .ok else {
-            let failure = PluginFailure(status: outcome.status, output: outcome.output)
-            throw IntegrationSetupError(
-                "connection test failed: \(redactor.redact(failure.description)) (nothing was saved; --no-test skips the test)"
-            )
-        }
-        return redactor.redact((try? JSON.parse(outcome.output))?["message"]?.stringValue ?? "ok")
+            integration: integration, build: build, sealedSecrets: prepared.secrets.keys.sorted(),
+            connectionTest: testMessage)
     }
 }

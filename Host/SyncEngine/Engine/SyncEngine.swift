@@ -56,12 +56,13 @@ public final class SyncEngine: @unchecked Sendable {
         inventory = InventoryRepository(store: store)
     }
 
-    /// The runtime for an integration, rebuilt when its configuration, secrets or plugin build changed.
+    /// The runtime for an integration, rebuilt when its configuration, secrets, policy or plugin build changed.
     public func runtime(for integration: Integration) throws -> IntegrationRuntime {
         let build = try catalog.resolve(integration.pluginID, pin: integration.versionPin)
         let secrets = try sealedSecrets(of: integration)
         let fingerprint = [
             build.sha256, integration.configuration.serialized(), integration.mapping.serialized(),
+            integration.sourceOfTruth.serialized(),  // pulls read the policy from the runtime's integration
             JSON.object(secrets.mapValues(JSON.string)).serialized().hashValue.description,
         ].joined(separator: "\n")
         if let cached = lock.withLock({ runtimes[integration.id] }), cached.fingerprint == fingerprint { return cached }
@@ -92,7 +93,7 @@ public final class SyncEngine: @unchecked Sendable {
         return runtime
     }
 
-    private func sealedSecrets(of integration: Integration) throws -> [String: String] {
+    func sealedSecrets(of integration: Integration) throws -> [String: String] {
         let sealed = try store.secrets(owner: integration.id)
         guard !sealed.isEmpty else { return [:] }
         guard let vault else {

@@ -75,7 +75,8 @@ public struct IntegrationRepository: Sendable {
 
     // MARK: Integrations
 
-    public func add(_ integration: Integration) throws {
+    /// Saves a new integration with its sealed secrets, both or neither.
+    public func add(_ integration: Integration, secrets: [SealedSecret] = []) throws {
         guard Self.isValidName(integration.id) else {
             throw Problem(description: "integration \"\(integration.id)\" must be 1-64 letters, digits, '-' or '_'")
         }
@@ -106,6 +107,7 @@ public struct IntegrationRepository: Sendable {
                     integration.pausedReason, integration.eventCursor, integration.nextRunAt.map(Self.milliseconds),
                     stamp, stamp,
                 ])
+            for secret in secrets { try Store.saveSecret(secret, in: db) }
         }
     }
 
