@@ -13,9 +13,10 @@ struct EngineOptions: ParsableArguments {
     @Flag(name: .customLong("verbose"), help: "Log debug lines (plugin output, every HTTP answer).") var verbose = false
 
     /// `loadPlugins: false` for commands that only read the store (`sync status`): they work without a plugins
-    /// directory, and a path with no store is an error, not a new empty store.
-    func engine(requireKey: Bool = false, loadPlugins: Bool = true) throws -> SyncEngine {
-        let store = try loadPlugins ? host.openStore() : host.openExistingStore()
+    /// directory, and a path with no store is an error, not a new empty store; `existingStore` asks the latter of
+    /// a command that loads plugins but only changes what is stored (`integrations update`).
+    func engine(requireKey: Bool = false, loadPlugins: Bool = true, existingStore: Bool = false) throws -> SyncEngine {
+        let store = try loadPlugins && !existingStore ? host.openStore() : host.openExistingStore()
         let log = StandardErrorLog(minimumLevel: verbose ? .debug : .info)
         var vault: SecretVault?
         do {

@@ -10,7 +10,7 @@ import SyncEngine
 struct Integrations: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "integrations", abstract: "Enable connectors per tenant and manage them.",
-        subcommands: [Add.self, List.self, Show.self, Enable.self, Disable.self, Remove.self])
+        subcommands: [Add.self, Update.self, List.self, Show.self, Enable.self, Disable.self, Remove.self])
 }
 
 extension Integrations {

@@ -34,18 +34,33 @@ import Testing
     }
 
     /// Adds `tenant` and its integration of the sink, `<tenant>-fixture-rest-sink`.
-    func setUp(tenant: String = "acme", realtime: Bool = false, token: String? = nil) throws {
+    func setUp(tenant: String = "acme", realtime: Bool = false, token: String? = nil, _ more: [String] = []) throws {
         #expect(try cc(["tenants", "add", tenant]).status == 0)
-        let config = folder.file(
-            "config.json",
+        let added = try cc(
+            [
+                "integrations", "add", "--tenant", tenant, "--plugin", "fixture-rest-sink", "--config",
+                config(token: token ?? self.token),
+            ] + (realtime ? ["--realtime"] : []) + more)
+        #expect(added.status == 0, "\(added.stderr)")
+    }
+
+    /// A configuration file for the sink with `token`.
+    func config(token: String) -> String {
+        folder.file(
+            "config-\(token).json",
             JSON([
-                "base_url": .string(sink.baseURL), "auth": ["type": "bearer", "token": .string(token ?? self.token)],
+                "base_url": .string(sink.baseURL), "auth": ["type": "bearer", "token": .string(token)],
                 "retry": ["base_delay_ms": 10],
             ]).serialized())
-        let added = try cc(
-            ["integrations", "add", "--tenant", tenant, "--plugin", "fixture-rest-sink", "--config", config]
-                + (realtime ? ["--realtime"] : []))
-        #expect(added.status == 0, "\(added.stderr)")
+    }
+
+    /// Whether `text` is anywhere in the store's files (the database, its WAL and shared memory) in clear.
+    func storeHolds(_ text: String) throws -> Bool {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path + "/data").contains { file in
+            guard file.hasPrefix("cryptoconnect.sqlite") else { return false }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/data/" + file))
+            return bytes.range(of: Data(text.utf8)) != nil
+        }
     }
 
     func records(_ count: Int, prefix: String = "host") -> String {
@@ -59,11 +74,7 @@ import Testing
         let shown = try cc(["integrations", "show", "acme-fixture-rest-sink"])
         #expect(shown.stdout.contains("\"token\": \"********\""))
         #expect(!shown.stdout.contains(token))
-        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path + "/data")
-        where file.hasPrefix("cryptoconnect.sqlite") {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/data/" + file))
-            #expect(bytes.range(of: Data(token.utf8)) == nil, "\(file) holds the token")
-        }
+        #expect(try !storeHolds(token))
         let bad = folder.file(
             "bad.json",
             JSON(["base_url": .string(sink.baseURL), "auth": ["type": "bearer", "token": "wrong-token-99"]])

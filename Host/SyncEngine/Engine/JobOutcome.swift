@@ -10,6 +10,16 @@ enum JobOutcome {
     case failed(JobStats, String)
     /// Stop the integration until someone acts (credentials refused): nothing is retried in a loop.
     case paused(String, JobStats)
+
+    /// The pause for refused credentials; the fix is new credentials, and `updateIntegration` with a new
+    /// configuration lifts exactly this pause (recognised by `refusedCredentials`).
+    static func refusedCredentials(_ message: String, integration: String, _ stats: JobStats) -> JobOutcome {
+        .paused(
+            "\(refusedCredentials) (\(message)); fix them with "
+                + "`cryptoconnect integrations update \(integration) --config FILE`, which resumes it", stats)
+    }
+
+    static let refusedCredentials = "the target refused the credentials"
 }
 
 /// What a job did, kept with it in the queue.

@@ -78,9 +78,7 @@ extension SyncEngine {
         let message = "\(failure.status.name): \(failure.message)"
         switch failure.status {
         case .auth:
-            return .paused(
-                "the target refused the credentials (\(failure.message)); fix them, then `cryptoconnect integrations enable \(job.integration)`",
-                stats)
+            return .refusedCredentials(failure.message, integration: job.integration, stats)
         case .rateLimited:
             return .retry(
                 at: backoff(

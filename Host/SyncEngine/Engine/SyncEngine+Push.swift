@@ -98,9 +98,7 @@ extension SyncEngine {
                 acknowledged: acknowledged, refused: refused, writer, stats: &stats,
                 progress: movesCursor ? (job.id, batch.cursor) : nil)
             if let authFailure {
-                return .paused(
-                    "the target refused the credentials (\(authFailure)); fix them, then `cryptoconnect integrations enable \(integration.id)`",
-                    stats)
+                return .refusedCredentials(authFailure, integration: integration.id, stats)
             }
             // A third of the lease gone: renew it (a write, so not after every batch).
             if clock().timeIntervalSince(leaseRenewed) > lease.timeInterval / 3 {

@@ -1,0 +1,85 @@
+import Foundation
+import HostServices
+import JSONCore
+import PluginRuntime
+
+/// What `integrations update` changes; nil leaves a setting as it is.
+public struct IntegrationChanges: Sendable {
+    /// The whole new configuration, secrets included: it replaces the old one and its sealed secrets.
+    public var configuration: JSON?
+    public var mapping: JSON?
+    /// `.some(nil)` removes the schedule.
+    public var schedule: String??
+    public var realtime: Bool?
+    public var eventTypes: [String]?
+    public var environment: String?
+    /// Source-of-truth entries laid over the default policy; they replace the integration's policy.
+    public var sourceOfTruth: JSON?
+    public var testConnection = true
+
+    public init() {}
+
+    /// The settings given, by the option that gives them, for saying what changed.
+    public var named: [String] {
+        [
+            configuration.map { _ in "configuration" }, mapping.map { _ in "mapping" },
+            schedule.map { _ in "schedule" }, realtime.map { _ in "real time" }, eventTypes.map { _ in "events" },
+            environment.map { _ in "environment" }, sourceOfTruth.map { _ in "source of truth" },
+        ].compactMap { $0 }
+    }
+}
+
+/// An updated integration and what happened on the way.
+public struct UpdatedIntegration: Sendable {
+    public let integration: Integration
+    /// The secrets sealed anew; nil when the configuration was kept.
+    public let sealedSecrets: [String]?
+    /// The connection test's message; nil when the test was skipped.
+    public let connectionTest: String?
+    /// Whether a pause for refused credentials was lifted by the new configuration.
+    public let resumed: Bool
+}
+
+extension SyncEngine {
+    /// Changes what `changes` gives and checks the result as `addIntegration` does (the configuration with its
+    /// secrets sealed anew, the mapping, schedule, events, environment and policy), runs the connection test, and
+    /// saves it all at once, or nothing on failure. Sync state, dead letters, jobs and the pull checkpoint stay, so
+    /// the next push still sends only what changed. A new configuration lifts a pause for refused credentials.
+    public func updateIntegration(_ id: String, _ changes: IntegrationChanges) throws -> UpdatedIntegration {
+        guard let integration = try integrations.integration(id) else {
+            throw IntegrationSetupError("no integration \(id)")
+        }
+        do { return try update(integration, changes) } catch {
+            throw IntegrationSetupError("integration \(id) is unchanged: \(error)")
+        }
+    }
+
+    private func update(_ integration: Integration, _ changes: IntegrationChanges) throws -> UpdatedIntegration {
+        var integration = integration
+        let id = integration.id
+        let build = try catalog.resolve(integration.pluginID, pin: integration.versionPin)
+        let configuration = try changes.configuration.map { try prepare($0, for: build) }
+        if let configuration { integration.configuration = configuration.pluginConfiguration }
+        if let mapping = changes.mapping { integration.mapping = mapping }
+        if let schedule = changes.schedule { integration.schedule = schedule }
+        if let realtime = changes.realtime { integration.realtime = realtime }
+        if let eventTypes = changes.eventTypes { integration.eventTypes = eventTypes }
+        if let environment = changes.environment { integration.environment = environment }
+        if let entries = changes.sourceOfTruth { integration.sourceOfTruth = try SourceOfTruth.policy(laying: entries) }
+        try checkSettings(of: integration)
+        var testMessage: String?
+        if changes.testConnection {
+            let prepared =
+                try configuration
+                ?? PreparedConfiguration(stored: integration.configuration, secrets: sealedSecrets(of: integration))
+            testMessage = try testConnection(build: build, prepared: prepared, integration)
+        }
+        let sealed = try configuration.map { try vault?.seal(owner: id, secrets: $0.secrets) ?? [] }
+        let resumed = try integrations.update(
+            integration, secrets: sealed, resuming: configuration == nil ? nil : JobOutcome.refusedCredentials)
+        if resumed { integration.pausedReason = nil }
+        return UpdatedIntegration(
+            integration: integration, sealedSecrets: configuration.map { $0.secrets.keys.sorted() },
+            connectionTest: testMessage, resumed: resumed)
+    }
+}
