@@ -97,7 +97,9 @@ extension DeadLetters {
             // A paused or disabled integration runs no jobs: its letters would wait in `replaying` unseen.
             for (integration, _) in groups {
                 if let state = InactiveIntegration(integration, try engine.integrations.integration(integration)) {
-                    throw CLIError("\(state); `cryptoconnect integrations enable \(integration)`, then replay")
+                    throw CLIError(
+                        state.disabled
+                            ? "\(state); `cryptoconnect integrations enable \(integration)`, then replay" : "\(state)")
                 }
             }
             do { try engine.delivery.prepareReplay(letters) } catch { throw CLIError("\(error)") }

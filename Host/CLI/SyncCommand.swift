@@ -35,7 +35,8 @@ extension Sync {
                 throw CLIError("no integration \(integration)")
             }
             if let state = InactiveIntegration(integration, found) {
-                throw CLIError("\(state); `cryptoconnect integrations enable \(integration)` first")
+                throw CLIError(
+                    state.disabled ? "\(state); `cryptoconnect integrations enable \(integration)` first" : "\(state)")
             }
             let kinds: [Job.Kind] = pushOnly ? [.push] : pullOnly ? [.pull] : [.pull, .push]
             let queued = try engine.enqueueSync(

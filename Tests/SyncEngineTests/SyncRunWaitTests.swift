@@ -25,6 +25,10 @@ extension SyncCommandTests {
         #expect(run.stderr.contains("integration acme-fixture-rest-sink is paused: the target refused the credentials"))
         #expect(run.stderr.contains("Stopped waiting; 1 of its job(s) stay queued."), "\(run.stderr)")
         #expect(sink.created == 0)
+        // A new run is refused with the pause's own remedy, not "enable it", which would only fail again.
+        let again = try cc(["sync", "run", "acme-fixture-rest-sink"])
+        #expect(again.stderr.contains("integrations update acme-fixture-rest-sink --config"), "\(again.stderr)")
+        #expect(!again.stderr.contains("integrations enable"))
 
         sink.requiredToken = token
         #expect(try cc(["integrations", "enable", "acme-fixture-rest-sink"]).status == 0)

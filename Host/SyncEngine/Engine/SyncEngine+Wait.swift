@@ -14,6 +14,8 @@ public struct JobWait: Sendable {
 public struct InactiveIntegration: Sendable, CustomStringConvertible {
     public let integration: String
     public let description: String
+    /// Disabled by an operator (enabling it is the remedy), rather than paused (whose reason says what to fix).
+    public private(set) var disabled = false
 
     /// Nil when `integration` may run jobs now.
     public init?(_ id: String, _ integration: Integration?) {
@@ -24,6 +26,7 @@ public struct InactiveIntegration: Sendable, CustomStringConvertible {
         }
         if !integration.enabled {
             description = "integration \(id) is disabled"
+            disabled = true
         } else if let reason = integration.pausedReason {
             description = "integration \(id) is paused: \(reason)"
         } else {
