@@ -184,7 +184,12 @@ if !skip.contains("crash") {
     let config = folder.path + "/crash-config.json"
     FileManager.default.createFile(
         atPath: config,
-        contents: Data(JSON(["base_url": .string(crashSink.baseURL), "auth": ["type": "none"]]).serializedBytes()))
+        contents: Data(
+            JSON([
+                "base_url": .string(crashSink.baseURL), "auth": ["type": "none"],
+                // As in the push above: the restart is timed, not the default rate limit (20 requests a second).
+                "rate_limit": ["requests_per_second": 100000, "burst": 1000],
+            ]).serializedBytes()))
     _ = try cc([
         "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", config, "--name",
         "crash",
