@@ -24,7 +24,7 @@ struct CryptoConnect: ParsableCommand {
         } catch  where Store.isBusy(error) {
             exit(
                 withError: CLIError(
-                    "the store is busy: another process (an ingest or a push) held its write lock for over \(Int(Store.busyTimeout)) s; nothing was changed, try again when it is done"
+                    "the store is busy: another process (an ingest or a push) held its write lock too long; nothing was changed, try again when it is done"
                 ))
         } catch {
             exit(withError: error)

@@ -113,7 +113,15 @@ extension DeadLetters {
             }
             guard wait else { return }
             defer { engine.supervisor.shutdown() }
-            for (job, group) in jobs { try report(job, group, engine) }
+            // Every integration's replay runs and is reported, whatever became of an earlier one's.
+            var failed = false
+            for (job, group) in jobs {
+                do { try report(job, group, engine) } catch {
+                    failed = true
+                    if !(error is ExitCode) { Console.error("Error: \(error)") }
+                }
+            }
+            if failed { throw ExitCode(1) }
         }
 
         /// Runs one integration's replay job and says what became of the letters replayed (not of the others).

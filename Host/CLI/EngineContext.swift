@@ -16,7 +16,11 @@ struct EngineOptions: ParsableArguments {
     /// directory, and a path with no store is an error, not a new empty store; `existingStore` asks the latter of
     /// a command that loads plugins but only changes what is stored (`integrations update`).
     func engine(requireKey: Bool = false, loadPlugins: Bool = true, existingStore: Bool = false) throws -> SyncEngine {
-        let store = try loadPlugins && !existingStore ? host.openStore() : host.openExistingStore()
+        // The engine runs jobs (serve, --wait): its writes wait less than a job's lease (see `jobBusyTimeout`).
+        let wait = Store.jobBusyTimeout
+        let store =
+            try loadPlugins && !existingStore
+            ? host.openStore(busyTimeout: wait) : host.openExistingStore(busyTimeout: wait)
         let log = StandardErrorLog(minimumLevel: verbose ? .debug : .info)
         var vault: SecretVault?
         do {

@@ -21,20 +21,20 @@ struct HostOptions: ParsableArguments {
 
     var resolvedDatabase: String { database ?? Store.defaultPath(dataDirectory: resolvedDataDirectory) }
 
-    func openStore() throws -> Store {
+    func openStore(busyTimeout: TimeInterval = Store.busyTimeout) throws -> Store {
         do {
-            return try Store(path: resolvedDatabase)
+            return try Store(path: resolvedDatabase, busyTimeout: busyTimeout)
         } catch {
             throw CLIError("cannot open the store \(resolvedDatabase): \(error)")
         }
     }
 
     /// The store for a command that only reads: a path with no store is a mistyped --db, not a new empty store.
-    func openExistingStore() throws -> Store {
+    func openExistingStore(busyTimeout: TimeInterval = Store.busyTimeout) throws -> Store {
         guard FileManager.default.fileExists(atPath: resolvedDatabase) else {
             throw CLIError("no store at \(resolvedDatabase); check --db or --data-dir")
         }
-        return try openStore()
+        return try openStore(busyTimeout: busyTimeout)
     }
 
     var resolvedPluginsDirectory: String {

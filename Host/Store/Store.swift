@@ -32,6 +32,10 @@ public final class Store: Sendable {
 
     /// How long a writer waits for the write lock before giving up with `isBusy` true.
     public static let busyTimeout: TimeInterval = 120
+    /// The wait in a process that runs jobs: under a third of a job's lease, so a runner held up by another
+    /// process's long transaction gives the job back (retried later) before its lease can expire and another
+    /// runner take it over while it still runs.
+    public static let jobBusyTimeout: TimeInterval = 15
 
     /// Whether `error` is SQLite's "database is locked": another process held the write lock past `busyTimeout`.
     public static func isBusy(_ error: any Error) -> Bool {

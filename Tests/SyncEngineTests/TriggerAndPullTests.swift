@@ -151,6 +151,22 @@ extension PullTests {
     }
 }
 
+extension TriggerTests {
+    /// Real time switched on later reacts to events from then on, not to the backlog since the integration was added.
+    @Test func realTimeSwitchedOnLaterIgnoresTheBacklog() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("old1", risk: 9), asset("old2", risk: 9)])
+        var changes = IntegrationChanges()
+        changes.realtime = true
+        changes.testConnection = false
+        _ = try fixture.engine.updateIntegration("acme-sink", changes)
+        #expect(try fixture.engine.pollEvents() == 0)
+        try fixture.ingest([asset("new1", risk: 9)])
+        #expect(try fixture.engine.pollEvents() == 1)
+    }
+}
+
 @Suite struct StatusTests {
     @Test func statusShowsTheMetricsBox() throws {
         let fixture = try EngineFixture()

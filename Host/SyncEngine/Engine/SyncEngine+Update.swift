@@ -62,7 +62,11 @@ extension SyncEngine {
         if let configuration { integration.configuration = configuration.pluginConfiguration }
         if let mapping = changes.mapping { integration.mapping = mapping }
         if let schedule = changes.schedule { integration.schedule = schedule }
-        if let realtime = changes.realtime { integration.realtime = realtime }
+        if let realtime = changes.realtime {
+            // Switched to real time: it reacts to events from now on, not to the backlog since it was added.
+            if realtime && !integration.realtime { integration.eventCursor = try inventory.latestEventSequence() }
+            integration.realtime = realtime
+        }
         if let eventTypes = changes.eventTypes { integration.eventTypes = eventTypes }
         if let environment = changes.environment { integration.environment = environment }
         if let entries = changes.sourceOfTruth { integration.sourceOfTruth = try SourceOfTruth.policy(laying: entries) }

@@ -24,13 +24,14 @@ extension IntegrationRepository {
                     UPDATE integration SET configuration = ?, mapping = ?,
                         next_run_at = CASE WHEN schedule IS ? THEN next_run_at ELSE NULL END, schedule = ?,
                         realtime = ?, event_types = ?, environment = ?, source_of_truth = ?,
+                        event_cursor = MAX(event_cursor, ?),
                         paused_reason = CASE WHEN ? THEN NULL ELSE paused_reason END, updated_at = ?
                     WHERE id = ?
                     """,
                 arguments: [
                     integration.configuration.serialized(), integration.mapping.serialized(), integration.schedule,
                     integration.schedule, integration.realtime, JSON(integration.eventTypes).serialized(),
-                    integration.environment, integration.sourceOfTruth.serialized(), resumed,
+                    integration.environment, integration.sourceOfTruth.serialized(), integration.eventCursor, resumed,
                     ISODates.dateTime(Date()), integration.id,
                 ])
             if let secrets {
