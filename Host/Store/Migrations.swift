@@ -213,6 +213,18 @@ enum Migrations {
             // committed (records go out in id order). Without it, every attempt started over from the first record.
             try db.execute(sql: "ALTER TABLE job ADD COLUMN push_cursor TEXT")
         }
+        migrator.registerMigration("v9-scan-hash") { db in
+            // The content hash of a record as the last ingest received it, when identity fields kept from the store
+            // (a pull's serial number) made the stored record differ: the next rescan of the same data is told
+            // unchanged from the delta index alone, without reading the row. NULL when the two are the same.
+            try db.execute(
+                sql: """
+                    ALTER TABLE inventory_record ADD COLUMN scan_hash TEXT;
+                    DROP INDEX inventory_record_delta;
+                    CREATE INDEX inventory_record_delta
+                        ON inventory_record (tenant, id, content_hash, discovered_at, expiry_notified, scan_hash);
+                    """)
+        }
         return migrator
     }
 }

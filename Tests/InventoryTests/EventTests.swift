@@ -133,6 +133,13 @@ import Testing
 
         let rescan = try fixture.ingestor.ingest(records: [weak], tenant: "t")
         #expect(rescan.counts.unchanged == 1)
+        // The scan's own hash is kept beside the record's, so the next rescan is told unchanged from the index.
+        let scanHash = try fixture.store.pool.read {
+            try String.fetchOne($0, sql: "SELECT scan_hash FROM inventory_record")
+        }
+        guard case .valid(let asScanned) = RecordValidator().validate(weak, at: "r") else { return }
+        #expect(scanHash == asScanned.contentHash)
+        #expect(try fixture.ingestor.ingest(records: [weak], tenant: "t").counts.unchanged == 1)
         let stored = try #require(try fixture.repository.list(tenant: "t").first).document
         #expect(stored[path: "asset.serial_number"] == "SN-42")
         #expect(stored[path: "asset.environment"] == "production")

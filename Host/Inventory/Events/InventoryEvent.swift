@@ -123,6 +123,8 @@ struct StoredState: Sendable {
     var discoveredAt: String? = nil
     /// The certificate expiry a `certificate_expiry` event was last raised for.
     var expiryNotified: String? = nil
+    /// The hash of the record as the last ingest received it, when kept identity fields made the stored one differ.
+    var scanHash: String? = nil
     /// The stored document (with `discovered_at`) and what it alerted for; read only for records that changed.
     var document: JSON? = nil
     var alertReasons: Set<String>? = nil

@@ -35,13 +35,24 @@ struct IngestWriter {
             if previous == nil, tenantWasEmpty, written.contains(record.id) {
                 previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
             }
-            if let stored = previous?.storedDocument, previous?.contentHash != record.contentHash,
+            // The same as the last scan, which the store holds with identity fields kept: unchanged, unread.
+            let scanned = record.contentHash
+            let sameAsLastScan = previous?.scanHash == scanned
+            if !sameAsLastScan, let stored = previous?.storedDocument, previous?.contentHash != scanned,
                 let merged = KeptIdentity.merge(record, stored: stored, validator: validator)
             {
                 record = merged
             }
-            if let previous, previous.contentHash == record.contentHash {
+            if let previous, previous.contentHash == record.contentHash || sameAsLastScan {
                 counts.unchanged += 1
+                if !sameAsLastScan, scanned != record.contentHash {
+                    try statements.scanned.execute { bind in  // the next rescan needs no row read
+                        bind.text(scanned)
+                        bind.text(tenant)
+                        bind.text(record.id)
+                    }
+                    known[record.id]?.scanHash = scanned
+                }
                 if let seenAt = record.discoveredAt, seenAt != previous.discoveredAt {
                     try statements.seen.execute { bind in
                         bind.text(seenAt)
@@ -73,6 +84,7 @@ struct IngestWriter {
                     bind.text(record.id)
                     Self.columns(of: record, into: &bind)
                     bind.text(notified)
+                    bind.text(scanned == record.contentHash ? nil : scanned)
                     bind.text(stamp)
                     bind.text(stamp)
                 }
@@ -81,6 +93,7 @@ struct IngestWriter {
                 try statements.update.execute { bind in
                     Self.columns(of: record, into: &bind)
                     bind.text(notified)
+                    bind.text(scanned == record.contentHash ? nil : scanned)
                     bind.text(stamp)
                     bind.text(tenant)
                     bind.text(record.id)
@@ -95,7 +108,8 @@ struct IngestWriter {
                 known[record.id] = StoredState(
                     contentHash: record.contentHash, compliance: record.complianceSummary,
                     certificateExpiry: record.certificateExpiry, discoveredAt: record.discoveredAt,
-                    expiryNotified: notified, written: record)
+                    expiryNotified: notified, scanHash: scanned == record.contentHash ? nil : scanned,
+                    written: record)
             }
         }
     }
@@ -145,16 +159,17 @@ struct IngestWriter {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, content_hash, discovered_at, expiry_notified FROM inventory_record
+                SELECT id, content_hash, discovered_at, expiry_notified, scan_hash FROM inventory_record
                 INDEXED BY inventory_record_delta
                 WHERE tenant = ? AND id IN (\(Store.placeholders(batch.count)))
                 """,
             arguments: StatementArguments([tenant] + batch.map(\.record.id)))
         while let row = try rows.next() {
-            states[row[0]] = StoredState(contentHash: row[1], discoveredAt: row[2], expiryNotified: row[3])
+            states[row[0]] = StoredState(
+                contentHash: row[1], discoveredAt: row[2], expiryNotified: row[3], scanHash: row[4])
         }
         let changed = batch.map(\.record).filter { record in
-            states[record.id].map { $0.contentHash != record.contentHash } ?? false
+            states[record.id].map { $0.contentHash != record.contentHash && $0.scanHash != record.contentHash } ?? false
         }
         guard !changed.isEmpty else { return states }
         let previous = try Row.fetchCursor(
@@ -185,6 +200,7 @@ struct IngestWriter {
         let update: Statement
         let seen: Statement
         let notified: Statement
+        let scanned: Statement
         let event: Statement
 
         init(_ db: Database) throws {
@@ -192,22 +208,24 @@ struct IngestWriter {
                 sql: """
                     INSERT INTO inventory_record (tenant, id, natural_key, hostname, ip_address, environment,
                         serial_number, mac_address, protocol, protocol_version, port, key_size, risk_score, compliance,
-                        certificate_expires, discovered_at, document, content_hash, expiry_notified, created_at,
-                        updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        certificate_expires, discovered_at, document, content_hash, expiry_notified, scan_hash,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             update = try db.cachedStatement(
                 sql: """
                     UPDATE inventory_record SET natural_key = ?, hostname = ?, ip_address = ?, environment = ?,
                         serial_number = ?, mac_address = ?, protocol = ?, protocol_version = ?, port = ?, key_size = ?,
                         risk_score = ?, compliance = ?, certificate_expires = ?, discovered_at = ?, document = ?,
-                        content_hash = ?, expiry_notified = ?, updated_at = ?
+                        content_hash = ?, expiry_notified = ?, scan_hash = ?, updated_at = ?
                     WHERE tenant = ? AND id = ?
                     """)
             seen = try db.cachedStatement(
                 sql: "UPDATE inventory_record SET discovered_at = ? WHERE tenant = ? AND id = ?")
             notified = try db.cachedStatement(
                 sql: "UPDATE inventory_record SET expiry_notified = ? WHERE tenant = ? AND id = ?")
+            scanned = try db.cachedStatement(
+                sql: "UPDATE inventory_record SET scan_hash = ? WHERE tenant = ? AND id = ?")
             event = try db.cachedStatement(
                 sql: """
                     INSERT INTO inventory_event (tenant, type, severity, record_id, detail, created_at)
