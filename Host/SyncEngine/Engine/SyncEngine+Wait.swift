@@ -54,11 +54,11 @@ extension SyncEngine {
             if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {
                 return JobWait(jobs: jobs, stopped: stopped)
             }
-            // A job whose runner died (a `--wait` stopped with Ctrl-C) would block this integration's queue until its
-            // lease expired; no `serve` may be running to hand it back.
-            try queue.recoverLeases(now: clock())
             if try runNext(owner: owner, integration: integration) == nil {
-                // Waiting on a retry time or on a job another process runs.
+                // Waiting on a retry time or on a job another process runs. That process may have died (a `--wait`
+                // stopped with Ctrl-C) and no `serve` may be running to hand its job back: only then is it looked for,
+                // not before every job.
+                try queue.recoverLeases(now: clock())
                 Thread.sleep(forTimeInterval: poll.timeInterval)
             }
         }
