@@ -51,7 +51,7 @@ public struct EventRules: Sendable {
         let weaknesses = self.weaknesses(of: record)
         // A changed record alerts only for what it was not alerted for before: a new weakness, a higher risk score;
         // not again for every unrelated change (a serial number an ITAM system filled in).
-        let known = previous?.alertReasons(self) ?? []
+        let known = weaknesses.isEmpty ? [] : previous?.alertReasons(self) ?? []
         if weaknesses.contains(where: { !known.contains($0.reason) }) {
             let critical = (record.riskScore ?? 0) >= 9 || weaknesses.contains(where: \.critical)
             events.append(
@@ -125,15 +125,18 @@ struct StoredState: Sendable {
     var expiryNotified: String? = nil
     /// The hash of the record as the last ingest received it, when kept identity fields made the stored one differ.
     var scanHash: String? = nil
-    /// The stored document (with `discovered_at`) and what it alerted for; read only for records that changed.
+    /// The stored document (with `discovered_at`); read only for records that changed.
     var document: JSON? = nil
-    var alertReasons: Set<String>? = nil
     /// The record this ingest wrote under the key, for a later line with the same key (rare: worked out then).
     var written: InventoryRecord? = nil
 
     var storedDocument: JSON? { document ?? written?.document }
 
+    /// What the stored record alerted for; worked out only when the new one is alert-worthy.
     func alertReasons(_ rules: EventRules) -> Set<String> {
-        alertReasons ?? written.map { Set(rules.alertReasons(for: $0)) } ?? []
+        if let written { return Set(rules.alertReasons(for: written)) }
+        guard let document, case .valid(let stored) = RecordValidator().validate(document, at: "stored record")
+        else { return [] }
+        return Set(rules.alertReasons(for: stored))
     }
 }

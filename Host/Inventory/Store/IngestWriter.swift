@@ -187,9 +187,6 @@ struct IngestWriter {
             guard let text: String = row[3], case .object(var document) = try? JSON.parse(text) else { continue }
             if let seen: String = row[4] { document["discovered_at"] = .string(seen) }
             states[id]?.document = .object(document)
-            if case .valid(let stored) = validator.validate(.object(document), at: "stored record \(id)") {
-                states[id]?.alertReasons = Set(rules.alertReasons(for: stored))
-            }
         }
         return states
     }
