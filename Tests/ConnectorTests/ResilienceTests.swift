@@ -25,9 +25,16 @@ import Testing
         let served = fixture.requests
         let throttled = served.enumerated().filter { $0.element.status == 429 }
         #expect(!throttled.isEmpty, "the rule never throttled: the test proves nothing")
+        // Two batches go out at once until the first 429; the one beside it was on its way before that 429 came
+        // back (it arrives within milliseconds). Every request sent after a 429 waits out its Retry-After.
+        var onTheirWay = 0
         for (index, answer) in throttled {
             guard let next = served.dropFirst(index + 1).first else { continue }
             let gap = next.at.timeIntervalSince(answer.at)
+            if gap < 0.05 && index == throttled[0].offset && onTheirWay == 0 {
+                onTheirWay += 1
+                continue
+            }
             #expect(gap >= 0.99, "request \(index + 1) came \(gap) s after a 429 with Retry-After: 1")
         }
     }

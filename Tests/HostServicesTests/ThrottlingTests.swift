@@ -25,6 +25,30 @@ import Testing
         #expect(http.metrics.snapshot.throttledMilliseconds >= 1900)
     }
 
+    /// After a pause the target asked for, requests go one at a time, each after the answer to the one before:
+    /// callers waking together at its end would otherwise hit the target at once and be throttled again.
+    @Test func afterAPauseRequestsGoOneAtATime() throws {
+        let server = try RecordingServer { _, index in
+            var answer = ok()
+            answer.delay = 0.2
+            return index == 0 ? HTTPServerResponse(status: 429, json: "{}", headers: [("Retry-After", "1")]) : answer
+        }
+        let http = try integrationHTTP(["base_url": .string(server.baseURL)])
+        let group = DispatchGroup()
+        for index in 0..<4 {
+            DispatchQueue.global().async(group: group) { _ = http.send(get("/r\(index)")) }
+            if index == 0 { Thread.sleep(forTimeInterval: 0.2) }  // the first is throttled before the others start
+        }
+        group.wait()
+        let arrivals = server.requests.map(\.receivedAt).sorted()
+        #expect(arrivals.count == 5)
+        let afterPause = Array(arrivals.dropFirst())
+        #expect(afterPause[0].timeIntervalSince(arrivals[0]) >= 0.95)
+        for (earlier, later) in zip(afterPause, afterPause.dropFirst()) {
+            #expect(later.timeIntervalSince(earlier) >= 0.19, "two requests went out together after the pause")
+        }
+    }
+
     @Test(arguments: ["http-date", "x-ratelimit-reset", "qualys"])
     func otherThrottlingSignalsPauseToo(kind: String) throws {
         let server = try RecordingServer { _, index in

@@ -61,6 +61,67 @@ import Testing
         #expect(job.stats?["calls"] == 3)
     }
 
+    /// A target far away answers one batch while the next is with it: two are in flight, and their outcomes are
+    /// taken in order, so the counts are those of a push with one.
+    @Test func twoBatchesAreWithAFarTargetAtOnce() throws {
+        let fixture = try EngineFixture()  // batches of 50
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        fixture.sink.latency = 0.2
+        let job = try fixture.push("acme-sink")
+        #expect(job.state == .succeeded)
+        #expect(fixture.sink.mostConcurrentRequests == 2)
+        #expect(job.stats?["selected"] == 200)
+        #expect(job.stats?["acknowledged"] == 200)
+        #expect(job.stats?["calls"] == 4)
+        #expect(fixture.sink.created == 200)
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+    }
+
+    /// From the target's first Retry-After on, the batches in flight reach it one at a time, each after the answer
+    /// to the one before.
+    @Test func aThrottlingTargetGetsOneRequestAtATime() throws {
+        let fixture = try EngineFixture()  // batches of 50
+        try fixture.integration()
+        try fixture.ingest((0..<300).map { asset("host\($0)") })
+        fixture.sink.latency = 0.05
+        fixture.sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "1")]))
+        let job = try fixture.push("acme-sink")
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["acknowledged"] == 300)
+        let answers = fixture.sink.answered
+        let throttled = try #require(answers.first { $0.status == 429 })
+        let after = answers.filter { $0.arrived > throttled.answered.addingTimeInterval(0.5) }
+        #expect(after.count >= 5)  // the throttled batch again, and the four not yet sent
+        for (index, span) in after.enumerated().dropFirst() {
+            #expect(span.arrived >= after[index - 1].answered, "request \(index) overlapped the one before it")
+        }
+    }
+
+    /// A batch that fails ends the job, but the batch sent beside it reached the target: its acknowledgements are
+    /// kept, so the next push sends only what was not delivered.
+    @Test func aFailedBatchKeepsWhatTheBatchBesideItDelivered() throws {
+        let fixture = try EngineFixture()  // batches of 50
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        let first = try #require(try fixture.engine.inventory.list(tenant: "acme").map(\.id).min())
+        let hostname = try #require(
+            try fixture.engine.inventory.list(tenant: "acme").first { $0.id == first }?.document["asset"]?["hostname"])
+        fixture.sink.latency = 0.1
+        fixture.sink.refuseRequestsContaining = "\"\(hostname.stringValue!)\""
+        let failed = try fixture.push("acme-sink")
+        #expect(failed.state == .failed)
+        #expect(fixture.sink.mostConcurrentRequests == 2)
+        #expect(failed.stats?["acknowledged"] == 50)  // the second batch, sent beside the first
+        #expect(fixture.sink.stored.count == 50)
+
+        fixture.sink.refuseRequestsContaining = nil
+        let retried = try fixture.push("acme-sink")
+        #expect(retried.state == .succeeded)
+        #expect(retried.stats?["selected"] == 150)
+        #expect(fixture.sink.created == 200)
+    }
+
     @Test func refusedRecordsGoToTheDeadLetterQueueAndReplay() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

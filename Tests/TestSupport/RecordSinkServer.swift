@@ -34,6 +34,21 @@ public final class RecordSinkServer: @unchecked Sendable {
         set { lock.withLock { storedToken = newValue } }
     }
     private var storedToken: String?
+    /// Held back before each answer: a target across a network rather than on this machine.
+    public var latency: TimeInterval {
+        get { lock.withLock { storedLatency } }
+        set { lock.withLock { storedLatency = newValue } }
+    }
+    private var storedLatency: TimeInterval = 0
+    /// Requests whose body contains this value are refused whole (400), as a target refuses a malformed batch.
+    public var refuseRequestsContaining: String? {
+        get { lock.withLock { storedRefuseRequests } }
+        set { lock.withLock { storedRefuseRequests = newValue } }
+    }
+    private var storedRefuseRequests: String?
+    private var answering = 0
+    private var mostAnswering = 0
+    private var spans: [(arrived: Date, answered: Date, status: Int)] = []
 
     private var server: HTTPServer!
 
@@ -54,13 +69,36 @@ public final class RecordSinkServer: @unchecked Sendable {
     /// How many records were created (a correct client never creates one twice).
     public var created: Int { lock.withLock { creations } }
     public var requests: Int { lock.withLock { requestCount } }
+    /// The most requests the sink was answering at the same time.
+    public var mostConcurrentRequests: Int { lock.withLock { mostAnswering } }
+    /// When each request arrived and was answered, and the answer's status, in the order answered.
+    public var answered: [(arrived: Date, answered: Date, status: Int)] { lock.withLock { spans } }
 
     private func answer(_ request: HTTPServerRequest) -> HTTPServerResponse {
-        let (queued, token) = lock.withLock { () -> (HTTPServerResponse?, String?) in
+        let arrived = Date()
+        let latency = lock.withLock { () -> TimeInterval in
+            answering += 1
+            mostAnswering = max(mostAnswering, answering)
+            return storedLatency
+        }
+        if latency > 0 { Thread.sleep(forTimeInterval: latency) }
+        let response = respond(to: request)
+        lock.withLock {
+            answering -= 1
+            spans.append((arrived, Date(), response.status))
+        }
+        return response
+    }
+
+    private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
+        let (queued, token, refuse) = lock.withLock { () -> (HTTPServerResponse?, String?, String?) in
             requestCount += 1
-            return (answers.isEmpty ? nil : answers.removeFirst(), storedToken)
+            return (answers.isEmpty ? nil : answers.removeFirst(), storedToken, storedRefuseRequests)
         }
         if let queued { return queued }
+        if let refuse, String(decoding: request.body, as: UTF8.self).contains(refuse) {
+            return HTTPServerResponse(status: 400, json: #"{"error":"the batch holds a value the sink refuses"}"#)
+        }
         if let token, request.header("Authorization") != "Bearer \(token)" {
             return HTTPServerResponse(status: 401, json: #"{"error":"invalid token"}"#)
         }

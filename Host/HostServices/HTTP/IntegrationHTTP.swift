@@ -85,8 +85,10 @@ public final class IntegrationHTTP: @unchecked Sendable {
             request.timeoutMilliseconds > 0 ? .milliseconds(Int(request.timeoutMilliseconds)) : settings.requestTimeout
         while true {
             attempt += 1
+            let admission: RateLimiter.Admission
             do {
-                metrics.recordThrottled(try limiter.acquire(priority: request.priority))
+                admission = try limiter.acquire(priority: request.priority)
+                metrics.recordThrottled(admission.waited)
             } catch {
                 return .failure(
                     .rateLimited,
@@ -112,6 +114,13 @@ public final class IntegrationHTTP: @unchecked Sendable {
             let outcome = client.perform(
                 TransportRequest(
                     method: request.method, url: url, headers: headers, body: request.body, timeout: timeout))
+            // A pause the target asks for is set before the next caller in line may go.
+            var retryAfter: Duration?
+            if case .success(let response) = outcome {
+                retryAfter = RetryAfter.delay(statusCode: response.statusCode, headers: response.headers)
+                if let retryAfter { limiter.pause(until: .now + retryAfter) }
+            }
+            limiter.release(admission)
             switch outcome {
             case .failure(let failure):
                 metrics.recordAttempt(latency: ContinuousClock.now - started, sent: 0, received: 0)
@@ -138,8 +147,6 @@ public final class IntegrationHTTP: @unchecked Sendable {
                     continue
                 }
                 let failure = FailureClass.of(statusCode: response.statusCode, headers: response.headers)
-                let retryAfter = RetryAfter.delay(statusCode: response.statusCode, headers: response.headers)
-                if let retryAfter { limiter.pause(until: .now + retryAfter) }
                 if let failure, CircuitBreaker.counts(failure) {
                     breaker.recordFailure()
                 } else {

@@ -19,8 +19,20 @@ public struct RateLimitSettings: Sendable {
 
 /// One integration's token bucket. Callers wait their turn in order (backpressure) up to a bound; priority callers
 /// go before every waiting normal caller and may borrow a little ahead. When the target says to back off
-/// (`Retry-After`, `X-RateLimit-Reset`, Qualys's wait header), the whole bucket pauses until then.
+/// (`Retry-After`, `X-RateLimit-Reset`, Qualys's wait header), the whole bucket pauses until then, and for a minute
+/// after that requests go one at a time, each after the answer to the one before: several callers waking together
+/// at the end of a pause would otherwise hit the target at once and be throttled again.
 public final class RateLimiter: @unchecked Sendable {
+    /// A caller let through; handed back with `release` once its answer is in.
+    public struct Admission: Sendable {
+        /// How long the caller waited for its turn.
+        public let waited: Duration
+        let oneAtATime: Bool
+    }
+
+    /// How long after a pause requests go one at a time.
+    static let oneAtATimeAfterPause: Duration = .seconds(60)
+
     public struct Refused: Error, Sendable {
         /// When the caller could have been admitted.
         public let retryAfter: Duration
@@ -34,15 +46,16 @@ public final class RateLimiter: @unchecked Sendable {
     private var nextTicket = 0
     private var servingTicket = 0
     private var priorityWaiting = 0
+    private var oneAtATimeUntil = ContinuousClock.now
+    private var oneOut = false
 
     public init(settings: RateLimitSettings) {
         self.settings = settings
         tokens = Double(settings.burst)
     }
 
-    /// Waits for a token and returns how long that took.
-    @discardableResult
-    public func acquire(priority: Bool = false) throws(Refused) -> Duration {
+    /// Waits for a token (and, after a pause, for the answer to the request before) and lets the caller through.
+    public func acquire(priority: Bool = false) throws(Refused) -> Admission {
         let started = ContinuousClock.now
         let deadline = started + settings.maximumWait
         condition.lock()
@@ -58,26 +71,41 @@ public final class RateLimiter: @unchecked Sendable {
             refill(now)
             let myTurn = priority || (ticket == servingTicket && priorityWaiting == 0)
             let floor = priority ? 1 - settings.priorityAllowance : 1
-            if now >= pausedUntil, myTurn, tokens >= floor {
+            let oneAtATime = now < oneAtATimeUntil
+            let waitingForAnswer = oneAtATime && oneOut
+            if now >= pausedUntil, myTurn, tokens >= floor, !waitingForAnswer {
                 tokens -= 1
                 if !priority { servingTicket += 1 }
-                return now - started
+                if oneAtATime { oneOut = true }
+                return Admission(waited: now - started, oneAtATime: oneAtATime)
             }
             let tokenAt = now + .seconds(max(0, floor - tokens) / settings.requestsPerSecond)
             let wakeAt = max(pausedUntil, tokenAt)
-            if wakeAt > deadline {
+            if wakeAt > deadline || (waitingForAnswer && now >= deadline) {
                 if !priority { servingTicket = max(servingTicket, ticket + 1) }  // give up the place in line
-                throw Refused(retryAfter: wakeAt - now)
+                throw Refused(retryAfter: wakeAt > deadline ? wakeAt - now : .seconds(1))
             }
-            _ = condition.wait(
-                until: Date(timeIntervalSinceNow: (myTurn ? wakeAt - now : .milliseconds(50)).timeInterval))
+            // Released answers wake the waiters; otherwise look again when a token is due.
+            let wait = myTurn && !waitingForAnswer ? wakeAt - now : .milliseconds(50)
+            _ = condition.wait(until: Date(timeIntervalSinceNow: min(wait, deadline - now).timeInterval))
         }
+    }
+
+    /// Hands back an admission once its answer is in (and any pause it asked for is set), letting the next caller
+    /// through when requests go one at a time.
+    public func release(_ admission: Admission) {
+        guard admission.oneAtATime else { return }
+        condition.lock()
+        oneOut = false
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Stops all traffic until `instant`, as the target asked.
     public func pause(until instant: ContinuousClock.Instant) {
         condition.lock()
         pausedUntil = max(pausedUntil, instant)
+        oneAtATimeUntil = max(oneAtATimeUntil, instant + Self.oneAtATimeAfterPause)
         condition.broadcast()
         condition.unlock()
     }

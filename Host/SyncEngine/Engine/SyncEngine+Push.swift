@@ -30,7 +30,6 @@ extension SyncEngine {
         _ job: Job, _ runtime: IntegrationRuntime, owner: String, writer: AcknowledgementWriter,
         stats: inout JobStats
     ) throws -> JobOutcome {
-        let integration = runtime.integration
         var retryAfter: Duration = .zero
         var leaseRenewed = clock()
         // A full push selects every record, acknowledged or not: taken up again (stopped, killed, retried) it goes
@@ -41,73 +40,47 @@ extension SyncEngine {
         // The cursor moves only over batches whose every record was acknowledged or refused: once records are left
         // to retry, it stays before them so the retry sends them again.
         var movesCursor = job.full
-        // The next batch is selected and mapped while the current one is in flight: selection goes by id cursor,
+        // The next batch is selected and mapped while the current ones are in flight: selection goes by id cursor,
         // not by what has been acknowledged, so it does not wait for the acknowledgements.
-        var next = Prefetch { [self] in try prepareBatch(job, runtime, after: resumed ?? "") }
-        defer { _ = try? next.value() }  // never leave a selection running behind a return
-        while let batch = try next.value() {
-            next = Prefetch { [self] in try prepareBatch(job, runtime, after: batch.cursor) }
-            stats.selected += batch.selected
-            let keys = batch.keys
-            var refused = batch.refused
-            var acknowledged: [DeliveryRepository.Acknowledgement] = []
-            var authFailure: String?
-            if !keys.isEmpty {
-                let outcome: CallOutcome
-                do {
-                    stats.calls += 1
-                    outcome = try supervisor.call(
-                        runtime.build, instance: runtime.instance, isolation: integration.isolation, operation: .push,
-                        input: batch.input, expectedKeys: keys, services: runtime.services)
-                } catch {
-                    try record(acknowledged: [], refused: refused, writer, stats: &stats)
-                    return self.outcome(of: error, job: job, stats: stats)
-                }
-                guard outcome.status == .ok else {
-                    try record(acknowledged: [], refused: refused, writer, stats: &stats)
-                    let failure = PluginFailure(status: outcome.status, output: outcome.output)
-                    stats.error(redactor.redact(failure.description))
-                    return self.outcome(of: failure, job: job, stats: stats)
-                }
-                stats.pushed += keys.count
-                for result in outcome.results {
-                    guard let (record, item, refreshAfter) = batch.byKey[result.key] else { continue }
-                    switch result.status {
-                    case .ok:
-                        acknowledged.append(
-                            .init(
-                                recordID: record.id, contentHash: record.contentHash, externalID: result.externalID,
-                                refreshAfter: refreshAfter))
-                    case .auth:
-                        authFailure = result.message ?? "credentials refused"
-                    case _ where result.status.isRetryable:
-                        stats.retryLater += 1
-                        retryAfter = max(retryAfter, .milliseconds(Int(result.retryAfterMilliseconds)))
-                    default:
-                        refused.append(
-                            (
-                                record, item.json, result.status.name,
-                                redactor.redact(result.message ?? result.status.name)
-                            )
-                        )
-                    }
-                }
+        var next = select(job, runtime, after: resumed ?? "")
+        var inFlight: [InFlightBatch] = []
+        defer {  // never leave a selection or a call running behind a return
+            _ = next.value()
+            inFlight.forEach { _ = $0.call?.value() }
+        }
+        var stopping = false
+        while true {
+            while !stopping, inFlight.count < pushDepth(runtime), let batch = try next.value().get() {
+                next = select(job, runtime, after: batch.cursor)
+                inFlight.append(send(batch, runtime))
             }
-            movesCursor = movesCursor && acknowledged.count + refused.count == batch.selected
+            guard !inFlight.isEmpty else { break }
+            // Outcomes are taken in batch order, so counts, dead letters and the cursor go as with one in flight.
+            let current = inFlight.removeFirst()
+            let taken = take(current, stats: &stats, retryAfter: &retryAfter)
+            movesCursor = movesCursor && taken.end == nil && taken.settled == current.batch.selected
             try record(
-                acknowledged: acknowledged, refused: refused, writer, stats: &stats,
-                progress: movesCursor ? (job.id, batch.cursor) : nil)
-            if let authFailure {
-                return .refusedCredentials(authFailure, integration: integration.id, stats)
+                acknowledged: taken.acknowledged, refused: taken.refused, writer, stats: &stats,
+                progress: movesCursor ? (job.id, current.batch.cursor) : nil)
+            if let end = taken.end {
+                // The batches sent beside this one reached the plugin: keep what they acknowledged.
+                for other in inFlight {
+                    let late = take(other, stats: &stats, retryAfter: &retryAfter)
+                    try record(acknowledged: late.acknowledged, refused: late.refused, writer, stats: &stats)
+                }
+                inFlight = []
+                return outcome(of: end, job: job, stats: stats)
             }
             // A third of the lease gone: renew it (a write, so not after every batch).
             if clock().timeIntervalSince(leaseRenewed) > lease.timeInterval / 3 {
                 renewLease(job, owner: owner)
                 leaseRenewed = clock()
             }
-            if stopRequested {
-                return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off")
-            }
+            // Stopping sends nothing more, and takes the outcomes of what is already out.
+            stopping = stopping || stopRequested
+        }
+        if stopping {
+            return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off")
         }
         if stats.retryLater > 0 {
             return .retry(
@@ -116,47 +89,12 @@ extension SyncEngine {
         return .succeeded(stats)
     }
 
-    /// One batch ready to go: the records changed after a cursor, mapped to the plugin's items and serialised as
-    /// its input, and those the mapping refused.
-    struct PreparedBatch: Sendable {
-        let cursor: String
-        let selected: Int
-        var input: [UInt8] = []
-        var keys: [String] = []
-        // What acknowledgements and dead letters need; the documents, mapped already, are freed on the preparing thread.
-        var byKey: [String: (record: SentRecord, item: PushItem, refreshAfter: Date?)] = [:]
-        var refused: [AcknowledgementWriter.Refusal] = []
-    }
-
-    /// The next batch after `cursor`, or nil when nothing more is pending.
-    private func prepareBatch(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String) throws -> PreparedBatch?
-    {
-        let integration = runtime.integration
-        let now = clock()
-        let pending = try delivery.pending(
-            integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs, after: cursor,
-            limit: batchSize, now: now)
-        guard let last = pending.last else { return nil }
-        var batch = PreparedBatch(cursor: last.id, selected: pending.count)
-        let table = runtime.mapping.targetTable
-        var items: [PushItem] = []
-        items.reserveCapacity(pending.count)
-        for record in pending {
-            do {
-                let item = PushItem(
-                    key: record.id, externalID: record.externalID, table: table,
-                    fields: try runtime.mapping.apply(to: record.document, now: now))
-                items.append(item)
-                batch.keys.append(record.id)
-                batch.byKey[record.id] = (
-                    record.sent, item, runtime.mapping.nextChange(of: record.document, after: now)
-                )
-            } catch {
-                batch.refused.append((record.sent, record.document, "mapping_error", error.description))
-            }
-        }
-        batch.input = PushItem.batch(items)
-        return batch
+    /// How many batches may be with the plugin at once: up to `batchesInFlight`, one per worker the pool may
+    /// start; one for a plugin in the host's process, whose calls are serialised. (A target that asks for a pause
+    /// gets one request at a time from the integration's rate limiter, whatever is in flight.)
+    private func pushDepth(_ runtime: IntegrationRuntime) -> Int {
+        guard runtime.integration.isolation != .none else { return 1 }
+        return max(1, min(batchesInFlight, supervisor.configuration.workersPerPool))
     }
 
     /// Queues a batch's outcomes, and with `progress` the cursor after it and the counts that go with it.

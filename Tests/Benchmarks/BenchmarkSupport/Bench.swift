@@ -47,6 +47,18 @@ public enum Bench {
         return perSecond >= 10_000 ? String(format: "%.0f", perSecond) : String(format: "%.1f", perSecond)
     }
 
+    /// CPU time (user and system) used so far by this process and by its children that have exited and been
+    /// reaped: what a run cost the machine, whatever its wall-clock time.
+    public static func cpuSeconds() -> Double {
+        func seconds(_ who: __rusage_who_t) -> Double {
+            var usage = rusage()
+            getrusage(who, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return seconds(RUSAGE_SELF.rawValue) + seconds(RUSAGE_CHILDREN.rawValue)
+    }
+
     /// Writes a line to standard output at once (a pipe would otherwise buffer it until the end).
     public static func report(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))

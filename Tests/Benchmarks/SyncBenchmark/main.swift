@@ -105,10 +105,13 @@ let engine = SyncEngine(
 engine.batchSize = batch
 try IntegrationRepository(store: store).addTenant("bench")
 let build = try catalog.resolve("fixture-rest-sink")
-let configuration: JSON = [
-    "base_url": .string(sink.baseURL), "auth": ["type": "none"],
-    "rate_limit": ["requests_per_second": 100000, "burst": 1000],
-]
+func sinkConfiguration(_ baseURL: String) -> JSON {
+    [
+        "base_url": .string(baseURL), "auth": ["type": "none"],
+        "rate_limit": ["requests_per_second": 100000, "burst": 1000],
+    ]
+}
+let configuration = sinkConfiguration(sink.baseURL)
 try engine.integrations.add(
     Integration(
         id: "bench-sink", tenant: "bench", pluginID: "fixture-rest-sink", configuration: configuration,
@@ -132,6 +135,7 @@ let bodies: [[UInt8]] = stride(from: 0, to: documents.count, by: batch).map { st
     return JSON(["records": .array(items)]).serializedBytes()
 }
 let client = CurlClient(settings: try HTTPSettings(configuration: configuration, secrets: [:]))
+let ceilingCPUBefore = Bench.cpuSeconds()
 let ceiling = ContinuousClock().measure {
     for body in bodies {
         let result = client.perform(
@@ -145,10 +149,13 @@ let ceiling = ContinuousClock().measure {
     }
 }
 
+let ceilingCPU = Bench.cpuSeconds() - ceilingCPUBefore
 let integration = try engine.integrations.integration("bench-sink")!
 try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+let cpuBefore = Bench.cpuSeconds()
 let pushed = try ContinuousClock().measure { try engine.drain(owner: "bench") }
-engine.supervisor.shutdown()
+engine.supervisor.shutdown()  // the workers exit and are reaped, so their CPU time is counted
+let pushCPU = Bench.cpuSeconds() - cpuBefore
 let job = try engine.queue.jobs(integration: "bench-sink", limit: 1).first!
 let acknowledged = job.stats?["acknowledged"]?.intValue ?? 0
 let engineRate = Double(acknowledged) / (Bench.nanoseconds(pushed) / 1e9)
@@ -171,8 +178,50 @@ Bench.report(
 Bench.report(
     "job: \(job.state.rawValue), acknowledged \(acknowledged), sink holds \(sink.stored.count - count) engine records (\(sink.created) created in all)"
 )
+Bench.report(
+    String(
+        format: "CPU: the ceiling used %.2f s (sink and client), the engine %.2f s (sink, host and plugin workers)",
+        ceilingCPU, pushCPU))
 
-// 3. kill -9 in the middle of the push, then a new host finishes it.
+// 3. A target across a network (20 ms a round trip): one batch in flight against two.
+if !skip.contains("far") {
+    let far = try RecordSinkServer()
+    far.latency = 0.02
+    let farCount = 10_000
+    let farEstate = folder.path + "/far.ndjson"
+    var farLines: [UInt8] = []
+    for index in 0..<farCount { record(index).write(to: &farLines); farLines.append(0x0A) }
+    FileManager.default.createFile(atPath: farEstate, contents: Data(farLines))
+    try IntegrationRepository(store: store).addTenant("far")
+    _ = try Ingestor(store: store).ingest(file: farEstate, tenant: "far")
+    // The push above shut its workers down to count their CPU time: these jobs get a supervisor of their own.
+    let farEngine = SyncEngine(
+        store: store, catalog: catalog, supervisor: PluginSupervisor(log: quiet), vault: nil, log: quiet)
+    farEngine.batchSize = batch
+    var rows: [[String]] = []
+    for depth in [1, 2] {
+        try farEngine.integrations.add(
+            Integration(
+                id: "far-\(depth)", tenant: "far", pluginID: "fixture-rest-sink",
+                configuration: sinkConfiguration(far.baseURL),
+                mapping: build.manifest.defaultMapping))
+        farEngine.batchesInFlight = depth
+        try farEngine.enqueueSync(
+            try farEngine.integrations.integration("far-\(depth)")!, trigger: .manual, full: false, kinds: [.push])
+        let time = try ContinuousClock().measure { try farEngine.drain(owner: "bench") }
+        rows.append([
+            "\(depth)", Bench.format(time), String(format: "%.0f", Double(farCount) / (Bench.nanoseconds(time) / 1e9)),
+        ])
+    }
+    farEngine.supervisor.shutdown()
+    Bench.report(
+        "\n"
+            + Bench.table(
+                ["push to a target 20 ms away (\(farCount) records, batches of \(batch))", "time", "records/s"],
+                rows.map { ["batches in flight: " + $0[0]] + $0.dropFirst() }))
+}
+
+// 4. kill -9 in the middle of the push, then a new host finishes it.
 if !skip.contains("crash") {
     let crashSink = try RecordSinkServer()
     let data = folder.path + "/crash-data"
