@@ -125,3 +125,10 @@ int cc_install_memory_crash_guard(unsigned long slack_bytes, int memory_exit_cod
   }
   return 0;
 }
+
+// Declared here rather than through sqlite3.h, which this target does not need otherwise; the host links SQLite.
+extern int sqlite3_config(int, ...);
+
+int cc_sqlite_without_memory_statistics(void) {
+    return sqlite3_config(9 /* SQLITE_CONFIG_MEMSTATUS */, 0);
+}

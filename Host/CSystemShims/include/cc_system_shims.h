@@ -1,4 +1,4 @@
-// System calls the host needs that Swift cannot make safely or at all:
+// System calls the host needs that Swift cannot make safely or at all (and one variadic SQLite setting):
 //  - spawning a child with an exact set of file descriptors (posix_spawn file actions plus closefrom, which the
 //    Swift Glibc overlay does not expose), so a worker never inherits another worker's channel;
 //  - GNU variants that create descriptors close-on-exec atomically (pipe2, mkostemp), hidden from Swift's
@@ -35,5 +35,9 @@ int cc_stop_signal(void);
 // `memory_exit_code` instead, so the parent can report the memory limit rather than a generic crash. Otherwise the
 // signal is re-raised with its default action.
 int cc_install_memory_crash_guard(unsigned long slack_bytes, int memory_exit_code);
+
+// Turns off SQLite's memory statistics before the first database opens: they take a global mutex on every
+// allocation SQLite makes, from every connection. sqlite3_config is variadic, which Swift cannot call.
+int cc_sqlite_without_memory_statistics(void);
 
 #endif
