@@ -23,6 +23,9 @@ public final class Store: Sendable {
         // A writer waits for another's transaction: an ingest of a large file holds the write lock for all of it.
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
+            // 8 KB pages for a new file (an existing one keeps its own): a first ingest of 100,000 records writes
+            // 130 MB, and takes 5-7% less time than with 4 KB pages; re-ingests, pushes and queries are unchanged.
+            try db.execute(sql: "PRAGMA page_size = 8192")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")  // WAL keeps this durable across a process crash
             // 32 MB of page cache per connection: bulk ingests touch index pages all over the file.
             try db.execute(sql: "PRAGMA cache_size = -32768")
