@@ -90,6 +90,17 @@ final class ConnectorFixture {
         return try engine.queue.jobs(integration: integrationID, limit: 1).first!
     }
 
+    /// Runs a job until it ends, waiting out the backoff of each retry (at most `attempts` of them).
+    func runUntilDone(_ kind: Job.Kind, attempts: Int = 4) throws -> Job {
+        var job = try run(kind)
+        for _ in 1..<attempts where job.state == .queued {
+            if let notBefore = job.notBefore { Thread.sleep(until: notBefore) }
+            try engine.drain(owner: "test")
+            job = try engine.queue.job(job.id)!
+        }
+        return job
+    }
+
     /// The simulator's records by short host name (`web-fra-014`), each with every record of that name.
     func targetRecords() -> [String: [TargetRecord]] {
         Dictionary(grouping: sandbox.records(in: connector.simulator)) { Self.shortName($0.name) }

@@ -49,10 +49,16 @@ extension SyncEngine {
             inFlight.forEach { _ = $0.call?.value() }
         }
         var stopping = false
+        var selectionFailure: (any Error)?  // thrown once the batches already out are taken
         while true {
-            while !stopping, inFlight.count < pushDepth(runtime), let batch = try next.value().get() {
-                next = select(job, runtime, after: batch.cursor)
-                inFlight.append(send(batch, runtime))
+            while !stopping, selectionFailure == nil, inFlight.count < pushDepth(runtime) {
+                do {
+                    guard let batch = try next.value().get() else { break }
+                    next = select(job, runtime, after: batch.cursor)
+                    inFlight.append(send(batch, runtime))
+                } catch {
+                    selectionFailure = error
+                }
             }
             guard !inFlight.isEmpty else { break }
             // Outcomes are taken in batch order, so counts, dead letters and the cursor go as with one in flight.
@@ -79,6 +85,7 @@ extension SyncEngine {
             // Stopping sends nothing more, and takes the outcomes of what is already out.
             stopping = stopping || stopRequested
         }
+        if let selectionFailure { throw selectionFailure }
         if stopping {
             return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off")
         }
