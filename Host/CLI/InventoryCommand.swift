@@ -16,7 +16,7 @@ extension InventoryCommand {
             discussion: """
                 Filters (repeatable, all must hold): protocol=TLS, environment=production, hostname=web*,
                 compliance=non_compliant, risk_score>=7, key_size<2048, port=443, expires_within_days=30,
-                cipher_suite=*3DES*, key_algorithm=RSA.
+                cipher_suite=*3DES* (the suite a record names, or any it offers), key_algorithm=RSA.
                 """)
 
         @OptionGroup var host: HostOptions

@@ -180,6 +180,13 @@ import Testing
                 record(host: "web02", suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", keySize: 1024, risk: 3),
                 record(host: "db01", risk: 1, expires: "2028-01-01"),
                 ["asset": ["hostname": "lab01"], "crypto_implementation": ["protocol": "SSH", "port": 22]],
+                [
+                    "asset": ["hostname": "mail01"],
+                    "crypto_implementation": [
+                        "protocol": "TLS", "port": 25,
+                        "cipher_suites": ["TLS_AES_128_GCM_SHA256", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"],
+                    ],
+                ],
             ],
             tenant: "t")
         func hosts(_ filters: [String]) throws -> [String] {
@@ -190,11 +197,14 @@ import Testing
         #expect(try hosts(["hostname=web*"]) == ["web01", "web02"])
         #expect(try hosts(["key_size<2048"]) == ["web02"])
         #expect(try hosts(["expires_within_days=30"]) == ["web01"])
-        #expect(try hosts(["protocol=tls", "hostname!=web01"]) == ["db01", "web02"])
-        #expect(try hosts(["cipher_suite=*3DES*"]) == ["web02"])
+        #expect(try hosts(["protocol=tls", "hostname!=web01"]) == ["db01", "mail01", "web02"])
+        // The suite a record names, or any of those it offers.
+        #expect(try hosts(["cipher_suite=*3DES*"]) == ["mail01", "web02"])
+        #expect(try hosts(["cipher_suite=tls_aes_128_gcm_sha256"]) == ["mail01"])
+        #expect(try hosts(["cipher_suite!=*3DES*", "protocol=tls"]) == ["db01", "web01"])
         #expect(try hosts(["cipher_suite=tls_aes_256_gcm_sha384", "key_algorithm=RSA"]) == ["db01", "web01"])
         // A record without an environment is not in production.
-        #expect(try hosts(["environment!=production"]) == ["lab01"])
+        #expect(try hosts(["environment!=production"]) == ["lab01", "mail01"])
         #expect(try hosts(["environment!=prod*", "protocol=ssh"]) == ["lab01"])
         #expect(throws: InventoryFilter.Problem.self) { try InventoryFilter(["colour=blue"]) }
         #expect { try InventoryFilter(["risk_score>=high"]) } throws: { "\($0)".contains("\"high\" is not one") }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Conditions for `inventory list`: `protocol=TLS`, `hostname=web*`, `risk_score>=7`, `expires_within_days=30`,
-/// `compliance=non_compliant`, `cipher_suite=*3DES*`. Values are bound, never spliced into SQL.
+/// `compliance=non_compliant`, `cipher_suite=*3DES*` (the suite named, or any in `cipher_suites`). Values are bound,
+/// never spliced into SQL.
 public struct InventoryFilter: Sendable {
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -12,10 +13,7 @@ public struct InventoryFilter: Sendable {
         "compliance", "id", "cipher_suite", "key_algorithm",
     ]
     /// Fields kept only in the record's document: read from it (inventory queries scan a tenant anyway).
-    static let documentFields = [
-        "cipher_suite": "json_extract(document, '$.crypto_implementation.cipher_suite')",
-        "key_algorithm": "json_extract(document, '$.certificate.key_algorithm')",
-    ]
+    static let documentFields = ["key_algorithm": "json_extract(document, '$.certificate.key_algorithm')"]
     static let numberColumns: Set<String> = ["port", "key_size", "risk_score"]
 
     private var clauses: [String] = []
@@ -56,6 +54,16 @@ public struct InventoryFilter: Sendable {
             }
             clauses.append("\(field) \(op == "=" ? "=" : op) CAST(? AS REAL)")
             arguments.append(value)
+        } else if field == "cipher_suite" {
+            guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
+            // The suite a record names, or any of the suites it offers: `!=` keeps records offering none of them.
+            let test = value.contains("*") ? "GLOB ?" : "= ? COLLATE NOCASE"
+            let offered = """
+                (coalesce(json_extract(document, '$.crypto_implementation.cipher_suite') \(test), 0) OR EXISTS (
+                    SELECT 1 FROM json_each(document, '$.crypto_implementation.cipher_suites') WHERE value \(test)))
+                """
+            clauses.append(op == "=" ? offered : "NOT \(offered)")
+            arguments += [value, value]
         } else if Self.textColumns.contains(field) {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
             let column = Self.documentFields[field] ?? field
