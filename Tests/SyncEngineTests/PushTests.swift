@@ -122,6 +122,31 @@ import Testing
         #expect(fixture.sink.created == 200)
     }
 
+    /// A full push that fails midway is retried after its last committed batch; the batches sent after it are sent
+    /// again, and counted once.
+    @Test func aRetriedFullPushCountsEveryRecordOnce() throws {
+        let fixture = try EngineFixture()  // batches of 50
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        let ids = try fixture.engine.inventory.list(tenant: "acme").sorted { $0.id < $1.id }
+        let inSecondBatch = try #require(ids[50].document["asset"]?["hostname"]?.stringValue)
+        fixture.sink.refuseRequestsContaining = "\"\(inSecondBatch)\""
+        fixture.sink.refusalStatus = 503  // the target fails on it: the job is retried, not failed
+        let failed = try fixture.push("acme-sink", full: true)
+        #expect(failed.state == .queued)
+        #expect(failed.pushCursor == ids[49].id)
+        #expect(failed.stats?["acknowledged"] == 50)  // up to the cursor: what comes after is sent again
+
+        fixture.sink.refuseRequestsContaining = nil
+        fixture.clock.advance(600)
+        try fixture.engine.drain(owner: "test")
+        let job = try #require(try fixture.engine.queue.job(failed.id))
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["selected"] == 200)
+        #expect(job.stats?["acknowledged"] == 200)
+        #expect(fixture.sink.created == 200)
+    }
+
     @Test func refusedRecordsGoToTheDeadLetterQueueAndReplay() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

@@ -40,12 +40,18 @@ public final class RecordSinkServer: @unchecked Sendable {
         set { lock.withLock { storedLatency = newValue } }
     }
     private var storedLatency: TimeInterval = 0
-    /// Requests whose body contains this value are refused whole (400), as a target refuses a malformed batch.
+    /// Requests whose body contains this value are refused whole, as a target refuses a malformed batch (400) or
+    /// fails on it (5xx): the status is `refusalStatus`.
     public var refuseRequestsContaining: String? {
         get { lock.withLock { storedRefuseRequests } }
         set { lock.withLock { storedRefuseRequests = newValue } }
     }
     private var storedRefuseRequests: String?
+    public var refusalStatus: Int {
+        get { lock.withLock { storedRefusalStatus } }
+        set { lock.withLock { storedRefusalStatus = newValue } }
+    }
+    private var storedRefusalStatus = 400
     private var answering = 0
     private var mostAnswering = 0
     private var spans: [(arrived: Date, answered: Date, status: Int)] = []
@@ -91,13 +97,16 @@ public final class RecordSinkServer: @unchecked Sendable {
     }
 
     private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
-        let (queued, token, refuse) = lock.withLock { () -> (HTTPServerResponse?, String?, String?) in
+        let (queued, token, refuse, refusal) = lock.withLock {
+            () -> (HTTPServerResponse?, String?, String?, Int) in
             requestCount += 1
-            return (answers.isEmpty ? nil : answers.removeFirst(), storedToken, storedRefuseRequests)
+            return (
+                answers.isEmpty ? nil : answers.removeFirst(), storedToken, storedRefuseRequests, storedRefusalStatus
+            )
         }
         if let queued { return queued }
         if let refuse, String(decoding: request.body, as: UTF8.self).contains(refuse) {
-            return HTTPServerResponse(status: 400, json: #"{"error":"the batch holds a value the sink refuses"}"#)
+            return HTTPServerResponse(status: refusal, json: #"{"error":"the batch holds a value the sink refuses"}"#)
         }
         if let token, request.header("Authorization") != "Bearer \(token)" {
             return HTTPServerResponse(status: 401, json: #"{"error":"invalid token"}"#)

@@ -40,6 +40,8 @@ extension SyncEngine {
         // The cursor moves only over batches whose every record was acknowledged or refused: once records are left
         // to retry, it stays before them so the retry sends them again.
         var movesCursor = job.full
+        // A full push's counts as of its cursor: a retry goes on from there, so what it sends again counts once.
+        var atCursor = job.full ? stats : nil
         // The next batch is selected and mapped while the current ones are in flight: selection goes by id cursor,
         // not by what has been acknowledged, so it does not wait for the acknowledgements.
         var next = select(job, runtime, after: resumed ?? "")
@@ -68,6 +70,7 @@ extension SyncEngine {
             try record(
                 acknowledged: taken.acknowledged, refused: taken.refused, writer, stats: &stats,
                 progress: movesCursor ? (job.id, current.batch.cursor) : nil)
+            if movesCursor { atCursor = stats }
             if let end = taken.end {
                 // The batches sent beside this one reached the plugin: keep what they acknowledged.
                 for other in inFlight {
@@ -75,7 +78,7 @@ extension SyncEngine {
                     try record(acknowledged: late.acknowledged, refused: late.refused, writer, stats: &stats)
                 }
                 inFlight = []
-                return outcome(of: end, job: job, stats: stats)
+                return rewound(outcome(of: end, job: job, stats: stats), to: atCursor)
             }
             // A third of the lease gone: renew it (a write, so not after every batch).
             if clock().timeIntervalSince(leaseRenewed) > lease.timeInterval / 3 {
@@ -87,13 +90,27 @@ extension SyncEngine {
         }
         if let selectionFailure { throw selectionFailure }
         if stopping {
-            return .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off")
+            return rewound(
+                .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off"), to: atCursor)
         }
         if stats.retryLater > 0 {
-            return .retry(
-                at: backoff(attempts: job.attempts, floor: retryAfter), stats, "\(stats.retryLater) records to retry")
+            return rewound(
+                .retry(
+                    at: backoff(attempts: job.attempts, floor: retryAfter), stats,
+                    "\(stats.retryLater) records to retry"),
+                to: atCursor)
         }
         return .succeeded(stats)
+    }
+
+    /// A full push to be retried goes on after its cursor, so it keeps the counts it had there; what it did after
+    /// the cursor is done again. Its errors and what it left to retry stay this attempt's.
+    private func rewound(_ outcome: JobOutcome, to atCursor: JobStats?) -> JobOutcome {
+        guard case .retry(let at, let stats, let message) = outcome, var counts = atCursor else { return outcome }
+        counts.errors = stats.errors
+        counts.retryLater = stats.retryLater
+        counts.started = stats.started
+        return .retry(at: at, counts, message)
     }
 
     /// How many batches may be with the plugin at once: up to `batchesInFlight`, one per worker the pool may
