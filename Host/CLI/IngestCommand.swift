@@ -43,16 +43,13 @@ struct Ingest: ParsableCommand {
         } catch let error as IngestError {
             throw CLIError(error.description)
         }
-        // A tenant is known by its inventory too: listed, removable, and a mistyped name shows at once.
-        let tenants = IntegrationRepository(store: store)
-        let newTenant = try report.counts.inserted > 0 && !tenants.tenantExists(tenant)
-        if newTenant { try tenants.ensureTenant(tenant) }
+        // A mistyped tenant shows at once: the ingest added it.
         if json {
             var output = report.json.objectValue ?? [:]
-            output["new_tenant"] = .bool(newTenant)
+            output["new_tenant"] = .bool(report.newTenant)
             print(JSON.object(output).prettyPrinted())
         } else {
-            if newTenant { print("New tenant \(tenant): added (see `cryptoconnect tenants list`).") }
+            if report.newTenant { print("New tenant \(tenant): added (see `cryptoconnect tenants list`).") }
             print("\(report.file) (\(report.format.rawValue)) into tenant \(report.tenant): \(report.summary)")
             for rejection in report.rejections.prefix(200) { print("rejected \(rejection)") }
             if report.rejections.count > 200 {

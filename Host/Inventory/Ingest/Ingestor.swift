@@ -14,6 +14,8 @@ public struct IngestReport: Sendable {
     public var rejections: [RecordProblem] = []
     /// Parts of the input that were not imported and why (CBOM components not linked to a host, unknown types).
     public var notices: [String] = []
+    /// The tenant was first named by this ingest, and added with its records.
+    public var newTenant = false
 
     /// `received 10, inserted 8, updated 1, unchanged 0, rejected 1; events: alert 2, discovery 8`
     public var summary: String {
@@ -102,7 +104,8 @@ public struct Ingestor: Sendable {
             from: source, batchSize: Self.batchSize, newRecordEvents: firstLoad ? rules : nil, now: stamp)
         defer { batches.close() }
         // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
-        let (counts, rejections) = try repository.store.pool.write { db -> (IngestCounts, [RecordProblem]) in
+        let (counts, rejections, newTenant) = try repository.store.pool.write {
+            db -> (IngestCounts, [RecordProblem], Bool) in
             var counts = IngestCounts()
             var rejections: [RecordProblem] = []
             var writer = try IngestWriter(tenant: tenant, rules: rules, now: stamp, in: db)
@@ -116,12 +119,18 @@ public struct Ingestor: Sendable {
                 case .failure(let error):
                     throw error
                 case .end:
-                    return (counts, rejections)
+                    // A tenant is known by its inventory too: listed and removable, added with its records.
+                    guard counts.inserted > 0 else { return (counts, rejections, false) }
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO tenant (id, created_at) VALUES (?, ?)",
+                        arguments: [tenant, ISODates.dateTime(stamp)])
+                    return (counts, rejections, db.changesCount > 0)
                 }
             }
         }
         report.counts = counts
         report.rejections = rejections
+        report.newTenant = newTenant
     }
 
     private static func head(of path: String) -> [UInt8] {
