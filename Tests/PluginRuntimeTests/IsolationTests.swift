@@ -13,7 +13,9 @@ import Testing
 
     init() {
         var configuration = SupervisorConfiguration()
-        configuration.timeouts[.push] = .seconds(2)
+        // Long enough for the "allocate" fault to reach the memory limit on a loaded 2-core machine (it timed out at
+        // 2 s while three builds ran), short enough for the "hang" fault.
+        configuration.timeouts[.push] = .seconds(4)
         configuration.memoryLimitBytes = 160 << 20
         configuration.restartBackoff = .milliseconds(10)
         configuration.quarantineAfter = 3
