@@ -154,4 +154,16 @@ import Testing
         #expect(oauth.tokenRequests.count == 1)
         #expect(oauth.server.requests(to: "/x").isEmpty)
     }
+
+    /// While requests go one at a time after a pause, a call that fails before sending (its token refused) lets
+    /// the next one through instead of holding the line until it gives up.
+    @Test func aRefusedTokenDoesNotHoldTheLineAfterAPause() throws {
+        let oauth = try OAuthServer()
+        var configuration = oauth.configuration(secret: "wrong-secret").objectValue!
+        configuration["rate_limit"] = ["max_wait_ms": 2000]
+        let http = try integrationHTTP(.object(configuration))
+        http.limiter.pause(until: .now)  // a pause the target asked for, already over
+        #expect(http.send(get("/x")).status == .auth)
+        #expect(http.send(get("/x")).status == .auth)
+    }
 }

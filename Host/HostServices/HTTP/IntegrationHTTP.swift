@@ -104,6 +104,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
                     headers.append(HTTPHeader(header.name, header.value))
                 }
             } catch {
+                limiter.release(admission)  // nothing was sent
                 if CircuitBreaker.counts(error.kind) { breaker.recordFailure() } else { breaker.recordSuccess() }
                 return .failure(error.kind.status, error.message)
             }
