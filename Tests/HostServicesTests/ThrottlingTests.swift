@@ -34,12 +34,16 @@ import Testing
             return index == 0 ? HTTPServerResponse(status: 429, json: "{}", headers: [("Retry-After", "1")]) : answer
         }
         let http = try integrationHTTP(["base_url": .string(server.baseURL)])
-        let group = DispatchGroup()
+        let done = DispatchSemaphore(value: 0)
         for index in 0..<4 {
-            DispatchQueue.global().async(group: group) { _ = http.send(get("/r\(index)")) }
-            if index == 0 { Thread.sleep(forTimeInterval: 0.2) }  // the first is throttled before the others start
+            Thread.detachNewThread {
+                _ = http.send(get("/r\(index)"))
+                done.signal()
+            }
+            // The first is throttled before the others start.
+            while index == 0 && http.limiter.pausedFor == .zero { Thread.sleep(forTimeInterval: 0.01) }
         }
-        group.wait()
+        for _ in 0..<4 { done.wait() }
         let arrivals = server.requests.map(\.receivedAt).sorted()
         #expect(arrivals.count == 5)
         let afterPause = Array(arrivals.dropFirst())

@@ -201,6 +201,8 @@ import Testing
         // The suite a record names, or any of those it offers.
         #expect(try hosts(["cipher_suite=*3DES*"]) == ["mail01", "web02"])
         #expect(try hosts(["cipher_suite=tls_aes_128_gcm_sha256"]) == ["mail01"])
+        #expect(try hosts(["cipher_suite=*3des*"]) == ["mail01", "web02"])  // patterns ignore case too
+        #expect(try hosts(["hostname=WEB*"]) == ["web01", "web02"])
         #expect(try hosts(["cipher_suite!=*3DES*", "protocol=tls"]) == ["db01", "web01"])
         #expect(try hosts(["cipher_suite=tls_aes_256_gcm_sha384", "key_algorithm=RSA"]) == ["db01", "web01"])
         // A record without an environment is not in production.

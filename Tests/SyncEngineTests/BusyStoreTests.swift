@@ -28,6 +28,36 @@ import Testing
         #expect(reason.contains("the store was busy"))
     }
 
+    /// A full push whose acknowledgements cannot be committed goes on after its committed cursor when retried, so
+    /// it keeps the counts committed with that cursor, not those of batches whose outcomes were lost.
+    @Test func aFullPushThatMeetsABusyStoreKeepsItsCommittedCounts() throws {
+        let fixture = try EngineFixture(busyTimeout: 0.2)  // batches of 50
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        let ids = try fixture.engine.inventory.list(tenant: "acme").sorted { $0.id < $1.id }
+        fixture.sink.refuseRequestsContaining =
+            "\"\(try #require(ids[50].document["asset"]?["hostname"]?.stringValue))\""
+        fixture.sink.refusalStatus = 503
+        let first = try fixture.push("acme-sink", full: true)
+        #expect(first.pushCursor == ids[49].id)
+        #expect(first.stats?["acknowledged"] == 50)
+
+        fixture.sink.refuseRequestsContaining = nil
+        fixture.clock.advance(600)
+        let job = try #require(
+            try fixture.engine.queue.lease(owner: "test", now: fixture.clock.now, lease: .seconds(60)))
+        let outcome = try Self.holdingWriteLock(of: fixture.folder.path + "/cc.sqlite") {
+            fixture.engine.execute(job, owner: "test")
+        }
+        guard case .retry(_, let stats, let reason) = outcome else {
+            Issue.record("expected a retry, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("the store was busy"))
+        #expect(stats.selected == 50)
+        #expect(stats.acknowledged == 50)
+    }
+
     @Test func busyIsToldApartFromOtherErrors() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -67,7 +67,7 @@ import Testing
         let fixture = try EngineFixture()  // batches of 50
         try fixture.integration()
         try fixture.ingest((0..<200).map { asset("host\($0)") })
-        fixture.sink.latency = 0.2
+        fixture.sink.latency = 0.3
         let job = try fixture.push("acme-sink")
         #expect(job.state == .succeeded)
         #expect(fixture.sink.mostConcurrentRequests == 2)
@@ -107,7 +107,7 @@ import Testing
         let first = try #require(try fixture.engine.inventory.list(tenant: "acme").map(\.id).min())
         let hostname = try #require(
             try fixture.engine.inventory.list(tenant: "acme").first { $0.id == first }?.document["asset"]?["hostname"])
-        fixture.sink.latency = 0.1
+        fixture.sink.latency = 0.5  // long enough for the second worker to start while the first batch is out
         fixture.sink.refuseRequestsContaining = "\"\(hostname.stringValue!)\""
         let failed = try fixture.push("acme-sink")
         #expect(failed.state == .failed)

@@ -90,10 +90,14 @@ public final class IntegrationHTTP: @unchecked Sendable {
                 admission = try limiter.acquire(priority: request.priority)
                 metrics.recordThrottled(admission.waited)
             } catch {
+                let wait = settings.rateLimit.maximumWait.wholeMilliseconds
                 return .failure(
                     .rateLimited,
-                    "\(integration) is throttled for another \(error.retryAfter.wholeMilliseconds) ms, longer "
-                        + "than a caller may wait (\(settings.rateLimit.maximumWait.wholeMilliseconds) ms)",
+                    error.waitingForAnswer
+                        ? "\(integration) sends one request at a time since the target asked for a pause, and the one "
+                            + "before was not answered within the \(wait) ms a caller may wait"
+                        : "\(integration) is throttled for another \(error.retryAfter.wholeMilliseconds) ms, longer "
+                            + "than a caller may wait (\(wait) ms)",
                     retryAfterMilliseconds: UInt32(clamping: error.retryAfter.wholeMilliseconds))
             }
             var headers = request.headers

@@ -36,6 +36,8 @@ public final class RateLimiter: @unchecked Sendable {
     public struct Refused: Error, Sendable {
         /// When the caller could have been admitted.
         public let retryAfter: Duration
+        /// Refused while requests went one at a time: the one before was not answered in time.
+        public var waitingForAnswer = false
     }
 
     private let settings: RateLimitSettings
@@ -83,7 +85,8 @@ public final class RateLimiter: @unchecked Sendable {
             let wakeAt = max(pausedUntil, tokenAt)
             if wakeAt > deadline || (waitingForAnswer && now >= deadline) {
                 if !priority { servingTicket = max(servingTicket, ticket + 1) }  // give up the place in line
-                throw Refused(retryAfter: wakeAt > deadline ? wakeAt - now : .seconds(1))
+                if wakeAt > deadline { throw Refused(retryAfter: wakeAt - now) }
+                throw Refused(retryAfter: .seconds(1), waitingForAnswer: true)
             }
             // Released answers wake the waiters; otherwise look again when a token is due.
             let wait = myTurn && !waitingForAnswer ? wakeAt - now : .milliseconds(50)
@@ -108,6 +111,13 @@ public final class RateLimiter: @unchecked Sendable {
         oneAtATimeUntil = max(oneAtATimeUntil, instant + Self.oneAtATimeAfterPause)
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Whether requests go one at a time now, after a pause the target asked for.
+    public var oneAtATime: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return ContinuousClock.now < oneAtATimeUntil
     }
 
     public var pausedFor: Duration {

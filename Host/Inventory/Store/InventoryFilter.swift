@@ -1,8 +1,8 @@
 import Foundation
 
 /// Conditions for `inventory list`: `protocol=TLS`, `hostname=web*`, `risk_score>=7`, `expires_within_days=30`,
-/// `compliance=non_compliant`, `cipher_suite=*3DES*` (the suite named, or any in `cipher_suites`). Values are bound,
-/// never spliced into SQL.
+/// `compliance=non_compliant`, `cipher_suite=*3DES*` (the suite named, or any in `cipher_suites`). Text matches
+/// ignore case. Values are bound, never spliced into SQL.
 public struct InventoryFilter: Sendable {
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -57,20 +57,26 @@ public struct InventoryFilter: Sendable {
         } else if field == "cipher_suite" {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
             // The suite a record names, or any of the suites it offers: `!=` keeps records offering none of them.
-            let test = value.contains("*") ? "GLOB ?" : "= ? COLLATE NOCASE"
+            let pattern = value.contains("*")
+            func test(_ expression: String) -> String {
+                pattern ? "lower(\(expression)) GLOB ?" : "\(expression) = ? COLLATE NOCASE"
+            }
             let offered = """
-                (coalesce(json_extract(document, '$.crypto_implementation.cipher_suite') \(test), 0) OR EXISTS (
-                    SELECT 1 FROM json_each(document, '$.crypto_implementation.cipher_suites') WHERE value \(test)))
+                (coalesce(\(test("json_extract(document, '$.crypto_implementation.cipher_suite')")), 0) OR EXISTS (
+                    SELECT 1 FROM json_each(document, '$.crypto_implementation.cipher_suites')
+                    WHERE \(test("value"))))
                 """
             clauses.append(op == "=" ? offered : "NOT \(offered)")
-            arguments += [value, value]
+            arguments += Array(repeating: pattern ? value.lowercased() : value, count: 2)
         } else if Self.textColumns.contains(field) {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
             let column = Self.documentFields[field] ?? field
             // A record without the field is not equal to the value: `!=` keeps it (SQL's `!=` would drop it).
+            // Patterns ignore case, as `=` does.
             if value.contains("*") {
-                clauses.append(op == "=" ? "\(column) GLOB ?" : "(\(column) IS NULL OR \(column) NOT GLOB ?)")
-                arguments.append(field == "hostname" ? value.lowercased() : value)
+                clauses.append(
+                    op == "=" ? "lower(\(column)) GLOB ?" : "(\(column) IS NULL OR lower(\(column)) NOT GLOB ?)")
+                arguments.append(value.lowercased())
             } else {
                 clauses.append("\(column) \(op == "=" ? "=" : "IS NOT") ? COLLATE NOCASE")
                 arguments.append(value)

@@ -15,6 +15,7 @@ final class AcknowledgementWriter: @unchecked Sendable {
     private var writing = false
     private var finished = false
     private var failure: (any Error)?
+    private var committedStats: JSON?
 
     init(
         delivery: DeliveryRepository, integration: String, tenant: String, clock: @escaping @Sendable () -> Date
@@ -29,6 +30,7 @@ final class AcknowledgementWriter: @unchecked Sendable {
                 condition.lock()
                 writing = false
                 if case .failure(let error) = outcome, failure == nil { failure = error }
+                if case .success = outcome, let progress { committedStats = progress.stats }
                 condition.broadcast()
                 condition.unlock()
             }
@@ -60,6 +62,13 @@ final class AcknowledgementWriter: @unchecked Sendable {
         condition.broadcast()
         while writing || !isEmpty { condition.wait() }
         if let failure { throw failure }
+    }
+
+    /// The counts committed with the push's furthest progress, if any was committed.
+    var committedProgressStats: JSON? {
+        condition.lock()
+        defer { condition.unlock() }
+        return committedStats
     }
 
     private var isEmpty: Bool { acknowledged.isEmpty && refused.isEmpty && progress == nil }

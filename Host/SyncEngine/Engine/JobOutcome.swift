@@ -52,6 +52,12 @@ struct JobStats {
         errors = earlier?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
+    /// Counts of a full push taken up again after its cursor: the selection too goes on from there.
+    init(resumingFull earlier: JSON?) {
+        self.init(resuming: earlier)
+        selected = earlier?["selected"]?.intValue ?? 0
+    }
+
     mutating func error(_ message: String) {
         if errors.count < 10 { errors.append(message) }
     }

@@ -15,15 +15,16 @@ extension SyncEngine {
         let integration = runtime.integration
         let writer = AcknowledgementWriter(
             delivery: delivery, integration: integration.id, tenant: integration.tenant, clock: clock)
-        let outcome: JobOutcome
         do {
-            outcome = try pushBatches(job, runtime, owner: owner, writer: writer, stats: &stats)
+            let outcome = try pushBatches(job, runtime, owner: owner, writer: writer, stats: &stats)
+            try writer.finish()
+            return outcome
         } catch {
             try? writer.finish()
+            // Taken up again, a full push goes on after its committed cursor, with the counts committed with it.
+            if job.full { stats = JobStats(resumingFull: writer.committedProgressStats ?? job.stats) }
             throw error
         }
-        try writer.finish()
-        return outcome
     }
 
     private func pushBatches(
@@ -36,7 +37,7 @@ extension SyncEngine {
         // on after the batches whose outcomes are committed, and counts what earlier attempts selected. A delta
         // needs no cursor, as what was acknowledged is no longer pending.
         let resumed = job.full ? job.pushCursor : nil
-        if resumed != nil { stats.selected = job.stats?["selected"]?.intValue ?? 0 }
+        if resumed != nil { stats = JobStats(resumingFull: job.stats) }
         // The cursor moves only over batches whose every record was acknowledged or refused: once records are left
         // to retry, it stays before them so the retry sends them again.
         var movesCursor = job.full
@@ -113,11 +114,12 @@ extension SyncEngine {
         return .retry(at: at, counts, message)
     }
 
-    /// How many batches may be with the plugin at once: up to `batchesInFlight`, one per worker the pool may
-    /// start; one for a plugin in the host's process, whose calls are serialised. (A target that asks for a pause
-    /// gets one request at a time from the integration's rate limiter, whatever is in flight.)
+    /// How many batches may be with the plugin at once: up to `batchesInFlight`, each with a worker from the
+    /// plugin's pool (shared with other integrations of the plugin, so at most its size). One for a plugin in the
+    /// host's process, whose calls are serialised, and one while the target's pause makes requests go one at a
+    /// time: a second batch would only hold a worker while it waits its turn.
     private func pushDepth(_ runtime: IntegrationRuntime) -> Int {
-        guard runtime.integration.isolation != .none else { return 1 }
+        guard runtime.integration.isolation != .none, runtime.http?.limiter.oneAtATime != true else { return 1 }
         return max(1, min(batchesInFlight, supervisor.configuration.workersPerPool))
     }
 
