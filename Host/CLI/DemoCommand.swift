@@ -5,6 +5,7 @@ import Inventory
 import JSONCore
 import PluginRuntime
 import Sandbox
+import Store
 import SyncEngine
 
 /// The main job on an embedded default: the sandbox, a fresh store, one tenant with the three ITAM connectors,
@@ -37,7 +38,7 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...20_000).contains(hosts) else { throw ValidationError("--hosts must be 1 to 20000, got \(hosts)") }
-        guard IntegrationRepository.isValidName(tenant) else {
+        guard Names.isValid(tenant) else {
             throw ValidationError("tenant \"\(tenant)\" must be 1-64 letters, digits, '-' or '_'")
         }
     }

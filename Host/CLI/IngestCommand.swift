@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inventory
 import JSONCore
+import Store
 import SyncEngine
 
 struct Ingest: ParsableCommand {
@@ -28,7 +29,7 @@ struct Ingest: ParsableCommand {
         guard IngestFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be json, ndjson, cbom or auto; got \"\(format)\"")
         }
-        guard IntegrationRepository.isValidName(tenant) else {
+        guard Names.isValid(tenant) else {
             throw ValidationError("tenant \"\(tenant)\" must be 1-64 letters, digits, '-' or '_'")
         }
     }

@@ -69,6 +69,16 @@ import Testing
         #expect(try fixture.repository.events(tenant: "acme").count == 1)
     }
 
+    /// A tenant's name goes into paths, URLs and logs: one that could not be added is refused before anything is read.
+    @Test func aTenantNameThatCannotBeAddedIsRefused() throws {
+        let fixture = try InventoryFixture()
+        let file = fixture.file("a.ndjson", [record()])
+        #expect { try fixture.ingestor.ingest(file: file, tenant: "acme/../x") } throws: {
+            "\($0)".contains("tenant \"acme/../x\" must be 1-64 letters, digits, '-' or '_'")
+        }
+        #expect(try fixture.repository.count(tenant: "acme/../x") == 0)
+    }
+
     @Test func badRecordsNeverStopGoodOnes() throws {
         let fixture = try InventoryFixture()
         let path = fixture.folder.file(

@@ -91,6 +91,10 @@ public struct Ingestor: Sendable {
 
     private func run(_ source: consuming some RecordSource, into report: inout IngestReport) throws {
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
+        guard Names.isValid(tenant) else {
+            source.close()
+            throw IngestError(report.file, "tenant \"\(tenant)\" must be 1-64 letters, digits, '-' or '_'")
+        }
         // On a first load every record is new: its events are worked out beside validation. Later loads are mostly
         // unchanged records, whose events the writer works out only when one turns out new or changed.
         let firstLoad: Bool

@@ -18,7 +18,7 @@ public struct IntegrationRepository: Sendable {
     // MARK: Tenants
 
     public func addTenant(_ id: String) throws {
-        guard Self.isValidName(id) else {
+        guard Names.isValid(id) else {
             throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'")
         }
         try store.pool.write { db in
@@ -33,7 +33,7 @@ public struct IntegrationRepository: Sendable {
 
     /// Adds the tenant unless it exists (ingesting into a new tenant creates it).
     public func ensureTenant(_ id: String) throws {
-        guard Self.isValidName(id) else {
+        guard Names.isValid(id) else {
             throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'")
         }
         try store.pool.write { db in
@@ -77,7 +77,7 @@ public struct IntegrationRepository: Sendable {
 
     /// Saves a new integration with its sealed secrets, both or neither.
     public func add(_ integration: Integration, secrets: [SealedSecret] = []) throws {
-        guard Self.isValidName(integration.id) else {
+        guard Names.isValid(integration.id) else {
             throw Problem(description: "integration \"\(integration.id)\" must be 1-64 letters, digits, '-' or '_'")
         }
         try store.pool.write { db in
@@ -161,11 +161,6 @@ public struct IntegrationRepository: Sendable {
                 arguments: StatementArguments(values + [ISODates.dateTime(Date()), id]))
             guard db.changesCount > 0 else { throw Problem(description: "no integration \(id)") }
         }
-    }
-
-    public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64
-            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
