@@ -3,7 +3,9 @@ import JSONCore
 import LoopbackHTTP
 
 /// The REST "record sink" the fixture connector talks to: upserts records by correlation id (so a record sent twice
-/// is updated, never created twice), lists assets for pulls, and injects faults on demand.
+/// is updated, never created twice), lists assets for pulls, and injects faults on demand. What it lists and which
+/// faults it injects are its `Behaviour`, set member by member: `sink.latency = 0.2`.
+@dynamicMemberLookup
 public final class RecordSinkServer: @unchecked Sendable {
     public struct Stored: Sendable {
         public let id: String
@@ -11,50 +13,35 @@ public final class RecordSinkServer: @unchecked Sendable {
         public let writes: Int
     }
 
+    public struct Behaviour: Sendable {
+        /// Assets the sink lists for pulls.
+        public var assets: [JSON] = []
+        /// Records whose fields contain this value are refused as invalid (a data error).
+        public var rejectFieldValue: String?
+        /// When set, requests without `Authorization: Bearer <token>` get 401.
+        public var requiredToken: String?
+        /// Held back before each answer: a target across a network rather than on this machine.
+        public var latency: TimeInterval = 0
+        /// Requests whose body contains this value are refused whole with `refusalStatus`, as a target refuses a
+        /// malformed batch (400) or fails on it (5xx).
+        public var refuseRequestsContaining: String?
+        public var refusalStatus = 400
+    }
+
     private let lock = NSLock()
+    private var behaviour = Behaviour()
     private var records: [String: Stored] = [:]
     private var creations = 0
     private var requestCount = 0
     private var answers: [HTTPServerResponse] = []
-    /// Assets the sink lists for pulls.
-    public var assets: [JSON] {
-        get { lock.withLock { storedAssets } }
-        set { lock.withLock { storedAssets = newValue } }
-    }
-    private var storedAssets: [JSON] = []
-    /// Records whose fields contain this value are refused as invalid (a data error).
-    public var rejectFieldValue: String? {
-        get { lock.withLock { storedReject } }
-        set { lock.withLock { storedReject = newValue } }
-    }
-    private var storedReject: String?
-    /// When set, requests without `Authorization: Bearer <token>` get 401.
-    public var requiredToken: String? {
-        get { lock.withLock { storedToken } }
-        set { lock.withLock { storedToken = newValue } }
-    }
-    private var storedToken: String?
-    /// Held back before each answer: a target across a network rather than on this machine.
-    public var latency: TimeInterval {
-        get { lock.withLock { storedLatency } }
-        set { lock.withLock { storedLatency = newValue } }
-    }
-    private var storedLatency: TimeInterval = 0
-    /// Requests whose body contains this value are refused whole, as a target refuses a malformed batch (400) or
-    /// fails on it (5xx): the status is `refusalStatus`.
-    public var refuseRequestsContaining: String? {
-        get { lock.withLock { storedRefuseRequests } }
-        set { lock.withLock { storedRefuseRequests = newValue } }
-    }
-    private var storedRefuseRequests: String?
-    public var refusalStatus: Int {
-        get { lock.withLock { storedRefusalStatus } }
-        set { lock.withLock { storedRefusalStatus = newValue } }
-    }
-    private var storedRefusalStatus = 400
     private var answering = 0
     private var mostAnswering = 0
     private var spans: [(arrived: Date, answered: Date, status: Int)] = []
+
+    public subscript<Value>(dynamicMember member: WritableKeyPath<Behaviour, Value>) -> Value {
+        get { lock.withLock { behaviour[keyPath: member] } }
+        set { lock.withLock { behaviour[keyPath: member] = newValue } }
+    }
 
     private var server: HTTPServer!
 
@@ -85,7 +72,7 @@ public final class RecordSinkServer: @unchecked Sendable {
         let latency = lock.withLock { () -> TimeInterval in
             answering += 1
             mostAnswering = max(mostAnswering, answering)
-            return storedLatency
+            return behaviour.latency
         }
         if latency > 0 { Thread.sleep(forTimeInterval: latency) }
         let response = respond(to: request)
@@ -97,21 +84,23 @@ public final class RecordSinkServer: @unchecked Sendable {
     }
 
     private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
-        let (queued, token, refuse, refusal) = lock.withLock {
-            () -> (HTTPServerResponse?, String?, String?, Int) in
+        let (queued, behaviour) = lock.withLock { () -> (HTTPServerResponse?, Behaviour) in
             requestCount += 1
-            return (
-                answers.isEmpty ? nil : answers.removeFirst(), storedToken, storedRefuseRequests, storedRefusalStatus
-            )
+            return (answers.isEmpty ? nil : answers.removeFirst(), self.behaviour)
         }
         if let queued { return queued }
-        if let refuse, String(decoding: request.body, as: UTF8.self).contains(refuse) {
-            return HTTPServerResponse(status: refusal, json: #"{"error":"the batch holds a value the sink refuses"}"#)
+        if let refuse = behaviour.refuseRequestsContaining,
+            String(decoding: request.body, as: UTF8.self).contains(refuse)
+        {
+            return HTTPServerResponse(
+                status: behaviour.refusalStatus, json: #"{"error":"the batch holds a value the sink refuses"}"#)
         }
-        if let token, request.header("Authorization") != "Bearer \(token)" {
+        if let token = behaviour.requiredToken, request.header("Authorization") != "Bearer \(token)" {
             return HTTPServerResponse(status: 401, json: #"{"error":"invalid token"}"#)
         }
-        if request.method == "GET", request.path.hasSuffix("/assets") { return listAssets(request) }
+        if request.method == "GET", request.path.hasSuffix("/assets") {
+            return listAssets(request, from: behaviour.assets)
+        }
         if request.method == "GET" { return HTTPServerResponse(status: 200, json: #"{"records":[]}"#) }
         guard request.method == "POST", let body = try? JSON.parse(request.body),
             let items = body["records"]?.arrayValue
@@ -124,7 +113,7 @@ public final class RecordSinkServer: @unchecked Sendable {
                     return ["status": "rejected", "message": "no correlation_id"]
                 }
                 let fields = item["fields"] ?? [:]
-                if let reject = storedReject, fields.serialized().contains(reject) {
+                if let reject = behaviour.rejectFieldValue, fields.serialized().contains(reject) {
                     return [
                         "correlation_id": .string(key), "status": "rejected",
                         "message": .string("field value \(reject) is not allowed"),
@@ -144,11 +133,10 @@ public final class RecordSinkServer: @unchecked Sendable {
         return HTTPServerResponse(status: 200, json: document.serialized())
     }
 
-    private func listAssets(_ request: HTTPServerRequest) -> HTTPServerResponse {
+    private func listAssets(_ request: HTTPServerRequest, from all: [JSON]) -> HTTPServerResponse {
         let query = request.queryItems
         let offset = Int(query["offset"] ?? "0") ?? 0
         let limit = Int(query["limit"] ?? "100") ?? 100
-        let all = assets
         let page = Array(all.dropFirst(offset).prefix(limit))
         let document: JSON = ["total": JSON(all.count), "assets": .array(page)]
         return HTTPServerResponse(status: 200, json: document.serialized())
