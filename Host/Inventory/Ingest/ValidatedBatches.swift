@@ -8,9 +8,11 @@ struct PreparedRecord: Sendable {
     let eventsIfNew: [EncodedEvent]?
 }
 
-/// Reads records on one thread and parses and validates them on as many threads as there are cores, handing the
+/// Reads records on one thread and parses and validates them on one thread fewer than there are cores, handing the
 /// writer batches in file order through a bounded window: the store writes one batch while the next ones are being
-/// validated, and memory stays at a few chunks whatever the file's size.
+/// validated, and memory stays at a few chunks whatever the file's size. The writer validates a chunk itself when
+/// its next batch is not ready, so no validator competes with it for a core while it is busy (a first load), and
+/// all cores validate while it has little to write (a re-ingest).
 final class ValidatedBatches: @unchecked Sendable {
     enum Item {
         case batch(records: [PreparedRecord], rejected: Int, problems: [RecordProblem])
@@ -29,13 +31,19 @@ final class ValidatedBatches: @unchecked Sendable {
     private var closed = false
     /// Chunks between the reader and the writer at most.
     private static let window = 8
+    private let rules: EventRules?
+    private let now: Date
+    /// The writer's own, for the chunks it validates while it waits.
+    private let writerValidator = RecordValidator()
 
     /// Starts reading from `source` and validating at once; with `newRecordEvents`, works out the events each record
     /// raises if it is new.
     init<Source: RecordSource>(
         from source: consuming Source, batchSize: Int, newRecordEvents rules: EventRules?, now: Date,
-        validators: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        validators: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
     ) {
+        self.rules = rules
+        self.now = now
         let box = SourceBox(source)
         let reader = Thread { [self] in
             var source = box.source
@@ -63,14 +71,24 @@ final class ValidatedBatches: @unchecked Sendable {
         }
     }
 
-    /// The next item in file order; blocks until it is ready.
+    /// The next item in file order; validates chunks itself while it is not ready.
     func next() -> Item {
         condition.lock()
         defer {
             condition.broadcast()
             condition.unlock()
         }
-        while ready[delivered] == nil { condition.wait() }
+        while ready[delivered] == nil {
+            guard !closed, !unvalidated.isEmpty else {
+                condition.wait()
+                continue
+            }
+            let (sequence, chunk) = unvalidated.removeFirst()
+            condition.unlock()
+            let item = Self.validate(chunk, with: writerValidator, rules: rules, now: now)
+            condition.lock()
+            ready[sequence] = item
+        }
         defer { delivered += 1 }
         return ready.removeValue(forKey: delivered)!
     }
