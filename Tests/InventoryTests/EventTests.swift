@@ -40,6 +40,25 @@ import Testing
         #expect(try alerts(for: raw).contains(reason))
     }
 
+    /// The negotiated suite and every offered one are checked, whatever their case; a suite named twice is reported
+    /// once, in the order the record names them.
+    @Test func everyWeakSuiteIsNamedOnceInOrder() throws {
+        var raw = record(suite: "tls_rsa_with_rc4_128_sha", signature: "ecdsa-with-Sha1").objectValue!
+        var crypto = raw["crypto_implementation"]!.objectValue!
+        crypto["cipher_suites"] = [
+            "TLS_AES_128_GCM_SHA256", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "tls_rsa_with_rc4_128_sha",
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+        ]
+        raw["crypto_implementation"] = .object(crypto)
+        #expect(
+            try alerts(for: .object(raw)) == [
+                "certificate signed with ecdsa-with-Sha1",
+                "cipher suite tls_rsa_with_rc4_128_sha uses RC4",
+                "cipher suite TLS_RSA_WITH_3DES_EDE_CBC_SHA uses 3DES (Sweet32)",
+                "cipher suite TLS_DH_anon_WITH_AES_128_CBC_SHA has no authentication",
+            ])
+    }
+
     @Test func ellipticKeysAreNotTooSmall() throws {
         var raw = record(keySize: 256).objectValue!
         raw["certificate"] = ["key_algorithm": "ECDSA"]

@@ -42,19 +42,21 @@ public enum CryptoWeaknesses {
                 found.append(Weakness(reason: "\(name) key of \(size) bits is below 2048", critical: false))
             }
         }
-        if let signature = record.signatureAlgorithm {
-            let bytes = Array(signature.uppercased().utf8)
-            if contains(bytes, Array("SHA1".utf8)) || contains(bytes, Array("SHA-1".utf8))
-                || contains(bytes, Array("MD5".utf8))
-            {
-                found.append(Weakness(reason: "certificate signed with \(signature)", critical: false))
-            }
+        if let signature = record.signatureAlgorithm,
+            withUppercasedASCII(signature, { name in weakSignatures.contains { contains(name, $0) } })
+        {
+            found.append(Weakness(reason: "certificate signed with \(signature)", critical: false))
         }
-        var seen: Set<String> = []
-        for suite in [record.cipherSuite].compactMap({ $0 }) + record.cipherSuites where seen.insert(suite).inserted {
-            if let reason = weakCipher(suite) {
-                found.append(Weakness(reason: "cipher suite \(suite) \(reason)", critical: reason == noEncryption))
-            }
+        // The negotiated suite, then the offered ones; a suite named twice is reported once.
+        func check(_ suite: String) {
+            guard let reason = weakCipher(suite) else { return }
+            found.append(Weakness(reason: "cipher suite \(suite) \(reason)", critical: reason == noEncryption))
+        }
+        if let suite = record.cipherSuite { check(suite) }
+        let offered = record.cipherSuites
+        for (position, suite) in offered.enumerated()
+        where suite != record.cipherSuite && !offered[..<position].contains(suite) {
+            check(suite)
         }
         return found
     }
@@ -66,12 +68,25 @@ public enum CryptoWeaknesses {
 
     /// Why a cipher suite (TLS, SSH or IPsec notation) is weak, or nil.
     public static func weakCipher(_ suite: String) -> String? {
-        let name = Array(suite.uppercased().utf8)
-        return cipherRules.first { contains(name, $0.0) }?.1
+        withUppercasedASCII(suite) { name in cipherRules.first { contains(name, $0.0) }?.1 }
     }
 
+    /// Runs `body` with the text's bytes, ASCII letters upper-cased, in a buffer on the stack: every record's suite
+    /// and signature are checked, and `uppercased()` plus an array cost two allocations each time. Algorithm and
+    /// suite names are ASCII.
+    private static func withUppercasedASCII<Result>(
+        _ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count) { buffer in
+            _ = buffer.initialize(from: text.utf8.lazy.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 })
+            return body(UnsafeBufferPointer(buffer))
+        }
+    }
+
+    private static let weakSignatures = ["SHA1", "SHA-1", "MD5"].map { Array($0.utf8) }
+
     /// Byte-wise substring search: suite names are short ASCII, and `String.contains` is far slower.
-    private static func contains(_ text: [UInt8], _ pattern: [UInt8]) -> Bool {
+    private static func contains(_ text: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {
         guard text.count >= pattern.count else { return false }
         outer: for start in 0...(text.count - pattern.count) {
             for offset in 0..<pattern.count where text[start + offset] != pattern[offset] { continue outer }
