@@ -85,7 +85,8 @@ extension JSON {
     }
 
     /// The dictionary's indices in key order, sorted in a buffer on the stack: unlike `sortedMembers`, no key or
-    /// value is copied out (retained and released again), which made up a third of serialising an object.
+    /// value is copied out (retained and released again). With keys compared in place, a record is written about a
+    /// fifth faster.
     static func withIndicesInKeyOrder<Result>(
         _ fields: [String: JSON], _ body: (UnsafeBufferPointer<Dictionary<String, JSON>.Index>) -> Result
     ) -> Result {
@@ -98,8 +99,8 @@ extension JSON {
         }
     }
 
-    /// Compares the two strings' UTF-8 bytes in place (a generic `lexicographicallyPrecedes` walks them through
-    /// iterators: a fifth of serialising a record's fields).
+    /// Compares the two strings' UTF-8 bytes in place, where a generic `lexicographicallyPrecedes` walks them
+    /// through iterators.
     static func precedesInUTF8Order(_ left: String, _ right: String) -> Bool {
         let inPlace = left.utf8.withContiguousStorageIfAvailable { left in
             right.utf8.withContiguousStorageIfAvailable { right in
