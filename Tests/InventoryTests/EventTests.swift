@@ -28,6 +28,17 @@ import Testing
         ),
         (record(suite: "TLS_RSA_WITH_NULL_SHA256"), "cipher suite TLS_RSA_WITH_NULL_SHA256 has no encryption"),
         (record(risk: 7), "risk score 7 is at or above 7"),
+        (record(version: " 1.0"), "TLS 1.0 is below TLS 1.2"),
+        (record(version: "tls1_1"), "TLS 1.1 is below TLS 1.2"),
+        (record(suite: "esp-des-sha1"), "cipher suite esp-des-sha1 uses DES"),
+        (record(suite: "des-sha1-modp2048"), "cipher suite des-sha1-modp2048 uses DES"),
+        (record(suite: "DES-CBC-SHA"), "cipher suite DES-CBC-SHA uses DES"),
+        (record(suite: "des-ede3-cbc"), "cipher suite des-ede3-cbc uses 3DES (Sweet32)"),
+        (record(suite: "DES-CBC3-SHA"), "cipher suite DES-CBC3-SHA uses 3DES (Sweet32)"),
+        (
+            record(suite: "diffie-hellman-group1-sha1"),
+            "cipher suite diffie-hellman-group1-sha1 uses a 1024-bit DH group"
+        ),
         (
             [
                 "asset": ["hostname": "old-switch"],
@@ -57,6 +68,12 @@ import Testing
                 "cipher suite TLS_RSA_WITH_3DES_EDE_CBC_SHA uses 3DES (Sweet32)",
                 "cipher suite TLS_DH_anon_WITH_AES_128_CBC_SHA has no authentication",
             ])
+    }
+
+    /// Names that merely contain the letters of a weak algorithm are not weak.
+    @Test(arguments: ["TLS_AES_256_GCM_SHA384", "chacha20-poly1305@openssh.com", "aes256-gcm-sha384-modp2048", "DESX"])
+    func strongSuitesRaiseNoAlert(suite: String) throws {
+        #expect(try alerts(for: record(suite: suite)) == [])
     }
 
     @Test func ellipticKeysAreNotTooSmall() throws {

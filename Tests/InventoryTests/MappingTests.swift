@@ -208,7 +208,28 @@ import Testing
         // A record without an environment is not in production.
         #expect(try hosts(["environment!=production"]) == ["lab01", "mail01"])
         #expect(try hosts(["environment!=prod*", "protocol=ssh"]) == ["lab01"])
+        // The short names an ingest accepts stand for the environment stored.
+        #expect(try hosts(["environment=prod"]) == ["db01", "web01", "web02"])
+        #expect(try hosts(["environment!=PROD"]) == ["lab01", "mail01"])
+        #expect(try hosts(["port=443", "key_size>=2048.0"]) == ["db01", "web01"])
         #expect(throws: InventoryFilter.Problem.self) { try InventoryFilter(["colour=blue"]) }
         #expect { try InventoryFilter(["risk_score>=high"]) } throws: { "\($0)".contains("\"high\" is not one") }
+        #expect { try InventoryFilter(["environment=qa"]) } throws: { "\($0)".contains("got \"qa\"") }
+    }
+
+    /// Numbers SQLite would read as 0 (`inf`, `nan`, hexadecimal) are refused, and a number of days past the
+    /// calendar is refused rather than crashing on the date it would make.
+    @Test(arguments: ["risk_score>=inf", "risk_score>=nan", "port=0x1BB", "key_size<1e999", "port="])
+    func numberFiltersTakeFiniteDecimals(filter: String) {
+        #expect { try InventoryFilter([filter]) } throws: { "\($0)".contains("is not one") }
+    }
+
+    @Test(arguments: ["1e20", "1e300", "nan", "-100000000", "3000000", "thirty"])
+    func expiryFiltersTakeDaysWithinTheCalendar(days: String) {
+        #expect {
+            try InventoryFilter(["expires_within_days=\(days)"])
+        } throws: {
+            "\($0)".contains("a number of days up to 365000 either way") && "\($0)".contains("got \"\(days)\"")
+        }
     }
 }

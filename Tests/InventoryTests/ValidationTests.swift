@@ -103,6 +103,48 @@ import Testing
             ["asset": ["hostnmae": "a", "hostname": "b"], "crypto_implementation": ["protocol": "TLS"]],
             "records[3].asset.hostnmae: is not a field of the standard crypto schema"
         ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": nil, "port": 443]],
+            "records[3].crypto_implementation.protocol: is required (TLS, SSH or IPSec)"
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS", "key_size": 65537]],
+            "records[3].crypto_implementation.key_size: must be at most 65536 bits, got 65537"
+        ),
+        (
+            ["asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS", "protocol_version": " "]],
+            "records[3].crypto_implementation.protocol_version: must not be empty"
+        ),
+        (
+            [
+                "asset": ["hostname": "a"],
+                "crypto_implementation": ["protocol": "TLS", "cipher_suite": "TLS_AES\nINJECTED \u{1B}[31mred"],
+            ],
+            "records[3].crypto_implementation.cipher_suite: must not contain control characters (found a line break)"
+        ),
+        (
+            [
+                "asset": ["hostname": "a"],
+                "crypto_implementation": [
+                    "protocol": "TLS", "compliance_status": ["PCI": "compliant", "pci": "non_compliant"],
+                ],
+            ],
+            "records[3].crypto_implementation.compliance_status.pci: names the same framework as \"PCI\" (names ignore case); give each framework once"
+        ),
+        (
+            [
+                "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
+                "certificate": ["expiration_date": "9999-12-31T23:00:00-05:00"],
+            ],
+            "records[3].certificate.expiration_date: must be an ISO 8601 date such as 2026-03-14 or 2026-03-14T09:30:00Z, got \"9999-12-31T23:00:00-05:00\""
+        ),
+        (
+            [
+                "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS"],
+                "discovered_at": "2026-03-14T09:30:00+99:99",
+            ],
+            "records[3].discovered_at: must be an ISO 8601 date such as 2026-03-14 or 2026-03-14T09:30:00Z, got \"2026-03-14T09:30:00+99:99\""
+        ),
         (["crypto_implementation": ["protocol": "TLS"]], "records[3].asset: is required"),
         ("not an object", "records[3]: must be an object, got string"),
     ]
@@ -147,6 +189,15 @@ import Testing
             Issue.record("invalid"); return
         }
         #expect(sshRecord.protocolVersion == "2.0")
+        let padded: JSON = [
+            "asset": ["hostname": "a"], "crypto_implementation": ["protocol": "TLS", "protocol_version": " 1.0 "],
+            "certificate": ["expiration_date": "9999-12-31T23:59:59Z"],
+        ]
+        guard case .valid(let paddedRecord) = validator.validate(padded, at: "records[2]") else {
+            Issue.record("invalid"); return
+        }
+        #expect(paddedRecord.protocolVersion == "1.0")
+        #expect(paddedRecord.certificateExpiry == "9999-12-31T23:59:59Z")  // the last moment a store can write
     }
 
     @Test func contentHashIgnoresDiscoveryTime() throws {

@@ -13,7 +13,8 @@ public enum CryptoWeaknesses {
             let lowered = version.lowercased()
             switch record.protocolName {
             case "TLS":
-                let bare = stripping(["tlsv", "tls ", "tls"], from: lowered)
+                // `TLSv1.1`, `tls 1.1`, `tls1_1`: the number, written with a dot.
+                let bare = stripping(["tlsv", "tls ", "tls"], from: lowered).replacingOccurrences(of: "_", with: ".")
                 if lowered.hasPrefix("ssl") {
                     found.append(Weakness(reason: "\(version) is obsolete (use TLS 1.2 or later)", critical: true))
                 } else if let number = Double(bare), number < 1.2 {
@@ -43,7 +44,7 @@ public enum CryptoWeaknesses {
             }
         }
         if let signature = record.signatureAlgorithm,
-            withUppercasedASCII(signature, { name in weakSignatures.contains { contains(name, $0) } })
+            withNormalisedName(signature, { name in weakSignatures.contains { contains(name, $0) } })
         {
             found.append(Weakness(reason: "certificate signed with \(signature)", critical: false))
         }
@@ -68,17 +69,28 @@ public enum CryptoWeaknesses {
 
     /// Why a cipher suite (TLS, SSH or IPsec notation) is weak, or nil.
     public static func weakCipher(_ suite: String) -> String? {
-        withUppercasedASCII(suite) { name in cipherRules.first { contains(name, $0.0) }?.1 }
+        withNormalisedName(suite) { name in cipherRules.first { contains(name, $0.0) }?.1 }
     }
 
-    /// Runs `body` with the text's bytes, ASCII letters upper-cased, in a buffer on the stack: every record's suite
-    /// and signature are checked, and `uppercased()` plus an array cost two allocations each time. Algorithm and
-    /// suite names are ASCII.
-    private static func withUppercasedASCII<Result>(
+    /// Runs `body` with the name as the rules read it, in a buffer on the stack: ASCII letters upper-cased, `_` and
+    /// spaces written as `-`, and a `-` before and after, so that `-DES-` finds DES as a word in any notation
+    /// (`TLS_RSA_WITH_DES_CBC_SHA`, `DES-CBC-SHA`, `esp-des-sha1`). Every record's suite and signature are
+    /// checked: `uppercased()` plus an array would cost two allocations each time. Algorithm and suite names are
+    /// ASCII.
+    private static func withNormalisedName<Result>(
         _ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
     ) -> Result {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count) { buffer in
-            _ = buffer.initialize(from: text.utf8.lazy.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 })
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count + 2) { buffer in
+            buffer[0] = UInt8(ascii: "-")
+            for (offset, byte) in text.utf8.enumerated() {
+                buffer[offset + 1] =
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x20
+                    case UInt8(ascii: "_"), UInt8(ascii: " "): UInt8(ascii: "-")
+                    default: byte
+                    }
+            }
+            buffer[buffer.count - 1] = UInt8(ascii: "-")
             return body(UnsafeBufferPointer(buffer))
         }
     }
@@ -98,14 +110,17 @@ public enum CryptoWeaknesses {
     private static let noEncryption = "has no encryption"
 
     private static let cipherRules: [([UInt8], String)] = {
+        // Patterns match the normalised name (see `withNormalisedName`); the first that matches names the weakness,
+        // so 3DES comes before single DES.
         let rules: [(String, String)] = [
             ("RC4", "uses RC4"), ("ARCFOUR", "uses RC4"), ("3DES", "uses 3DES (Sweet32)"),
-            ("DES-CBC3", "uses 3DES (Sweet32)"),
-            ("_DES_", "uses DES"), ("DES-CBC", "uses DES"), ("NULL", noEncryption),
+            ("DES-CBC3", "uses 3DES (Sweet32)"), ("DES-EDE3", "uses 3DES (Sweet32)"),
+            ("-DES-", "uses DES"), ("NULL", noEncryption),
             ("EXPORT", "is an export cipher"),
-            ("_ANON_", "has no authentication"), ("ADH", "has no authentication"), ("AECDH", "has no authentication"),
+            ("-ANON-", "has no authentication"), ("ADH", "has no authentication"), ("AECDH", "has no authentication"),
             ("MD5", "uses MD5"), ("BLOWFISH", "uses a 64-bit block cipher"), ("MODP768", "uses a 768-bit DH group"),
             ("MODP1024", "uses a 1024-bit DH group"),
+            ("-DIFFIE-HELLMAN-GROUP1-", "uses a 1024-bit DH group"),  // SSH's Oakley group 2
         ]
         return rules.map { (Array($0.0.utf8), $0.1) }
     }()

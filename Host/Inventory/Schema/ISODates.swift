@@ -4,7 +4,18 @@ import Foundation
 /// (`2026-03-14`, `2026-03-14T09:30:00Z`, with fractions or an offset) are handled by hand, because Foundation's
 /// parser costs more than validating a whole record; anything else falls back to Foundation.
 public enum ISODates {
+    /// Nil for anything but a date that exists, in UTC between the years 0001 and 9999 (what `day` and `dateTime`
+    /// write: `9999-12-31T23:00:00-05:00` is in the year 10000).
     public static func parse(_ text: String) -> Date? {
+        guard let date = parseAnyYear(text), writable.contains(date) else { return nil }
+        return date
+    }
+
+    /// 0001-01-01T00:00:00Z up to 9999-12-31T23:59:59Z.
+    static let writable =
+        Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799)
+
+    private static func parseAnyYear(_ text: String) -> Date? {
         if let fast = parseCommon(text) { return fast }
         // Foundation rolls an impossible day over (2026-02-30 would become 03-02): a calendar day must exist.
         if let (year, month, day) = calendarDay(Array(text.utf8)),
@@ -100,7 +111,7 @@ public enum ISODates {
             case 0x5A where index == b.count - 1: break  // Z
             case 0x2B, 0x2D:  // +hh:mm or -hh:mm
                 guard b.count == index + 6, b[index + 3] == 0x3A, let hours = digits(index + 1, 2),
-                    let minutes = digits(index + 4, 2)
+                    let minutes = digits(index + 4, 2), hours < 24, minutes < 60
                 else { return nil }
                 offset = (hours * 3600 + minutes * 60) * (b[index] == 0x2B ? 1 : -1)
             default: return nil

@@ -117,14 +117,18 @@ public struct RecordValidator: Sendable {
             crypto.set(
                 "compliance_status",
                 reader.compliance(fields["compliance_status"], "crypto_implementation.compliance_status"))
-            crypto.set(
-                "key_size",
-                reader.integer(
-                    fields["key_size"], "crypto_implementation.key_size", in: 1...65536, "a positive integer"))
+            if let size = fields["key_size"]?.intValue, size > 65536 {
+                problem("crypto_implementation.key_size", "must be at most 65536 bits, got \(size)")
+            } else {
+                crypto.set(
+                    "key_size",
+                    reader.integer(
+                        fields["key_size"], "crypto_implementation.key_size", in: 1...65536, "a positive integer"))
+            }
             crypto.set(
                 "port",
                 reader.integer(fields["port"], "crypto_implementation.port", in: 1...65535, "a port number (1-65535)"))
-            if fields["protocol"] == nil {
+            if fields["protocol"]?.isNull ?? true {
                 problem("crypto_implementation.protocol", "is required (TLS, SSH or IPSec)")
             }
             crypto.set(
@@ -245,7 +249,21 @@ struct SectionReader {
             report(path, "must not be empty")
             return nil
         }
+        // A line break or terminal escape in a name would break the inventory's table and reach a terminal.
+        if let control = trimmed.utf8.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+            report(path, "must not contain control characters (found \(Self.describe(control)))")
+            return nil
+        }
         return .string(trimmed)
+    }
+
+    static func describe(_ control: UInt8) -> String {
+        switch control {
+        case 0x0A: "a line break"
+        case 0x09: "a tab"
+        case 0x1B: "an escape character"
+        default: "byte 0x" + String(control, radix: 16, uppercase: true)
+        }
     }
 
     /// `text` without surrounding ASCII spaces and tabs; free when there are none, which is nearly always
@@ -267,17 +285,17 @@ struct SectionReader {
         return .string(canonical)
     }
 
-    /// Versions come as strings ("1.2") or numbers (1.2); both become strings.
+    /// Versions come as strings ("1.2", trimmed as other names are) or numbers (1.2); both become strings.
     func version(_ value: JSON?, _ path: String) -> JSON? {
         guard let value, !value.isNull else { return nil }
         switch value {
-        case .string(let text) where !text.isEmpty: return .string(text)
+        case .string: return string(value, path)
         case .integer: return .string(value.serialized())
         // 1.0 is "1.0", as the version is written, not "1".
         case .number(let number) where number == number.rounded(): return .string(String(format: "%.1f", number))
         case .number: return .string(value.serialized())
         default:
-            report(path, "must be a version string such as \"1.2\", got \(value.typeName)")
+            report(path, "must be a version string such as \"1.2\", got \(value.typeName) \(value.serialized())")
             return nil
         }
     }
@@ -324,14 +342,24 @@ struct SectionReader {
             return nil
         }
         var out: [String: JSON] = [:]
-        for (framework, status) in frameworks {
+        var named: [String: String] = [:]  // framework, as stored, to the name the record gave it
+        for (framework, status) in frameworks.sorted(by: { $0.key < $1.key }) {
             guard let text = status.stringValue?.lowercased(), RecordValidator.complianceValues.contains(text) else {
                 report(
                     "\(path).\(framework)",
                     "must be compliant, non_compliant, unknown or not_applicable, got \(status.serialized())")
                 continue
             }
-            out[framework.lowercased()] = .string(text)
+            // Framework names are stored in lower case: two that differ only in case would overwrite each other.
+            let key = framework.lowercased()
+            if let earlier = named[key] {
+                report(
+                    "\(path).\(framework)",
+                    "names the same framework as \"\(earlier)\" (names ignore case); give each framework once")
+                continue
+            }
+            named[key] = framework
+            out[key] = .string(text)
         }
         return .object(out)
     }

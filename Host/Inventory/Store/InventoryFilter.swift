@@ -42,18 +42,31 @@ public struct InventoryFilter: Sendable {
         let value = expression[match.1.upperBound...].trimmingCharacters(in: .whitespaces)
         let op = match.0
         if field == "expires_within_days" {
-            guard op == "=", let days = Double(value) else {
+            // Past the calendar's years either way, every certificate (or none) is meant: bounded, so the day
+            // compared with stays a date.
+            guard op == "=", let days = Self.decimal(value), abs(days) <= Self.maximumDays else {
                 throw Problem(
-                    description: "filter expires_within_days takes a number of days, e.g. expires_within_days=30")
+                    description:
+                        "filter expires_within_days takes a number of days up to \(Int(Self.maximumDays)) either way, "
+                        + "e.g. expires_within_days=30; got \"\(value)\"")
             }
             clauses.append("certificate_expires IS NOT NULL AND certificate_expires <= ?")
             arguments.append(ISODates.day(now.addingTimeInterval(days * 86_400)) + "T23:59:59Z")
         } else if Self.numberColumns.contains(field) {
-            guard Double(value) != nil else {
+            guard let number = Self.decimal(value) else {
                 throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one")
             }
             clauses.append("\(field) \(op == "=" ? "=" : op) CAST(? AS REAL)")
-            arguments.append(value)
+            arguments.append(String(number))
+        } else if field == "environment", !value.contains("*") {
+            // The names an ingest accepts (`prod`, `dev`) stand for the environment stored.
+            guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
+            guard let environment = RecordValidator.environments[value.lowercased()] else {
+                throw Problem(
+                    description: "filter environment takes production, staging or development; got \"\(value)\"")
+            }
+            clauses.append(op == "=" ? "environment = ?" : "environment IS NOT ?")
+            arguments.append(environment)
         } else if field == "cipher_suite" {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
             // The suite a record names, or any of the suites it offers: `!=` keeps records offering none of them.
@@ -86,6 +99,18 @@ public struct InventoryFilter: Sendable {
             throw Problem(
                 description: "filter field \"\(field)\" is unknown; use one of \(known.joined(separator: ", "))")
         }
+    }
+
+    /// Within a thousand years of today, the store's dates stay in the years 0001 to 9999.
+    static let maximumDays = 365_000.0
+
+    /// A finite decimal number, as SQLite reads one: not `inf`, `nan` or a hexadecimal float, which Swift accepts
+    /// and SQLite would read as 0.
+    static func decimal(_ text: String) -> Double? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }),
+            let number = Double(text), number.isFinite
+        else { return nil }
+        return number
     }
 
     var sql: (String, [String]) {
