@@ -70,6 +70,21 @@ import Testing
             ])
     }
 
+    /// A risk score alerts again when it rises, or comes back above the threshold; not when it falls and stays
+    /// high, which would alert for every rescan of an improving host.
+    @Test func aRiskScoreAlertsAgainOnlyWhenItRises() throws {
+        let fixture = try InventoryFixture()
+        for risk in [9, 8, 7, 10, 3, 8] {
+            _ = try fixture.ingestor.ingest(records: [record(risk: risk)], tenant: "t")
+        }
+        #expect(
+            try fixture.repository.events(tenant: "t").filter { $0.event.kind == .alert }.map {
+                $0.event.detail["reasons"]?[0]?.stringValue ?? ""
+            } == [
+                "risk score 9 is at or above 7", "risk score 10 is at or above 7", "risk score 8 is at or above 7",
+            ])
+    }
+
     /// Names that merely contain the letters of a weak algorithm are not weak.
     @Test(arguments: ["TLS_AES_256_GCM_SHA384", "chacha20-poly1305@openssh.com", "aes256-gcm-sha384-modp2048", "DESX"])
     func strongSuitesRaiseNoAlert(suite: String) throws {

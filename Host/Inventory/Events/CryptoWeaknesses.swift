@@ -5,6 +5,8 @@ public enum CryptoWeaknesses {
     public struct Weakness: Sendable, Equatable {
         public let reason: String
         public let critical: Bool
+        /// The score, when the weakness is a risk score at or above the threshold.
+        public var riskScore: Double? = nil
     }
 
     public static func of(_ record: InventoryRecord) -> [Weakness] {

@@ -50,9 +50,16 @@ public struct EventRules: Sendable {
         }
         let weaknesses = self.weaknesses(of: record)
         // A changed record alerts only for what it was not alerted for before: a new weakness, a higher risk score;
-        // not again for every unrelated change (a serial number an ITAM system filled in).
-        let known = weaknesses.isEmpty ? [] : previous?.alertReasons(self) ?? []
-        if weaknesses.contains(where: { !known.contains($0.reason) }) {
+        // not again for every unrelated change (a serial number an ITAM system filled in), nor for a risk score
+        // that fell but is still high.
+        let known = weaknesses.isEmpty ? [] : previous?.alertWeaknesses(self) ?? []
+        let knownReasons = Set(known.map(\.reason))
+        let knownRisk = known.compactMap(\.riskScore).max()
+        func isNew(_ weakness: CryptoWeaknesses.Weakness) -> Bool {
+            guard let risk = weakness.riskScore else { return !knownReasons.contains(weakness.reason) }
+            return knownRisk.map { risk > $0 } ?? true
+        }
+        if weaknesses.contains(where: isNew) {
             let critical = (record.riskScore ?? 0) >= 9 || weaknesses.contains(where: \.critical)
             events.append(
                 EncodedEvent(
@@ -70,12 +77,10 @@ extension EventRules {
         if let risk = record.riskScore, risk >= riskThreshold {
             let reason =
                 "risk score \(JSON.number(risk).serialized()) is at or above \(JSON.number(riskThreshold).serialized())"
-            weaknesses.insert(CryptoWeaknesses.Weakness(reason: reason, critical: false), at: 0)
+            weaknesses.insert(CryptoWeaknesses.Weakness(reason: reason, critical: false, riskScore: risk), at: 0)
         }
         return weaknesses
     }
-
-    func alertReasons(for record: InventoryRecord) -> [String] { weaknesses(of: record).map(\.reason) }
 
     /// `certificate_expiry` for a certificate within the window, once per expiry date: whether the record is new,
     /// changed or the same as before, since a certificate drifts into the window by the clock alone.
@@ -133,10 +138,10 @@ struct StoredState: Sendable {
     var storedDocument: JSON? { document ?? written?.document }
 
     /// What the stored record alerted for; worked out only when the new one is alert-worthy.
-    func alertReasons(_ rules: EventRules) -> Set<String> {
-        if let written { return Set(rules.alertReasons(for: written)) }
+    func alertWeaknesses(_ rules: EventRules) -> [CryptoWeaknesses.Weakness] {
+        if let written { return rules.weaknesses(of: written) }
         guard let document, case .valid(let stored) = RecordValidator().validate(document, at: "stored record")
         else { return [] }
-        return Set(rules.alertReasons(for: stored))
+        return rules.weaknesses(of: stored)
     }
 }
