@@ -130,6 +130,9 @@ import Testing
                     "transform": #"format("{asset.hostnme}:{port}")"#,
                 ],
                 ["source_field": "asset.hostname", "target_field": "f", "transform": ["uppercase", 5]],
+                ["source_field": "asset.hostname", "target_field": "g", "target_table": "cmdb_ci_server"],
+                ["source_field": "certificate.issuer", "target_field": "h", "target_table": "cmdb_ci_certificate"],
+                ["source_field": "crypto_implementation.compliance_status.PCI", "target_field": "i"],
             ])
         } throws: { error in
             (error as? MappingProblems)?.problems.map(\.description) == [
@@ -140,6 +143,8 @@ import Testing
                 "mapping[4].source_field: is required",
                 "mapping[5].transform: format: {asset.hostnme} is not a field of the standard crypto schema (use a path such as {asset.hostname}, a field such as {port}, or {value})",
                 "mapping[6].transform: must be a string or an array of strings",
+                "mapping[8].target_table: \"cmdb_ci_certificate\" differs from \"cmdb_ci_server\" named by mapping[7]: a mapping writes one table; map another in an integration of its own",
+                "mapping[9].source_field: framework names are stored in lower case: use \"crypto_implementation.compliance_status.pci\"",
             ]
         }
     }

@@ -27,7 +27,7 @@ public struct FieldMapping: Sendable {
     /// The entries whose value depends on the clock, not only on the record.
     private let clockedEntries: [Entry]
 
-    /// The table the mapping writes to: the first entry that names one.
+    /// The table the mapping writes to: the one its entries name (all that name one name the same).
     public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
 
     /// Accepts `[...]` or `{"mapping": [...]}`. Reports every problem at once.
@@ -42,6 +42,7 @@ public struct FieldMapping: Sendable {
         var problems: [Problem] = []
         var entries: [Entry] = []
         var targets: [String: Int] = [:]
+        var table: (name: String, index: Int)?
         for (index, item) in list.enumerated() {
             let location = "mapping[\(index)]"
             guard let object = item.objectValue else {
@@ -66,6 +67,15 @@ public struct FieldMapping: Sendable {
                     ))
                 continue
             }
+            // Stored in lower case (`PCI` is kept as `pci`): a path naming a framework otherwise would map nothing.
+            let compliance = "crypto_implementation.compliance_status."
+            if source.hasPrefix(compliance), source != source.lowercased() {
+                problems.append(
+                    Problem(
+                        location: "\(location).source_field",
+                        message: "framework names are stored in lower case: use \"\(source.lowercased())\""))
+                continue
+            }
             guard let target = object["target_field"]?.stringValue, !target.isEmpty else {
                 problems.append(Problem(location: "\(location).target_field", message: "is required"))
                 continue
@@ -77,6 +87,19 @@ public struct FieldMapping: Sendable {
                         message: "\"\(target)\" is already mapped by mapping[\(first)]"))
             }
             targets[target] = index
+            // A pushed record goes to one table: the first an entry names, the others' default.
+            if let named = object["target_table"]?.stringValue {
+                if let table, table.name != named {
+                    problems.append(
+                        Problem(
+                            location: "\(location).target_table",
+                            message:
+                                "\"\(named)\" differs from \"\(table.name)\" named by mapping[\(table.index)]: a mapping "
+                                + "writes one table; map another in an integration of its own"))
+                } else if table == nil {
+                    table = (named, index)
+                }
+            }
             var transformText: String?
             var steps: [Transform] = []
             if let transform = object["transform"] {
