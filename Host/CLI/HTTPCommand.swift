@@ -31,11 +31,7 @@ struct HTTPRequestCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let text = FileManager.default.contents(atPath: config) else {
-            throw CLIError("--config \(config): cannot be read")
-        }
-        let document: JSON
-        do { document = try JSON.parse(Array(text)) } catch { throw CLIError("--config \(config): \(error)") }
+        let document = try readJSON(config, "--config")
         let redactor = Redactor()
         let settings: HTTPSettings
         do {

@@ -181,9 +181,14 @@ extension Integrations {
     }
 }
 
-func readJSON(_ path: String, _ option: String) throws -> JSON {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError("\(option) \(path): cannot be read")
+/// A JSON file a user wrote (a configuration, a mapping, a policy); errors name the option and the file. A UTF-8
+/// byte order mark, as some Windows editors write, is skipped, as an ingest skips it.
+func readJSON(_ path: String, _ option: String? = nil) throws -> JSON {
+    let named = option.map { "\($0) \(path)" } ?? path
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(named): cannot be read") }
+    do {
+        return try JSON.parse(Array(IngestFormat.withoutByteOrderMark(data)))
+    } catch {
+        throw CLIError("\(named): \(error)")
     }
-    do { return try JSON.parse(Array(data)) } catch { throw CLIError("\(option) \(path): \(error)") }
 }

@@ -8,13 +8,11 @@ struct Mapping: ParsableCommand {
         abstract: "Check field mappings and preview what they produce.", subcommands: [Validate.self, Apply.self])
 
     static func load(_ path: String) throws -> FieldMapping {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot be read") }
+        let json = try readJSON(path)
         do {
-            return try FieldMapping(json: try JSON.parse(Array(data)))
-        } catch let problems as MappingProblems {
-            throw CLIError(problems.problems.map { "\(path): \($0)" }.joined(separator: "\n"))
+            return try FieldMapping(json: json)
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw CLIError(error.problems.map { "\(path): \($0)" }.joined(separator: "\n"))
         }
     }
 }

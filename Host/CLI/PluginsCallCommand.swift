@@ -45,7 +45,7 @@ extension Plugins {
             let prepared: PreparedConfiguration
             do {
                 prepared = try PreparedConfiguration(
-                    try readJSON(config, what: "--config") ?? [:], schema: build.manifest.configSchema)
+                    try config.map { try readJSON($0, "--config") } ?? [:], schema: build.manifest.configSchema)
             } catch {
                 throw CLIError("--config \(config ?? "{}"): \(error)")
             }
@@ -87,7 +87,7 @@ extension Plugins {
         }
 
         private func preparedInput(for operation: PluginOperation) throws -> ([UInt8], [String]?) {
-            let document = try readJSON(input, what: "--input")
+            let document = try input.map { try readJSON($0, "--input") }
             switch operation {
             case .test, .schema:
                 return ([], nil)
@@ -111,18 +111,6 @@ extension Plugins {
                 }
                 let batch: JSON = ["records": .array(records)]
                 return (batch.serializedBytes(), keys)
-            }
-        }
-
-        private func readJSON(_ path: String?, what: String) throws -> JSON? {
-            guard let path else { return nil }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("\(what) \(path): cannot be read")
-            }
-            do {
-                return try JSON.parse(Array(data))
-            } catch {
-                throw ValidationError("\(what) \(path): \(error)")
             }
         }
 

@@ -78,7 +78,15 @@ import Testing
         #expect(refused.status != 0)
         #expect(
             refused.stderr.contains(
-                "mapping[0].source_field: \"asset.hostnam\" is not a field of the standard crypto schema"))
+                "\(bad): mapping[0].source_field: \"asset.hostnam\" is not a field of the standard crypto schema"))
+
+        // A byte order mark, as some Windows editors write, is skipped as an ingest skips it.
+        let marked = folder.file(
+            "marked.json", Data([0xEF, 0xBB, 0xBF]) + (FileManager.default.contents(atPath: mapping) ?? Data()))
+        #expect(try Command.cryptoconnect(["mapping", "validate", marked]).stdout.contains("2 fields, valid"))
+        let broken = folder.file("broken.json", "[{")
+        #expect(
+            try Command.cryptoconnect(["mapping", "validate", broken]).stderr.contains("\(broken): line 1, column 3"))
     }
 
     /// The preview maps records as an ingest stores them (normalised; invalid ones refused with their place), read

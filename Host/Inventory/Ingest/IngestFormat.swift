@@ -33,7 +33,7 @@ public enum IngestFormat: String, Sendable, CaseIterable {
     }
 
     /// A UTF-8 byte order mark some Windows tools write is not part of the JSON.
-    static func withoutByteOrderMark<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
+    public static func withoutByteOrderMark<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
         bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
     }
 }
