@@ -97,6 +97,9 @@ import Testing
             ("iso_date", "31/12/2026", "crypto_implementation.risk_score: iso_date needs a date, got \"31/12/2026\""),
             ("iso_date", "2026-02-30", "crypto_implementation.risk_score: iso_date needs a date, got \"2026-02-30\""),
             ("number", "n/a", "crypto_implementation.risk_score: number needs a numeric value, got \"n/a\""),
+            ("number", "nan", "crypto_implementation.risk_score: number needs a numeric value, got \"nan\""),
+            ("number", "1e400", "crypto_implementation.risk_score: number needs a numeric value, got \"1e400\""),
+            ("number", "0x1F", "crypto_implementation.risk_score: number needs a numeric value, got \"0x1F\""),
             (
                 #"map({"TLS": "tls"})"#, "SSH",
                 "crypto_implementation.risk_score: map has no entry for \"SSH\" and no \"*\" fallback"
@@ -165,8 +168,17 @@ import Testing
                 "transform": "date_to_days_remaining",
             ],
             ["source_field": "asset.environment", "target_field": "u_env", "transform": "uppercase"],
+            [
+                "source_field": "crypto_implementation.protocol_version", "target_field": "u_tls",
+                "transform": #"map({"1.3": "modern", "*": "legacy", "1.2": "legacy"})"#,
+            ],
+            [
+                "source_field": "asset.id", "target_field": "u_kind",
+                "transform": #"map({"a": "server", "*": "other"})"#,
+            ],
         ])
-        #expect(mapping.oneWayFields == ["u_days", "u_env"])
+        // A fallback onto a value another key gives is many-to-one; onto a value of its own, it is not.
+        #expect(mapping.oneWayFields == ["u_days", "u_env", "u_tls"])
         let (restored, skipped) = mapping.reverse([
             "name": "web01", "u_risk": 70, "u_proto": "ssh", "u_days": 12, "u_env": "PRODUCTION",
         ])

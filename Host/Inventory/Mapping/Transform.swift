@@ -172,7 +172,8 @@ public enum Transform: Sendable, Equatable {
             return .string(ISODates.day(date))
         case .number:
             if value.doubleValue != nil { return value }
-            guard let text = value.stringValue, let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
+            guard let text = value.stringValue, let number = Double(decimal: text.trimmingCharacters(in: .whitespaces))
+            else {
                 throw Problem(description: "number needs a numeric value, got \(value.serialized())")
             }
             return number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .number(number)
@@ -195,9 +196,9 @@ public enum Transform: Sendable, Equatable {
     var isInvertible: Bool {
         switch self {
         case .number, .isoDate, .scaleTo100: return true
+        // One key to each value; a fallback (`"*"`) that gives a value a key also gives makes that value ambiguous.
         case .map(let table):
-            let values = table.filter { $0.key != "*" }.map(\.value)
-            return Set(values).count == values.count
+            return Set(table.values).count == table.count
         default: return false
         }
     }

@@ -44,7 +44,7 @@ public struct InventoryFilter: Sendable {
         if field == "expires_within_days" {
             // Past the calendar's years either way, every certificate (or none) is meant: bounded, so the day
             // compared with stays a date.
-            guard op == "=", let days = Self.decimal(value), abs(days) <= Self.maximumDays else {
+            guard op == "=", let days = Double(decimal: value), abs(days) <= Self.maximumDays else {
                 throw Problem(
                     description:
                         "filter expires_within_days takes a number of days up to \(Int(Self.maximumDays)) either way, "
@@ -53,7 +53,7 @@ public struct InventoryFilter: Sendable {
             clauses.append("certificate_expires IS NOT NULL AND certificate_expires <= ?")
             arguments.append(ISODates.day(now.addingTimeInterval(days * 86_400)) + "T23:59:59Z")
         } else if Self.numberColumns.contains(field) {
-            guard let number = Self.decimal(value) else {
+            guard let number = Double(decimal: value) else {
                 throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one")
             }
             clauses.append("\(field) \(op == "=" ? "=" : op) CAST(? AS REAL)")
@@ -103,15 +103,6 @@ public struct InventoryFilter: Sendable {
 
     /// Within a thousand years of today, the store's dates stay in the years 0001 to 9999.
     static let maximumDays = 365_000.0
-
-    /// A finite decimal number, as SQLite reads one: not `inf`, `nan` or a hexadecimal float, which Swift accepts
-    /// and SQLite would read as 0.
-    static func decimal(_ text: String) -> Double? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }),
-            let number = Double(text), number.isFinite
-        else { return nil }
-        return number
-    }
 
     var sql: (String, [String]) {
         (clauses.isEmpty ? "" : "AND " + clauses.joined(separator: " AND "), arguments)
