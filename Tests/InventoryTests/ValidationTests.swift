@@ -197,6 +197,16 @@ import Testing
             Issue.record("invalid"); return
         }
         #expect(paddedRecord.protocolVersion == "1.0")
+        // One host, however it is written: the absolute DNS form, an IPv4 address written as IPv6.
+        let absolute: JSON = [
+            "asset": ["hostname": "Web01.Example.com.", "ip_address": "::FFFF:10.0.0.9"],
+            "crypto_implementation": ["protocol": "TLS", "port": 443],
+        ]
+        guard case .valid(let absoluteRecord) = validator.validate(absolute, at: "records[4]") else {
+            Issue.record("invalid"); return
+        }
+        #expect(absoluteRecord.naturalKey == "web01.example.com|TLS|443")
+        #expect(absoluteRecord.ipAddress == "10.0.0.9")
         #expect(paddedRecord.certificateExpiry == "9999-12-31T23:59:59Z")  // the last moment a store can write
     }
 

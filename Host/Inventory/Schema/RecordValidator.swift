@@ -75,7 +75,8 @@ public struct RecordValidator: Sendable {
                     fields["environment"], "asset.environment", Self.environments, "production, staging or development")
             )
             if let hostname = reader.string(fields["hostname"], "asset.hostname")?.stringValue {
-                let lowered = hostname.lowercased()
+                // `web01.example.com.` (the absolute form DNS tools print) is the same host as without the dot.
+                let lowered = hostname.hasSuffix(".") ? String(hostname.lowercased().dropLast()) : hostname.lowercased()
                 if Self.isHostname(lowered) {
                     asset.set("hostname", .string(lowered))
                 } else {
@@ -196,7 +197,12 @@ public struct RecordValidator: Sendable {
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        return inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)).map { String(cString: $0) }
+        let written = inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)).map { String(cString: $0) }
+        // An IPv4 address written as IPv6 (`::ffff:10.0.0.9`, as dual-stack sockets report peers) is that address.
+        if let written, written.hasPrefix("::ffff:"), inet_pton(AF_INET, String(written.dropFirst(7)), &v4) == 1 {
+            return String(written.dropFirst(7))
+        }
+        return written
     }
 
     static func normalisedMAC(_ text: String) -> String? {
