@@ -164,6 +164,122 @@ import Testing
         #expect(report.notices == expected)
     }
 
+    /// Parts the importer used to drop without a word: a protocol nested in its device, an SSH host key, IKEv2
+    /// transforms, a suite known only by its identifiers, a port that is not a number or given twice, a chain's
+    /// issuing certificate.
+    @Test func nestedKeysTransformsAndOddPortsAreImportedOrNamed() throws {
+        let fixture = try InventoryFixture()
+        func crypto(_ reference: String, _ name: String, _ properties: JSON, port: [String] = []) -> JSON {
+            [
+                "type": "cryptographic-asset", "bom-ref": .string(reference), "name": .string(name),
+                "cryptoProperties": properties,
+                "properties": .array(port.map { ["name": "port", "value": .string($0)] }),
+            ]
+        }
+        let cbom: JSON = [
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [
+                [
+                    "type": "device", "bom-ref": "bastion", "name": "bastion01.example.com",
+                    "components": [
+                        crypto(
+                            "ssh", "SSH-2", ["assetType": "protocol", "protocolProperties": ["type": "ssh"]],
+                            port: ["22"]),
+                        crypto(
+                            "host-key", "RSA-1024",
+                            [
+                                "assetType": "related-crypto-material",
+                                "relatedCryptoMaterialProperties": ["type": "public-key", "size": 1024],
+                            ]),
+                    ],
+                ],
+                ["type": "device", "bom-ref": "gw", "name": "vpn-gw01.example.com"],
+                crypto(
+                    "ike", "IKEv2",
+                    [
+                        "assetType": "protocol",
+                        "protocolProperties": [
+                            "type": "ikev2", "version": "2",
+                            "ikev2TransformTypes": ["encr": ["alg-3des"], "integ": ["hmac-md5"], "ke": [2]],
+                            "cipherSuites": [["identifiers": ["0x00", "0x05"]]],
+                        ],
+                    ], port: ["500", "4500"]),
+                crypto("alg-3des", "3DES-CBC", ["assetType": "algorithm"]),
+                ["type": "device", "bom-ref": "web", "name": "web01.example.com"],
+                crypto(
+                    "tls", "TLS", ["assetType": "protocol", "protocolProperties": ["type": "tls"]], port: ["https"]),
+                crypto(
+                    "leaf", "web01", ["assetType": "certificate", "certificateProperties": ["subjectName": "CN=web01"]]),
+                crypto(
+                    "ca", "issuing CA", ["assetType": "certificate", "certificateProperties": ["subjectName": "CN=CA"]]),
+                ["type": "device", "bom-ref": "mail", "name": "mail01.example.com"],
+                crypto(
+                    "smtps", "TLS", ["assetType": "protocol", "protocolProperties": ["type": "tls"]], port: ["465"]),
+                crypto(
+                    "mail-cert", "mail01",
+                    ["assetType": "certificate", "certificateProperties": ["subjectName": "CN=m"]]),
+                crypto(
+                    "mail-ca", "mail CA",
+                    ["assetType": "certificate", "certificateProperties": ["subjectName": "CN=C"]]),
+            ],
+            "dependencies": [
+                ["ref": "bastion", "dependsOn": ["ssh"]], ["ref": "ssh", "dependsOn": ["host-key"]],
+                ["ref": "gw", "dependsOn": ["ike"]], ["ref": "ike", "dependsOn": ["alg-3des"]],
+                ["ref": "web", "dependsOn": ["tls"]], ["ref": "tls", "dependsOn": ["leaf"]],
+                ["ref": "leaf", "dependsOn": ["ca"]],
+                ["ref": "mail", "dependsOn": ["smtps"]], ["ref": "smtps", "dependsOn": ["mail-cert"]],
+                ["ref": "mail-cert", "dependsOn": ["mail-ca"]],
+            ],
+        ]
+        let report = try fixture.ingestor.ingest(
+            file: fixture.folder.file("odd.cdx.json", cbom.serialized()), tenant: "t")
+        #expect(report.counts.inserted == 3)
+        #expect(report.counts.rejected == 1)
+        #expect(
+            report.rejections.map(\.description) == [
+                "components[5] (bom-ref tls): crypto_implementation.port: must be a port number (1-65535), got \"https\""
+            ])
+        let records = try fixture.repository.list(tenant: "t").map(\.document)
+        let ssh = try #require(records.first { $0[path: "crypto_implementation.protocol"] == "SSH" })
+        #expect(ssh[path: "asset.hostname"] == "bastion01.example.com")
+        #expect(ssh[path: "crypto_implementation.key_size"] == 1024)
+        let ike = try #require(records.first { $0[path: "crypto_implementation.protocol"] == "IPSec" })
+        #expect(ike[path: "crypto_implementation.cipher_suites"] == ["3DES-CBC", "hmac-md5", "modp1024"])
+        #expect(ike[path: "crypto_implementation.port"] == 500)
+        let reasons = try fixture.repository.events(tenant: "t").filter { $0.event.kind == .alert }
+            .flatMap { $0.event.detail["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        #expect(reasons.contains("RSA key of 1024 bits is below 2048"))
+        #expect(reasons.contains("cipher suite 3DES-CBC uses 3DES (Sweet32)"))
+        #expect(reasons.contains("cipher suite modp1024 uses a 1024-bit DH group"))
+        #expect(
+            report.notices == [
+                "components[2] (bom-ref ike): cipherSuites[0] has no name (identifiers 0x00, 0x05); give it the "
+                    + "suite's name. Not imported",
+                "components[2] (bom-ref ike): port properties disagree (500, 4500); 500 is used",
+                "components[7] (bom-ref ca): certificate \"issuing CA\" is linked to components[5] (bom-ref tls), "
+                    + "whose record keeps only its first certificate and that certificate's key and algorithms; "
+                    + "not imported",
+                "components[11] (bom-ref mail-ca): certificate \"mail CA\" is linked to components[9] (bom-ref smtps), "
+                    + "whose record keeps only its first certificate and that certificate's key and algorithms; "
+                    + "not imported",
+            ])
+    }
+
+    /// Detection reads a file's head; a large CBOM that names its format at the end is still read as one.
+    @Test func aCBOMThatNamesItsFormatLateIsStillRecognised() throws {
+        let fixture = try InventoryFixture()
+        let original = try JSON.parse(
+            Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.fixture("cbom/estate.cdx.json")))))
+        var padded = original.objectValue!
+        padded["bomFormat"] = nil
+        let head = JSON.object(padded).serialized().dropLast()  // the closing brace
+        let filler = String(repeating: " ", count: 100_000)
+        let text = head + ",\"annotations\":[]" + filler + ",\"bomFormat\":\"CycloneDX\"}"
+        let report = try fixture.ingestor.ingest(file: fixture.folder.file("late.json", String(text)), tenant: "t")
+        #expect(report.format == .cbom)
+        #expect(report.counts.inserted == 2)
+    }
+
     @Test func componentsThatAreNotAnArrayAreOneClearError() throws {
         let fixture = try InventoryFixture()
         let path = fixture.folder.file(

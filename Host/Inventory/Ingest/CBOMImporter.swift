@@ -11,58 +11,6 @@ struct CBOMImporter {
         var notices: [String] = []
     }
 
-    private struct Component {
-        let index: Int
-        let reference: String
-        let json: JSON
-
-        var name: String? { json["name"]?.stringValue }
-        var type: String { json["type"]?.stringValue ?? "component" }
-        var assetType: String? { json[path: "cryptoProperties.assetType"]?.stringValue }
-        var isCrypto: Bool { type == "cryptographic-asset" }
-        var label: String {
-            index < 0 ? "metadata.component (bom-ref \(reference))" : "components[\(index)] (bom-ref \(reference))"
-        }
-
-        func property(_ names: String...) -> String? {
-            for property in json["properties"]?.arrayValue ?? [] {
-                if let name = property["name"]?.stringValue?.lowercased(), names.contains(name) {
-                    return property["value"]?.stringValue
-                }
-            }
-            return nil
-        }
-    }
-
-    /// The components by `bom-ref` and the dependency graph between them.
-    private struct Graph {
-        var components: [String: Component] = [:]
-        var order: [Component] = []
-        var edges: [String: [String]] = [:]
-
-        /// Crypto assets reached from `start`, breadth first; the walk stops at another host, whose assets are its
-        /// own.
-        func reachable(from start: String) -> [Component] {
-            var seen: Set<String> = [start]
-            var queue = [start]
-            var found: [Component] = []
-            while !queue.isEmpty {
-                let next = queue.removeFirst()
-                for target in edges[next] ?? [] where !seen.contains(target) {
-                    seen.insert(target)
-                    if let component = components[target], component.isCrypto {
-                        found.append(component)
-                        queue.append(target)
-                    }
-                }
-            }
-            return found
-        }
-
-        /// What `start` depends on directly.
-        func direct(_ start: String) -> [Component] { (edges[start] ?? []).compactMap { components[$0] } }
-    }
-
     func records(from document: JSON, path: String) throws(IngestError) -> Imported {
         guard document["bomFormat"]?.stringValue == "CycloneDX" else {
             throw IngestError(path, "is not a CycloneDX document (no \"bomFormat\": \"CycloneDX\")")
@@ -73,15 +21,16 @@ struct CBOMImporter {
             imported.notices.append(
                 "specVersion \(version): cryptoProperties are defined by CycloneDX 1.6; read as 1.6")
         }
-        let graph = try Self.graph(of: document, path: path, notices: &imported.notices)
+        let graph = try CBOMGraph(document, path: path, notices: &imported.notices)
 
         var used: Set<String> = []
-        var keys: [String: Component] = [:]  // natural key → the protocol component that took it
+        var keys: [String: CBOMComponent] = [:]  // natural key → the protocol component that took it
         var hostCount = 0
+        var importedProtocols: [CBOMComponent] = []
         for host in graph.order where !host.isCrypto {
             let protocols = graph.reachable(from: host.reference).filter { $0.assetType == "protocol" }
             guard !protocols.isEmpty else {
-                if host.index >= 0 || graph.order.count == 1 {
+                if !host.isMetadata || graph.order.count == 1 {
                     imported.notices.append(
                         "\(host.label): \(host.type) \"\(host.name ?? "?")\" is linked to no protocol; not imported")
                 }
@@ -108,6 +57,7 @@ struct CBOMImporter {
                     continue
                 }
                 keys[record.key] = protocolAsset
+                importedProtocols.append(protocolAsset)
                 imported.records.append(record.json)
                 imported.locations.append(protocolAsset.label)
                 used.formUnion(record.used)
@@ -115,9 +65,17 @@ struct CBOMImporter {
         }
         for component in graph.order where component.isCrypto && !used.contains(component.reference) {
             let kind = component.assetType ?? "cryptographic asset without cryptoProperties.assetType"
-            imported.notices.append(
-                "\(component.label): \(kind) \"\(component.name ?? "?")\" is not linked to a protocol of a host; not imported"
-            )
+            let named = "\(component.label): \(kind) \"\(component.name ?? "?")\""
+            // A chain's issuing certificates, a second key: linked, but a record keeps one certificate and its key.
+            if let owner = importedProtocols.first(where: {
+                graph.reachable(from: $0.reference).contains { $0.reference == component.reference }
+            }) {
+                imported.notices.append(
+                    "\(named) is linked to \(owner.label), whose record keeps only its first certificate and that "
+                        + "certificate's key and algorithms; not imported")
+            } else {
+                imported.notices.append("\(named) is not linked to a protocol of a host; not imported")
+            }
         }
         if hostCount == 0 {
             imported.notices.append(
@@ -126,53 +84,9 @@ struct CBOMImporter {
         return imported
     }
 
-    /// Reads the components and dependencies; a reference to a component that does not exist is a notice.
-    private static func graph(of document: JSON, path: String, notices: inout [String]) throws(IngestError) -> Graph {
-        var graph = Graph()
-        func register(_ json: JSON, index: Int) {
-            let reference = json["bom-ref"]?.stringValue ?? "#\(index)"
-            let component = Component(index: index, reference: reference, json: json)
-            graph.components[reference] = component
-            graph.order.append(component)
-        }
-        if let metadata = document[path: "metadata.component"] { register(metadata, index: -1) }
-        for (index, json) in try array(document, "components", path).enumerated() {
-            guard json.objectValue != nil else {
-                notices.append("components[\(index)]: must be an object, got \(json.typeName); not imported")
-                continue
-            }
-            register(json, index: index)
-        }
-        for (index, dependency) in try array(document, "dependencies", path).enumerated() {
-            guard let reference = dependency["ref"]?.stringValue else {
-                notices.append("dependencies[\(index)]: has no \"ref\"; ignored")
-                continue
-            }
-            for target in dependency["dependsOn"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
-                if graph.components[target] == nil {
-                    notices.append(
-                        "dependencies[\(index)]: \"\(reference)\" depends on \"\(target)\", which no component has as its bom-ref; ignored"
-                    )
-                } else {
-                    graph.edges[reference, default: []].append(target)
-                }
-            }
-        }
-        return graph
-    }
-
-    /// `document[key]` as an array: absent is empty, anything else is an error naming it.
-    private static func array(_ document: JSON, _ key: String, _ path: String) throws(IngestError) -> [JSON] {
-        guard let value = document[key], !value.isNull else { return [] }
-        guard let array = value.arrayValue else {
-            throw IngestError(path, "\"\(key)\" must be an array, got \(value.typeName)")
-        }
-        return array
-    }
-
     /// The host's name (a `hostname` or `fqdn` property, else the component's name) and address; nil when it has
     /// neither a usable host name nor an address.
-    private static func identity(of host: Component) -> [String: JSON]? {
+    private static func identity(of host: CBOMComponent) -> [String: JSON]? {
         var asset: [String: JSON] = [:]
         let name = (host.property("hostname", "fqdn") ?? host.name ?? "").lowercased()
         if RecordValidator.isHostname(name) { asset["hostname"] = .string(name) }
@@ -184,7 +98,8 @@ struct CBOMImporter {
     }
 
     private func record(
-        host: Component, identity: [String: JSON], protocol asset: Component, graph: Graph, notices: inout [String]
+        host: CBOMComponent, identity: [String: JSON], protocol asset: CBOMComponent, graph: CBOMGraph,
+        notices: inout [String]
     ) -> (json: JSON, key: String, used: Set<String>)? {
         let properties = asset.json[path: "cryptoProperties.protocolProperties"] ?? [:]
         let type = properties["type"]?.stringValue?.lowercased() ?? ""
@@ -197,17 +112,37 @@ struct CBOMImporter {
             notices.append("\(asset.label): protocol type \"\(type)\" is not TLS, SSH or IPsec; not imported")
             return nil
         }
-        var used: Set<String> = []
         var crypto: [String: JSON] = ["protocol": .string(protocolName)]
         if let version = properties["version"]?.stringValue { crypto["protocol_version"] = .string(version) }
-        let suites = properties["cipherSuites"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        var used: Set<String> = []
+        var suites: [String] = []
+        for (index, suite) in (properties["cipherSuites"]?.arrayValue ?? []).enumerated() {
+            if let name = suite["name"]?.stringValue {
+                suites.append(name)
+            } else {
+                let identifiers = suite["identifiers"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                notices.append(
+                    "\(asset.label): cipherSuites[\(index)] has no name"
+                        + (identifiers.isEmpty ? "" : " (identifiers \(identifiers.joined(separator: ", ")))")
+                        + "; give it the suite's name. Not imported")
+            }
+        }
+        // IKEv2's negotiated transforms are what an IPsec endpoint's cipher suite is made of.
+        suites += Self.ikev2Transforms(properties["ikev2TransformTypes"], graph: graph, used: &used)
         if !suites.isEmpty {
             crypto["cipher_suites"] = JSON(suites)
             // The suite a record names is its weakest: that is what a target system should show.
             crypto["cipher_suite"] = .string(suites.first { CryptoWeaknesses.weakCipher($0) != nil } ?? suites[0])
         }
-        let port = (asset.property("port", "cdx:network:port") ?? host.property("port")).flatMap(Int.init)
-        if let port { crypto["port"] = JSON(port) }
+        // A port that is not a number goes to validation as written, which rejects the record naming it.
+        let own = asset.properties("port", "cdx:network:port")
+        let ports = own.isEmpty ? host.properties("port") : own
+        if Set(ports).count > 1 {
+            notices.append(
+                "\(asset.label): port properties disagree (\(ports.joined(separator: ", "))); \(ports[0]) is used")
+        }
+        let port = ports.first
+        if let port { crypto["port"] = Int(port).map { JSON($0) } ?? .string(port) }
 
         var document: [String: JSON] = ["asset": .object(identity), "source": "cbom"]
         // The protocol's own certificate; else one the host names directly, for the protocols that use X.509 (an
@@ -222,6 +157,16 @@ struct CBOMImporter {
                 crypto["key_size"] = JSON(keySize)
             }
             document["certificate"] = .object(out)
+        } else if protocolName == "SSH",
+            let hostKey = graph.reachable(from: asset.reference).first(where: {
+                $0.assetType == "related-crypto-material"
+            })
+        {
+            // An SSH server's host key: its size is the endpoint's key size.
+            used.insert(hostKey.reference)
+            let material = hostKey.json[path: "cryptoProperties.relatedCryptoMaterialProperties"]
+            if let reference = material?["algorithmRef"]?.stringValue { used.insert(reference) }
+            if let size = material?["size"]?.intValue { crypto["key_size"] = JSON(size) }
         }
         // Algorithms the cipher suites name are covered by the suite names.
         for suite in properties["cipherSuites"]?.arrayValue ?? [] {
@@ -229,12 +174,40 @@ struct CBOMImporter {
         }
         document["crypto_implementation"] = .object(crypto)
         let host = identity["hostname"]?.stringValue ?? identity["ip_address"]?.stringValue ?? "?"
-        return (.object(document), "\(host)|\(protocolName)|\(port.map(String.init) ?? "-")", used)
+        return (.object(document), "\(host)|\(protocolName)|\(port ?? "-")", used)
     }
+
+    /// The algorithms of `ikev2TransformTypes` (encryption, PRF, integrity, key exchange, authentication), by the
+    /// names of the components they refer to or as written; key exchange may give IANA group numbers.
+    private static func ikev2Transforms(_ types: JSON?, graph: CBOMGraph, used: inout Set<String>) -> [String] {
+        guard let types = types?.objectValue else { return [] }
+        var names: [String] = []
+        for kind in ["encr", "prf", "integ", "ke", "auth"] {
+            for value in types[kind]?.arrayValue ?? [] {
+                if let group = value.intValue {
+                    names.append(ikeGroups[group] ?? "ike-group-\(group)")
+                } else if let text = value.stringValue {
+                    if let component = graph.components[text] {
+                        used.insert(text)
+                        names.append(component.name ?? text)
+                    } else {
+                        names.append(text)
+                    }
+                }
+            }
+        }
+        return names
+    }
+
+    /// IANA's IKEv2 key exchange method numbers for the finite-field groups below 2048 bits, and common others.
+    private static let ikeGroups = [
+        1: "modp768", 2: "modp1024", 5: "modp1536", 14: "modp2048", 15: "modp3072", 16: "modp4096", 19: "ecp256",
+        20: "ecp384", 21: "ecp521", 31: "curve25519",
+    ]
 
     /// Fills the certificate's fields; its public key's size, when the CBOM gives one.
     private func describe(
-        _ certificate: Component, graph: Graph, into out: inout [String: JSON], used: inout Set<String>
+        _ certificate: CBOMComponent, graph: CBOMGraph, into out: inout [String: JSON], used: inout Set<String>
     ) -> Int? {
         let fields = certificate.json[path: "cryptoProperties.certificateProperties"] ?? [:]
         if let subject = fields["subjectName"]?.stringValue { out["common_name"] = .string(Self.commonName(subject)) }

@@ -75,11 +75,22 @@ public struct Ingestor: Sendable {
         case .ndjson, .auto:
             return (try NDJSONSource(path: path), .ndjson, [])
         case .json:
-            return (try ArraySource(document: try Self.document(at: path), path: path), .json, [])
+            let document = try Self.document(at: path)
+            // Detection reads the head of a file: a CBOM whose "bomFormat" comes later is known by its whole document.
+            if requested == .auto, document["bomFormat"]?.stringValue == "CycloneDX" {
+                return try cbom(document, path)
+            }
+            return (try ArraySource(document: document, path: path), .json, [])
         case .cbom:
-            let imported = try CBOMImporter().records(from: try Self.document(at: path), path: path)
-            return (ArraySource(records: imported.records, locations: imported.locations), .cbom, imported.notices)
+            return try cbom(try Self.document(at: path), path)
         }
+    }
+
+    private static func cbom(_ document: JSON, _ path: String) throws(IngestError) -> (
+        source: any RecordSource, format: IngestFormat, notices: [String]
+    ) {
+        let imported = try CBOMImporter().records(from: document, path: path)
+        return (ArraySource(records: imported.records, locations: imported.locations), .cbom, imported.notices)
     }
 
     /// Ingests records already in memory (the API and tests).

@@ -1,0 +1,108 @@
+import JSONCore
+
+/// A CycloneDX component, named in notices and rejections by where it sits in the document.
+struct CBOMComponent {
+    let reference: String
+    let json: JSON
+    /// `components[4] (bom-ref proto-tls)`, `components[2].components[0] (bom-ref …)` for a nested one.
+    let label: String
+    let isMetadata: Bool
+
+    var name: String? { json["name"]?.stringValue }
+    var type: String { json["type"]?.stringValue ?? "component" }
+    var assetType: String? { json[path: "cryptoProperties.assetType"]?.stringValue }
+    var isCrypto: Bool { type == "cryptographic-asset" }
+
+    /// The values of the first-named property the component has, in document order.
+    func properties(_ names: String...) -> [String] {
+        for name in names {
+            let values = (json["properties"]?.arrayValue ?? []).filter { $0["name"]?.stringValue?.lowercased() == name }
+                .compactMap { $0["value"]?.stringValue }
+            if !values.isEmpty { return values }
+        }
+        return []
+    }
+
+    func property(_ names: String...) -> String? {
+        for name in names { if let value = properties(name).first { return value } }
+        return nil
+    }
+}
+
+/// The components by `bom-ref` (nested ones included) and the dependency graph between them.
+struct CBOMGraph {
+    var components: [String: CBOMComponent] = [:]
+    var order: [CBOMComponent] = []
+    var edges: [String: [String]] = [:]
+
+    /// Reads the components and dependencies; a reference to a component that does not exist is a notice.
+    init(_ document: JSON, path: String, notices: inout [String]) throws(IngestError) {
+        if let metadata = document[path: "metadata.component"] {
+            register(metadata, at: "metadata.component", isMetadata: true, notices: &notices)
+        }
+        for (index, json) in try Self.array(document, "components", path).enumerated() {
+            register(json, at: "components[\(index)]", isMetadata: false, notices: &notices)
+        }
+        for (index, dependency) in try Self.array(document, "dependencies", path).enumerated() {
+            guard let reference = dependency["ref"]?.stringValue else {
+                notices.append("dependencies[\(index)]: has no \"ref\"; ignored")
+                continue
+            }
+            for target in dependency["dependsOn"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                if components[target] == nil {
+                    notices.append(
+                        "dependencies[\(index)]: \"\(reference)\" depends on \"\(target)\", which no component has as its bom-ref; ignored"
+                    )
+                } else {
+                    edges[reference, default: []].append(target)
+                }
+            }
+        }
+    }
+
+    /// A component and the ones nested in it (an assembly's parts, a firmware's libraries), each by its place.
+    private mutating func register(_ json: JSON, at place: String, isMetadata: Bool, notices: inout [String]) {
+        guard json.objectValue != nil else {
+            notices.append("\(place): must be an object, got \(json.typeName); not imported")
+            return
+        }
+        let reference = json["bom-ref"]?.stringValue ?? "#\(place)"
+        let component = CBOMComponent(
+            reference: reference, json: json, label: "\(place) (bom-ref \(reference))", isMetadata: isMetadata)
+        components[reference] = component
+        order.append(component)
+        for (index, nested) in (json["components"]?.arrayValue ?? []).enumerated() {
+            register(nested, at: "\(place).components[\(index)]", isMetadata: false, notices: &notices)
+        }
+    }
+
+    /// `document[key]` as an array: absent is empty, anything else is an error naming it.
+    private static func array(_ document: JSON, _ key: String, _ path: String) throws(IngestError) -> [JSON] {
+        guard let value = document[key], !value.isNull else { return [] }
+        guard let array = value.arrayValue else {
+            throw IngestError(path, "\"\(key)\" must be an array, got \(value.typeName)")
+        }
+        return array
+    }
+
+    /// Crypto assets reached from `start`, breadth first; the walk stops at another host, whose assets are its own.
+    func reachable(from start: String) -> [CBOMComponent] {
+        var seen: Set<String> = [start]
+        var queue = [start]
+        var found: [CBOMComponent] = []
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            for target in edges[next] ?? [] where !seen.contains(target) {
+                seen.insert(target)
+                if let component = components[target], component.isCrypto {
+                    found.append(component)
+                    queue.append(target)
+                }
+            }
+        }
+        return found
+    }
+
+    /// What `start` depends on directly.
+    func direct(_ start: String) -> [CBOMComponent] { (edges[start] ?? []).compactMap { components[$0] } }
+}
