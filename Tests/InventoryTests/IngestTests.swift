@@ -116,6 +116,7 @@ import Testing
         ),
         ("string.json", Data(#""just a string""#.utf8), "the top level is a string"),
         ("object.json", Data(#"{"items": []}"#.utf8), "the top level is an object without a \"records\" array"),
+        ("records.json", Data(#"{"records": {"a": 1}}"#.utf8), "\"records\" must be an array of records, got object"),
         ("binary.json", Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01, 0x02]), "holds binary data"),
         (
             "binary.ndjson", Data((record().serialized() + "\n").utf8) + Data([0x00, 0xFF, 0x0A]),

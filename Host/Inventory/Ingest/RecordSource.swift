@@ -152,6 +152,8 @@ struct ArraySource: RecordSource {
         } else if let array = document["records"]?.arrayValue {
             records = array
             prefix = "records"
+        } else if let records = document["records"] {
+            throw IngestError(path, "\"records\" must be an array of records, got \(records.typeName)")
         } else {
             throw IngestError(
                 path,
