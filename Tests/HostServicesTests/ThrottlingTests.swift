@@ -202,3 +202,58 @@ final class LockedBool: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// The breaker's half-open trial, as concurrent callers of one integration (a push's batches) see it.
+@Suite struct CircuitBreakerTrialTests {
+    func opened() -> CircuitBreaker {
+        let breaker = CircuitBreaker(settings: CircuitBreakerSettings(failureThreshold: 1, coolDown: .milliseconds(50)))
+        breaker.recordFailure()
+        Thread.sleep(forTimeInterval: 0.06)
+        return breaker
+    }
+
+    /// A call beside the trial waits for its answer: it goes once the target answered, not failed as if down.
+    @Test func aCallBesideTheTrialGoesWhenTheTrialSucceeds() throws {
+        let breaker = opened()
+        try breaker.admit()  // the trial
+        let admitted = LockedBool()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            admitted.value = (try? breaker.admit()) != nil
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(!admitted.value)  // still waiting for the trial
+        breaker.recordSuccess()
+        done.wait()
+        #expect(admitted.value)
+        #expect(breaker.state == .closed)
+    }
+
+    @Test func aCallBesideTheTrialIsRefusedWhenTheTrialFails() throws {
+        let breaker = opened()
+        try breaker.admit()
+        let refused = LockedBool()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do { try breaker.admit() } catch { refused.value = true }
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        breaker.recordFailure()
+        done.wait()
+        #expect(refused.value)
+    }
+
+    /// A trial that never reached the target (the rate limiter turned it away) leaves the next call to be the
+    /// trial; before, the circuit stayed half-open with a trial nobody would answer, refusing every call.
+    @Test func anAbandonedTrialHandsTheTrialOn() throws {
+        let breaker = opened()
+        try breaker.admit()
+        breaker.abandon()
+        try breaker.admit(waitingForTrialUpTo: .milliseconds(10))
+        #expect(throws: CircuitBreaker.Open.self) { try breaker.admit(waitingForTrialUpTo: .milliseconds(10)) }
+        breaker.recordSuccess()
+        try breaker.admit(waitingForTrialUpTo: .milliseconds(10))
+    }
+}

@@ -70,7 +70,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
         case .failure(let problem): return .failure(.config, problem.message)
         }
         do {
-            try breaker.admit()
+            try breaker.admit(waitingForTrialUpTo: settings.requestTimeout)
         } catch {
             return .failure(
                 .circuitOpen,
@@ -90,6 +90,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
                 admission = try limiter.acquire(priority: request.priority)
                 metrics.recordThrottled(admission.waited)
             } catch {
+                breaker.abandon()  // nothing was sent, so nothing was learnt about the target
                 let wait = settings.rateLimit.maximumWait.wholeMilliseconds
                 return .failure(
                     .rateLimited,
@@ -129,7 +130,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
             switch outcome {
             case .failure(let failure):
                 metrics.recordAttempt(latency: ContinuousClock.now - started, sent: 0, received: 0)
-                if CircuitBreaker.counts(failure.kind) { breaker.recordFailure() }
+                if CircuitBreaker.counts(failure.kind) { breaker.recordFailure() } else { breaker.abandon() }
                 if retry.shouldRetry(failure.kind, statusCode: 0, request: request, attempt: attempt) {
                     metrics.recordRetry()
                     let delay = retry.delay(afterAttempt: attempt)
