@@ -205,6 +205,11 @@ import Testing
         var job = try fixture.push("acme-sink")
         #expect(job.state == .queued)
         #expect(job.error?.contains("server_error") == true)
+        // While it waits to try again, the status says what is wrong instead of "healthy, no errors".
+        var status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.health == "failing")
+        #expect(status.openErrors == 1)
+        #expect(status.lastError?.contains("server_error") == true)
         let notBefore = try #require(job.notBefore)
         #expect(notBefore > fixture.clock.now)
         #expect(try fixture.engine.runNext(owner: "t") == nil)  // not before its time
@@ -214,6 +219,13 @@ import Testing
         #expect(job.state == .succeeded)
         #expect(job.attempts == 2)
         #expect(fixture.sink.created == 1)
+        status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.health == "healthy")
+        #expect(status.openErrors == 0)
+        // Counted once over both attempts: one record selected, pushed and acknowledged.
+        #expect(job.stats?["selected"] == 1)
+        #expect(job.stats?["acknowledged"] == 1)
+        #expect(job.stats?["pushed"] == 1)
     }
 
     @Test func throttlingIsWaitedOutInsideTheCall() throws {

@@ -18,14 +18,15 @@ final class AcknowledgementWriter: @unchecked Sendable {
     private var committedStats: JSON?
 
     init(
-        delivery: DeliveryRepository, integration: String, tenant: String, clock: @escaping @Sendable () -> Date
+        delivery: DeliveryRepository, lease: JobQueue.Lease?, integration: String, tenant: String,
+        clock: @escaping @Sendable () -> Date
     ) {
         let thread = Thread { [self] in
             while let (acknowledged, refused, progress) = take() {
                 let outcome = Result {
                     try delivery.record(
-                        acknowledged: acknowledged, refused: refused, progress: progress, integration: integration,
-                        tenant: tenant, at: clock())
+                        acknowledged: acknowledged, refused: refused, progress: progress, lease: lease,
+                        integration: integration, tenant: tenant, at: clock())
                 }
                 condition.lock()
                 writing = false

@@ -7,6 +7,9 @@ enum JobOutcome {
     case succeeded(JobStats)
     /// Try again, not before `at` (throttling, a target that is down, a crashed plugin).
     case retry(at: Date, JobStats, String)
+    /// Back to the queue with nothing wrong: the host is stopping, or the integration was disabled (the job goes on
+    /// once it is enabled). Not an error a status shows.
+    case handedBack(JobStats, String)
     case failed(JobStats, String)
     /// Stop the integration until someone acts (credentials refused): nothing is retried in a loop.
     case paused(String, JobStats)
@@ -39,23 +42,28 @@ struct JobStats {
     init() {}
 
     /// Counts that go on from an earlier attempt of the same job (stopped by a host that shut down, or retried), so
-    /// the job's record says what it did in all. What was left for later is this attempt's own.
+    /// the job's record says what it did in all, each record once, and for how long it ran in all. What was left
+    /// for later is this attempt's own: a delta push selects it again, so the earlier attempts' selection counts
+    /// only the records they settled.
     init(resuming earlier: JSON?) {
         func count(_ key: String) -> Int { earlier?[key]?.intValue ?? 0 }
-        pushed = count("pushed")
         acknowledged = count("acknowledged")
         deadLettered = count("dead_lettered")
+        selected = acknowledged + deadLettered
+        pushed = min(count("pushed"), selected)
         pulled = count("pulled")
         correlated = count("correlated")
         enriched = count("enriched")
         calls = count("calls")
         errors = earlier?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        started = .now - .milliseconds(count("duration_ms"))
     }
 
     /// Counts of a full push taken up again after its cursor: the selection too goes on from there.
     init(resumingFull earlier: JSON?) {
         self.init(resuming: earlier)
         selected = earlier?["selected"]?.intValue ?? 0
+        pushed = earlier?["pushed"]?.intValue ?? 0
     }
 
     mutating func error(_ message: String) {

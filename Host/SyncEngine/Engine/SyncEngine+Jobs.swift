@@ -12,8 +12,15 @@ extension SyncEngine {
         guard let job = try queue.lease(owner: owner, now: clock(), lease: lease, integration: integration) else {
             return nil
         }
-        let outcome = execute(job, owner: owner)
-        try finish(job, outcome)
+        let held = try queue.lease(of: job, owner: owner)
+        let heartbeat = LeaseHeartbeat(every: lease / 3) { [self] in renewLease(job, owner: owner) }
+        let outcome = execute(job, owner: owner, lease: held)
+        heartbeat.stop()
+        do {
+            try finish(job, outcome, lease: held)
+        } catch let lost as JobQueue.Lost {
+            note(.warning, "\(job.kind.rawValue) job \(job.id) for \(job.integration): \(lost)")
+        }
         return try queue.job(job.id)
     }
 
@@ -22,7 +29,7 @@ extension SyncEngine {
         for _ in 0..<limit where try runNext(owner: owner, integration: integration) != nil {}
     }
 
-    func execute(_ job: Job, owner: String) -> JobOutcome {
+    func execute(_ job: Job, owner: String, lease: JobQueue.Lease? = nil) -> JobOutcome {
         var stats = JobStats(resuming: job.stats)
         do {
             guard let integration = try integrations.integration(job.integration) else {
@@ -31,9 +38,11 @@ extension SyncEngine {
             let runtime = try runtime(for: integration)
             defer { saveMetrics(runtime) }
             switch job.kind {
-            case .push: return try push(job, runtime, owner: owner, stats: &stats)
-            case .pull: return try pull(job, runtime, owner: owner, stats: &stats)
+            case .push: return try push(job, runtime, lease: lease, stats: &stats)
+            case .pull: return try pull(job, runtime, stats: &stats)
             }
+        } catch let lost as JobQueue.Lost {
+            return .failed(stats, lost.description)  // recorded nowhere: the job is not this runner's any more
         } catch  where Store.isBusy(error) {
             // Another process (an ingest) held the store's write lock: nothing is wrong with the job.
             return .retry(at: clock().addingTimeInterval(30), stats, "the store was busy; the job resumes shortly")
@@ -42,26 +51,31 @@ extension SyncEngine {
         }
     }
 
-    private func finish(_ job: Job, _ outcome: JobOutcome) throws {
+    /// Records the outcome while the job is still this runner's (`lease`); throws `JobQueue.Lost` otherwise.
+    private func finish(_ job: Job, _ outcome: JobOutcome, lease: JobQueue.Lease) throws {
         let label = "\(job.kind.rawValue) job \(job.id) for \(job.integration)"
         switch outcome {
         case .succeeded(let stats):
-            try queue.succeed(job.id, stats: stats.json)
+            try queue.succeed(job.id, stats: stats.json, lease: lease)
             note(.info, "\(label) succeeded: \(stats.json.serialized())")
         case .retry(let at, let stats, let error):
             if job.attempts >= maximumAttempts {
-                try queue.fail(job.id, stats: stats.json, error: "gave up after \(job.attempts) attempts: \(error)")
+                try queue.fail(
+                    job.id, stats: stats.json, error: "gave up after \(job.attempts) attempts: \(error)", lease: lease)
                 note(.error, "\(label) gave up after \(job.attempts) attempts: \(error)")
             } else {
-                try queue.requeue(job.id, notBefore: at, stats: stats.json, error: error)
+                try queue.requeue(job.id, notBefore: at, stats: stats.json, error: error, lease: lease)
                 note(.warning, "\(label) will retry at \(at.formatted(.iso8601)): \(error)")
             }
+        case .handedBack(let stats, let reason):
+            try queue.requeue(job.id, notBefore: nil, stats: stats.json, lease: lease)
+            note(.info, "\(label) handed back: \(reason)")
         case .failed(let stats, let error):
-            try queue.fail(job.id, stats: stats.json, error: error)
+            try queue.fail(job.id, stats: stats.json, error: error, lease: lease)
             note(.error, "\(label) failed: \(error)")
         case .paused(let reason, let stats):
+            try queue.fail(job.id, stats: stats.json, error: "integration paused: \(reason)", lease: lease)
             try integrations.pause(job.integration, reason: reason)
-            try queue.fail(job.id, stats: stats.json, error: "integration paused: \(reason)")
             note(.error, "\(label): integration \(job.integration) paused: \(reason)")
         }
     }

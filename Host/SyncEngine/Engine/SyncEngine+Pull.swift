@@ -8,7 +8,7 @@ extension SyncEngine {
     /// Pages through the target with the plugin's checkpoint, stores the asset context mapped back to the standard
     /// schema, correlates it with inventory records (host name, IP, serial) and applies the fields the ITAM system
     /// owns. An interrupted pull resumes from its last stored page.
-    func pull(_ job: Job, _ runtime: IntegrationRuntime, owner: String, stats: inout JobStats) throws -> JobOutcome {
+    func pull(_ job: Job, _ runtime: IntegrationRuntime, stats: inout JobStats) throws -> JobOutcome {
         let integration = runtime.integration
         guard runtime.build.manifest.capabilities.contains(.pull) else {
             return .failed(stats, "\(runtime.build.label) cannot pull (it declares no pull capability)")
@@ -73,10 +73,9 @@ extension SyncEngine {
             let result = (try? JSON.parse(outcome.output)) ?? [:]
             checkpoint = result["checkpoint"]?.stringValue
             _ = state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey)
-            renewLease(job, owner: owner)
             if result["has_more"]?.boolValue != true { break }
             if stopRequested {
-                return .retry(at: clock(), stats, "the host is stopping; the pull resumes from its checkpoint")
+                return .handedBack(stats, "the host is stopping; the pull resumes from its checkpoint")
             }
         }
         _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey)  // the next pull starts over

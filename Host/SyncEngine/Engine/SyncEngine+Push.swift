@@ -8,15 +8,17 @@ extension SyncEngine {
     /// sync), a batch at a time. Acknowledgements and dead letters are committed behind the batches going out and
     /// all of them before the job ends; a crash loses at most the few batches not yet committed, which the delta
     /// then sends again. A full push taken up again goes on after its last committed batch.
-    func push(_ job: Job, _ runtime: IntegrationRuntime, owner: String, stats: inout JobStats) throws -> JobOutcome {
+    func push(_ job: Job, _ runtime: IntegrationRuntime, lease: JobQueue.Lease?, stats: inout JobStats) throws
+        -> JobOutcome
+    {
         guard runtime.build.manifest.capabilities.contains(.push) else {
             return .failed(stats, "\(runtime.build.label) cannot push (it declares no push capability)")
         }
         let integration = runtime.integration
         let writer = AcknowledgementWriter(
-            delivery: delivery, integration: integration.id, tenant: integration.tenant, clock: clock)
+            delivery: delivery, lease: lease, integration: integration.id, tenant: integration.tenant, clock: clock)
         do {
-            let outcome = try pushBatches(job, runtime, owner: owner, writer: writer, stats: &stats)
+            let outcome = try pushBatches(job, runtime, writer: writer, stats: &stats)
             try writer.finish()
             return outcome
         } catch {
@@ -28,11 +30,10 @@ extension SyncEngine {
     }
 
     private func pushBatches(
-        _ job: Job, _ runtime: IntegrationRuntime, owner: String, writer: AcknowledgementWriter,
-        stats: inout JobStats
+        _ job: Job, _ runtime: IntegrationRuntime, writer: AcknowledgementWriter, stats: inout JobStats
     ) throws -> JobOutcome {
         var retryAfter: Duration = .zero
-        var leaseRenewed = clock()
+        var withdrawal = WithdrawalCheck(job.integration)
         // A full push selects every record, acknowledged or not: taken up again (stopped, killed, retried) it goes
         // on after the batches whose outcomes are committed, and counts what earlier attempts selected. A delta
         // needs no cursor, as what was acknowledged is no longer pending.
@@ -81,18 +82,14 @@ extension SyncEngine {
                 inFlight = []
                 return rewound(outcome(of: end, job: job, stats: stats), to: atCursor)
             }
-            // A third of the lease gone: renew it (a write, so not after every batch).
-            if clock().timeIntervalSince(leaseRenewed) > lease.timeInterval / 3 {
-                renewLease(job, owner: owner)
-                leaseRenewed = clock()
-            }
-            // Stopping sends nothing more, and takes the outcomes of what is already out.
-            stopping = stopping || stopRequested
+            // Stopping sends nothing more, and takes the outcomes of what is already out: the host is stopping, or
+            // the integration was removed or disabled meanwhile.
+            stopping = stopping || stopRequested || withdrawal.isWithdrawn(in: integrations)
         }
         if let selectionFailure { throw selectionFailure }
+        if let reason = withdrawal.reason { return rewound(.handedBack(stats, reason), to: atCursor) }
         if stopping {
-            return rewound(
-                .retry(at: clock(), stats, "the host is stopping; the job resumes where it left off"), to: atCursor)
+            return rewound(.handedBack(stats, "the host is stopping; the job resumes where it left off"), to: atCursor)
         }
         if stats.retryLater > 0 {
             return rewound(
@@ -107,11 +104,18 @@ extension SyncEngine {
     /// A full push to be retried goes on after its cursor, so it keeps the counts it had there; what it did after
     /// the cursor is done again. Its errors and what it left to retry stay this attempt's.
     private func rewound(_ outcome: JobOutcome, to atCursor: JobStats?) -> JobOutcome {
-        guard case .retry(let at, let stats, let message) = outcome, var counts = atCursor else { return outcome }
-        counts.errors = stats.errors
-        counts.retryLater = stats.retryLater
-        counts.started = stats.started
-        return .retry(at: at, counts, message)
+        guard var counts = atCursor else { return outcome }
+        func keepingThisAttempts(_ stats: JobStats) -> JobStats {
+            counts.errors = stats.errors
+            counts.retryLater = stats.retryLater
+            counts.started = stats.started
+            return counts
+        }
+        switch outcome {
+        case .retry(let at, let stats, let message): return .retry(at: at, keepingThisAttempts(stats), message)
+        case .handedBack(let stats, let reason): return .handedBack(keepingThisAttempts(stats), reason)
+        default: return outcome
+        }
     }
 
     /// How many batches may be with the plugin at once: up to `batchesInFlight`, each with a worker from the

@@ -90,6 +90,14 @@ extension SyncEngine {
                 let queued = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')",
                     arguments: [integration.id])!
+                // Jobs waiting to try again after a failure (a target that is down): an open error while they wait.
+                let retrying = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT error FROM job WHERE integration = ? AND state = 'queued' AND attempts > 0
+                            AND error IS NOT NULL ORDER BY id DESC
+                        """,
+                    arguments: [integration.id])
                 let rate: Double? =
                     attempted > 0
                     ? Double(accepted) / Double(attempted)
@@ -100,9 +108,9 @@ extension SyncEngine {
                     health = "disabled"
                 } else if integration.pausedReason != nil {
                     health = "paused"
-                } else if failedJobs > 0 && succeededJobs == 0 {
+                } else if (failedJobs > 0 || !retrying.isEmpty) && succeededJobs == 0 {
                     health = "failing"
-                } else if open > 0 || (rate ?? 1) < 0.99 || failedJobs > 0 {
+                } else if open > 0 || (rate ?? 1) < 0.99 || failedJobs > 0 || !retrying.isEmpty {
                     health = "degraded"
                 } else {
                     health = "healthy"
@@ -111,8 +119,9 @@ extension SyncEngine {
                 return IntegrationStatus(
                     integration: integration, health: health, lastSync: lastSync, successRate: rate,
                     recordsSyncedToday: today,
-                    averageLatencyMilliseconds: latency, openErrors: open + failedJobs, resolvedErrors: resolved,
-                    queuedJobs: queued, lastError: lastError ?? integration.pausedReason)
+                    averageLatencyMilliseconds: latency, openErrors: open + failedJobs + retrying.count,
+                    resolvedErrors: resolved, queuedJobs: queued,
+                    lastError: retrying.first ?? lastError ?? integration.pausedReason)
             }
         }
     }

@@ -140,13 +140,17 @@ public struct DeliveryRepository: Sendable {
     }
 
     /// Records the target accepted, and dead letters for the ones it refused, in one transaction, with the push's
-    /// progress (in the same transaction, so the job never goes on past an outcome that was lost).
+    /// progress (in the same transaction, so the job never goes on past an outcome that was lost). With `lease`,
+    /// nothing is recorded once the job is no longer the runner's (throws `JobQueue.Lost`): a removed
+    /// integration's sync state would otherwise come back and mislead one added again under its name.
     public func record(
         acknowledged: [Acknowledgement], refused: [(record: SentRecord, payload: JSON, code: String, error: String)],
-        progress: Progress? = nil, integration: String, tenant: String, at now: Date = Date()
+        progress: Progress? = nil, lease: JobQueue.Lease? = nil, integration: String, tenant: String,
+        at now: Date = Date()
     ) throws {
         let stamp = ISODates.dateTime(now)
         try store.pool.write { db in
+            try lease?.check(in: db)
             if let progress { try JobQueue.save(progress, db) }
             let upsert = try db.cachedStatement(
                 sql: """

@@ -59,6 +59,38 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// A runner's hold on the job it leased: what the runner writes about the job (acknowledgements, progress, the
+    /// outcome) is kept only while the job still runs under this lease. A job removed with its integration, or
+    /// handed to another runner, takes none of it.
+    public struct Lease: Sendable {
+        public let job: Int64
+        /// The owner as stamped on the job (`runner#token`).
+        let owner: String
+
+        func isHeld(in db: Database) throws -> Bool {
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM job WHERE id = ? AND state = 'running' AND lease_owner = ?)",
+                arguments: [job, owner])!
+        }
+
+        /// Throws `Lost` unless the lease is still held; call inside the transaction that writes for the job.
+        func check(in db: Database) throws {
+            guard try isHeld(in: db) else { throw Lost(job: job) }
+        }
+    }
+
+    public struct Lost: Error, CustomStringConvertible {
+        public let job: Int64
+        public var description: String {
+            "job \(job) is no longer this runner's (its integration was removed, or the job went to another runner); "
+                + "what it did since is not recorded"
+        }
+    }
+
+    public func lease(of job: Job, owner: String) throws -> Lease {
+        Lease(job: job.id, owner: try LeaseHolder.of(store).owner(owner))
+    }
+
     /// Extends a running job's lease (a long push heartbeats).
     public func renew(_ id: Int64, owner: String, until: Date) throws {
         let owner = try LeaseHolder.of(store).owner(owner)
@@ -76,17 +108,21 @@ public struct JobQueue: Sendable {
             arguments: [progress.cursor, progress.stats.serialized(), progress.job])
     }
 
-    public func succeed(_ id: Int64, stats: JSON) throws {
-        try finish(id, state: .succeeded, stats: stats, error: nil)
+    public func succeed(_ id: Int64, stats: JSON, lease: Lease? = nil) throws {
+        try finish(id, state: .succeeded, stats: stats, error: nil, lease: lease)
     }
 
-    public func fail(_ id: Int64, stats: JSON, error: String) throws {
-        try finish(id, state: .failed, stats: stats, error: error)
+    public func fail(_ id: Int64, stats: JSON, error: String, lease: Lease? = nil) throws {
+        try finish(id, state: .failed, stats: stats, error: error, lease: lease)
     }
 
-    /// Back to the queue, not before `notBefore`: a retryable failure, or a job handed back at shutdown.
-    public func requeue(_ id: Int64, notBefore: Date?, stats: JSON? = nil, error: String? = nil) throws {
+    /// Back to the queue, not before `notBefore`: a retryable failure, or a job handed back at shutdown. With
+    /// `lease`, only while the lease is held.
+    public func requeue(
+        _ id: Int64, notBefore: Date?, stats: JSON? = nil, error: String? = nil, lease: Lease? = nil
+    ) throws {
         try store.pool.write { db in
+            try lease?.check(in: db)
             try db.execute(
                 sql: """
                     UPDATE job SET state = 'queued', lease_owner = NULL, lease_expires = NULL, not_before = ?,
@@ -97,8 +133,9 @@ public struct JobQueue: Sendable {
         }
     }
 
-    private func finish(_ id: Int64, state: Job.State, stats: JSON, error: String?) throws {
+    private func finish(_ id: Int64, state: Job.State, stats: JSON, error: String?, lease: Lease?) throws {
         try store.pool.write { db in
+            try lease?.check(in: db)
             try db.execute(
                 sql: """
                     UPDATE job SET state = ?, lease_owner = NULL, lease_expires = NULL, finished_at = ?, stats = ?, error = ?

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Whether a running job's integration was removed or disabled meanwhile: the job then stops at its next batch
+/// instead of going on with credentials and a configuration its operator took back. Looked up at most twice a
+/// second, so a fast push does not read the store after every batch.
+struct WithdrawalCheck {
+    private let integration: String
+    private var lastChecked = ContinuousClock.now
+    /// Why the job stops; nil while the integration is there and enabled.
+    private(set) var reason: String?
+
+    init(_ integration: String) { self.integration = integration }
+
+    mutating func isWithdrawn(in integrations: IntegrationRepository) -> Bool {
+        guard reason == nil else { return true }
+        guard ContinuousClock.now - lastChecked >= .milliseconds(500) else { return false }
+        lastChecked = .now
+        switch Result(catching: { try integrations.integration(integration) }) {
+        case .success(let found?) where !found.enabled:
+            reason = "integration \(integration) was disabled; the job goes on when it is enabled"
+        case .success(nil):
+            reason = "integration \(integration) was removed"
+        default:
+            break  // there (or the store was busy: asked again next time)
+        }
+        return reason != nil
+    }
+}

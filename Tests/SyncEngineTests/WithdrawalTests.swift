@@ -1,0 +1,117 @@
+import Foundation
+import JSONCore
+import SyncEngine
+import TestSupport
+import Testing
+
+/// A running job whose integration is taken back (removed, disabled), and whose one call outlasts its lease.
+@Suite struct WithdrawalTests {
+    /// Runs the next job on a thread of its own; the returned semaphore is signalled when it has finished.
+    func runInBackground(_ fixture: EngineFixture, owner: String = "test") -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        let engine = fixture.engine
+        Thread.detachNewThread {
+            _ = try? engine.runNext(owner: owner)
+            done.signal()
+        }
+        return done
+    }
+
+    func waitUntil(_ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while try !condition() {
+            guard Date() < deadline else { throw TimedOut() }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    struct TimedOut: Error {}
+
+    /// Removed mid-push: the job stops at its next batch, nothing it acknowledges afterwards is kept, and an
+    /// integration added again under the name pushes every record (before, it inherited the late
+    /// acknowledgements and skipped those records).
+    @Test func aRemovedIntegrationsJobStopsAndLeavesNoSyncState() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.batchSize = 10
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        fixture.sink.latency = 0.1
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let done = runInBackground(fixture)
+        try waitUntil { fixture.sink.stored.count >= 20 }
+        try fixture.engine.integrations.remove("acme-sink")
+        done.wait()
+        let sentBeforeStop = fixture.sink.stored.count
+        #expect(sentBeforeStop < 200)
+        let left = try fixture.store.pool.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = 'acme-sink'")!
+        }
+        #expect(left == 0)
+
+        fixture.sink.latency = 0
+        try fixture.integration()
+        let again = try fixture.push("acme-sink")
+        #expect(again.state == .succeeded)
+        #expect(again.stats?["acknowledged"] == 200)
+        #expect(fixture.sink.stored.count == 200)
+    }
+
+    /// Disabled mid-push: the job stops at its next batch and waits, with no error to show, until the
+    /// integration is enabled; then it goes on and every record arrives once.
+    @Test func aDisabledIntegrationsJobWaitsUntilItIsEnabled() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.batchSize = 10
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        fixture.sink.latency = 0.1
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let done = runInBackground(fixture)
+        try waitUntil { fixture.sink.stored.count >= 20 }
+        try fixture.engine.integrations.setEnabled("acme-sink", false)
+        done.wait()
+        #expect(fixture.sink.stored.count < 200)
+        let waiting = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(waiting.state == .queued)
+        #expect(waiting.error == nil)
+        #expect(try fixture.engine.runNext(owner: "test") == nil)  // not while disabled
+
+        fixture.sink.latency = 0
+        try fixture.engine.integrations.setEnabled("acme-sink", true)
+        try fixture.engine.drain(owner: "test")
+        let finished = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(finished.state == .succeeded)
+        #expect(finished.stats?["acknowledged"] == 200)
+        #expect(finished.stats?["selected"] == 200)
+        #expect(fixture.sink.stored.count == 200)
+        #expect(Set(fixture.sink.stored.values.map(\.writes)) == [1])
+    }
+
+    /// One call that outlasts the lease: the runner renews it meanwhile, so no other runner takes the job and
+    /// pushes the same records again (before, the lease was renewed only between batches).
+    @Test func aCallLongerThanTheLeaseKeepsItsJob() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.batchSize = 100
+        fixture.engine.lease = .milliseconds(600)
+        try fixture.integration()
+        try fixture.ingest((0..<20).map { asset("host\($0)") })
+        fixture.sink.latency = 1.2
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let done = runInBackground(fixture, owner: "first")
+        try waitUntil { try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .running }
+        fixture.clock.advance(30)  // the lease's time is long gone, by the engine's clock
+        Thread.sleep(forTimeInterval: 0.5)  // a heartbeat renews it from there
+        #expect(try fixture.engine.queue.recoverLeases(now: fixture.clock.now) == 0)
+        #expect(try fixture.engine.runNext(owner: "second") == nil)
+        done.wait()
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .succeeded)
+        #expect(job.attempts == 1)
+        #expect(Set(fixture.sink.stored.values.map(\.writes)) == [1])
+    }
+}
