@@ -158,4 +158,15 @@ import Testing
         #expect(!ConfigurationSchema.carriesPassword("https://x.example.com/users/a:b@c"))
         #expect(ConfigurationSchema.carriesPassword("https://a:b@x.example.com"))
     }
+
+    /// A token in `base_url`'s query would be logged with every request, and the paths appended after it; refused
+    /// by name, without quoting the value.
+    @Test(arguments: ["https://x.example.com/?token=TopSecret-1", "https://x.example.com/api#TopSecret-1"])
+    func aBaseURLWithAQueryOrFragmentIsRefused(url: String) {
+        #expect {
+            _ = try HTTPSettings(configuration: ["base_url": .string(url)], secrets: [:])
+        } throws: { error in
+            "\(error)".hasPrefix("base_url: must not have a query or fragment") && !"\(error)".contains("TopSecret")
+        }
+    }
 }

@@ -30,6 +30,13 @@ public struct HTTPSettings: Sendable {
         if let baseURL, URLParts(baseURL) == nil {
             throw ConfigurationProblem(path: "base_url", "must be an absolute http or https URL, got \"\(baseURL)\"")
         }
+        // Request paths are appended to the base: a query or fragment would end up in the middle of every URL (and
+        // a token in one would be logged with each request). The value is not quoted, as it may hold one.
+        if let baseURL, baseURL.contains("?") || baseURL.contains("#") {
+            throw ConfigurationProblem(
+                path: "base_url",
+                "must not have a query or fragment (\"?…\" or \"#…\"): paths are appended to it; put a token in auth")
+        }
         additionalOrigins = try reader.strings("additional_origins")
         connectTimeout = try reader.milliseconds("timeouts.connect_ms") ?? connectTimeout
         requestTimeout = try reader.milliseconds("timeouts.request_ms") ?? requestTimeout
