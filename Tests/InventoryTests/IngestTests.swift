@@ -109,6 +109,54 @@ import Testing
         #expect(try fixture.ingestor.ingest(file: wrapped, tenant: "t").counts.inserted == 1)
     }
 
+    /// A JSON document streams like NDJSON: records whose bytes straddle the 1 MiB reads, strings holding brackets,
+    /// quotes and commas, members before and after the records array; each record is named by its index.
+    @Test func aLargeJSONDocumentStreamsRecordByRecord() throws {
+        let fixture = try InventoryFixture()
+        var records = (0..<3000).map { index -> JSON in
+            var raw = record(host: "host\(index)").objectValue!
+            raw["source"] = .string(
+                "scanner \"eu-1\" [rack {\(index)}], row \\ \(String(repeating: "x", count: index % 700))")
+            return .object(raw)
+        }
+        records[2999] = ["asset": [:]]
+        let body = records.map { $0.serialized() }.joined(separator: ",\n  ")
+        let text =
+            "\u{FEFF}{\"generated\": {\"by\": \"scanner\", \"list\": [1, [2, {\"records\": 3}]]},\n \"records\": [\n  "
+            + body + "\n ],\n \"summary\": {\"count\": 3000, \"note\": \"]}\"}\n}\n"
+        #expect(text.utf8.count > 2 << 20)
+        let report = try fixture.ingestor.ingest(file: fixture.folder.file("big.json", text), tenant: "t")
+        #expect(report.format == .json)
+        #expect(report.counts.received == 3000)
+        #expect(report.counts.inserted == 2999)
+        #expect(
+            report.rejections.map(\.description) == [
+                "records[2999].asset: needs a hostname or an ip_address",
+                "records[2999].crypto_implementation: is required",
+            ])
+        let stored = try fixture.repository.list(tenant: "t", filter: try InventoryFilter(["hostname=host1234"]))
+        #expect(
+            stored.first?.document["source"]?.stringValue?.hasPrefix("scanner \"eu-1\" [rack {1234}], row \\ ") == true)
+    }
+
+    /// What makes a document not JSON is found where it is, also deep into a streamed file, and nothing is
+    /// ingested.
+    @Test(arguments: [
+        ("[{\"a\": 1}\n {\"b\": 2}]", "line 2, column 2: expected ',' or ']' after an array element"),
+        ("[{\"a\": 1},\n]", "line 2, column 1: unexpected ']', expected a value"),
+        ("[1, 2] x", "line 1, column 8: unexpected 'x' after the end of the document"),
+        ("[{\"a\": 1},\n {\"b\": 2},\n {\"c\" 3}]", "line 3, column 7: expected ':' after member name \"c\""),
+        ("{\"records\": [], \"x\": 1", "line 1, column 23: unexpected end of input inside an object"),
+        ("{\"records\": [] \"x\": 1}", "line 1, column 16: expected ',' or '}' after an object member"),
+    ])
+    func aMalformedDocumentIsFoundWhereItIs(text: String, message: String) throws {
+        let fixture = try InventoryFixture()
+        #expect {
+            _ = try fixture.ingestor.ingest(file: fixture.folder.file("bad.json", text), tenant: "t")
+        } throws: { "\($0)".contains(message + " (the file is not valid JSON)") }
+        #expect(try fixture.repository.count(tenant: "t") == 0)
+    }
+
     @Test(arguments: [
         (
             "truncated.json", Data(#"{"records": [{"asset": {"hostname": "a"}}, {"asset""#.utf8),
@@ -116,7 +164,10 @@ import Testing
         ),
         ("string.json", Data(#""just a string""#.utf8), "the top level is a string"),
         ("object.json", Data(#"{"items": []}"#.utf8), "the top level is an object without a \"records\" array"),
-        ("records.json", Data(#"{"records": {"a": 1}}"#.utf8), "\"records\" must be an array of records, got object"),
+        (
+            "records.json", Data(#"{"records": {"a": 1}}"#.utf8),
+            "\"records\" must be an array of records, got an object"
+        ),
         ("binary.json", Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01, 0x02]), "holds binary data"),
         (
             "binary.ndjson", Data((record().serialized() + "\n").utf8) + Data([0x00, 0xFF, 0x0A]),

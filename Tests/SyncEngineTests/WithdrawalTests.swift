@@ -27,10 +27,8 @@ import Testing
 
     struct TimedOut: Error {}
 
-    /// Removed mid-push: the job stops at its next batch, nothing it acknowledges afterwards is kept, and an
-    /// integration added again under the name pushes every record (before, it inherited the late
-    /// acknowledgements and skipped those records).
-    @Test func aRemovedIntegrationsJobStopsAndLeavesNoSyncState() throws {
+    /// A push of 200 records in batches of 10 to a sink 0.1 s away, running, with its first batches delivered.
+    func pushUnderWay() throws -> (EngineFixture, DispatchSemaphore) {
         let fixture = try EngineFixture()
         fixture.engine.batchSize = 10
         try fixture.integration()
@@ -41,6 +39,14 @@ import Testing
             kinds: [.push])
         let done = runInBackground(fixture)
         try waitUntil { fixture.sink.stored.count >= 20 }
+        return (fixture, done)
+    }
+
+    /// Removed mid-push: the job stops at its next batch, nothing it acknowledges afterwards is kept, and an
+    /// integration added again under the name pushes every record (before, it inherited the late
+    /// acknowledgements and skipped those records).
+    @Test func aRemovedIntegrationsJobStopsAndLeavesNoSyncState() throws {
+        let (fixture, done) = try pushUnderWay()
         try fixture.engine.integrations.remove("acme-sink")
         done.wait()
         let sentBeforeStop = fixture.sink.stored.count
@@ -61,16 +67,7 @@ import Testing
     /// Disabled mid-push: the job stops at its next batch and waits, with no error to show, until the
     /// integration is enabled; then it goes on and every record arrives once.
     @Test func aDisabledIntegrationsJobWaitsUntilItIsEnabled() throws {
-        let fixture = try EngineFixture()
-        fixture.engine.batchSize = 10
-        try fixture.integration()
-        try fixture.ingest((0..<200).map { asset("host\($0)") })
-        fixture.sink.latency = 0.1
-        try fixture.engine.enqueueSync(
-            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
-            kinds: [.push])
-        let done = runInBackground(fixture)
-        try waitUntil { fixture.sink.stored.count >= 20 }
+        let (fixture, done) = try pushUnderWay()
         try fixture.engine.integrations.setEnabled("acme-sink", false)
         done.wait()
         #expect(fixture.sink.stored.count < 200)

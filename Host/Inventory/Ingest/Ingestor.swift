@@ -75,12 +75,22 @@ public struct Ingestor: Sendable {
         case .ndjson, .auto:
             return (try NDJSONSource(path: path), .ndjson, [])
         case .json:
-            let document = try Self.document(at: path)
-            // Detection reads the head of a file: a CBOM whose "bomFormat" comes later is known by its whole document.
-            if requested == .auto, document["bomFormat"]?.stringValue == "CycloneDX" {
-                return try cbom(document, path)
+            do {
+                return (try JSONArraySource(path: path), .json, [])
+            } catch let notRecords as JSONArraySource.NotRecords {
+                // Detection reads the head of a file: a CBOM whose "bomFormat" comes later is known by reading on.
+                guard requested == .auto, notRecords.cycloneDX else {
+                    throw IngestError(
+                        path,
+                        "the top level is an object without a \"records\" array; expected an array of records or {\"records\": [...]}"
+                    )
+                }
+                return try cbom(try Self.document(at: path), path)
+            } catch let error as IngestError {
+                throw error
+            } catch {
+                throw IngestError(path, "\(error)")
             }
-            return (try ArraySource(document: document, path: path), .json, [])
         case .cbom:
             return try cbom(try Self.document(at: path), path)
         }

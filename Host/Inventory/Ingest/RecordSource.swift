@@ -49,27 +49,16 @@ struct RawChunk: Sendable {
 struct NDJSONSource: RecordSource {
     static let maximumLine = 16 << 20
 
-    private let path: String
-    private var descriptor: Int32
+    private var file: FileBlocks
     private var buffer: [UInt8] = []
     private var start = 0
     private var line = 0
-    private var offset = 0
     private var finished = false
 
-    init(path: String) throws(IngestError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw IngestError(path, "cannot be read") }
-        self.path = path
-        self.descriptor = descriptor
-    }
+    init(path: String) throws(IngestError) { file = try FileBlocks(path: path) }
 
     /// Closes the file; the source reads no further.
-    mutating func close() {
-        guard descriptor >= 0 else { return }
-        Glibc.close(descriptor)
-        descriptor = -1
-    }
+    mutating func close() { file.close() }
 
     mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk? {
         var bytes: [UInt8] = []
@@ -88,7 +77,7 @@ struct NDJSONSource: RecordSource {
     /// Where the next line lies in `buffer`, valid until the next call.
     private mutating func nextLine() throws(IngestError) -> Range<Int>? {
         while true {
-            if line == 0, offset == 0, start == 0, buffer.count >= 3 || finished {
+            if line == 0, start == 0, buffer.count >= 3 || finished {
                 start = buffer.count - IngestFormat.withoutByteOrderMark(buffer).count
             }
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
@@ -108,59 +97,21 @@ struct NDJSONSource: RecordSource {
 
     private mutating func refill() throws(IngestError) {
         if start > 0 {
-            offset += start
             buffer.removeFirst(start)
             start = 0
         }
         guard buffer.count <= Self.maximumLine else {
-            throw IngestError(path, "line \(line + 1) is longer than 16 MiB: not an NDJSON file")
+            throw file.error("line \(line + 1) is longer than 16 MiB: not an NDJSON file")
         }
-        // Plain read(2) into the buffer: Foundation's FileHandle and Data cost more than parsing here.
-        let old = buffer.count
-        let chunk = 1 << 20
-        var count = 0
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        while true {
-            count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + old, chunk) }
-            if count >= 0 || errno != EINTR { break }
-        }
-        buffer.removeLast(chunk - max(count, 0))
-        guard count >= 0 else { throw IngestError(path, "read failed: \(String(cString: strerror(errno)))") }
-        if count == 0 {
-            finished = true
-            close()
-            return
-        }
-        let zero = buffer.withUnsafeBytes { memchr($0.baseAddress! + old, 0, count) }
-        if let zero {
-            let position = buffer.withUnsafeBytes { UnsafeRawPointer(zero) - $0.baseAddress! }
-            throw IngestError(path, "holds binary data (a NUL byte at offset \(offset + position)): not an NDJSON file")
-        }
+        finished = try !file.read(into: &buffer, kind: "an NDJSON file")
     }
 }
 
-/// The records of a JSON document: an array, or an object with a `records` array.
+/// Records already in memory: those of a request, or the records a CBOM's protocols became.
 struct ArraySource: RecordSource {
     private let records: [JSON]
     private let prefix: String
     private var index = 0
-
-    init(document: JSON, path: String) throws(IngestError) {
-        if let array = document.arrayValue {
-            records = array
-            prefix = "records"
-        } else if let array = document["records"]?.arrayValue {
-            records = array
-            prefix = "records"
-        } else if let records = document["records"] {
-            throw IngestError(path, "\"records\" must be an array of records, got \(records.typeName)")
-        } else {
-            throw IngestError(
-                path,
-                "the top level is \(document.typeName == "object" ? "an object without a \"records\" array" : "a \(document.typeName)"); expected an array of records or {\"records\": [...]}"
-            )
-        }
-    }
 
     init(records: [JSON], prefix: String) {
         self.records = records
