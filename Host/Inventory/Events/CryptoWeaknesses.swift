@@ -16,7 +16,8 @@ public enum CryptoWeaknesses {
             switch record.protocolName {
             case "TLS":
                 // `TLSv1.1`, `tls 1.1`, `tls1_1`: the number, written with a dot.
-                let bare = stripping(["tlsv", "tls ", "tls"], from: lowered).replacingOccurrences(of: "_", with: ".")
+                let stripped = stripping(["tlsv", "tls ", "tls"], from: lowered)
+                let bare = stripped.contains("_") ? String(stripped.map { $0 == "_" ? "." : $0 }) : String(stripped)
                 if lowered.hasPrefix("ssl") {
                     found.append(Weakness(reason: "\(version) is obsolete (use TLS 1.2 or later)", critical: true))
                 } else if let number = Double(bare), number < 1.2 {
@@ -51,17 +52,19 @@ public enum CryptoWeaknesses {
             found.append(Weakness(reason: "certificate signed with \(signature)", critical: false))
         }
         // The negotiated suite, then the offered ones; a suite named twice is reported once.
-        func check(_ suite: String) {
-            guard let reason = weakCipher(suite) else { return }
-            found.append(Weakness(reason: "cipher suite \(suite) \(reason)", critical: reason == noEncryption))
+        if let suite = record.cipherSuite, let reason = weakCipher(suite) {
+            found.append(suiteWeakness(suite, reason))
         }
-        if let suite = record.cipherSuite { check(suite) }
         let offered = record.cipherSuites
         for (position, suite) in offered.enumerated()
         where suite != record.cipherSuite && !offered[..<position].contains(suite) {
-            check(suite)
+            if let reason = weakCipher(suite) { found.append(suiteWeakness(suite, reason)) }
         }
         return found
+    }
+
+    private static func suiteWeakness(_ suite: String, _ reason: String) -> Weakness {
+        Weakness(reason: "cipher suite \(suite) \(reason)", critical: reason == noEncryption)
     }
 
     private static func stripping(_ prefixes: [String], from text: String) -> Substring {
@@ -84,14 +87,20 @@ public enum CryptoWeaknesses {
     ) -> Result {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count + 2) { buffer in
             buffer[0] = UInt8(ascii: "-")
-            for (offset, byte) in text.utf8.enumerated() {
-                buffer[offset + 1] =
-                    switch byte {
-                    case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x20
-                    case UInt8(ascii: "_"), UInt8(ascii: " "): UInt8(ascii: "-")
-                    default: byte
-                    }
+            func normalise(_ bytes: some Sequence<UInt8>) {
+                var offset = 1
+                for byte in bytes {
+                    buffer[offset] =
+                        switch byte {
+                        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x20
+                        case UInt8(ascii: "_"), UInt8(ascii: " "): UInt8(ascii: "-")
+                        default: byte
+                        }
+                    offset += 1
+                }
             }
+            // In place for a native string, which nearly every one is; its UTF-8 view otherwise.
+            if text.utf8.withContiguousStorageIfAvailable({ normalise($0) }) == nil { normalise(text.utf8) }
             buffer[buffer.count - 1] = UInt8(ascii: "-")
             return body(UnsafeBufferPointer(buffer))
         }

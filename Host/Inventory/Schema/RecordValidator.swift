@@ -256,11 +256,20 @@ struct SectionReader {
             return nil
         }
         // A line break or terminal escape in a name would break the inventory's table and reach a terminal.
-        if let control = trimmed.utf8.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+        if let control = Self.controlCharacter(in: trimmed) {
             report(path, "must not contain control characters (found \(Self.describe(control)))")
             return nil
         }
         return .string(trimmed)
+    }
+
+    /// The first control character, read in place: every string of every record is checked.
+    static func controlCharacter(in text: String) -> UInt8? {
+        let found = text.utf8.withContiguousStorageIfAvailable { bytes -> UInt8? in
+            for byte in bytes where byte < 0x20 || byte == 0x7F { return byte }
+            return nil
+        }
+        return found ?? text.utf8.first { $0 < 0x20 || $0 == 0x7F }
     }
 
     static func describe(_ control: UInt8) -> String {
@@ -347,25 +356,32 @@ struct SectionReader {
             report(path, "must be an object of framework to status, got \(value.typeName)")
             return nil
         }
-        var out: [String: JSON] = [:]
-        var named: [String: String] = [:]  // framework, as stored, to the name the record gave it
-        for (framework, status) in frameworks.sorted(by: { $0.key < $1.key }) {
+        var out = [String: JSON](minimumCapacity: frameworks.count)
+        var valid = 0
+        for (framework, status) in frameworks {
             guard let text = status.stringValue?.lowercased(), RecordValidator.complianceValues.contains(text) else {
                 report(
                     "\(path).\(framework)",
                     "must be compliant, non_compliant, unknown or not_applicable, got \(status.serialized())")
                 continue
             }
-            // Framework names are stored in lower case: two that differ only in case would overwrite each other.
-            let key = framework.lowercased()
-            if let earlier = named[key] {
-                report(
-                    "\(path).\(framework)",
-                    "names the same framework as \"\(earlier)\" (names ignore case); give each framework once")
-                continue
+            out[framework.lowercased()] = .string(text)
+            valid += 1
+        }
+        // Framework names are stored in lower case: two that differ only in case would overwrite each other, the
+        // survivor chosen by dictionary order. Rare, so worked out only when the count says so.
+        if out.count < valid {
+            let groups = Dictionary(grouping: frameworks.keys.sorted(), by: { $0.lowercased() }).filter {
+                $0.value.count > 1
             }
-            named[key] = framework
-            out[key] = .string(text)
+            for names in groups.values.sorted(by: { $0[0] < $1[0] }) {
+                for name in names.dropFirst() {
+                    report(
+                        "\(path).\(name)",
+                        "names the same framework as \"\(names[0])\" (names ignore case); give each framework once")
+                }
+            }
+            return nil
         }
         return .object(out)
     }
