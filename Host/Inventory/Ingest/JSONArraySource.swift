@@ -28,6 +28,15 @@ struct JSONArraySource: RecordSource {
     /// Opens the file and reads up to the first record; throws `NotRecords` when there is no records array.
     init(path: String) throws {
         file = try FileBlocks(path: path)
+        do {
+            try start(path)
+        } catch {
+            file.close()
+            throw error
+        }
+    }
+
+    private mutating func start(_ path: String) throws {
         try skipWhitespace(atStart: true)
         guard let first = try peek() else { throw IngestError(path, "is empty") }
         switch first {
