@@ -231,7 +231,7 @@ struct JSONArraySource: RecordSource {
         while true {
             if position == buffer.count {
                 guard try refill(keepingFrom: &keep) else { return }
-                if atStart, buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+                if atStart { position = buffer.count - IngestFormat.withoutByteOrderMark(buffer).count }
                 continue
             }
             switch buffer[position] {

@@ -67,15 +67,12 @@ public struct JobQueue: Sendable {
         /// The owner as stamped on the job (`runner#token`).
         let owner: String
 
-        func isHeld(in db: Database) throws -> Bool {
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM job WHERE id = ? AND state = 'running' AND lease_owner = ?)",
-                arguments: [job, owner])!
-        }
-
         /// Throws `Lost` unless the lease is still held; call inside the transaction that writes for the job.
         func check(in db: Database) throws {
-            guard try isHeld(in: db) else { throw Lost(job: job) }
+            let held = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM job WHERE id = ? AND state = 'running' AND lease_owner = ?)",
+                arguments: [job, owner])!
+            guard held else { throw Lost(job: job) }
         }
     }
 
