@@ -157,6 +157,23 @@ import Testing
         #expect(try fixture.repository.count(tenant: "t") == 0)
     }
 
+    /// Elements are parsed on the validators' threads, a chunk at a time, yet a bad one deep in the file is still the
+    /// file's one error, at its line and column, before a later fault in the document; nothing is ingested.
+    @Test func aBadElementFarIntoADocumentIsTheFilesError() throws {
+        let fixture = try InventoryFixture()
+        var lines = (0..<2500).map { record(host: "host\($0)").serialized() }
+        lines[1700] = #"{"asset": {"hostname": "h" "port": 1}}"#
+        let text = "[\n" + lines.joined(separator: ",\n") + "\n] trailing"
+        let path = fixture.folder.file("deep.json", text)
+        #expect {
+            _ = try fixture.ingestor.ingest(file: path, tenant: "t")
+        } throws: { error in
+            "\(error)".contains(
+                "line 1702, column 28: expected ',' or '}' after an object member (the file is not valid JSON)")
+        }
+        #expect(try fixture.repository.count(tenant: "t") == 0)
+    }
+
     @Test(arguments: [
         (
             "truncated.json", Data(#"{"records": [{"asset": {"hostname": "a"}}, {"asset""#.utf8),

@@ -3,8 +3,8 @@ import JSONCore
 
 /// Streams the records of a JSON document (an array, or the array under a top-level `"records"` key) in 1 MiB
 /// reads, so a file of any size takes a few chunks of memory, as NDJSON does. Elements are found by following
-/// strings and nesting, and each is parsed whole by `JSONParser`; anything that makes the document not JSON is one
-/// error for the whole file, with its line and column, and nothing is ingested.
+/// strings and nesting, and each is parsed whole by `JSONParser` on a validator's thread; anything that makes the
+/// document not JSON is one error for the whole file, with its line and column, and nothing is ingested.
 struct JSONArraySource: RecordSource {
     /// The document holds no records array: `cycloneDX` when its top level is a CycloneDX BOM.
     struct NotRecords: Error {
@@ -55,19 +55,26 @@ struct JSONArraySource: RecordSource {
 
     mutating func close() { file.close() }
 
+    /// The next elements, unparsed: validators parse them on other threads.
     mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk? {
         let first = nextIndex
-        var values: [JSON] = []
-        while values.count < limit, let value = try nextRecord() {
-            values.append(value)
+        var bytes: [UInt8] = []
+        var elements: [(line: Int, column: Int, range: Range<Int>)] = []
+        while elements.count < limit, let (line, column, element) = try nextElement() {
+            let start = bytes.count
+            bytes.append(contentsOf: buffer[element])
+            elements.append((line, column, start..<bytes.count))
             nextIndex += 1
         }
-        return values.isEmpty ? nil : RawChunk(content: .values(prefix: "records", first: first, values))
+        return elements.isEmpty
+            ? nil : RawChunk(content: .elements(path: file.path, first: first, bytes: bytes, elements))
     }
 
     // MARK: The records array
 
-    private mutating func nextRecord() throws(IngestError) -> JSON? {
+    /// Where the next element lies in `buffer` (until the next read) and the line and column it starts at; nil
+    /// after the last. Its structure is followed, not checked: the parser does that.
+    private mutating func nextElement() throws(IngestError) -> (line: Int, column: Int, Range<Int>)? {
         guard !finished else { return nil }
         try skipWhitespace()
         guard let next = try peek() else { throw malformed("unexpected end of input inside the records array") }
@@ -89,20 +96,24 @@ struct JSONArraySource: RecordSource {
         }
         let (startLine, startColumn) = (line, position - lineStart + 1)
         let (start, complete) = try skipValue()
-        let element = buffer[start..<position]
+        guard complete else {  // the parser says where and inside what, unless the element is a whole number
+            let parsed = buffer[start..<position].withUnsafeBufferPointer { bytes in
+                Result { () throws(JSONParseError) in try JSON.parse(bytes) }
+            }
+            guard case .failure(let error) = parsed else {
+                throw malformed("unexpected end of input inside the records array")
+            }
+            throw Self.notJSON(error, inElementAt: startLine, startColumn, of: file.path)
+        }
         expectingElement = false
-        let parsed = element.withUnsafeBufferPointer { bytes in
-            Result { () throws(JSONParseError) in try JSON.parse(bytes) }
-        }
-        switch parsed {
-        case .success(let value):
-            guard complete else { throw malformed("unexpected end of input inside the records array") }
-            return value
-        case .failure(let error):
-            let line = startLine + error.line - 1
-            let column = error.line == 1 ? startColumn + error.column - 1 : error.column
-            throw file.error("line \(line), column \(column): \(error.message) (the file is not valid JSON)")
-        }
+        return (startLine, startColumn, start..<position)
+    }
+
+    /// Why an element starting at `line` and `column` of the file at `path` makes it not JSON.
+    static func notJSON(_ error: JSONParseError, inElementAt line: Int, _ column: Int, of path: String) -> IngestError {
+        let column = error.line == 1 ? column + error.column - 1 : error.column
+        return IngestError(
+            path, "line \(line + error.line - 1), column \(column): \(error.message) (the file is not valid JSON)")
     }
 
     /// What follows the records array: the end of the document, or the rest of the object holding it.

@@ -21,20 +21,36 @@ struct RawChunk: Sendable {
         case lines(bytes: [UInt8], lines: [(number: Int, range: Range<Int>)])
         /// Values numbered from `first` (`records[first]`, ...).
         case values(prefix: String, first: Int, [JSON])
+        /// Elements of a JSON document's records array numbered from `first`, each with the line and column it
+        /// starts at in the file at `path`: one that does not parse makes the whole file not JSON.
+        case elements(path: String, first: Int, bytes: [UInt8], [(line: Int, column: Int, range: Range<Int>)])
         /// Values each named by where they came from (a CBOM's protocol component).
         case labelled([(location: String, value: JSON)])
     }
 
     let content: Content
 
-    /// Each record's place in the input (`line 17`, `records[3]`) with its value, or why it is not JSON.
-    func forEach(_ body: (String, Result<JSON, JSONParseError>) -> Void) {
+    /// Each record's place in the input (`line 17`, `records[3]`) with its value, or why it is not JSON; throws
+    /// when the file itself is not JSON.
+    func forEach(_ body: (String, Result<JSON, JSONParseError>) -> Void) throws(IngestError) {
         switch content {
         case .lines(let bytes, let lines):
             bytes.withUnsafeBufferPointer { buffer in
                 for line in lines {
                     let slice = UnsafeBufferPointer(rebasing: buffer[line.range])
                     body("line \(line.number)", Result { () throws(JSONParseError) in try JSON.parse(slice) })
+                }
+            }
+        case .elements(let path, let first, let bytes, let elements):
+            try bytes.withUnsafeBufferPointer { buffer throws(IngestError) in
+                for (offset, element) in elements.enumerated() {
+                    do throws(JSONParseError) {
+                        body(
+                            "records[\(first + offset)]",
+                            .success(try JSON.parse(.init(rebasing: buffer[element.range]))))
+                    } catch {
+                        throw JSONArraySource.notJSON(error, inElementAt: element.line, element.column, of: path)
+                    }
                 }
             }
         case .values(let prefix, let first, let values):

@@ -107,22 +107,25 @@ final class ValidatedBatches: @unchecked Sendable {
         var records: [PreparedRecord] = []
         var problems: [RecordProblem] = []
         var rejected = 0
-        chunk.forEach { location, value in
-            switch value {
-            case .failure(let error):
-                rejected += 1
-                problems.append(RecordProblem(location: location, "is not valid JSON: \(error)"))
-            case .success(let raw):
-                switch validator.validate(raw, at: location) {
-                case .valid(let record):
-                    let events = rules?.events(for: record, previous: nil, now: now)
-                    records.append(PreparedRecord(record: record, eventsIfNew: events))
-                case .invalid(let found):
+        let walked = Result { () throws(IngestError) in
+            try chunk.forEach { location, value in
+                switch value {
+                case .failure(let error):
                     rejected += 1
-                    problems += found
+                    problems.append(RecordProblem(location: location, "is not valid JSON: \(error)"))
+                case .success(let raw):
+                    switch validator.validate(raw, at: location) {
+                    case .valid(let record):
+                        let events = rules?.events(for: record, previous: nil, now: now)
+                        records.append(PreparedRecord(record: record, eventsIfNew: events))
+                    case .invalid(let found):
+                        rejected += 1
+                        problems += found
+                    }
                 }
             }
         }
+        if case .failure(let error) = walked { return .failure(error) }
         return .batch(records: records, rejected: rejected, problems: problems)
     }
 
