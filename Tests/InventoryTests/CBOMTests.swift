@@ -265,6 +265,69 @@ import Testing
             ])
     }
 
+    /// A record is built from several components; a value validation refuses is named by the component (and the
+    /// property) it came from, where the user has to fix it, as well as by the record's own place.
+    @Test func aRefusedValueNamesTheComponentItCameFrom() throws {
+        let fixture = try InventoryFixture()
+        let cbom: JSON = [
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [
+                [
+                    "type": "device", "bom-ref": "web", "name": "web01.example.com",
+                    "properties": [["name": "environment", "value": "lab"], ["name": "port", "value": "99999"]],
+                ],
+                [
+                    "type": "cryptographic-asset", "bom-ref": "tls", "name": "TLS",
+                    "cryptoProperties": ["assetType": "protocol", "protocolProperties": ["type": "tls"]],
+                ],
+                [
+                    "type": "cryptographic-asset", "bom-ref": "leaf", "name": "web01",
+                    "cryptoProperties": [
+                        "assetType": "certificate",
+                        "certificateProperties": [
+                            "subjectName": "CN=web01", "notValidAfter": "next spring", "subjectPublicKeyRef": "key",
+                        ],
+                    ],
+                ],
+                [
+                    "type": "cryptographic-asset", "bom-ref": "key", "name": "RSA",
+                    "cryptoProperties": [
+                        "assetType": "related-crypto-material",
+                        "relatedCryptoMaterialProperties": ["type": "public-key", "size": -2048],
+                    ],
+                ],
+            ],
+            "dependencies": [["ref": "web", "dependsOn": ["tls"]], ["ref": "tls", "dependsOn": ["leaf"]]],
+        ]
+        let report = try fixture.ingestor.ingest(
+            file: fixture.folder.file("bad.cdx.json", cbom.serialized()), tenant: "t")
+        #expect(report.counts.rejected == 1)
+        let rejections = report.rejections.map(\.description)
+        #expect(
+            rejections.contains {
+                $0.hasPrefix(
+                    "components[1] (bom-ref tls): certificate.expiration_date (notValidAfter of components[2] "
+                        + "(bom-ref leaf)): ")
+            })
+        #expect(
+            rejections.contains {
+                $0.hasPrefix(
+                    "components[1] (bom-ref tls): crypto_implementation.key_size (size of components[3] (bom-ref key)): "
+                        + "must be a positive integer")
+            })
+        #expect(
+            rejections.contains {
+                $0.hasPrefix(
+                    "components[1] (bom-ref tls): crypto_implementation.port (port property of components[0] "
+                        + "(bom-ref web)): ")
+            })
+        #expect(
+            rejections.contains {
+                $0.hasPrefix("components[1] (bom-ref tls): asset.environment (components[0] (bom-ref web)): ")
+            })
+        #expect(rejections.count == 4, "\(rejections)")
+    }
+
     /// Detection reads a file's head; a large CBOM that names its format at the end is still read as one.
     @Test func aCBOMThatNamesItsFormatLateIsStillRecognised() throws {
         let fixture = try InventoryFixture()

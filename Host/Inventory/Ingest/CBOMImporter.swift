@@ -6,8 +6,9 @@ import JSONCore
 struct CBOMImporter {
     struct Imported {
         var records: [JSON] = []
-        /// Where each record came from, for its validation problems: `components[4] (bom-ref proto-tls)`.
-        var locations: [String] = []
+        /// Where each record came from, for its validation problems: `components[4] (bom-ref proto-tls)`, and
+        /// the components its host, certificate and key fields came from.
+        var places: [RecordPlace] = []
         var notices: [String] = []
     }
 
@@ -59,7 +60,7 @@ struct CBOMImporter {
                 keys[record.key] = protocolAsset
                 importedProtocols.append(protocolAsset)
                 imported.records.append(record.json)
-                imported.locations.append(protocolAsset.label)
+                imported.places.append(RecordPlace(protocolAsset.label, origins: record.origins))
                 used.formUnion(record.used)
             }
         }
@@ -100,7 +101,7 @@ struct CBOMImporter {
     private func record(
         host: CBOMComponent, identity: [String: JSON], protocol asset: CBOMComponent, graph: CBOMGraph,
         notices: inout [String]
-    ) -> (json: JSON, key: String, used: Set<String>)? {
+    ) -> (json: JSON, key: String, used: Set<String>, origins: [String: String])? {
         let properties = asset.json[path: "cryptoProperties.protocolProperties"] ?? [:]
         let type = properties["type"]?.stringValue?.lowercased() ?? ""
         let protocolName: String
@@ -142,6 +143,9 @@ struct CBOMImporter {
                 "\(asset.label): port properties disagree (\(ports.joined(separator: ", "))); \(ports[0]) is used")
         }
         let port = ports.first
+        // Fields not from the protocol component are named by where they came from when validation refuses them.
+        var origins = ["asset": host.label]
+        if own.isEmpty, port != nil { origins["crypto_implementation.port"] = "port property of \(host.label)" }
         if let port { crypto["port"] = Int(port).map { JSON($0) } ?? .string(port) }
 
         var document: [String: JSON] = ["asset": .object(identity), "source": "cbom"]
@@ -153,8 +157,9 @@ struct CBOMImporter {
         if let certificate {
             used.insert(certificate.reference)
             var out: [String: JSON] = [:]
-            if let keySize = describe(certificate, graph: graph, into: &out, used: &used) {
+            if let (keySize, source) = describe(certificate, graph: graph, into: &out, used: &used, origins: &origins) {
                 crypto["key_size"] = JSON(keySize)
+                origins["crypto_implementation.key_size"] = source
             }
             document["certificate"] = .object(out)
         } else if protocolName == "SSH",
@@ -166,7 +171,10 @@ struct CBOMImporter {
             used.insert(hostKey.reference)
             let material = hostKey.json[path: "cryptoProperties.relatedCryptoMaterialProperties"]
             if let reference = material?["algorithmRef"]?.stringValue { used.insert(reference) }
-            if let size = material?["size"]?.intValue { crypto["key_size"] = JSON(size) }
+            if let size = material?["size"]?.intValue {
+                crypto["key_size"] = JSON(size)
+                origins["crypto_implementation.key_size"] = "size of \(hostKey.label)"
+            }
         }
         // Algorithms the cipher suites name are covered by the suite names.
         for suite in properties["cipherSuites"]?.arrayValue ?? [] {
@@ -174,7 +182,7 @@ struct CBOMImporter {
         }
         document["crypto_implementation"] = .object(crypto)
         let host = identity["hostname"]?.stringValue ?? identity["ip_address"]?.stringValue ?? "?"
-        return (.object(document), "\(host)|\(protocolName)|\(port ?? "-")", used)
+        return (.object(document), "\(host)|\(protocolName)|\(port ?? "-")", used, origins)
     }
 
     /// The algorithms of `ikev2TransformTypes` (encryption, PRF, integrity, key exchange, authentication), by the
@@ -205,17 +213,25 @@ struct CBOMImporter {
         20: "ecp384", 21: "ecp521", 31: "curve25519",
     ]
 
-    /// Fills the certificate's fields; its public key's size, when the CBOM gives one.
+    /// Fills the certificate's fields and where each came from; its public key's size, when the CBOM gives one,
+    /// and where.
     private func describe(
-        _ certificate: CBOMComponent, graph: CBOMGraph, into out: inout [String: JSON], used: inout Set<String>
-    ) -> Int? {
+        _ certificate: CBOMComponent, graph: CBOMGraph, into out: inout [String: JSON], used: inout Set<String>,
+        origins: inout [String: String]
+    ) -> (Int, String)? {
         let fields = certificate.json[path: "cryptoProperties.certificateProperties"] ?? [:]
-        if let subject = fields["subjectName"]?.stringValue { out["common_name"] = .string(Self.commonName(subject)) }
-        if let issuer = fields["issuerName"]?.stringValue { out["issuer"] = .string(issuer) }
-        if let expiry = fields["notValidAfter"]?.stringValue { out["expiration_date"] = .string(expiry) }
+        origins["certificate"] = certificate.label
+        for (field, property) in [
+            ("common_name", "subjectName"), ("issuer", "issuerName"), ("expiration_date", "notValidAfter"),
+        ] {
+            guard let value = fields[property]?.stringValue else { continue }
+            out[field] = .string(field == "common_name" ? Self.commonName(value) : value)
+            origins["certificate.\(field)"] = "\(property) of \(certificate.label)"
+        }
         if let reference = fields["signatureAlgorithmRef"]?.stringValue, let algorithm = graph.components[reference] {
             used.insert(reference)
             out["signature_algorithm"] = JSON(algorithm.name)
+            origins["certificate.signature_algorithm"] = algorithm.label
         }
         guard let reference = fields["subjectPublicKeyRef"]?.stringValue, let key = graph.components[reference] else {
             return nil
@@ -227,12 +243,17 @@ struct CBOMImporter {
             algorithmReference.flatMap { graph.components[$0] } ?? (key.assetType == "algorithm" ? key : nil)
         if let algorithmReference { used.insert(algorithmReference) }
         let family = (algorithm?.name ?? key.name).map(Self.algorithmFamily)
-        if let family { out["key_algorithm"] = .string(family) }
-        if let size = material?["size"]?.intValue { return size }
+        if let family {
+            out["key_algorithm"] = .string(family)
+            origins["certificate.key_algorithm"] = (algorithm ?? key).label
+        }
+        if let size = material?["size"]?.intValue { return (size, "size of \(key.label)") }
         // A post-quantum parameter set (ML-DSA-65) names a security category, not a key size in bits.
-        guard let family, !Self.postQuantumFamilies.contains(family.uppercased()) else { return nil }
-        return algorithm?.json[path: "cryptoProperties.algorithmProperties.parameterSetIdentifier"]?.stringValue
-            .flatMap(Int.init)
+        guard let family, !Self.postQuantumFamilies.contains(family.uppercased()), let algorithm,
+            let size = algorithm.json[path: "cryptoProperties.algorithmProperties.parameterSetIdentifier"]?
+                .stringValue.flatMap(Int.init)
+        else { return nil }
+        return (size, "parameterSetIdentifier of \(algorithm.label)")
     }
 
     static let postQuantumFamilies: Set<String> = ["ML-KEM", "ML-DSA", "SLH-DSA", "FN-DSA", "HQC"]

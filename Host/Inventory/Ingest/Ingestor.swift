@@ -100,7 +100,7 @@ public struct Ingestor: Sendable {
         source: any RecordSource, format: IngestFormat, notices: [String]
     ) {
         let imported = try CBOMImporter().records(from: document, path: path)
-        return (ArraySource(records: imported.records, locations: imported.locations), .cbom, imported.notices)
+        return (ArraySource(records: imported.records, places: imported.places), .cbom, imported.notices)
     }
 
     /// Ingests records already in memory (the API and tests).

@@ -24,21 +24,23 @@ struct RawChunk: Sendable {
         /// Elements of a JSON document's records array numbered from `first`, each with the line and column it
         /// starts at in the file at `path`: one that does not parse makes the whole file not JSON.
         case elements(path: String, first: Int, bytes: [UInt8], [(line: Int, column: Int, range: Range<Int>)])
-        /// Values each named by where they came from (a CBOM's protocol component).
-        case labelled([(location: String, value: JSON)])
+        /// Values each placed where they came from (a CBOM's protocol component, and the parts its fields came from).
+        case placed([(place: RecordPlace, value: JSON)])
     }
 
     let content: Content
 
     /// Each record's place in the input (`line 17`, `records[3]`) with its value, or why it is not JSON; throws
     /// when the file itself is not JSON.
-    func forEach(_ body: (String, Result<JSON, JSONParseError>) -> Void) throws(IngestError) {
+    func forEach(_ body: (RecordPlace, Result<JSON, JSONParseError>) -> Void) throws(IngestError) {
         switch content {
         case .lines(let bytes, let lines):
             bytes.withUnsafeBufferPointer { buffer in
                 for line in lines {
                     let slice = UnsafeBufferPointer(rebasing: buffer[line.range])
-                    body("line \(line.number)", Result { () throws(JSONParseError) in try JSON.parse(slice) })
+                    body(
+                        RecordPlace("line \(line.number)"),
+                        Result { () throws(JSONParseError) in try JSON.parse(slice) })
                 }
             }
         case .elements(let path, let first, let bytes, let elements):
@@ -46,7 +48,7 @@ struct RawChunk: Sendable {
                 for (offset, element) in elements.enumerated() {
                     do throws(JSONParseError) {
                         body(
-                            "records[\(first + offset)]",
+                            RecordPlace("records[\(first + offset)]"),
                             .success(try JSON.parse(.init(rebasing: buffer[element.range]))))
                     } catch {
                         throw JSONArraySource.notJSON(error, inElementAt: element.line, element.column, of: path)
@@ -54,10 +56,37 @@ struct RawChunk: Sendable {
                 }
             }
         case .values(let prefix, let first, let values):
-            for (offset, value) in values.enumerated() { body("\(prefix)[\(first + offset)]", .success(value)) }
-        case .labelled(let values):
-            for (location, value) in values { body(location, .success(value)) }
+            for (offset, value) in values.enumerated() {
+                body(RecordPlace("\(prefix)[\(first + offset)]"), .success(value))
+            }
+        case .placed(let values):
+            for (place, value) in values { body(place, .success(value)) }
         }
+    }
+}
+
+/// Where a record is in the input (`line 17`, `records[3]`, a CBOM's protocol component) and, for a record made of
+/// several parts of it, where its fields came from, by field path or section: `certificate.expiration_date` →
+/// `notValidAfter of components[6] (bom-ref leaf)`.
+struct RecordPlace: Sendable {
+    let location: String
+    var origins: [String: String] = [:]
+
+    init(_ location: String, origins: [String: String] = [:]) {
+        self.location = location
+        self.origins = origins
+    }
+
+    /// The problem, saying where its field came from when that is not the record's own place.
+    func attributed(_ problem: RecordProblem) -> RecordProblem {
+        guard !origins.isEmpty, problem.location.hasPrefix(location), problem.location != location else {
+            return problem
+        }
+        let path = problem.location.dropFirst(location.count).drop { $0 == ":" || $0 == "." || $0 == " " }
+        let origin = origins.filter { path == $0.key || path.hasPrefix($0.key + ".") }
+            .max { $0.key.count < $1.key.count }
+        guard let origin else { return problem }
+        return RecordProblem(location: "\(problem.location) (\(origin.value))", problem.message)
     }
 }
 
@@ -134,20 +163,20 @@ struct ArraySource: RecordSource {
         self.prefix = prefix
     }
 
-    /// Records each named by where it came from, instead of by its position.
-    init(records: [JSON], locations: [String]) {
+    /// Records each placed where it came from, instead of by its position.
+    init(records: [JSON], places: [RecordPlace]) {
         self.init(records: records, prefix: "")
-        self.locations = locations
+        self.places = places
     }
 
-    private var locations: [String]?
+    private var places: [RecordPlace]?
 
     mutating func nextChunk(limit: Int) throws(IngestError) -> RawChunk? {
         guard index < records.count else { return nil }
         let end = min(index + limit, records.count)
         defer { index = end }
-        if let locations {
-            return RawChunk(content: .labelled(Array(zip(locations[index..<end], records[index..<end]))))
+        if let places {
+            return RawChunk(content: .placed(Array(zip(places[index..<end], records[index..<end]))))
         }
         return RawChunk(content: .values(prefix: prefix, first: index, Array(records[index..<end])))
     }

@@ -108,19 +108,19 @@ final class ValidatedBatches: @unchecked Sendable {
         var problems: [RecordProblem] = []
         var rejected = 0
         let walked = Result { () throws(IngestError) in
-            try chunk.forEach { location, value in
+            try chunk.forEach { place, value in
                 switch value {
                 case .failure(let error):
                     rejected += 1
-                    problems.append(RecordProblem(location: location, "is not valid JSON: \(error)"))
+                    problems.append(RecordProblem(location: place.location, "is not valid JSON: \(error)"))
                 case .success(let raw):
-                    switch validator.validate(raw, at: location) {
+                    switch validator.validate(raw, at: place.location) {
                     case .valid(let record):
                         let events = rules?.events(for: record, previous: nil, now: now)
                         records.append(PreparedRecord(record: record, eventsIfNew: events))
                     case .invalid(let found):
                         rejected += 1
-                        problems += found
+                        problems += found.map(place.attributed)
                     }
                 }
             }
