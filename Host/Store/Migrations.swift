@@ -225,6 +225,66 @@ enum Migrations {
                         ON inventory_record (tenant, id, content_hash, discovered_at, expiry_notified, scan_hash);
                     """)
         }
+        migrator.registerMigration("v10-ids-never-reused") { db in
+            // A plain rowid takes the largest id plus one, so removing an integration (its jobs and dead letters go
+            // with it) handed its ids out again: a log or `dlq replay 12` could name another integration's job or
+            // letter, and a late write of a removed job's runner could pass for a new job's. AUTOINCREMENT never
+            // reuses an id; SQLite only takes it in CREATE TABLE, so both tables are rebuilt.
+            for (table, columns, indexes) in [
+                (
+                    "job",
+                    """
+                    integration TEXT NOT NULL REFERENCES integration(id) ON DELETE CASCADE,
+                    tenant TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    full INTEGER NOT NULL,
+                    priority INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    record_ids TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    not_before INTEGER,
+                    lease_owner TEXT,
+                    lease_expires INTEGER,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    stats TEXT,
+                    error TEXT,
+                    push_cursor TEXT
+                    """,
+                    """
+                    CREATE INDEX job_queue ON job (state, priority DESC, id);
+                    CREATE INDEX job_integration ON job (integration, id);
+                    """
+                ),
+                (
+                    "dead_letter",
+                    """
+                    integration TEXT NOT NULL REFERENCES integration(id) ON DELETE CASCADE,
+                    tenant TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    error_code TEXT NOT NULL,
+                    error TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                    """,
+                    "CREATE INDEX dead_letter_integration ON dead_letter (integration, state);"
+                ),
+            ] {
+                try db.execute(
+                    sql: """
+                        CREATE TABLE \(table)_new (id INTEGER PRIMARY KEY AUTOINCREMENT, \(columns));
+                        INSERT INTO \(table)_new SELECT * FROM \(table);
+                        DROP TABLE \(table);
+                        ALTER TABLE \(table)_new RENAME TO \(table);
+                        \(indexes)
+                        """)
+            }
+        }
         return migrator
     }
 }
