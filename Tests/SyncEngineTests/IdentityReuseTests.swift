@@ -8,14 +8,19 @@ import Testing
 
 /// Ids a user and the logs name things by stay unique for the life of the store.
 @Suite struct IdentityReuseTests {
-    /// An integration removed with the newest job and dead letter, then added again under its name: its first job
-    /// and letter get new ids, so `dlq replay 2` or "push job 1" in a log never means two different things.
-    @Test func removingAnIntegrationNeverHandsItsJobAndLetterIdsOut() throws {
+    /// A push of two records to a sink that refuses one of them: one job, one dead letter.
+    func pushWithADeadLetter() throws -> (EngineFixture, Job) {
         let fixture = try EngineFixture()
         fixture.sink.rejectFieldValue = "refused-host"
         try fixture.integration()
         try fixture.ingest([asset("refused-host"), asset("web01")])
-        let first = try fixture.push("acme-sink")
+        return (fixture, try fixture.push("acme-sink"))
+    }
+
+    /// An integration removed with the newest job and dead letter, then added again under its name: its first job
+    /// and letter get new ids, so `dlq replay 2` or "push job 1" in a log never means two different things.
+    @Test func removingAnIntegrationNeverHandsItsJobAndLetterIdsOut() throws {
+        let (fixture, first) = try pushWithADeadLetter()
         let letter = try #require(try fixture.engine.delivery.deadLetters(integration: "acme-sink").first)
         try fixture.engine.integrations.remove("acme-sink")
 
@@ -28,11 +33,7 @@ import Testing
 
     /// A store made before ids were kept unique keeps its jobs and dead letters, ids and all, through the upgrade.
     @Test func anUpgradedStoreKeepsItsJobsAndLetters() throws {
-        let fixture = try EngineFixture()
-        fixture.sink.rejectFieldValue = "refused-host"
-        try fixture.integration()
-        try fixture.ingest([asset("refused-host"), asset("web01")])
-        let job = try fixture.push("acme-sink")
+        let (fixture, job) = try pushWithADeadLetter()
         let letters = try fixture.engine.delivery.deadLetters(integration: "acme-sink")
         try fixture.store.pool.write { db in  // the tables as the earlier migrations left them
             for table in ["job", "dead_letter"] {
