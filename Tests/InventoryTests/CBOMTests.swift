@@ -265,6 +265,67 @@ import Testing
             ])
     }
 
+    /// CycloneDX 1.6 links a protocol to its certificate in `protocolProperties.cryptoRefArray` (as its TLS example
+    /// does), not only through `dependencies`: the certificate, its key and algorithms are imported. An asset of a
+    /// type the schema has no place for is named as such.
+    @Test func aCertificateNamedInCryptoRefArrayIsTheProtocols() throws {
+        let fixture = try InventoryFixture()
+        func crypto(_ reference: String, _ name: String, _ properties: JSON) -> JSON {
+            [
+                "type": "cryptographic-asset", "bom-ref": .string(reference), "name": .string(name),
+                "cryptoProperties": properties,
+            ]
+        }
+        let cbom: JSON = [
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "metadata": ["component": ["type": "device", "bom-ref": "gw", "name": "gw01.example.com"]],
+            "components": [
+                crypto("sha1rsa", "SHA1withRSA", ["assetType": "algorithm"]),
+                crypto("rsa", "RSA-1024", ["assetType": "algorithm"]),
+                crypto(
+                    "key", "gw key",
+                    [
+                        "assetType": "related-crypto-material",
+                        "relatedCryptoMaterialProperties": ["type": "public-key", "algorithmRef": "rsa", "size": 1024],
+                    ]),
+                crypto(
+                    "cert", "gw cert",
+                    [
+                        "assetType": "certificate",
+                        "certificateProperties": [
+                            "subjectName": "CN=gw01.example.com", "notValidAfter": "2031-01-01T00:00:00Z",
+                            "signatureAlgorithmRef": "sha1rsa", "subjectPublicKeyRef": "key",
+                        ],
+                    ]),
+                crypto(
+                    "tls", "TLS",
+                    [
+                        "assetType": "protocol",
+                        "protocolProperties": [
+                            "type": "tls", "version": "1.2", "cryptoRefArray": ["cert", "nowhere"],
+                        ],
+                    ]),
+            ],
+            "dependencies": [["ref": "gw", "dependsOn": ["tls"]], ["ref": "tls", "dependsOn": ["odd"]]],
+        ]
+        var components = cbom["components"]!.arrayValue!
+        components.append(crypto("odd", "odd", ["assetType": "key-agreement"]))
+        var document = cbom.objectValue!
+        document["components"] = .array(components)
+        let report = try fixture.ingestor.ingest(
+            file: fixture.folder.file("refs.cdx.json", JSON.object(document).serialized()), tenant: "t")
+        #expect(report.counts.inserted == 1)
+        #expect(
+            report.notices == [
+                #"components[4] (bom-ref tls): cryptoRefArray names "nowhere", which no component has as its bom-ref; ignored"#,
+                #"components[5] (bom-ref odd): key-agreement "odd": the standard schema has no place for this asset type; not imported"#,
+            ])
+        let record = try #require(try fixture.repository.list(tenant: "t").first?.document)
+        #expect(record[path: "certificate.common_name"] == "gw01.example.com")
+        #expect(record[path: "certificate.signature_algorithm"] == "SHA1withRSA")
+        #expect(record[path: "crypto_implementation.key_size"] == 1024)
+    }
+
     /// A record is built from several components; a value validation refuses is named by the component (and the
     /// property) it came from, where the user has to fix it, as well as by the record's own place.
     @Test func aRefusedValueNamesTheComponentItCameFrom() throws {

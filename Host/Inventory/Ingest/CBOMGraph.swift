@@ -58,6 +58,21 @@ struct CBOMGraph {
                 }
             }
         }
+        // CycloneDX 1.6 also links a protocol to its certificates and keys inside the protocol itself.
+        for component in order {
+            guard let references = component.json[path: "cryptoProperties.protocolProperties.cryptoRefArray"] else {
+                continue
+            }
+            for target in references.arrayValue?.compactMap(\.stringValue) ?? [] {
+                if components[target] == nil {
+                    notices.append(
+                        "\(component.label): cryptoRefArray names \"\(target)\", which no component has as its bom-ref; ignored"
+                    )
+                } else if edges[component.reference]?.contains(target) != true {
+                    edges[component.reference, default: []].append(target)
+                }
+            }
+        }
     }
 
     /// A component and the ones nested in it (an assembly's parts, a firmware's libraries), each by its place.

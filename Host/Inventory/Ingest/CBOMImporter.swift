@@ -67,6 +67,10 @@ struct CBOMImporter {
         for component in graph.order where component.isCrypto && !used.contains(component.reference) {
             let kind = component.assetType ?? "cryptographic asset without cryptoProperties.assetType"
             let named = "\(component.label): \(kind) \"\(component.name ?? "?")\""
+            guard let type = component.assetType, Self.assetTypes.contains(type) else {
+                imported.notices.append("\(named): the standard schema has no place for this asset type; not imported")
+                continue
+            }
             // A chain's issuing certificates, a second key: linked, but a record keeps one certificate and its key.
             if let owner = importedProtocols.first(where: {
                 graph.reachable(from: $0.reference).contains { $0.reference == component.reference }
@@ -255,6 +259,9 @@ struct CBOMImporter {
         else { return nil }
         return (size, "parameterSetIdentifier of \(algorithm.label)")
     }
+
+    /// CycloneDX 1.6's asset types a record has a place for.
+    static let assetTypes: Set = ["protocol", "certificate", "algorithm", "related-crypto-material"]
 
     static let postQuantumFamilies: Set<String> = ["ML-KEM", "ML-DSA", "SLH-DSA", "FN-DSA", "HQC"]
 
