@@ -125,6 +125,34 @@ import Testing
         #expect(change.event.detail["to"] == "non_compliant")
     }
 
+    /// One framework failing while another recovers leaves the record non-compliant as a whole, yet it is a
+    /// compliance change, and a high one: a framework has just become non-compliant. A change of another field
+    /// raises none.
+    @Test func aFrameworkChangingIsAComplianceChangeWhateverTheSummary() throws {
+        let fixture = try InventoryFixture()
+        func scan(_ statuses: JSON, risk: Int = 2) -> JSON {
+            var raw = record(risk: risk).objectValue!
+            var crypto = raw["crypto_implementation"]!.objectValue!
+            crypto["compliance_status"] = statuses
+            raw["crypto_implementation"] = .object(crypto)
+            return .object(raw)
+        }
+        _ = try fixture.ingestor.ingest(records: [scan(["pci": "non_compliant", "hipaa": "compliant"])], tenant: "t")
+        _ = try fixture.ingestor.ingest(records: [scan(["pci": "compliant", "hipaa": "non_compliant"])], tenant: "t")
+        _ = try fixture.ingestor.ingest(
+            records: [scan(["pci": "compliant", "hipaa": "non_compliant"], risk: 3)], tenant: "t")
+        let changes = try fixture.repository.events(tenant: "t").filter { $0.event.kind == .complianceChange }
+        #expect(changes.count == 1)
+        #expect(changes.first?.event.severity == "high")
+        #expect(
+            changes.first?.event.detail["changes"]
+                == [
+                    "pci": ["from": "non_compliant", "to": "compliant"],
+                    "hipaa": ["from": "compliant", "to": "non_compliant"],
+                ])
+        #expect(changes.first?.event.detail["to"] == "non_compliant")
+    }
+
     /// The scanner reports the same certificate every week: the week it comes within 30 days, it raises
     /// `certificate_expiry` once, though the record did not change; a later change of another field does not repeat it.
     @Test func aCertificateDriftingIntoTheWindowRaisesItsEventOnce() throws {

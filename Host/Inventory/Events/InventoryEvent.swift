@@ -37,12 +37,15 @@ public struct EventRules: Sendable {
         }
         if previous == nil {
             events.append(EncodedEvent(kind: .discovery, severity: "info", detail: detail()))
-        } else if previous?.compliance != record.complianceSummary {
+        } else if let changes = complianceChanges(from: previous, to: record) {
+            // High when a framework became non-compliant, although the record as a whole may have been already.
+            let failing = changes.values.contains { $0["to"] == "non_compliant" }
             events.append(
                 EncodedEvent(
-                    kind: .complianceChange, severity: record.complianceSummary == "non_compliant" ? "high" : "info",
+                    kind: .complianceChange, severity: failing ? "high" : "info",
                     detail: detail(
-                        before: [("from", JSON(previous?.compliance))], after: [("to", JSON(record.complianceSummary))])
+                        before: [("changes", .object(changes)), ("from", JSON(previous?.compliance))],
+                        after: [("to", JSON(record.complianceSummary))])
                 ))
         }
         if let expiry = expiryDue(for: record, notified: previous?.expiryNotified, now: now) {
@@ -97,6 +100,24 @@ extension EventRules {
 
     /// Every detail names the asset; members come in key order (see `OrderedObject`): those before `hostname`,
     /// then the asset's, then those after `protocol`.
+    /// Each framework whose status changed, `{"hipaa": {"from": "compliant", "to": "non_compliant"}}`; nil when
+    /// none did. Compared framework by framework: one failing while another recovers leaves the summary as it was.
+    private func complianceChanges(from previous: StoredState?, to record: InventoryRecord) -> [String: JSON]? {
+        guard let previous else { return nil }
+        let path = "crypto_implementation.compliance_status"
+        guard let stored = previous.storedDocument else {  // only the summary is known
+            guard previous.compliance != record.complianceSummary else { return nil }
+            return [:]
+        }
+        let before = stored[path: path]?.objectValue ?? [:]
+        let after = record.document[path: path]?.objectValue ?? [:]
+        var changes: [String: JSON] = [:]
+        for framework in Set(before.keys).union(after.keys) where before[framework] != after[framework] {
+            changes[framework] = ["from": before[framework] ?? .null, "to": after[framework] ?? .null]
+        }
+        return changes.isEmpty ? nil : changes
+    }
+
     static func detail(of record: InventoryRecord, before: [(String, JSON)] = [], after: [(String, JSON)] = [])
         -> [UInt8]
     {
