@@ -126,10 +126,24 @@ import Testing
             [
                 "asset": ["hostname": "a"],
                 "crypto_implementation": [
-                    "protocol": "TLS", "compliance_status": ["PCI": "compliant", "pci": "non_compliant"],
+                    "protocol": "TLS", "compliance_status": ["PCI": "compliant", "pci ": "non_compliant"],
                 ],
             ],
-            "records[3].crypto_implementation.compliance_status.pci: names the same framework as \"PCI\" (names ignore case); give each framework once"
+            "records[3].crypto_implementation.compliance_status.pci : names the same framework as \"PCI\" (names ignore case and surrounding spaces); give each framework once"
+        ),
+        (
+            [
+                "asset": ["hostname": "a"],
+                "crypto_implementation": ["protocol": "TLS", "compliance_status": [" ": "compliant"]],
+            ],
+            "records[3].crypto_implementation.compliance_status: names a framework with an empty name; name each framework (pci_dss, hipaa, ...)"
+        ),
+        (
+            [
+                "asset": ["hostname": "a"],
+                "crypto_implementation": ["protocol": "TLS", "compliance_status": ["a\u{1B}[31mred": "compliant"]],
+            ],
+            "records[3].crypto_implementation.compliance_status: framework name \"a\\u001b[31mred\" must not contain control characters (found an escape character)"
         ),
         (
             [

@@ -359,26 +359,40 @@ struct SectionReader {
         var out = [String: JSON](minimumCapacity: frameworks.count)
         var valid = 0
         for (framework, status) in frameworks {
+            let name = Self.trimmed(framework).lowercased()
+            guard !name.isEmpty else {
+                report(path, "names a framework with an empty name; name each framework (pci_dss, hipaa, ...)")
+                continue
+            }
+            if let control = Self.controlCharacter(in: name) {
+                report(
+                    path,
+                    "framework name \(JSON.string(framework).serialized()) must not contain control characters "
+                        + "(found \(Self.describe(control)))")
+                continue
+            }
             guard let text = status.stringValue?.lowercased(), RecordValidator.complianceValues.contains(text) else {
                 report(
                     "\(path).\(framework)",
                     "must be compliant, non_compliant, unknown or not_applicable, got \(status.serialized())")
                 continue
             }
-            out[framework.lowercased()] = .string(text)
+            out[name] = .string(text)
             valid += 1
         }
-        // Framework names are stored in lower case: two that differ only in case would overwrite each other, the
-        // survivor chosen by dictionary order. Rare, so worked out only when the count says so.
+        // Framework names are stored trimmed and in lower case: two that differ only in case or spaces would
+        // overwrite each other, the survivor chosen by dictionary order. Rare, so worked out only when the count
+        // says so.
         if out.count < valid {
-            let groups = Dictionary(grouping: frameworks.keys.sorted(), by: { $0.lowercased() }).filter {
+            let groups = Dictionary(grouping: frameworks.keys.sorted(), by: { Self.trimmed($0).lowercased() }).filter {
                 $0.value.count > 1
             }
             for names in groups.values.sorted(by: { $0[0] < $1[0] }) {
                 for name in names.dropFirst() {
                     report(
                         "\(path).\(name)",
-                        "names the same framework as \"\(names[0])\" (names ignore case); give each framework once")
+                        "names the same framework as \"\(names[0])\" (names ignore case and surrounding spaces); "
+                            + "give each framework once")
                 }
             }
             return nil
