@@ -148,12 +148,25 @@ import Testing
         ("[{\"a\": 1},\n {\"b\": 2},\n {\"c\" 3}]", "line 3, column 7: expected ':' after member name \"c\""),
         ("{\"records\": [], \"x\": 1", "line 1, column 23: unexpected end of input inside an object"),
         ("{\"records\": [] \"x\": 1}", "line 1, column 16: expected ',' or '}' after an object member"),
+        // The members around the records are as much the document as they are.
+        ("{\"a\": @@, \"records\": []}", "line 1, column 7: unexpected '@', expected a value"),
+        ("{\"records\": [],\n \"extra\": [1,,2]}", "line 2, column 14: unexpected ',', expected a value"),
     ])
     func aMalformedDocumentIsFoundWhereItIs(text: String, message: String) throws {
         let fixture = try InventoryFixture()
         #expect {
             _ = try fixture.ingestor.ingest(file: fixture.folder.file("bad.json", text), tenant: "t")
         } throws: { "\($0)".contains(message + " (the file is not valid JSON)") }
+        #expect(try fixture.repository.count(tenant: "t") == 0)
+    }
+
+    /// Two `"records"` arrays are one too many: which one a reader takes is anyone's guess.
+    @Test func aSecondRecordsMemberIsRefused() throws {
+        let fixture = try InventoryFixture()
+        let text = "{\"records\": [\(record().serialized())],\n \"records\": [\(record(host: "b").serialized())]}"
+        #expect {
+            _ = try fixture.ingestor.ingest(file: fixture.folder.file("twice.json", text), tenant: "t")
+        } throws: { "\($0)".contains("line 2, column 13: a second \"records\" member; give the records in one array") }
         #expect(try fixture.repository.count(tenant: "t") == 0)
     }
 

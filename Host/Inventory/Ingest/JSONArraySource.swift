@@ -123,7 +123,13 @@ struct JSONArraySource: RecordSource {
             try skipWhitespace()
             while try peek() == UInt8(ascii: ",") {
                 position += 1
-                try skipMember()
+                let (key, _) = try memberStart()
+                if key == "records" {  // JSON allows it; which array a reader takes is anyone's guess
+                    throw file.error(
+                        "line \(line), column \(position - lineStart + 1): a second \"records\" member; give the "
+                            + "records in one array")
+                }
+                try skipCheckedValue()
                 try skipWhitespace()
             }
             guard try peek() == UInt8(ascii: "}") else { throw malformed("expected ',' or '}' after an object member") }
@@ -144,19 +150,16 @@ struct JSONArraySource: RecordSource {
         try skipWhitespace()
         if try peek() == UInt8(ascii: "}") { throw NotRecords(cycloneDX: false) }
         while true {
-            let (key, value) = try memberStart()
+            let (key, first) = try memberStart()
             if key == "records" {
-                guard value == UInt8(ascii: "[") else {
-                    throw file.error("\"records\" must be an array of records, got \(Self.kind(of: value))")
+                guard first == UInt8(ascii: "[") else {
+                    throw file.error("\"records\" must be an array of records, got \(Self.kind(of: first))")
                 }
                 position += 1
                 return
             }
-            let (start, complete) = try skipValue()
-            guard complete else { throw malformed("unexpected end of input inside an object") }
-            if key == "bomFormat" {
-                cycloneDX = (try? JSON.parse(Array(buffer[start..<position])))?.stringValue == "CycloneDX"
-            }
+            let value = try skipCheckedValue()
+            if key == "bomFormat" { cycloneDX = value.stringValue == "CycloneDX" }
             try skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): position += 1
@@ -170,9 +173,7 @@ struct JSONArraySource: RecordSource {
     private mutating func memberStart() throws(IngestError) -> (key: String, value: UInt8) {
         try skipWhitespace()
         guard try peek() == UInt8(ascii: "\"") else { throw malformed("expected a quoted member name") }
-        let (start, complete) = try skipValue()
-        guard complete else { throw malformed("unterminated string") }
-        let key = (try? JSON.parse(Array(buffer[start..<position])))?.stringValue ?? ""
+        let key = try skipCheckedValue().stringValue ?? ""
         try skipWhitespace()
         guard try peek() == UInt8(ascii: ":") else { throw malformed("expected ':' after member name \"\(key)\"") }
         position += 1
@@ -181,9 +182,21 @@ struct JSONArraySource: RecordSource {
         return (key, value)
     }
 
-    private mutating func skipMember() throws(IngestError) {
-        _ = try memberStart()
-        guard try skipValue().complete else { throw malformed("unexpected end of input inside an object") }
+    /// Moves past a value that is not a record, parsed to check it is JSON (the parser says where it is not); a
+    /// document around the records is as much the file as they are.
+    @discardableResult
+    private mutating func skipCheckedValue() throws(IngestError) -> JSON {
+        let (startLine, startColumn) = (line, position - lineStart + 1)
+        let (start, complete) = try skipValue()
+        let parsed = buffer[start..<position].withUnsafeBufferPointer { bytes in
+            Result { () throws(JSONParseError) in try JSON.parse(bytes) }
+        }
+        switch parsed {
+        case .failure(let error): throw Self.notJSON(error, inElementAt: startLine, startColumn, of: file.path)
+        case .success(let value):
+            guard complete else { throw malformed("unexpected end of input inside an object") }
+            return value
+        }
     }
 
     // MARK: Bytes
