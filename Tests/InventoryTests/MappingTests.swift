@@ -189,6 +189,48 @@ import Testing
         #expect(skipped == ["u_days", "u_env"])
     }
 
+    /// A pulled value comes back typed as its schema field: a port mapped to a name comes back a number, a
+    /// ServiceNow key size given as text becomes a number, a serial number given as a number becomes text. Text made
+    /// a number loses its form ("00123"), so that is one-way; a number kept a number is not.
+    @Test func reverseMappingGivesEachFieldItsSchemaType() throws {
+        let mapping = try FieldMapping(json: [
+            ["source_field": "asset.hostname", "target_field": "name"],
+            [
+                "source_field": "crypto_implementation.port", "target_field": "svc",
+                "transform": #"map({"443": "https", "22": "ssh"})"#,
+            ],
+            ["source_field": "crypto_implementation.key_size", "target_field": "u_key", "transform": "number"],
+            ["source_field": "crypto_implementation.risk_score", "target_field": "u_risk"],
+            ["source_field": "asset.serial_number", "target_field": "serial"],
+            ["source_field": "certificate.serial_number", "target_field": "cert_serial", "transform": "number"],
+        ])
+        #expect(mapping.oneWayFields == ["cert_serial"])
+        let (restored, skipped) = mapping.reverse([
+            "name": "web01", "svc": "https", "u_key": "4096", "u_risk": "7.5", "serial": 123, "cert_serial": 42,
+        ])
+        #expect(
+            restored == [
+                "asset": ["hostname": "web01", "serial_number": "123"],
+                "crypto_implementation": ["port": 443, "key_size": 4096, "risk_score": 7.5],
+            ])
+        #expect(skipped == ["cert_serial"])
+    }
+
+    /// What the target holds as the mapping made it from the stored record is no change: a score of 7.25 pushed as
+    /// 73 comes back as 7.3, which is not a new value; a score the target changed is.
+    @Test func reverseOverTheStoredRecordLeavesOutWhatTheTargetHoldsUnchanged() throws {
+        let mapping = try FieldMapping(json: [
+            ["source_field": "asset.hostname", "target_field": "name"],
+            ["source_field": "crypto_implementation.risk_score", "target_field": "risk", "transform": "scale_to_100"],
+        ])
+        let stored: JSON = ["asset": ["hostname": "web01"], "crypto_implementation": ["risk_score": 7.25]]
+        #expect(try mapping.apply(to: stored) == ["name": "web01", "risk": 73])
+        #expect(mapping.reverse(["name": "web01", "risk": 73], over: stored).record == [:])
+        #expect(
+            mapping.reverse(["name": "web01", "risk": 40], over: stored).record
+                == ["crypto_implementation": ["risk_score": 4]])
+    }
+
     @Test func filtersSelectRecords() throws {
         let fixture = try InventoryFixture()
         _ = try fixture.ingestor.ingest(

@@ -55,7 +55,7 @@ final class EngineFixture {
     func integration(
         tenant: String = "acme", id: String? = nil, path: String = "/records", token: String? = nil,
         realtime: Bool = false,
-        schedule: String? = nil, mapping: JSON? = nil, sinkURL: String? = nil
+        schedule: String? = nil, mapping: JSON? = nil, sinkURL: String? = nil, sourceOfTruth: JSON? = nil
     ) throws -> Integration {
         try engine.integrations.ensureTenant(tenant)
         var configuration: [String: JSON] = [
@@ -68,6 +68,7 @@ final class EngineFixture {
             id: id ?? "\(tenant)-sink")
         request.schedule = schedule
         request.realtime = realtime
+        request.sourceOfTruth = sourceOfTruth
         request.testConnection = false
         return try engine.addIntegration(request).integration
     }

@@ -151,6 +151,57 @@ extension PullTests {
     }
 }
 
+extension PullTests {
+    /// Crypto fields given to the ITAM system: the CI gives them back as text, as ServiceNow's Table API does, and
+    /// the values arrive typed. A score the push rounded (7.25 sent as 73) is no change when it comes back; a score
+    /// the ITAM system changed is.
+    @Test func pulledTextIsTypedAndARoundedScoreIsNoChange() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration(
+            mapping: [
+                ["source_field": "asset.hostname", "target_field": "name"],
+                ["source_field": "crypto_implementation.key_size", "target_field": "key_size"],
+                [
+                    "source_field": "crypto_implementation.risk_score", "target_field": "risk",
+                    "transform": "scale_to_100",
+                ],
+            ], sourceOfTruth: ["crypto_implementation": "itam"])
+        try fixture.ingest([
+            [
+                "asset": ["hostname": "web01"],
+                "crypto_implementation": ["protocol": "TLS", "port": 443, "key_size": 2048, "risk_score": 7.25],
+            ]
+        ])
+        let eventsBefore = try fixture.engine.inventory.events(tenant: "acme").count
+        func pull(_ fields: JSON, errors: JSON? = nil) throws -> JSON {
+            fixture.sink.assets = [fields]
+            try fixture.engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.pull])
+            try fixture.engine.drain(owner: "t")
+            let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+            #expect(job.stats?["errors"] == errors)
+            return try #require(try fixture.engine.inventory.list(tenant: "acme").first).document
+        }
+        var record = try pull(["id": "cmdb-1", "name": "web01", "key_size": "2048", "risk": "73"])
+        #expect(record[path: "crypto_implementation.risk_score"] == 7.25)
+        #expect(try fixture.engine.inventory.events(tenant: "acme").count == eventsBefore)
+
+        record = try pull(["id": "cmdb-1", "name": "web01", "key_size": "4096", "risk": "40"])
+        #expect(record[path: "crypto_implementation.key_size"] == 4096)
+        #expect(record[path: "crypto_implementation.risk_score"] == 4)
+
+        // A value validation refuses is named by the CI it came from and the record it was for.
+        let id = try fixture.engine.inventory.list(tenant: "acme")[0].id
+        record = try pull(
+            ["id": "cmdb-1", "name": "web01", "key_size": "lots", "risk": "40"],
+            errors: [
+                .string(
+                    "enrichment from cmdb-1 (for record \(id)): crypto_implementation.key_size: must be a positive "
+                        + "integer, got \"lots\"")
+            ])
+        #expect(record[path: "crypto_implementation.key_size"] == 4096)
+    }
+}
+
 extension TriggerTests {
     /// Real time switched on later reacts to events from then on, not to the backlog since the integration was added.
     @Test func realTimeSwitchedOnLaterIgnoresTheBacklog() throws {

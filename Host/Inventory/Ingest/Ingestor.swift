@@ -103,10 +103,14 @@ public struct Ingestor: Sendable {
         return (ArraySource(records: imported.records, places: imported.places), .cbom, imported.notices)
     }
 
-    /// Ingests records already in memory (the API and tests).
-    public func ingest(records: [JSON], tenant: String) throws -> IngestReport {
+    /// Ingests records already in memory (the API, pulls and tests); problems name each record by its place in
+    /// `records`, or by its entry of `locations` (a pulled CI).
+    public func ingest(records: [JSON], tenant: String, locations: [String]? = nil) throws -> IngestReport {
         var report = IngestReport(file: "(request)", tenant: tenant, format: .json)
-        try run(ArraySource(records: records, prefix: "records"), into: &report)
+        let source =
+            locations.map { ArraySource(records: records, places: $0.map { RecordPlace($0) }) }
+            ?? ArraySource(records: records, prefix: "records")
+        try run(source, into: &report)
         return report
     }
 

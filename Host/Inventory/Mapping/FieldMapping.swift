@@ -12,9 +12,32 @@ public struct FieldMapping: Sendable {
         public let transformText: String?
         let path: [String]
         let steps: [Transform]
+        /// The schema type of the value each step is given: the source field's, then what each step makes of it.
+        let inputTypes: [String?]
+        /// The schema type of what the chain makes (the source field's type when there are no steps).
+        let outputType: String?
+
+        init(
+            sourceField: String, targetField: String, targetTable: String?, transformText: String?, steps: [Transform]
+        ) {
+            self.sourceField = sourceField
+            self.targetField = targetField
+            self.targetTable = targetTable
+            self.transformText = transformText
+            self.steps = steps
+            path = sourceField.split(separator: ".").map(String.init)
+            var type = StandardSchema.fields[sourceField]
+            var types: [String?] = []
+            for step in steps {
+                types.append(type)
+                type = step.outputType(from: type)
+            }
+            inputTypes = types
+            outputType = type
+        }
 
         /// Whether the value can be carried back from the target to the standard schema.
-        public var isInvertible: Bool { steps.allSatisfy(\.isInvertible) }
+        public var isInvertible: Bool { zip(steps, inputTypes).allSatisfy { $0.isInvertible(from: $1) } }
     }
 
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -122,7 +145,7 @@ public struct FieldMapping: Sendable {
             entries.append(
                 Entry(
                     sourceField: source, targetField: target, targetTable: object["target_table"]?.stringValue,
-                    transformText: transformText, path: source.split(separator: ".").map(String.init), steps: steps))
+                    transformText: transformText, steps: steps))
         }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         self.entries = entries
@@ -136,9 +159,9 @@ public struct FieldMapping: Sendable {
         fields.reserveCapacity(entries.count)
         var problems: [Problem] = []
         for entry in entries {
-            var value = Self.lookup(record, entry.path)
+            let value: JSON
             do {
-                for step in entry.steps { value = try step.apply(value, record: record, now: now) }
+                value = try entry.value(of: record, now: now)
             } catch {
                 problems.append(Problem(location: entry.sourceField, message: error.description))
                 continue
@@ -168,8 +191,12 @@ public struct FieldMapping: Sendable {
     }
 
     /// Maps target fields back to the standard schema, for pulled records. Fields whose transforms lose information
-    /// are one-way and listed in `skipped`.
-    public func reverse(_ target: JSON) -> (record: JSON, skipped: [String]) {
+    /// are one-way and listed in `skipped`. With `stored`, a field this mapping makes of the stored record as the
+    /// target holds it is left out: a two-way step that rounds (`scale_to_100`) or drops the time (`iso_date`)
+    /// would otherwise bring back a value that differs from the stored one by that loss alone.
+    public func reverse(_ target: JSON, over stored: JSON? = nil, now: Date = Date()) -> (
+        record: JSON, skipped: [String]
+    ) {
         var record: JSON = [:]
         var skipped: [String] = []
         for entry in entries {
@@ -178,16 +205,36 @@ public struct FieldMapping: Sendable {
                 skipped.append(entry.targetField)
                 continue
             }
-            var restored = value
+            var restored = Self.coerced(value, to: entry.outputType)
+            if let stored, (try? entry.value(of: stored, now: now)) == restored { continue }
             do {
-                for step in entry.steps.reversed() { restored = try step.applyInverse(restored) }
+                for (step, type) in zip(entry.steps, entry.inputTypes).reversed() {
+                    restored = try step.applyInverse(restored, to: type)
+                }
             } catch {
                 skipped.append(entry.targetField)
                 continue
             }
-            record = Self.setting(record, entry.path[...], restored)
+            record = Self.setting(
+                record, entry.path[...], Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
         }
         return (record, skipped)
+    }
+
+    /// A pulled value as the schema types its field: targets such as ServiceNow's Table API give every value as
+    /// text (`"4096"` for a key size), others give numbers for text fields.
+    static func coerced(_ value: JSON, to type: String?) -> JSON {
+        switch (type, value) {
+        case ("integer", .string(let text)):
+            return Int64(text.trimmingCharacters(in: .whitespaces)).map(JSON.integer) ?? value
+        case ("number", .string(let text)):
+            guard let number = Double(decimal: text.trimmingCharacters(in: .whitespaces)) else { return value }
+            return number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .number(number)
+        case ("string", .integer), ("string", .number):
+            return .string(value.serialized())
+        default:
+            return value
+        }
     }
 
     /// Target fields that cannot be mapped back.
@@ -207,6 +254,15 @@ public struct FieldMapping: Sendable {
         var object = json.objectValue ?? [:]
         object[key] = setting(object[key] ?? [:], path.dropFirst(), value)
         return .object(object)
+    }
+}
+
+extension FieldMapping.Entry {
+    /// The target value this entry makes of `record`.
+    func value(of record: JSON, now: Date) throws(Transform.Problem) -> JSON {
+        var value = FieldMapping.lookup(record, path)
+        for step in steps { value = try step.apply(value, record: record, now: now) }
+        return value
     }
 }
 

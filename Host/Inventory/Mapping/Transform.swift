@@ -192,10 +192,24 @@ public enum Transform: Sendable, Equatable {
         return Date(timeIntervalSince1970: lastHeld.rounded(.down) + 1)
     }
 
-    /// Whether the step can be undone for reverse mapping; the others lose information (one-way).
-    var isInvertible: Bool {
+    /// The schema type of what the step makes of a value of `type` (nil: unknown), to follow types down a chain.
+    func outputType(from type: String?) -> String? {
         switch self {
-        case .number, .isoDate, .scaleTo100: return true
+        case .scaleTo100, .dateToDaysRemaining: "number"
+        case .number: type == "integer" ? "integer" : "number"
+        case .isoDate: "iso_date"
+        case .uppercase, .lowercase, .truncate, .format: "string"
+        case .defaultValue, .map: nil
+        }
+    }
+
+    /// Whether the step, given a value of `type`, can be undone for reverse mapping; the others lose information
+    /// (one-way).
+    func isInvertible(from type: String?) -> Bool {
+        switch self {
+        // On a number it changes nothing; text made a number loses its form ("00123" comes back as "123").
+        case .number: return type == "integer" || type == "number"
+        case .isoDate, .scaleTo100: return true
         // One key to each value; a fallback (`"*"`) that gives a value a key also gives makes that value ambiguous.
         case .map(let table):
             return Set(table.values).count == table.count
@@ -203,7 +217,9 @@ public enum Transform: Sendable, Equatable {
         }
     }
 
-    func applyInverse(_ value: JSON) throws(Problem) -> JSON {
+    /// Undoes the step, giving a value of `type`, the type of what it was applied to (a port mapped to a name comes
+    /// back a number).
+    func applyInverse(_ value: JSON, to type: String?) throws(Problem) -> JSON {
         switch self {
         case .scaleTo100:
             guard let number = value.doubleValue else {
@@ -215,7 +231,11 @@ public enum Transform: Sendable, Equatable {
             guard let key = table.first(where: { $0.key != "*" && $0.value == value })?.key else {
                 throw Problem(description: "no map entry produces \(value.serialized())")
             }
-            return .string(key)
+            switch type {
+            case "integer": return Int64(key).map(JSON.integer) ?? .string(key)
+            case "number": return Double(decimal: key).map { JSON($0) } ?? .string(key)
+            default: return .string(key)
+            }
         default:
             return value
         }

@@ -35,6 +35,8 @@ struct JobStats {
     var pulled = 0
     var correlated = 0
     var enriched = 0
+    /// Pulled values for inventory records that validation refused: each is named in `errors`, up to their limit.
+    var enrichmentsRefused = 0
     var calls = 0
     var errors: [String] = []
     var started = ContinuousClock.now
@@ -54,6 +56,7 @@ struct JobStats {
         pulled = count("pulled")
         correlated = count("correlated")
         enriched = count("enriched")
+        enrichmentsRefused = count("enrichments_refused")
         calls = count("calls")
         errors = earlier?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
         started = .now - .milliseconds(count("duration_ms"))
@@ -77,6 +80,7 @@ struct JobStats {
             "correlated": JSON(correlated), "enriched": JSON(enriched), "calls": JSON(calls),
             "duration_ms": JSON(Int((ContinuousClock.now - started).wholeMilliseconds)),
         ]
+        if enrichmentsRefused > 0 { object["enrichments_refused"] = JSON(enrichmentsRefused) }
         if !errors.isEmpty { object["errors"] = JSON(errors) }
         return .object(object)
     }

@@ -34,14 +34,14 @@ extension SyncEngine {
                 stats.error(redactor.redact(failure.description))
                 return self.outcome(of: failure, job: job, stats: stats)
             }
-            var pulled: [(raw: JSON, record: JSON, externalKey: String)] = []
+            var pulled: [(raw: JSON, fields: JSON, record: JSON, externalKey: String)] = []
             for bytes in outcome.records {
                 guard let raw = try? JSON.parse(bytes) else { continue }
                 let fields = raw["fields"] ?? raw
                 let externalKey =
                     raw["key"]?.stringValue ?? fields["sys_id"]?.stringValue ?? fields["id"]?.stringValue
                     ?? InventoryRecord.digest(raw.serializedBytes())  // stable across runs, unlike hashValue
-                pulled.append((raw, runtime.mapping.reverse(fields).record, externalKey))
+                pulled.append((raw, fields, runtime.mapping.reverse(fields).record, externalKey))
             }
             stats.pulled += pulled.count
             let correlations = try inventory.correlate(
@@ -53,6 +53,7 @@ extension SyncEngine {
                         serialNumber: Self.text($0.record[path: "asset.serial_number"]))
                 })
             var enrichments: [JSON] = []
+            var sources: [String] = []  // the CI each enrichment came from, for its problems
             var page: [AssetContextRepository.Context] = []
             for (item, matches) in zip(pulled, correlations) {
                 if !matches.isEmpty { stats.correlated += 1 }
@@ -61,14 +62,20 @@ extension SyncEngine {
                         externalKey: item.externalKey, record: item.record, raw: item.raw, correlated: matches.map(\.id)
                     ))
                 for match in matches {
-                    if let merged = policy.merge(item.record, into: match.document) { enrichments.append(merged) }
+                    // What the target holds as this record's push left it is no change, whatever a step lost.
+                    let changed = runtime.mapping.reverse(item.fields, over: match.document, now: clock()).record
+                    if let merged = policy.merge(changed, into: match.document) {
+                        enrichments.append(merged)
+                        sources.append("\(item.externalKey) (for record \(match.id))")
+                    }
                 }
             }
             try contexts.save(page, integration: integration.id, tenant: integration.tenant)
             if !enrichments.isEmpty {
-                let report = try ingestor.ingest(records: enrichments, tenant: integration.tenant)
+                let report = try ingestor.ingest(records: enrichments, tenant: integration.tenant, locations: sources)
                 stats.enriched += report.counts.updated
-                for problem in report.rejections.prefix(3) { stats.error("enrichment: \(problem)") }
+                stats.enrichmentsRefused += report.counts.rejected
+                for problem in report.rejections { stats.error("enrichment from \(problem)") }
             }
             let result = (try? JSON.parse(outcome.output)) ?? [:]
             checkpoint = result["checkpoint"]?.stringValue
