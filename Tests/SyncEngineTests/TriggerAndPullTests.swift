@@ -202,6 +202,38 @@ extension PullTests {
     }
 }
 
+extension PullTests {
+    /// Two CIs share an address (a virtual IP, NAT, a reused lease): the one that names another host is another
+    /// machine, so its serial number never reaches this record. A CI that names the host by its short name is the
+    /// same machine.
+    @Test func aCINamingAnotherHostIsNotCorrelatedByASharedAddress() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration()
+        func endpoint(_ host: String, _ ip: String) -> JSON {
+            [
+                "asset": ["hostname": .string(host), "ip_address": .string(ip)],
+                "crypto_implementation": ["protocol": "TLS", "port": 443],
+            ]
+        }
+        try fixture.ingest([endpoint("web01.example.com", "10.0.0.5"), endpoint("web02.example.com", "10.0.0.6")])
+        fixture.sink.assets = [
+            ["id": "cmdb-rogue", "name": "rogue-box", "ip_address": "10.0.0.5", "serial_number": "ROGUE-1"],
+            ["id": "cmdb-web01", "name": "web01.example.com", "ip_address": "10.0.0.5", "serial_number": "SN-1"],
+            ["id": "cmdb-web02", "name": "web02", "ip_address": "10.0.0.6", "serial_number": "SN-2"],
+        ]
+        try fixture.engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.pull])
+        try fixture.engine.drain(owner: "t")
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.stats?["correlated"] == 2)
+        let contexts = try AssetContextRepository(store: fixture.store).contexts(integration: "acme-sink")
+        #expect(contexts.first { $0.externalKey == "cmdb-rogue" }?.correlated == [])
+        let serials = try fixture.engine.inventory.list(tenant: "acme").map {
+            "\($0.document[path: "asset.hostname"]?.stringValue ?? "?")=\($0.document[path: "asset.serial_number"]?.stringValue ?? "-")"
+        }
+        #expect(serials.sorted() == ["web01.example.com=SN-1", "web02.example.com=SN-2"])
+    }
+}
+
 extension TriggerTests {
     /// Real time switched on later reacts to events from then on, not to the backlog since the integration was added.
     @Test func realTimeSwitchedOnLaterIgnoresTheBacklog() throws {

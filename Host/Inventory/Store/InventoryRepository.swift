@@ -75,10 +75,25 @@ public struct InventoryRepository: Sendable {
             self.ipAddress = ipAddress
             self.serialNumber = serialNumber
         }
+
+        /// Whether a record that shares one identifier is another machine by a second one: an address is shared by
+        /// a virtual IP, NAT or a reused lease, so a match by it alone is not a match when the host names differ
+        /// (beyond short name against FQDN), nor when the serial numbers differ and the host names do not agree.
+        func contradicts(_ record: (hostname: String?, ip: String?, serial: String?)) -> Bool {
+            if let mine = hostname, let theirs = record.hostname, mine != theirs {
+                func shortName(_ name: String) -> Substring { name.prefix { $0 != "." } }
+                if shortName(mine) != shortName(theirs) { return true }
+            }
+            if let mine = serialNumber, let theirs = record.serial, mine != theirs, hostname != record.hostname {
+                return true
+            }
+            return false
+        }
     }
 
-    /// For each key, the records of the tenant that share its host name, an IP address or its serial number: how
-    /// pulled asset context is correlated with the inventory. One query for a whole page of keys.
+    /// For each key, the records of the tenant that share its host name, an IP address or its serial number and are
+    /// not another machine by the others (`CorrelationKey.contradicts`): how pulled asset context is correlated with
+    /// the inventory. One query for a whole page of keys.
     public func correlate(tenant: String, keys: [CorrelationKey]) throws -> [[StoredRecord]] {
         let hostnames = Array(Set(keys.compactMap(\.hostname)))
         let addresses = Array(Set(keys.compactMap(\.ipAddress)))
@@ -116,7 +131,10 @@ public struct InventoryRepository: Sendable {
             if let hostname = key.hostname { matches.formUnion(byHostname[hostname] ?? []) }
             if let ip = key.ipAddress { matches.formUnion(byAddress[ip] ?? []) }
             if let serial = key.serialNumber { matches.formUnion(bySerial[serial] ?? []) }
-            return matches.sorted().map { found[$0].record }  // in id order, as selected
+            return matches.sorted().filter { index in
+                let candidate = found[index]
+                return !key.contradicts((candidate.hostname, candidate.ip, candidate.serial))
+            }.map { found[$0].record }  // in id order
         }
     }
 
