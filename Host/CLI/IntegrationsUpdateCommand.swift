@@ -61,6 +61,9 @@ extension Integrations {
                 $0.isEmpty ? "" : "; sealed secrets: \($0.joined(separator: ", "))"
             }
             print("Updated integration \(id): \(changes.named.joined(separator: ", "))\(sealed ?? "").")
+            if updated.remapped {
+                print("The mapping changed: the next push sends every record again, mapped anew.")
+            }
             if updated.resumed {
                 print(
                     "Resumed \(id): it was paused because the target refused its credentials, which the new configuration replaces."

@@ -326,3 +326,32 @@ import Testing
         ],
     ]
 }
+
+extension PushTests {
+    /// A changed mapping is what the target should hold from now on: the next push sends every record again, to
+    /// the items it has (updated, not created again). An update that leaves the mapping as it was sends nothing.
+    @Test func aChangedMappingSendsEveryRecordAgainToItsItems() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration()
+        try fixture.ingest([asset("web01"), asset("web02")])
+        #expect(try fixture.push("acme-sink").stats?["acknowledged"] == 2)
+
+        var same = IntegrationChanges()
+        same.mapping = integration.mapping
+        same.testConnection = false
+        #expect(try fixture.engine.updateIntegration("acme-sink", same).remapped == false)
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+
+        var changes = IntegrationChanges()
+        changes.mapping = [
+            ["source_field": "asset.hostname", "target_field": "name"],
+            ["source_field": "asset.environment", "target_field": "env", "transform": "uppercase"],
+        ]
+        changes.testConnection = false
+        #expect(try fixture.engine.updateIntegration("acme-sink", changes).remapped)
+        #expect(try fixture.push("acme-sink").stats?["acknowledged"] == 2)
+        #expect(fixture.sink.created == 2)
+        #expect(fixture.sink.stored.values.map { $0.fields["env"] } == [.string("PRODUCTION"), .string("PRODUCTION")])
+        #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+    }
+}

@@ -38,13 +38,16 @@ public struct UpdatedIntegration: Sendable {
     public let connectionTest: String?
     /// Whether a pause for refused credentials was lifted by the new configuration.
     public let resumed: Bool
+    /// Whether the mapping changed, so the next push sends every record again, mapped anew.
+    public let remapped: Bool
 }
 
 extension SyncEngine {
     /// Changes what `changes` gives and checks the result as `addIntegration` does (the configuration with its
     /// secrets sealed anew, the mapping, schedule, events, environment and policy), runs the connection test, and
     /// saves it all at once, or nothing on failure. Sync state, dead letters, jobs and the pull checkpoint stay, so
-    /// the next push still sends only what changed. A new configuration lifts a pause for refused credentials.
+    /// the next push still sends only what changed, unless the mapping changed: then every record is sent again,
+    /// mapped anew, to the target items it has. A new configuration lifts a pause for refused credentials.
     public func updateIntegration(_ id: String, _ changes: IntegrationChanges) throws -> UpdatedIntegration {
         guard let integration = try integrations.integration(id) else {
             throw IntegrationSetupError("no integration \(id)")
@@ -55,6 +58,7 @@ extension SyncEngine {
     }
 
     private func update(_ integration: Integration, _ changes: IntegrationChanges) throws -> UpdatedIntegration {
+        let remapped = changes.mapping.map { $0 != integration.mapping } ?? false
         var integration = integration
         let id = integration.id
         let build = try catalog.resolve(integration.pluginID, pin: integration.versionPin)
@@ -80,10 +84,11 @@ extension SyncEngine {
         }
         let sealed = try configuration.map { try vault?.seal(owner: id, secrets: $0.secrets) ?? [] }
         let resumed = try integrations.update(
-            integration, secrets: sealed, resuming: configuration == nil ? nil : JobOutcome.refusedCredentials)
+            integration, secrets: sealed, resuming: configuration == nil ? nil : JobOutcome.refusedCredentials,
+            resendingAll: remapped)
         if resumed { integration.pausedReason = nil }
         return UpdatedIntegration(
             integration: integration, sealedSecrets: configuration.map { $0.secrets.keys.sorted() },
-            connectionTest: testMessage, resumed: resumed)
+            connectionTest: testMessage, resumed: resumed, remapped: remapped)
     }
 }

@@ -9,8 +9,12 @@ extension IntegrationRepository {
     /// environment, source of truth) and, unless nil, replaces the sealed secrets, all in one transaction. Sync
     /// state, dead letters, jobs, the pull checkpoint, the event cursor and the enabled flag stay as they are; a
     /// changed schedule is due afresh. Lifts a pause whose reason starts with `resuming`; returns whether it did.
+    /// With `resendingAll`, every record is due for the next push again (its acknowledged hash forgotten, its
+    /// target id kept): what the target holds was made by another mapping.
     @discardableResult
-    public func update(_ integration: Integration, secrets: [SealedSecret]?, resuming: String? = nil) throws -> Bool {
+    public func update(
+        _ integration: Integration, secrets: [SealedSecret]?, resuming: String? = nil, resendingAll: Bool = false
+    ) throws -> Bool {
         try store.pool.write { db in
             guard
                 let row = try Row.fetchOne(
@@ -34,6 +38,10 @@ extension IntegrationRepository {
                     integration.environment, integration.sourceOfTruth.serialized(), integration.eventCursor, resumed,
                     ISODates.dateTime(Date()), integration.id,
                 ])
+            if resendingAll {
+                try db.execute(
+                    sql: "UPDATE sync_state SET content_hash = '' WHERE integration = ?", arguments: [integration.id])
+            }
             if let secrets {
                 try db.execute(sql: "DELETE FROM secret WHERE owner = ?", arguments: [integration.id])
                 for secret in secrets { try Store.saveSecret(secret, in: db) }
