@@ -95,7 +95,10 @@ extension Integrations {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show an integration: configuration (secrets masked), mapping, policy.")
+            abstract: "Show an integration: configuration (secrets masked), mapping, policy.",
+            discussion:
+                "A configuration edited from this output keeps each masked secret as stored when given to `integrations update --config`."
+        )
         @OptionGroup var host: HostOptions
         @Argument var id: String
 
@@ -107,7 +110,7 @@ extension Integrations {
             var document = Integrations.summary(integration).objectValue ?? [:]
             var configuration = integration.configuration
             for secret in try store.secrets(owner: id) {
-                configuration = Integrations.setting(configuration, path: secret.name, to: "********")
+                configuration = configuration.setting(path: secret.name, to: .string(Integration.secretMask))
             }
             document["configuration"] = configuration
             document["mapping"] = integration.mapping
@@ -173,12 +176,6 @@ extension Integrations {
         list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    static func setting(_ json: JSON, path: String, to value: JSON) -> JSON {
-        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-        var object = json.objectValue ?? [:]
-        object[parts[0]] = parts.count == 1 ? value : setting(object[parts[0]] ?? [:], path: parts[1], to: value)
-        return .object(object)
-    }
 }
 
 /// A JSON file a user wrote (a configuration, a mapping, a policy); errors name the option and the file. A UTF-8

@@ -37,6 +37,15 @@ extension JSON {
         }
     }
 
+    /// The document with `value` at a dotted path, objects made on the way where there were none (or other values).
+    public func setting(path: String, to value: JSON) -> JSON {
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let key = parts.first else { return value }
+        var object = objectValue ?? [:]
+        object[key] = parts.count == 1 ? value : (object[key] ?? [:]).setting(path: parts[1], to: value)
+        return .object(object)
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

@@ -215,8 +215,8 @@ public struct FieldMapping: Sendable {
                 skipped.append(entry.targetField)
                 continue
             }
-            record = Self.setting(
-                record, entry.path[...], Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
+            record = record.setting(
+                path: entry.sourceField, to: Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
         }
         return (record, skipped)
     }
@@ -249,12 +249,6 @@ public struct FieldMapping: Sendable {
         return current
     }
 
-    static func setting(_ json: JSON, _ path: ArraySlice<String>, _ value: JSON) -> JSON {
-        guard let key = path.first else { return value }
-        var object = json.objectValue ?? [:]
-        object[key] = setting(object[key] ?? [:], path.dropFirst(), value)
-        return .object(object)
-    }
 }
 
 extension FieldMapping.Entry {

@@ -43,6 +43,32 @@ public struct UpdatedIntegration: Sendable {
 }
 
 extension SyncEngine {
+    /// `configuration` with each secret `integrations show` masked put back as stored, so show, edit and update
+    /// keeps it; the mask where no secret is stored is refused, as it is no secret.
+    private func unmasked(_ configuration: JSON, of integration: Integration) throws -> JSON {
+        var result = configuration
+        let masked = Self.paths(in: configuration) { $0 == .string(Integration.secretMask) }
+        guard !masked.isEmpty else { return configuration }
+        let stored = try sealedSecrets(of: integration)
+        for path in masked {
+            guard let secret = stored[path] else {
+                throw IntegrationSetupError(
+                    "\(path) is \"\(Integration.secretMask)\", the mask `integrations show` prints for a stored "
+                        + "secret, and this integration has none there; give the secret itself")
+            }
+            result = result.setting(path: path, to: .string(secret))
+        }
+        return result
+    }
+
+    /// The dotted paths of the values in `json`'s objects for which `matches` holds.
+    private static func paths(in json: JSON, prefix: String = "", where matches: (JSON) -> Bool) -> [String] {
+        guard let object = json.objectValue else { return matches(json) && !prefix.isEmpty ? [prefix] : [] }
+        return object.keys.sorted().flatMap { key in
+            paths(in: object[key]!, prefix: prefix.isEmpty ? key : "\(prefix).\(key)", where: matches)
+        }
+    }
+
     /// Changes what `changes` gives and checks the result as `addIntegration` does (the configuration with its
     /// secrets sealed anew, the mapping, schedule, events, environment and policy), runs the connection test, and
     /// saves it all at once, or nothing on failure. Sync state, dead letters, jobs and the pull checkpoint stay, so
@@ -62,7 +88,7 @@ extension SyncEngine {
         var integration = integration
         let id = integration.id
         let build = try catalog.resolve(integration.pluginID, pin: integration.versionPin)
-        let configuration = try changes.configuration.map { try prepare($0, for: build) }
+        let configuration = try changes.configuration.map { try prepare(unmasked($0, of: integration), for: build) }
         if let configuration { integration.configuration = configuration.pluginConfiguration }
         if let mapping = changes.mapping { integration.mapping = mapping }
         if let schedule = changes.schedule { integration.schedule = schedule }

@@ -29,6 +29,9 @@ public struct Integration: Sendable, Equatable {
     public var eventCursor: Int64
     public var nextRunAt: Date?
 
+    /// What `integrations show` prints for a sealed secret; an update given it keeps the stored secret.
+    public static let secretMask = "********"
+
     public init(
         id: String, tenant: String, pluginID: String, versionPin: String? = nil, configuration: JSON = [:],
         mapping: JSON = [], schedule: String? = nil, realtime: Bool = false,

@@ -1,0 +1,40 @@
+import Foundation
+import JSONCore
+import SyncEngine
+import TestSupport
+import Testing
+
+/// `integrations show` masks secrets; a configuration edited from its output and given back keeps them.
+@Suite struct MaskedSecretTests {
+    func configuration(_ fixture: EngineFixture, auth: JSON) -> JSON {
+        ["base_url": .string(fixture.sink.baseURL), "path": "/records", "auth": auth, "rate_limit": ["burst": 50]]
+    }
+
+    @Test func aMaskedSecretKeepsTheStoredOne() throws {
+        let fixture = try EngineFixture()
+        fixture.sink.requiredToken = "tok-1"
+        try fixture.integration(token: "tok-1")
+        try fixture.ingest([asset("web01")])
+        var changes = IntegrationChanges()
+        changes.configuration = configuration(fixture, auth: ["type": "bearer", "token": "********"])
+        let updated = try fixture.engine.updateIntegration("acme-sink", changes)
+        #expect(updated.connectionTest != nil)  // passed, with the token kept
+        #expect(try fixture.push("acme-sink").stats?["acknowledged"] == 1)
+    }
+
+    @Test func theMaskWhereNoSecretIsStoredIsRefused() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        var changes = IntegrationChanges()
+        changes.configuration = configuration(
+            fixture, auth: ["type": "basic", "username": "crypto", "password": "********"])
+        changes.testConnection = false
+        #expect {
+            try fixture.engine.updateIntegration("acme-sink", changes)
+        } throws: {
+            "\($0)".contains(
+                "auth.password is \"********\", the mask `integrations show` prints for a stored secret, and this "
+                    + "integration has none there; give the secret itself")
+        }
+    }
+}
