@@ -14,7 +14,8 @@ extension Sync {
         static let configuration = CommandConfiguration(
             abstract: "Queue a sync of one integration now (pull, then push, as the plugin can).",
             discussion:
-                "With --wait the command runs the jobs itself and prints what they did; `serve` need not be running.")
+                "With --wait the command runs the jobs itself and prints what they did; `serve` need not be running. It "
+                + "exits 1 when a job failed, or when records were refused (dead letters) or pulled values were.")
 
         @OptionGroup var options: EngineOptions
         @Argument(help: "Integration id.") var integration: String
@@ -60,6 +61,19 @@ extension Sync {
                 throw CLIError("\(stopped)\nStopped waiting; \(left) of its job(s) stay queued.")
             }
             if waited.failed { throw ExitCode(1) }
+            // Jobs that ran to the end with records the target refused, or pulled values validation refused: not a
+            // clean run, so a script sees it.
+            let refused = waited.jobs.reduce(0) { $0 + ($1.stats?["dead_lettered"]?.intValue ?? 0) }
+            let unenriched = waited.jobs.reduce(0) { $0 + ($1.stats?["enrichments_refused"]?.intValue ?? 0) }
+            guard refused + unenriched == 0 else {
+                let parts = [
+                    refused > 0
+                        ? "\(refused) record(s) refused by the target (`cryptoconnect dlq list --integration \(integration)`)"
+                        : nil,
+                    unenriched > 0 ? "\(unenriched) pulled value(s) refused by validation (see the job's errors)" : nil,
+                ]
+                throw CLIError(parts.compactMap { $0 }.joined(separator: "; "))
+            }
         }
     }
 

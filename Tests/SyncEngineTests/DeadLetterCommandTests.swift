@@ -11,7 +11,12 @@ extension SyncCommandTests {
         sink.rejectFieldValue = "reject-me"
         #expect(try cc(["ingest", records(2), "--tenant", "acme"]).status == 0)
         #expect(try cc(["ingest", records(count, prefix: "reject-me"), "--tenant", "acme"]).status == 0)
-        #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--wait", "--push-only"]).status == 0)
+        let run = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait", "--push-only"])
+        #expect(run.status == 1)  // records were refused
+        #expect(
+            run.stderr.contains(
+                "\(count) record(s) refused by the target (`cryptoconnect dlq list --integration acme-fixture-rest-sink`)"
+            ), "\(run.stderr)")
     }
 
     func openLetters() throws -> [Int] {

@@ -27,7 +27,7 @@ extension SyncCommandTests {
         sink.rejectFieldValue = "reject-me"
         #expect(try cc(["ingest", records(20), "--tenant", "acme"]).status == 0)
         #expect(try cc(["ingest", records(1, prefix: "reject-me"), "--tenant", "acme"]).status == 0)
-        #expect(try cc(["sync", "run", sinkID, "--wait", "--push-only"]).status == 0)
+        #expect(try cc(["sync", "run", sinkID, "--wait", "--push-only"]).status == 1)  // one refused
         #expect(sink.created == 20)
 
         // The target's token is rotated: the next push is refused and pauses the integration.
