@@ -210,6 +210,7 @@ import Testing
         #expect(status.health == "failing")
         #expect(status.openErrors == 1)
         #expect(status.lastError?.contains("server_error") == true)
+        #expect(status.successRate == 0)  // the attempt that failed counts, though the job has not finished
         let notBefore = try #require(job.notBefore)
         #expect(notBefore > fixture.clock.now)
         #expect(try fixture.engine.runNext(owner: "t") == nil)  // not before its time

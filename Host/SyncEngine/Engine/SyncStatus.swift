@@ -90,19 +90,29 @@ extension SyncEngine {
                 let queued = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')",
                     arguments: [integration.id])!
-                // Jobs waiting to try again after a failure (a target that is down): an open error while they wait.
-                let retrying = try String.fetchAll(
+                // Jobs waiting to try again after a failure (a target that is down): an open error while they wait,
+                // and attempts that failed, which the success rate counts as a failed job's.
+                let retryingRows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT error FROM job WHERE integration = ? AND state = 'queued' AND attempts > 0
+                        SELECT error, stats FROM job WHERE integration = ? AND state = 'queued' AND attempts > 0
                             AND error IS NOT NULL ORDER BY id DESC
                         """,
                     arguments: [integration.id])
+                let retrying: [String] = retryingRows.map { $0["error"] }
+                for row in retryingRows {
+                    let stats = (row["stats"] as String?).flatMap { try? JSON.parse($0) } ?? [:]
+                    accepted += stats["acknowledged"]?.intValue ?? 0
+                    attempted += max(
+                        stats["selected"]?.intValue ?? 0,
+                        (stats["acknowledged"]?.intValue ?? 0) + (stats["dead_lettered"]?.intValue ?? 0)
+                            + (stats["retry_later"]?.intValue ?? 0))
+                }
+                let jobs = succeededJobs + failedJobs + retryingRows.count
                 let rate: Double? =
                     attempted > 0
                     ? Double(accepted) / Double(attempted)
-                    : (succeededJobs + failedJobs > 0
-                        ? Double(succeededJobs) / Double(succeededJobs + failedJobs) : nil)
+                    : (jobs > 0 ? Double(succeededJobs) / Double(jobs) : nil)
                 let health: String
                 if !integration.enabled {
                     health = "disabled"
