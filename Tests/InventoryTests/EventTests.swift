@@ -14,6 +14,16 @@ import Testing
 
     @Test func strongConfigurationRaisesNoAlert() throws {
         #expect(try alerts(for: record()) == [])
+        // Without the algorithm, a curve's size is a curve's.
+        for size in [256, 384, 521] { #expect(try alerts(for: Self.keyWithoutAlgorithm(size)) == []) }
+    }
+
+    /// A record whose key size is known and its algorithm not.
+    static func keyWithoutAlgorithm(_ size: Int) -> JSON {
+        [
+            "asset": ["hostname": "old-device"],
+            "crypto_implementation": ["protocol": "TLS", "protocol_version": "1.3", "key_size": JSON(size)],
+        ]
     }
 
     @Test(arguments: [
@@ -30,6 +40,14 @@ import Testing
         (record(risk: 7), "risk score 7 is at or above 7"),
         (record(version: " 1.0"), "TLS 1.0 is below TLS 1.2"),
         (record(version: "tls1_1"), "TLS 1.1 is below TLS 1.2"),
+        (record(version: "TLS_1_1"), "TLS 1.1 is below TLS 1.2"),
+        (record(version: "TLS v1.1"), "TLS 1.1 is below TLS 1.2"),
+        (record(version: "v1.1"), "TLS 1.1 is below TLS 1.2"),
+        (record(version: "TLS-1.1"), "TLS 1.1 is below TLS 1.2"),
+        (record(version: "TLSv1"), "TLS 1.0 is below TLS 1.2"),
+        (Self.keyWithoutAlgorithm(512), "RSA key of 512 bits is below 2048"),
+        (Self.keyWithoutAlgorithm(768), "RSA key of 768 bits is below 2048"),
+        (Self.keyWithoutAlgorithm(128), "RSA key of 128 bits is below 2048"),
         (record(suite: "esp-des-sha1"), "cipher suite esp-des-sha1 uses DES"),
         (record(suite: "des-sha1-modp2048"), "cipher suite des-sha1-modp2048 uses DES"),
         (record(suite: "DES-CBC-SHA"), "cipher suite DES-CBC-SHA uses DES"),

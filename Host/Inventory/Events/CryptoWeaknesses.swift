@@ -15,13 +15,14 @@ public enum CryptoWeaknesses {
             let lowered = version.lowercased()
             switch record.protocolName {
             case "TLS":
-                // `TLSv1.1`, `tls 1.1`, `tls1_1`: the number, written with a dot.
-                let stripped = stripping(["tlsv", "tls ", "tls"], from: lowered)
-                let bare = stripped.contains("_") ? String(stripped.map { $0 == "_" ? "." : $0 }) : String(stripped)
+                // `TLSv1.1`, `TLS v1.1`, `tls1_1`, `TLS_1_1`, `TLS-1.1`, `v1.1`: the number, written with a dot.
+                let stripped = stripping(["tls"], from: lowered).drop { !$0.isNumber }
+                let bare = String(stripped.map { $0 == "_" || $0 == "-" ? "." : $0 })
                 if lowered.hasPrefix("ssl") {
                     found.append(Weakness(reason: "\(version) is obsolete (use TLS 1.2 or later)", critical: true))
                 } else if let number = Double(bare), number < 1.2 {
-                    found.append(Weakness(reason: "TLS \(bare) is below TLS 1.2", critical: false))
+                    let written = bare.contains(".") ? bare : bare + ".0"  // `TLSv1` is TLS 1.0
+                    found.append(Weakness(reason: "TLS \(written) is below TLS 1.2", critical: false))
                 }
             case "SSH":
                 if stripping(["ssh-", "sshv", "ssh"], from: lowered).hasPrefix("1") {
@@ -40,7 +41,9 @@ public enum CryptoWeaknesses {
                 }
             } else if size < 2048
                 && (algorithm.hasPrefix("RSA") || algorithm.hasPrefix("DSA") || algorithm.hasPrefix("DH")
-                    || (algorithm.isEmpty && size > 521))
+                    // Unnamed, a curve's size is taken as a curve's; any other size as RSA (512 is RSA-512 far
+                    // more often than brainpoolP512).
+                    || (algorithm.isEmpty && (size < 224 || !ellipticSizes.contains(size))))
             {
                 let name = algorithm.isEmpty ? "RSA" : algorithm
                 found.append(Weakness(reason: "\(name) key of \(size) bits is below 2048", critical: false))
@@ -62,6 +65,9 @@ public enum CryptoWeaknesses {
         }
         return found
     }
+
+    /// Key sizes of the common elliptic curves (P-224 to P-521, X25519, Ed25519, X448, Ed448, brainpoolP320).
+    private static let ellipticSizes: Set = [224, 255, 256, 320, 384, 448, 456, 521]
 
     private static func suiteWeakness(_ suite: String, _ reason: String) -> Weakness {
         Weakness(reason: "cipher suite \(suite) \(reason)", critical: reason == noEncryption)
