@@ -123,7 +123,7 @@ import Testing
         #expect(kinds == ["discovery/info", "certificate_expiry/medium", "discovery/info"])
         let expiry = try #require(
             try fixture.repository.events(tenant: "t").first { $0.event.kind == .certificateExpiry })
-        #expect(expiry.event.detail["days_remaining"] == 13)
+        #expect(expiry.event.detail["days_remaining"] == 14)
 
         // Same data again: nothing new. Then a compliance change and an expired certificate.
         _ = try fixture.ingestor.ingest(
@@ -188,13 +188,38 @@ import Testing
         clock.now += 25 * 86_400
         let report = try ingestor.ingest(records: [record(expires: "2027-01-15")], tenant: "t")
         #expect(report.counts.unchanged == 1)
-        #expect(try expiries() == ["medium 24"])
+        #expect(try expiries() == ["medium 25"])
         _ = try ingestor.ingest(records: [record(expires: "2027-01-15")], tenant: "t")
         _ = try ingestor.ingest(records: [record(risk: 3, expires: "2027-01-15")], tenant: "t")
-        #expect(try expiries() == ["medium 24"])
+        #expect(try expiries() == ["medium 25"])
         // A renewed certificate that is itself close to expiry is announced again.
         _ = try ingestor.ingest(records: [record(expires: "2027-01-05")], tenant: "t")
-        #expect(try expiries() == ["medium 24", "medium 14"])
+        #expect(try expiries() == ["medium 25", "medium 15"])
+    }
+
+    /// Days left count one way everywhere: a date alone is valid through that day, counted in calendar days; a date
+    /// with a time by the time left. The event's count and `expires_within_days` agree.
+    @Test func theExpiryEventAndTheFilterCountDaysAlike() throws {
+        let fixture = try InventoryFixture(rules: EventRules(expiryWindowDays: 30))  // now: 2026-11-26T12:00:00Z
+        _ = try fixture.ingestor.ingest(
+            records: [
+                record(host: "day30", expires: "2026-12-26"), record(host: "time29", expires: "2026-12-26T11:00:00Z"),
+                record(host: "today", expires: "2026-11-26"), record(host: "yesterday", expires: "2026-11-25"),
+            ], tenant: "t")
+        let days = try fixture.repository.events(tenant: "t").filter { $0.event.kind == .certificateExpiry }
+            .reduce(into: [String: Int]()) {
+                $0[$1.event.detail["hostname"]?.stringValue ?? "?"] = $1.event.detail["days_remaining"]?.intValue
+            }
+        #expect(days == ["day30": 30, "time29": 29, "today": 0, "yesterday": -1])
+        func within(_ days: Int) throws -> [String] {
+            try fixture.repository.list(
+                tenant: "t", filter: try InventoryFilter(["expires_within_days=\(days)"], now: InventoryFixture.now)
+            ).compactMap { $0.document[path: "asset.hostname"]?.stringValue }.sorted()
+        }
+        #expect(try within(30) == ["day30", "time29", "today", "yesterday"])
+        #expect(try within(29) == ["time29", "today", "yesterday"])
+        #expect(try within(0) == ["today", "yesterday"])
+        #expect(try within(-1) == ["yesterday"])
     }
 
     /// A store from before `expiry_notified` existed: certificates already announced are not announced again.

@@ -50,8 +50,8 @@ import Testing
             ("iso_date", "2027-03-14T09:30:00Z", "2027-03-14"),
             ("number", "2048", 2048),
             ("number", " 7.5 ", 7.5),
-            ("date_to_days_remaining", "2026-12-26", 29),
-            ("date_to_days_remaining", "2026-11-20", -7),
+            ("date_to_days_remaining", "2026-12-26", 30),
+            ("date_to_days_remaining", "2026-11-20", -6),
             ("lowercase | truncate(2)", "ABC", "ab"),
         ] as [(String, JSON, JSON)])
     func eachTransform(transform: String, input: JSON, expected: JSON) throws {
@@ -73,7 +73,7 @@ import Testing
             mapping.nextChange(of: ["certificate": ["expiration_date": expiry]], after: now).map(ISODates.dateTime)
         }
         #expect(next("2026-12-06T12:00:00Z") == "2026-11-26T12:00:01Z")  // 10 until 12:00:00, 9 just after
-        #expect(next("2026-12-06") == "2026-11-27T00:00:01Z")
+        #expect(next("2026-12-06") == "2026-11-27T00:00:00Z")  // a date alone: each midnight
         #expect(next("2026-12-06T09:00:00Z") == "2026-11-26T09:00:01Z")  // exactly 10 days: 9 just after now
         #expect(next("2026-12-06T12:00:00.500Z") == "2026-11-26T12:00:01Z")
         #expect(next("2026-11-20T06:00:00Z") == "2026-11-27T06:00:01Z")  // expired: -7 until then, then -8

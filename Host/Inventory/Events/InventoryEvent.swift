@@ -88,10 +88,9 @@ extension EventRules {
     /// `certificate_expiry` for a certificate within the window, once per expiry date: whether the record is new,
     /// changed or the same as before, since a certificate drifts into the window by the clock alone.
     func expiryDue(for record: InventoryRecord, notified: String?, now: Date) -> EncodedEvent? {
-        guard let expiry = record.certificateExpiry, expiry != notified, let date = ISODates.parse(expiry) else {
-            return nil
-        }
-        let days = Int((date.timeIntervalSince(now) / 86_400).rounded(.down))
+        guard let expiry = record.certificateExpiry, expiry != notified,
+            let days = DaysRemaining.until(expiry, now: now)
+        else { return nil }
         guard days <= expiryWindowDays else { return nil }
         return EncodedEvent(
             kind: .certificateExpiry, severity: days < 0 ? "critical" : days <= 7 ? "high" : "medium",

@@ -139,10 +139,10 @@ public enum Transform: Sendable, Equatable {
             }
             return .integer(Int64((number * 10).rounded()))
         case .dateToDaysRemaining:
-            guard let text = value.stringValue, let date = ISODates.parse(text) else {
+            guard let text = value.stringValue, let days = DaysRemaining.until(text, now: now) else {
                 throw Problem(description: "date_to_days_remaining needs an ISO date, got \(value.serialized())")
             }
-            return .integer(Int64((date.timeIntervalSince(now) / 86_400).rounded(.down)))
+            return .integer(Int64(days))
         case .uppercase, .lowercase:
             guard let text = value.stringValue else {
                 throw Problem(
@@ -184,12 +184,8 @@ public enum Transform: Sendable, Equatable {
     /// clock alone; nil for steps that ignore the clock. A count of days remaining drops by one just after a whole
     /// day more has passed (whole seconds, because sync state keeps times to the second).
     func nextChange(of value: JSON, after now: Date) -> Date? {
-        guard self == .dateToDaysRemaining, let text = value.stringValue, let date = ISODates.parse(text) else {
-            return nil
-        }
-        let days = (date.timeIntervalSince(now) / 86_400).rounded(.down)
-        let lastHeld = date.addingTimeInterval(-days * 86_400).timeIntervalSince1970
-        return Date(timeIntervalSince1970: lastHeld.rounded(.down) + 1)
+        guard self == .dateToDaysRemaining, let text = value.stringValue else { return nil }
+        return DaysRemaining.nextChange(of: text, after: now)
     }
 
     /// The schema type of what the step makes of a value of `type` (nil: unknown), to follow types down a chain.

@@ -50,8 +50,16 @@ public struct InventoryFilter: Sendable {
                         "filter expires_within_days takes a number of days up to \(Int(Self.maximumDays)) either way, "
                         + "e.g. expires_within_days=30; got \"\(value)\"")
             }
-            clauses.append("certificate_expires IS NOT NULL AND certificate_expires <= ?")
-            arguments.append(ISODates.day(now.addingTimeInterval(days * 86_400)) + "T23:59:59Z")
+            // The records whose `DaysRemaining` is at most `days`: a date alone by the calendar day it falls on,
+            // a date with a time by the time left.
+            let whole = days.rounded(.down)
+            clauses.append(
+                """
+                (length(certificate_expires) = 10 AND certificate_expires <= ?
+                    OR length(certificate_expires) > 10 AND certificate_expires < ?)
+                """)
+            arguments.append(ISODates.day(now.addingTimeInterval(whole * DaysRemaining.day)))
+            arguments.append(ISODates.dateTime(now.addingTimeInterval((whole + 1) * DaysRemaining.day)))
         } else if Self.numberColumns.contains(field) {
             guard let number = Double(decimal: value) else {
                 throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one")
