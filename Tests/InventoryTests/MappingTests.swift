@@ -120,6 +120,37 @@ import Testing
         #expect(try mapping.apply(to: record(port: 8443))["endpoint"] == "web01.example.com:8443 (web01.example.com)")
     }
 
+    /// A field the template names and the record lacks leaves nothing to write, not "web01:" with its port missing:
+    /// a following `default` fills it, and otherwise the field is not sent. A short name two sections share, and a
+    /// brace left open, are refused when the mapping is built.
+    @Test func formatWithAMissingFieldGivesNothing() throws {
+        let mapping = try FieldMapping(json: [
+            [
+                "source_field": "asset.hostname", "target_field": "endpoint",
+                "transform": #"format("{asset.hostname}:{port}") | default("unknown")"#,
+            ],
+            [
+                "source_field": "asset.hostname", "target_field": "serial",
+                "transform": #"format("SN {asset.serial_number}")"#,
+            ],
+        ])
+        let ipOnly: JSON = ["asset": ["ip_address": "10.0.0.5"], "crypto_implementation": ["protocol": "TLS"]]
+        #expect(try mapping.apply(to: ipOnly) == ["endpoint": "unknown"])
+        for (template, message) in [
+            (
+                #"format("{serial_number}")"#,
+                "format: {serial_number} is a field of asset and certificate; write {asset.serial_number} or {certificate.serial_number}"
+            ),
+            (#"format("{asset.hostname")"#, #"format: a { is not closed in "{asset.hostname""#),
+        ] {
+            #expect {
+                _ = try FieldMapping(json: [
+                    ["source_field": "asset.hostname", "target_field": "x", "transform": .string(template)]
+                ])
+            } throws: { "\($0)" == "mapping[0].transform: \(message)" }
+        }
+    }
+
     @Test func mappingsAreValidatedWhenBuilt() {
         #expect {
             _ = try FieldMapping(json: [

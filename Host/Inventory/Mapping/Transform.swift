@@ -76,6 +76,17 @@ public enum Transform: Sendable, Equatable {
                         "format: {\(unknown)} is not a field of the standard crypto schema (use a path such as {asset.hostname}, a field such as {port}, or {value})"
                 )
             }
+            for name in placeholders(in: template) {
+                let sections = Self.sections.filter { StandardSchema.allows("\($0).\(name)") }
+                guard !name.contains("."), sections.count > 1 else { continue }
+                throw Problem(
+                    description:
+                        "format: {\(name)} is a field of \(sections.joined(separator: " and ")); write "
+                        + sections.map { "{\($0).\(name)}" }.joined(separator: " or "))
+            }
+            if let open = template.lastIndex(of: "{"), !template[open...].contains("}") {
+                throw Problem(description: "format: a { is not closed in \(JSON.string(template).serialized())")
+            }
             return .format(template)
         case "truncate":
             guard let length = Int(try required()), length > 0 else {
@@ -159,7 +170,9 @@ public enum Transform: Sendable, Equatable {
             }
             return mapped
         case .format(let template):
-            return .string(Self.fill(template, value: value, record: record))
+            // A field the template names and the record lacks leaves nothing to write: null, which a following
+            // `default(...)` fills and which is otherwise not sent (not "web01:" with its port missing).
+            return Self.fill(template, value: value, record: record).map(JSON.string) ?? .null
         case .truncate(let length):
             guard let text = value.stringValue else {
                 throw Problem(description: "truncate needs a string, got \(value.typeName)")
@@ -256,8 +269,9 @@ public enum Transform: Sendable, Equatable {
 
     private static let sections = ["asset", "crypto_implementation", "certificate"]
 
-    /// Fills `{path}` placeholders from the record: a full path, or a field of one of the sections, or `{value}`.
-    static func fill(_ template: String, value: JSON, record: JSON) -> String {
+    /// Fills `{path}` placeholders from the record: a full path, or a field of one of the sections, or `{value}`;
+    /// nil when the record has no value for one of them.
+    static func fill(_ template: String, value: JSON, record: JSON) -> String? {
         var output = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
@@ -270,7 +284,8 @@ public enum Transform: Sendable, Equatable {
                     ?? sections.lazy.compactMap {
                         record[path: "\($0).\(name)"]
                     }.first
-            if let found, !found.isNull { output += found.stringValue ?? found.serialized() }
+            guard let found, !found.isNull else { return nil }
+            output += found.stringValue ?? found.serialized()
             rest = rest[rest.index(after: close)...]
         }
         return output + rest
