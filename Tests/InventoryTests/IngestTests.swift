@@ -41,8 +41,9 @@ import Testing
         #expect(stored.map { $0.document[path: "crypto_implementation.key_size"] } == [3072])
     }
 
-    /// The last line's last-seen time stands, even when an earlier line of the same file moved it.
-    @Test func aRepeatedUnchangedRecordKeepsTheLastLinesSeenTime() throws {
+    /// A later line of the same file compares with the last-seen time an earlier line moved: seen before it, it is
+    /// older and not applied, and the newest time stands.
+    @Test func aRepeatedUnchangedRecordKeepsTheNewestSeenTime() throws {
         let fixture = try InventoryFixture()
         func seen(_ time: String) -> JSON {
             var seen = record().objectValue!
@@ -53,8 +54,9 @@ import Testing
         let report = try fixture.ingestor.ingest(
             file: fixture.file("rescan.ndjson", [seen("2026-11-20T00:00:00Z"), seen("2026-11-01T00:00:00Z")]),
             tenant: "t")
-        #expect(report.counts.unchanged == 2)
-        #expect(try fixture.repository.list(tenant: "t").first?.document["discovered_at"] == "2026-11-01T00:00:00Z")
+        #expect(report.counts.unchanged == 1)
+        #expect(report.counts.older == 1)
+        #expect(try fixture.repository.list(tenant: "t").first?.document["discovered_at"] == "2026-11-20T00:00:00Z")
     }
 
     @Test func tenantsAreSeparate() throws {
@@ -168,6 +170,32 @@ import Testing
             _ = try fixture.ingestor.ingest(file: fixture.folder.file("twice.json", text), tenant: "t")
         } throws: { "\($0)".contains("line 2, column 13: a second \"records\" member; give the records in one array") }
         #expect(try fixture.repository.count(tenant: "t") == 0)
+    }
+
+    /// An older export imported again does not roll the inventory back, nor raise alerts for what was fixed since;
+    /// the report says how many records it kept as stored. A newer scan updates as always.
+    @Test func anOlderScanDoesNotOverwriteANewerRecord() throws {
+        let fixture = try InventoryFixture()
+        func scan(_ seen: String, version: String, risk: Int) -> JSON {
+            var raw = record(version: version, risk: risk).objectValue!
+            raw["discovered_at"] = .string(seen)
+            return .object(raw)
+        }
+        _ = try fixture.ingestor.ingest(records: [scan("2026-11-20T00:00:00Z", version: "1.3", risk: 1)], tenant: "t")
+        let events = try fixture.events()
+        let old = try fixture.ingestor.ingest(
+            records: [scan("2026-06-01T00:00:00Z", version: "1.0", risk: 9)], tenant: "t")
+        #expect(old.counts.older == 1)
+        #expect(old.counts.updated == 0)
+        #expect(old.summary.hasSuffix("; older than the stored records, not applied: 1"))
+        #expect(try fixture.events() == events)
+        #expect(
+            try fixture.repository.list(tenant: "t").first?.document[path: "crypto_implementation.protocol_version"]
+                == "1.3")
+
+        let newer = try fixture.ingestor.ingest(
+            records: [scan("2026-11-25T00:00:00Z", version: "1.2", risk: 1)], tenant: "t")
+        #expect(newer.counts.updated == 1)
     }
 
     /// Elements are parsed on the validators' threads, a chunk at a time, yet a bad one deep in the file is still the

@@ -21,6 +21,7 @@ public struct IngestReport: Sendable {
     public var summary: String {
         "received \(counts.received), inserted \(counts.inserted), updated \(counts.updated), "
             + "unchanged \(counts.unchanged), rejected \(counts.rejected)"
+            + (counts.older > 0 ? "; older than the stored records, not applied: \(counts.older)" : "")
             + (counts.events.isEmpty
                 ? ""
                 : "; events: "
@@ -32,7 +33,7 @@ public struct IngestReport: Sendable {
         [
             "file": .string(file), "tenant": .string(tenant), "format": .string(format.rawValue),
             "received": JSON(counts.received), "inserted": JSON(counts.inserted), "updated": JSON(counts.updated),
-            "unchanged": JSON(counts.unchanged), "rejected": JSON(counts.rejected),
+            "unchanged": JSON(counts.unchanged), "older": JSON(counts.older), "rejected": JSON(counts.rejected),
             "events": .object(counts.events.mapValues { JSON($0) }),
             "rejections": .array(
                 rejections.map { ["location": .string($0.location), "message": .string($0.message)] }),

@@ -35,6 +35,11 @@ struct IngestWriter {
             if previous == nil, tenantWasEmpty, written.contains(record.id) {
                 previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
             }
+            // Discovered before what the store holds (an older export imported again): it does not roll it back.
+            if let seenAt = record.discoveredAt, let storedAt = previous?.discoveredAt, seenAt < storedAt {
+                counts.older += 1
+                continue
+            }
             // The same as the last scan, which the store holds with identity fields kept: unchanged, unread.
             let scanned = record.contentHash
             let sameAsLastScan = previous?.scanHash == scanned

@@ -28,6 +28,8 @@ public struct IngestCounts: Sendable, Equatable {
     public var inserted = 0
     public var updated = 0
     public var unchanged = 0
+    /// Records discovered before the stored ones (an older export imported again): the store keeps the newer.
+    public var older = 0
     public var rejected = 0
     public var events: [String: Int] = [:]
 
