@@ -32,6 +32,13 @@ struct Ingest: ParsableCommand {
         guard Names.isValid(tenant) else {
             throw ValidationError("tenant \"\(tenant)\" must be 1-64 letters, digits, '-' or '_'")
         }
+        // Out of range, every record would alert, or none ever could: a typo, not a policy.
+        guard (0...10).contains(riskThreshold) else {
+            throw ValidationError("--risk-threshold must be a risk score from 0 to 10; got \(riskThreshold)")
+        }
+        guard (0...3650).contains(expiryWindow) else {
+            throw ValidationError("--expiry-window-days must be from 0 to 3650 days; got \(expiryWindow)")
+        }
     }
 
     func run() throws {

@@ -47,6 +47,20 @@ import Testing
         #expect(other.stderr.contains("no record \(id) in tenant globex"))
     }
 
+    /// A threshold outside the scale would make every record alert, or none ever: refused, naming the option.
+    @Test func eventThresholdsOutOfRangeAreRefused() throws {
+        let file = folder.file("one.json", JSON.array([record()]).serialized())
+        for (option, value, message) in [
+            ("--risk-threshold", "-1", "--risk-threshold must be a risk score from 0 to 10; got -1.0"),
+            ("--risk-threshold", "nan", "--risk-threshold must be a risk score from 0 to 10; got nan"),
+            ("--expiry-window-days", "-5", "--expiry-window-days must be from 0 to 3650 days; got -5"),
+        ] {
+            let result = try Command.cryptoconnect(["ingest", file, "--data-dir", folder.path, "\(option)=\(value)"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+    }
+
     @Test func malformedFileIsOneClearError() throws {
         let file = folder.file("broken.json", #"[{"asset": {"hostname": "a"}"#)
         let result = try Command.cryptoconnect(["ingest", file, "--data-dir", folder.path])
