@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Inventory
 import JSONCore
+import Store
+import SyncEngine
 
 struct InventoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,8 +35,9 @@ extension InventoryCommand {
         func run() throws {
             let filter: InventoryFilter
             do { filter = try InventoryFilter(filters) } catch { throw CLIError(error.description) }
-            var records = try InventoryRepository(store: try host.openExistingStore()).list(
-                tenant: tenant, filter: filter, limit: limit + 1)
+            let store = try host.openExistingStore()
+            try InventoryCommand.requireTenant(tenant, in: store)
+            var records = try InventoryRepository(store: store).list(tenant: tenant, filter: filter, limit: limit + 1)
             if records.count > limit {
                 records.removeLast()
                 Console.error("Showing the first \(limit) records; --limit shows more.")
@@ -81,7 +84,10 @@ extension InventoryCommand {
         @Option var tenant = "default"
 
         func run() throws {
-            let repository = InventoryRepository(store: try host.openExistingStore())
+            let store = try host.openExistingStore()
+            try InventoryCommand.requireTenant(tenant, in: store)
+            let repository = InventoryRepository(store: store)
+            let id = id.lowercased()  // ids are hex, written in lower case; list's filter ignores case too
             guard let record = try repository.record(tenant: tenant, id: id) else {
                 throw CLIError("no record \(id) in tenant \(tenant)")
             }
@@ -120,7 +126,9 @@ extension InventoryCommand {
         }
 
         func run() throws {
-            var events = try InventoryRepository(store: try host.openExistingStore()).events(
+            let store = try host.openExistingStore()
+            try InventoryCommand.requireTenant(tenant, in: store)
+            var events = try InventoryRepository(store: store).events(
                 tenant: tenant, after: after, kind: type.flatMap(InventoryEvent.Kind.init(rawValue:)),
                 limit: limit + 1)
             if events.count > limit {
@@ -134,21 +142,32 @@ extension InventoryCommand {
                             [
                                 "sequence": JSON(Int($0.sequence)), "type": .string($0.event.kind.rawValue),
                                 "severity": .string($0.event.severity), "record_id": .string($0.event.recordID),
-                                "detail": $0.event.detail,
+                                "detail": $0.event.detail, "at": .string($0.createdAt),
                             ]
                         }
                     ).prettyPrinted())
             }
             print(
                 Console.table(
-                    ["SEQ", "TYPE", "SEVERITY", "RECORD", "DETAIL"],
+                    ["SEQ", "AT", "TYPE", "SEVERITY", "RECORD", "DETAIL"],
                     events.map {
                         [
-                            "\($0.sequence)", $0.event.kind.rawValue, $0.event.severity, $0.event.recordID,
-                            $0.event.detail.serialized(),
+                            "\($0.sequence)", $0.createdAt, $0.event.kind.rawValue, $0.event.severity,
+                            $0.event.recordID, $0.event.detail.serialized(),
                         ]
                     }))
         }
+    }
+
+    /// A tenant nobody added and nothing was ingested into is a typo, not an empty inventory.
+    static func requireTenant(_ tenant: String, in store: Store) throws {
+        let repository = IntegrationRepository(store: store)
+        guard try !repository.tenantExists(tenant), try !InventoryRepository(store: store).hasRecords(tenant: tenant)
+        else { return }
+        let known = try repository.tenants()
+        throw CLIError(
+            "no tenant \(tenant)"
+                + (known.isEmpty ? "; nothing was ingested yet" : " (tenants: \(known.joined(separator: ", ")))"))
     }
 
     static func compliance(_ document: JSON) -> String {

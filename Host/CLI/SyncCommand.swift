@@ -86,7 +86,9 @@ extension Sync {
         @Flag var json = false
 
         func run() throws {
-            let statuses = try options.engine(loadPlugins: false).status(tenant: tenant)
+            let engine = try options.engine(loadPlugins: false)
+            if let tenant { try InventoryCommand.requireTenant(tenant, in: engine.store) }
+            let statuses = try engine.status(tenant: tenant)
             if json { return print(JSON.array(statuses.map(\.json)).prettyPrinted()) }
             guard !statuses.isEmpty else { return print("No integrations.") }
             print(statuses.map(StatusBox.render).joined(separator: "\n"))
@@ -100,7 +102,11 @@ extension Sync {
         @Option var limit = 20
 
         func run() throws {
-            let jobs = try JobQueue(store: try host.openExistingStore()).jobs(integration: integration, limit: limit)
+            let store = try host.openExistingStore()
+            if let integration, try IntegrationRepository(store: store).integration(integration) == nil {
+                throw CLIError("no integration \(integration)")
+            }
+            let jobs = try JobQueue(store: store).jobs(integration: integration, limit: limit)
             print(
                 Console.table(
                     ["ID", "INTEGRATION", "KIND", "TRIGGER", "STATE", "ATTEMPTS", "FINISHED", "STATS / ERROR"],

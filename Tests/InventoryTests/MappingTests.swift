@@ -305,6 +305,32 @@ import Testing
         #expect(throws: InventoryFilter.Problem.self) { try InventoryFilter(["colour=blue"]) }
         #expect { try InventoryFilter(["risk_score>=high"]) } throws: { "\($0)".contains("\"high\" is not one") }
         #expect { try InventoryFilter(["environment=qa"]) } throws: { "\($0)".contains("got \"qa\"") }
+        // A value finds what an ingest stored from it however it is written; `!=` keeps records without the field.
+        #expect(try hosts(["hostname=WEB01."]) == ["web01"])
+        #expect(try hosts(["ip_address=::ffff:10.0.0.1"]) == ["db01", "web01", "web02"])
+        #expect(try hosts(["risk_score!=3", "protocol=TLS"]) == ["db01", "mail01", "web01"])
+        // What no record can hold is refused, not answered with nothing.
+        for (filter, message) in [
+            ("protocol=FTP", "filter protocol takes TLS, SSH or IPSec; got \"FTP\""),
+            ("compliance=bogus", "filter compliance takes compliant, non_compliant, unknown; got \"bogus\""),
+            (
+                "expires_within_days<=30",
+                "filter expires_within_days takes = and a number of days, e.g. expires_within_days=30; got <="
+            ),
+        ] {
+            #expect { try InventoryFilter([filter]) } throws: { "\($0)" == message }
+        }
+    }
+
+    /// A MAC address matches however its octets are separated or cased.
+    @Test func aMACFilterFindsTheStoredForm() throws {
+        let fixture = try InventoryFixture()
+        var raw = record().objectValue!
+        raw["asset"] = ["hostname": "sw01", "mac_address": "00:1A:2B:3C:4D:5E"]
+        _ = try fixture.ingestor.ingest(records: [.object(raw)], tenant: "t")
+        let found = try fixture.repository.list(
+            tenant: "t", filter: try InventoryFilter(["mac_address=00-1a-2B-3c-4D-5e"]))
+        #expect(found.count == 1)
     }
 
     /// Numbers SQLite would read as 0 (`inf`, `nan`, hexadecimal) are refused, and a number of days past the

@@ -202,3 +202,16 @@ import Testing
 
     struct TimedOut: Error {}
 }
+
+extension SyncCommandTests {
+    /// A mistyped tenant or integration is named as such, not answered with an empty listing.
+    @Test func aTypoInATenantOrIntegrationIsNamed() throws {
+        try setUp()
+        let status = try cc(["sync", "status", "--tenant", "acmee"])
+        #expect(status.status != 0)
+        #expect(status.stderr.contains("no tenant acmee (tenants: acme)"), "\(status.stderr)")
+        let jobs = try cc(["sync", "jobs", "acme-fixture-rest-snk"])
+        #expect(jobs.status != 0)
+        #expect(jobs.stderr.contains("no integration acme-fixture-rest-snk"), "\(jobs.stderr)")
+    }
+}

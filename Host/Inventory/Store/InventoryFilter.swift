@@ -42,9 +42,14 @@ public struct InventoryFilter: Sendable {
         let value = expression[match.1.upperBound...].trimmingCharacters(in: .whitespaces)
         let op = match.0
         if field == "expires_within_days" {
+            guard op == "=" else {
+                throw Problem(
+                    description: "filter expires_within_days takes = and a number of days, e.g. "
+                        + "expires_within_days=30; got \(op)")
+            }
             // Past the calendar's years either way, every certificate (or none) is meant: bounded, so the day
             // compared with stays a date.
-            guard op == "=", let days = Double(decimal: value), abs(days) <= Self.maximumDays else {
+            guard let days = Double(decimal: value), abs(days) <= Self.maximumDays else {
                 throw Problem(
                     description:
                         "filter expires_within_days takes a number of days up to \(Int(Self.maximumDays)) either way, "
@@ -64,7 +69,9 @@ public struct InventoryFilter: Sendable {
             guard let number = Double(decimal: value) else {
                 throw Problem(description: "filter \(field) compares numbers; \"\(value)\" is not one")
             }
-            clauses.append("\(field) \(op == "=" ? "=" : op) CAST(? AS REAL)")
+            // As with text, a record without the field is not equal to the value: `!=` keeps it.
+            clauses.append(
+                op == "!=" ? "(\(field) IS NULL OR \(field) != CAST(? AS REAL))" : "\(field) \(op) CAST(? AS REAL)")
             arguments.append(String(number))
         } else if field == "environment", !value.contains("*") {
             // The names an ingest accepts (`prod`, `dev`) stand for the environment stored.
@@ -91,6 +98,7 @@ public struct InventoryFilter: Sendable {
             arguments += Array(repeating: pattern ? value.lowercased() : value, count: 2)
         } else if Self.textColumns.contains(field) {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
+            let value = value.contains("*") ? value : try Self.asStored(value, field)
             let column = Self.documentFields[field] ?? field
             // A record without the field is not equal to the value: `!=` keeps it (SQL's `!=` would drop it).
             // Patterns ignore case, as `=` does.
@@ -106,6 +114,30 @@ public struct InventoryFilter: Sendable {
             let known = (Self.textColumns.union(Self.numberColumns).union(["expires_within_days"])).sorted()
             throw Problem(
                 description: "filter field \"\(field)\" is unknown; use one of \(known.joined(separator: ", "))")
+        }
+    }
+
+    /// A value as an ingest stores it, so it finds what the ingest wrote (`00-1A-2B-...` a MAC written with colons,
+    /// `web01.example.com.` without DNS's dot, `::ffff:10.0.0.9` as IPv4); a protocol or compliance status no
+    /// record can hold is refused rather than finding nothing.
+    private static func asStored(_ value: String, _ field: String) throws(Problem) -> String {
+        switch field {
+        case "mac_address": return RecordValidator.normalisedMAC(value) ?? value
+        case "ip_address": return RecordValidator.normalisedIP(value) ?? value
+        case "hostname": return value.hasSuffix(".") ? String(value.dropLast()) : value
+        case "protocol":
+            guard let stored = RecordValidator.protocols[value.lowercased()] else {
+                throw Problem(description: "filter protocol takes TLS, SSH or IPSec; got \"\(value)\"")
+            }
+            return stored
+        case "compliance":
+            let statuses = ["compliant", "non_compliant", "unknown"]  // a record's summary over its frameworks
+            guard statuses.contains(value.lowercased()) else {
+                throw Problem(
+                    description: "filter compliance takes \(statuses.joined(separator: ", ")); got \"\(value)\"")
+            }
+            return value
+        default: return value
         }
     }
 
