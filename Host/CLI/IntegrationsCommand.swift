@@ -173,7 +173,10 @@ extension Integrations {
 
     /// `--events` as listed; an empty item stays, so the engine names it instead of dropping it.
     static func eventTypes(_ list: String) -> [String] {
-        list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var seen: Set<String> = []
+        return list.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { seen.insert($0).inserted }  // `alert,alert` is one subscription
     }
 
 }

@@ -20,7 +20,9 @@ extension Integrations {
         @Option(help: "New field mapping JSON file.") var mapping: String?
         @Option(help: "hourly, daily, weekly, or a cron expression (UTC).") var schedule: String?
         @Flag(name: .customLong("no-schedule"), help: "Remove the schedule.") var noSchedule = false
-        @Flag(inversion: .prefixedNo, help: "Push in real time when an ingest raises an event (or stop).")
+        @Flag(
+            inversion: .prefixedNo, exclusivity: .exclusive,
+            help: "Push in real time when an ingest raises an event (or stop).")
         var realtime: Bool?
         @Option(name: .customLong("events"), help: "Event types real-time pushes react to (comma-separated).")
         var events: String?

@@ -86,6 +86,10 @@ extension SyncCommandTests {
             ),
             (["--config", fresh, "--schedule", "61 * * * *"], "minute field \"61\" is outside 0-59"),
             (["--config", fresh, "--events", "alert,gossip"], "unknown event type \"gossip\""),
+            (
+                ["--realtime", "--no-realtime", "--no-test"],
+                "'--no-realtime' had already been set with flag '--realtime'"
+            ),
             (["--config", fresh], "connection test failed: auth_error"),
         ]
         for (arguments, problem) in attempts {
@@ -133,5 +137,16 @@ extension SyncCommandTests {
         #expect(try cc(["integrations", "show", sinkID]).stdout.contains("\"asset.environment\": \"itam\""))
         #expect(try cc(["sync", "run", sinkID, "--wait", "--pull-only"]).status == 0)
         #expect(try inventory()["web01"]?.environment == "production")
+    }
+}
+
+extension SyncCommandTests {
+    /// An event type given twice is one subscription.
+    @Test func anEventTypeGivenTwiceIsOneSubscription() throws {
+        try setUp()
+        let update = try cc(["integrations", "update", sinkID, "--events", "alert, alert,discovery", "--no-test"])
+        #expect(update.status == 0, "\(update.stderr)")
+        let shown = try JSON.parse(try cc(["integrations", "show", sinkID]).stdout)
+        #expect(shown["event_types"] == ["alert", "discovery"])
     }
 }
