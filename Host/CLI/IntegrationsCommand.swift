@@ -168,6 +168,7 @@ extension Integrations {
             "environment": .string(integration.environment), "schedule": JSON(integration.schedule),
             "realtime": .bool(integration.realtime), "isolation": .string(integration.isolation.rawValue),
             "enabled": .bool(integration.enabled), "paused_reason": JSON(integration.pausedReason),
+            "next_run_at": JSON(integration.nextScheduledRun(after: Date()).map(ISODates.dateTime)),
         ]
     }
 

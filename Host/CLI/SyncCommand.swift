@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inventory
 import JSONCore
 import SyncEngine
 
@@ -123,6 +124,29 @@ extension Sync {
 
 /// The product document's "Integration Metrics" box.
 enum StatusBox {
+    /// `text` in lines of at most `width` columns, broken between words (a word longer than that is cut), the
+    /// lines after the first indented.
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            var word = Substring(word)
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = "  "
+            }
+            while line.count + word.count > width {  // a word longer than a line
+                let room = width - line.count
+                lines.append(line + word.prefix(room))
+                word = word.dropFirst(room)
+                line = "  "
+            }
+            line += (line.isEmpty || line == "  " ? "" : " ") + word
+        }
+        if !line.trimmingCharacters(in: .whitespaces).isEmpty { lines.append(line) }
+        return lines
+    }
+
     static func render(_ status: IntegrationStatus) -> String {
         let icon =
             ["healthy": "🟢", "degraded": "🟡", "failing": "🔴", "paused": "⏸", "disabled": "⚪"][status.health] ?? "?"
@@ -135,8 +159,13 @@ enum StatusBox {
             "Avg Latency: \(status.averageLatencyMilliseconds.map { String(format: "%.0fms", $0) } ?? "-")",
             "Errors: \(status.openErrors) open (\(status.resolvedErrors) resolved)",
         ]
+        if let next = status.integration.nextScheduledRun(after: Date()) {
+            lines.append("Next Run: \(ISODates.dateTime(next)) (\(status.integration.schedule ?? ""))")
+        }
         if status.queuedJobs > 0 { lines.append("Queued Jobs: \(status.queuedJobs)") }
-        if let error = status.lastError, status.health != "healthy" { lines.append("Last Error: \(error.prefix(90))") }
+        if let error = status.lastError, status.health != "healthy" {
+            lines += wrapped("Last Error: " + error, width: 96)  // whole, over as many lines as it takes
+        }
         let width = max(60, lines.map(columns).max()! + 2)
         let rule = String(repeating: "─", count: width)
         func row(_ line: String) -> String {

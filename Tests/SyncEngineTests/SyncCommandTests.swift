@@ -1,5 +1,6 @@
 import Foundation
 import HostServices
+import Inventory
 import JSONCore
 import Store
 import SyncEngine
@@ -213,5 +214,19 @@ extension SyncCommandTests {
         let jobs = try cc(["sync", "jobs", "acme-fixture-rest-snk"])
         #expect(jobs.status != 0)
         #expect(jobs.stderr.contains("no integration acme-fixture-rest-snk"), "\(jobs.stderr)")
+    }
+}
+
+extension SyncCommandTests {
+    /// A scheduled integration says when it next runs, in `integrations show` and in the status box, before the
+    /// scheduler has first seen it.
+    @Test func aScheduleSaysWhenItNextRuns() throws {
+        try setUp(["--schedule", "0 8 * * MON-FRI", "--no-test"])
+        let shown = try JSON.parse(try cc(["integrations", "show", "acme-fixture-rest-sink"]).stdout)
+        let next = try #require(shown["next_run_at"]?.stringValue.flatMap(ISODates.parse))
+        #expect(next > Date())
+        #expect(ISODates.dateTime(next).hasSuffix("T08:00:00Z"))
+        let status = try cc(["sync", "status"]).stdout
+        #expect(status.contains("Next Run: \(ISODates.dateTime(next)) (0 8 * * MON-FRI)"), "\(status)")
     }
 }

@@ -77,6 +77,13 @@ import Testing
         #expect { try Schedule("1,2,,3 * * * *") } throws: { "\($0)".contains("an empty item in the minute field") }
         #expect { try Schedule("0 0 31 2 *") } throws: { "\($0)".contains("never fires") }
         #expect(try next("0 0 29 2 *") == "2028-02-29T00:00:00Z")
+        // Names, in any case, as cron takes them.
+        #expect(try next("30 8 * * MON-FRI") == "2026-11-27T08:30:00Z")
+        #expect(try next("0 0 1 jan *") == "2027-01-01T00:00:00Z")
+        #expect(try next("0 9 * * sat,Sun") == "2026-11-28T09:00:00Z")
+        #expect { try Schedule("0 9 * * MONDAY") } throws: {
+            "\($0)".contains("\"MONDAY\" in the day of week field is no name; use SUN, MON, TUE, WED, THU, FRI, SAT")
+        }
     }
 
     @Test func expiredLeasesReturnToTheQueue() throws {

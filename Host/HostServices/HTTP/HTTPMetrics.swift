@@ -72,8 +72,9 @@ public struct HTTPMetricsSnapshot: Sendable, Equatable {
         for (index, count) in latencyBuckets.enumerated() {
             seen += count
             if seen >= target, target > 0 {
+                // A bucket's upper bound, never past the slowest attempt seen (a p95 of 50 beside a max of 47.6).
                 return index < HTTPMetrics.bucketBounds.count
-                    ? HTTPMetrics.bucketBounds[index] : latencyMaximumMilliseconds
+                    ? min(HTTPMetrics.bucketBounds[index], latencyMaximumMilliseconds) : latencyMaximumMilliseconds
             }
         }
         return 0

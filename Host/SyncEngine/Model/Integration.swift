@@ -29,6 +29,13 @@ public struct Integration: Sendable, Equatable {
     public var eventCursor: Int64
     public var nextRunAt: Date?
 
+    /// When the schedule next runs it: as the scheduler set it, or worked out from the schedule before the
+    /// scheduler first saw it; nil without a schedule.
+    public func nextScheduledRun(after now: Date) -> Date? {
+        guard let schedule else { return nil }
+        return nextRunAt ?? (try? Schedule(schedule).next(after: now))
+    }
+
     /// What `integrations show` prints for a sealed secret; an update given it keeps the stored secret.
     public static let secretMask = "********"
 

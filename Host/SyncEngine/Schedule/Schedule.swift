@@ -1,7 +1,8 @@
 import Foundation
 
 /// When an integration syncs on its own: `hourly`, `daily`, `weekly`, or a five-field cron expression
-/// (`minute hour day-of-month month day-of-week`, UTC, with `*`, lists, ranges and steps).
+/// (`minute hour day-of-month month day-of-week`, UTC, with `*`, lists, ranges and steps; months and days of the
+/// week also by their English names' first three letters, `JAN`, `MON-FRI`).
 public struct Schedule: Sendable, Equatable, CustomStringConvertible {
     public let text: String
     private let minutes: Set<Int>
@@ -35,8 +36,12 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         minutes = try Self.field(fields[0], 0...59, "minute", text)
         hours = try Self.field(fields[1], 0...23, "hour", text)
         days = try Self.field(fields[2], 1...31, "day of month", text)
-        months = try Self.field(fields[3], 1...12, "month", text)
-        weekdays = Set(try Self.field(fields[4], 0...7, "day of week", text).map { $0 % 7 })  // 7 is Sunday too
+        months = try Self.field(
+            try Self.numbered(fields[3], Self.monthNames, from: 1, "month", text), 1...12, "month", text)
+        weekdays = Set(
+            try Self.field(
+                try Self.numbered(fields[4], Self.dayNames, from: 0, "day of week", text), 0...7, "day of week", text
+            ).map { $0 % 7 })  // 7 is Sunday too
         anyDay = fields[2] == "*"
         anyWeekday = fields[4] == "*"
         // Four years from any start hold every day that exists (February 29 included).
@@ -78,6 +83,40 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
             }
         }
         return Date.distantFuture
+    }
+
+    static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    static let dayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+
+    /// `text` with each name (any case) written as its number, counted from `first`.
+    private static func numbered(
+        _ text: String, _ names: [String], from first: Int, _ field: String, _ schedule: String
+    )
+        throws(Problem) -> String
+    {
+        var output = ""
+        var word = ""
+        func flush() throws(Problem) {
+            guard !word.isEmpty else { return }
+            guard let index = names.firstIndex(of: word.uppercased()) else {
+                throw Problem(
+                    description:
+                        "schedule \"\(schedule)\": \"\(word)\" in the \(field) field is no name; use \(names.joined(separator: ", ")) or numbers"
+                )
+            }
+            output += String(index + first)
+            word = ""
+        }
+        for character in text {
+            if character.isLetter {
+                word.append(character)
+            } else {
+                try flush()
+                output.append(character)
+            }
+        }
+        try flush()
+        return output
     }
 
     private static func field(_ text: String, _ range: ClosedRange<Int>, _ name: String, _ schedule: String)
