@@ -7,7 +7,7 @@ import Testing
     let now = InventoryFixture.now
 
     func map(
-        _ transform: String, _ value: JSON, field: String = "crypto_implementation.risk_score", record extra: JSON = [:]
+        _ transform: String, _ value: JSON, field: String = "extensions.value", record extra: JSON = [:]
     ) throws -> JSON {
         let mapping = try FieldMapping(json: [
             ["source_field": .string(field), "target_field": "out", "transform": .string(transform)]
@@ -50,6 +50,7 @@ import Testing
             ("iso_date", "2027-03-14T09:30:00Z", "2027-03-14"),
             ("number", "2048", 2048),
             ("number", " 7.5 ", 7.5),
+            ("number", "12345678901234567", JSON.integer(12_345_678_901_234_567)),  // exact, not 1.2345678901234568e16
             ("date_to_days_remaining", "2026-12-26", 30),
             ("date_to_days_remaining", "2026-11-20", -6),
             ("lowercase | truncate(2)", "ABC", "ab"),
@@ -87,24 +88,24 @@ import Testing
         arguments: [
             (
                 "scale_to_100", JSON.string("high"),
-                "crypto_implementation.risk_score: scale_to_100 needs a number from 0 to 10, got \"high\""
+                "extensions.value: scale_to_100 needs a number from 0 to 10, got \"high\""
             ),
-            ("scale_to_100", 12, "crypto_implementation.risk_score: scale_to_100 needs a number from 0 to 10, got 12"),
+            ("scale_to_100", 12, "extensions.value: scale_to_100 needs a number from 0 to 10, got 12"),
             (
                 "date_to_days_remaining", "soon",
-                "crypto_implementation.risk_score: date_to_days_remaining needs an ISO date, got \"soon\""
+                "extensions.value: date_to_days_remaining needs an ISO date, got \"soon\""
             ),
-            ("iso_date", "31/12/2026", "crypto_implementation.risk_score: iso_date needs a date, got \"31/12/2026\""),
-            ("iso_date", "2026-02-30", "crypto_implementation.risk_score: iso_date needs a date, got \"2026-02-30\""),
-            ("number", "n/a", "crypto_implementation.risk_score: number needs a numeric value, got \"n/a\""),
-            ("number", "nan", "crypto_implementation.risk_score: number needs a numeric value, got \"nan\""),
-            ("number", "1e400", "crypto_implementation.risk_score: number needs a numeric value, got \"1e400\""),
-            ("number", "0x1F", "crypto_implementation.risk_score: number needs a numeric value, got \"0x1F\""),
+            ("iso_date", "31/12/2026", "extensions.value: iso_date needs a date, got \"31/12/2026\""),
+            ("iso_date", "2026-02-30", "extensions.value: iso_date needs a date, got \"2026-02-30\""),
+            ("number", "n/a", "extensions.value: number needs a numeric value, got \"n/a\""),
+            ("number", "nan", "extensions.value: number needs a numeric value, got \"nan\""),
+            ("number", "1e400", "extensions.value: number needs a numeric value, got \"1e400\""),
+            ("number", "0x1F", "extensions.value: number needs a numeric value, got \"0x1F\""),
             (
                 #"map({"TLS": "tls"})"#, "SSH",
-                "crypto_implementation.risk_score: map has no entry for \"SSH\" and no \"*\" fallback"
+                "extensions.value: map has no entry for \"SSH\" and no \"*\" fallback"
             ),
-            ("uppercase", 5, "crypto_implementation.risk_score: uppercase needs a string, got integer"),
+            ("uppercase", 5, "extensions.value: uppercase needs a string, got integer"),
         ] as [(String, JSON, String)])
     func badInputIsAProblemNamingTheField(transform: String, input: JSON, message: String) {
         #expect { try map(transform, input) } throws: { "\($0)" == message }
@@ -148,6 +149,48 @@ import Testing
                     ["source_field": "asset.hostname", "target_field": "x", "transform": .string(template)]
                 ])
             } throws: { "\($0)" == "mapping[0].transform: \(message)" }
+        }
+    }
+
+    /// What would fail on every record at push time is refused when the mapping is built: a step given a type it
+    /// cannot take, a field or table that is not text, an empty step, a parenthesis left open, no entry at all.
+    @Test func typesAndShapesAreCheckedWhenBuilt() {
+        #expect {
+            _ = try FieldMapping(json: [
+                ["source_field": "crypto_implementation.key_size", "target_field": "a", "transform": "uppercase"],
+                ["source_field": "asset.hostname", "target_field": "b", "transform": "scale_to_100"],
+                [
+                    "source_field": "crypto_implementation.port", "target_field": "c",
+                    "transform": "date_to_days_remaining",
+                ],
+                [
+                    "source_field": "certificate.expiration_date", "target_field": "d",
+                    "transform": "date_to_days_remaining | uppercase",
+                ],
+                ["source_field": 5, "target_field": "e"],
+                ["source_field": "asset.hostname", "target_field": " "],
+                ["source_field": "asset.hostname", "target_field": "f", "target_table": 5],
+                ["source_field": "asset.hostname", "target_field": "g", "transform": "uppercase ||lowercase"],
+                ["source_field": "asset.hostname", "target_field": "h", "transform": #"map({"a": "b""#],
+                ["source_field": "asset.hostname", "target_field": "i\nj"],
+                ["source_field": "asset.hostname", "target_field": "k", "transform": nil],
+            ])
+        } throws: { error in
+            (error as? MappingProblems)?.problems.map(\.description) == [
+                "mapping[0].transform: uppercase needs text, but crypto_implementation.key_size is an integer",
+                "mapping[1].transform: scale_to_100 needs a number, but asset.hostname is a string",
+                "mapping[2].transform: date_to_days_remaining needs a date, but crypto_implementation.port is an integer",
+                "mapping[3].transform: uppercase needs text, but the step before gives a number",
+                "mapping[4].source_field: must be a string, got integer 5",
+                "mapping[5].target_field: must not be empty",
+                "mapping[6].target_table: must be a string, got integer 5",
+                #"mapping[7].transform: "uppercase ||lowercase" has an empty step between its |s"#,
+                #"mapping[8].transform: map: the ( is not closed in "map({\"a\": \"b\"""#,
+                "mapping[9].target_field: must not contain control characters",
+            ]
+        }
+        #expect { _ = try FieldMapping(json: []) } throws: {
+            "\($0)" == "mapping: maps no field; give at least one entry"
         }
     }
 

@@ -77,7 +77,7 @@ public struct FieldMapping: Sendable {
                 problems.append(Problem(location: "\(location).\(key)", message: "is not a mapping field"))
             }
             guard let source = object["source_field"]?.stringValue, !source.isEmpty else {
-                problems.append(Problem(location: "\(location).source_field", message: "is required"))
+                problems.append(Self.missingText(object["source_field"], at: "\(location).source_field"))
                 continue
             }
             guard StandardSchema.allows(source) else {
@@ -99,8 +99,19 @@ public struct FieldMapping: Sendable {
                         message: "framework names are stored in lower case: use \"\(source.lowercased())\""))
                 continue
             }
-            guard let target = object["target_field"]?.stringValue, !target.isEmpty else {
-                problems.append(Problem(location: "\(location).target_field", message: "is required"))
+            guard let target = object["target_field"]?.stringValue,
+                !target.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
+                problems.append(Self.missingText(object["target_field"], at: "\(location).target_field"))
+                continue
+            }
+            if target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                problems.append(
+                    Problem(location: "\(location).target_field", message: "must not contain control characters"))
+                continue
+            }
+            if let table = object["target_table"], !table.isNull, table.stringValue?.isEmpty != false {
+                problems.append(Self.missingText(table, at: "\(location).target_table", optional: true))
                 continue
             }
             if let first = targets[target] {
@@ -125,7 +136,7 @@ public struct FieldMapping: Sendable {
             }
             var transformText: String?
             var steps: [Transform] = []
-            if let transform = object["transform"] {
+            if let transform = object["transform"], !transform.isNull {
                 // Every element must be a string: one that is not would otherwise vanish from the chain unseen.
                 let texts = transform.arrayValue.map { $0.map(\.stringValue) } ?? [transform.stringValue]
                 guard !texts.isEmpty, !texts.contains(nil) else {
@@ -141,15 +152,50 @@ public struct FieldMapping: Sendable {
                     problems.append(Problem(location: "\(location).transform", message: error.description))
                     continue
                 }
+                // Each step takes what the one before gives, starting from the source field's type.
+                var type = StandardSchema.fields[source]
+                for step in steps {
+                    if let refusal = step.refusal(of: type) {
+                        let given = type == StandardSchema.fields[source] ? "\(source) is" : "the step before gives"
+                        problems.append(
+                            Problem(
+                                location: "\(location).transform",
+                                message: "\(refusal), but \(given) \(Self.describe(type))"))
+                        break
+                    }
+                    type = step.outputType(from: type)
+                }
             }
             entries.append(
                 Entry(
                     sourceField: source, targetField: target, targetTable: object["target_table"]?.stringValue,
                     transformText: transformText, steps: steps))
         }
+        if list.isEmpty {
+            problems.append(Problem(location: "mapping", message: "maps no field; give at least one entry"))
+        }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         self.entries = entries
         clockedEntries = entries.filter { $0.steps.contains(.dateToDaysRemaining) }
+    }
+
+    /// Why a field that must be text is not: absent (`is required`, unless `optional`), or of another type.
+    private static func missingText(_ value: JSON?, at location: String, optional: Bool = false) -> Problem {
+        guard let value, !value.isNull else { return Problem(location: location, message: "is required") }
+        if value.stringValue != nil { return Problem(location: location, message: "must not be empty") }
+        return Problem(location: location, message: "must be a string, got \(value.typeName) \(value.serialized())")
+    }
+
+    /// A schema type in words, for messages.
+    private static func describe(_ type: String?) -> String {
+        switch type {
+        case "integer": "an integer"
+        case "iso_date": "a date"
+        case "array": "a list"
+        case "object": "an object"
+        case let other?: "a \(other)"
+        case nil: "of any type"
+        }
     }
 
     /// Maps one standard-schema record to the target's fields. A transform that fails (an unparseable date, say)
@@ -228,8 +274,7 @@ public struct FieldMapping: Sendable {
         case ("integer", .string(let text)):
             return Int64(text.trimmingCharacters(in: .whitespaces)).map(JSON.integer) ?? value
         case ("number", .string(let text)):
-            guard let number = Double(decimal: text.trimmingCharacters(in: .whitespaces)) else { return value }
-            return number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .number(number)
+            return Transform.number(from: text) ?? value
         case ("string", .integer), ("string", .number):
             return .string(value.serialized())
         default:

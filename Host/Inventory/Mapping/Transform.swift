@@ -27,13 +27,22 @@ public enum Transform: Sendable, Equatable {
     /// Parses a chain: `lowercase | truncate(40)`.
     public static func chain(_ text: String) throws(Problem) -> [Transform] {
         var steps: [Transform] = []
-        for part in splitChain(text) { steps.append(try parse(part.trimmingCharacters(in: .whitespaces))) }
+        for part in splitChain(text) {
+            let step = part.trimmingCharacters(in: .whitespaces)
+            guard !step.isEmpty else {
+                throw Problem(description: "\(JSON.string(text).serialized()) has an empty step between its |s")
+            }
+            steps.append(try parse(step))
+        }
         return steps
     }
 
     static func parse(_ text: String) throws(Problem) -> Transform {
         let name: String
         var argument: String?
+        if let open = text.firstIndex(of: "("), !text.hasSuffix(")") {
+            throw Problem(description: "\(text[..<open]): the ( is not closed in \(JSON.string(text).serialized())")
+        }
         if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
             name = String(text[..<open]).trimmingCharacters(in: .whitespaces)
             argument = String(text[text.index(after: open)..<text.index(before: text.endIndex)]).trimmingCharacters(
@@ -134,7 +143,7 @@ public enum Transform: Sendable, Equatable {
             current.append(character)
         }
         parts.append(current)
-        return parts.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return parts
     }
 
     /// Applies the step. `record` and `now` serve `format` and `date_to_days_remaining`.
@@ -158,7 +167,7 @@ public enum Transform: Sendable, Equatable {
             guard let text = value.stringValue else {
                 throw Problem(
                     description:
-                        "\(self == .uppercase ? "uppercase" : "lowercase") needs a string, got \(value.typeName)")
+                        "\(name) needs a string, got \(value.typeName)")
             }
             return .string(self == .uppercase ? text.uppercased() : text.lowercased())
         case .defaultValue:
@@ -185,12 +194,20 @@ public enum Transform: Sendable, Equatable {
             return .string(ISODates.day(date))
         case .number:
             if value.doubleValue != nil { return value }
-            guard let text = value.stringValue, let number = Double(decimal: text.trimmingCharacters(in: .whitespaces))
-            else {
+            guard let number = value.stringValue.flatMap(Self.number(from:)) else {
                 throw Problem(description: "number needs a numeric value, got \(value.serialized())")
             }
-            return number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .number(number)
+            return number
         }
+    }
+
+    /// Decimal text as a number: a whole number exactly, as long as it fits 64 bits (a 17-digit serial stays
+    /// exact), else as a double; nil for anything else (`nan`, `0x1F`).
+    static func number(from text: String) -> JSON? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let whole = Int64(trimmed) { return .integer(whole) }
+        guard let number = Double(decimal: trimmed) else { return nil }
+        return number == number.rounded() && abs(number) < 1e15 ? .integer(Int64(number)) : .number(number)
     }
 
     /// The first whole second, after `now`, by which the value this step computes from `value` has changed by the
@@ -199,6 +216,42 @@ public enum Transform: Sendable, Equatable {
     func nextChange(of value: JSON, after now: Date) -> Date? {
         guard self == .dateToDaysRemaining, let text = value.stringValue else { return nil }
         return DaysRemaining.nextChange(of: text, after: now)
+    }
+
+    /// Why the step cannot take a value of the schema's `type`, or nil when it can (or the type is unknown, as for
+    /// `extensions.*`): checked when a mapping is built, not at push time record by record.
+    func refusal(of type: String?) -> String? {
+        guard let type else { return nil }
+        let text: Set = ["string", "iso_date"]
+        let numbers: Set = ["integer", "number"]
+        switch self {
+        case .uppercase, .lowercase, .truncate:
+            return text.contains(type) ? nil : "\(name) needs text"
+        case .scaleTo100:
+            return numbers.contains(type) ? nil : "scale_to_100 needs a number"
+        case .dateToDaysRemaining, .isoDate:
+            return type == "iso_date" ? nil : "\(name) needs a date"
+        case .number:
+            return text.contains(type) || numbers.contains(type) ? nil : "number needs text or a number"
+        case .defaultValue, .map, .format:
+            return nil
+        }
+    }
+
+    /// The step's name as a mapping writes it.
+    var name: String {
+        switch self {
+        case .scaleTo100: "scale_to_100"
+        case .dateToDaysRemaining: "date_to_days_remaining"
+        case .uppercase: "uppercase"
+        case .lowercase: "lowercase"
+        case .defaultValue: "default"
+        case .map: "map"
+        case .format: "format"
+        case .truncate: "truncate"
+        case .isoDate: "iso_date"
+        case .number: "number"
+        }
     }
 
     /// The schema type of what the step makes of a value of `type` (nil: unknown), to follow types down a chain.
