@@ -49,7 +49,7 @@ public struct DefaultMapping: Sendable {
         map("crypto_implementation.risk_score", to: riskScore, transform: "scale_to_100")
         map(
             "crypto_implementation.protocol", to: protocolAndVersion,
-            transform: #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version}")"#)
+            transform: #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version?}")"#)
         map("crypto_implementation.cipher_suite", to: weakestCipher)
         map("crypto_implementation.key_size", to: keySize)
         map("certificate.expiration_date", to: certificateExpiry, transform: certificateExpiryTransform)

@@ -137,6 +137,15 @@ import Testing
         ])
         let ipOnly: JSON = ["asset": ["ip_address": "10.0.0.5"], "crypto_implementation": ["protocol": "TLS"]]
         #expect(try mapping.apply(to: ipOnly) == ["endpoint": "unknown"])
+        // `{path?}` may be missing: it leaves no stray space.
+        let optional = try FieldMapping(json: [
+            [
+                "source_field": "crypto_implementation.protocol", "target_field": "proto",
+                "transform": #"format("{crypto_implementation.protocol} {crypto_implementation.protocol_version?}")"#,
+            ]
+        ])
+        #expect(try optional.apply(to: ipOnly) == ["proto": "TLS"])
+        #expect(try optional.apply(to: record(version: "1.2"))["proto"] == "TLS 1.2")
         for (template, message) in [
             (
                 #"format("{serial_number}")"#,

@@ -308,7 +308,8 @@ public enum Transform: Sendable, Equatable {
         var names: [String] = []
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            names.append(String(rest[rest.index(after: open)..<close]))
+            let name = rest[rest.index(after: open)..<close]
+            names.append(String(name.hasSuffix("?") ? name.dropLast() : name))  // `{path?}` may be missing
             rest = rest[rest.index(after: close)...]
         }
         return names
@@ -327,9 +328,12 @@ public enum Transform: Sendable, Equatable {
     static func fill(_ template: String, value: JSON, record: JSON) -> String? {
         var output = ""
         var rest = Substring(template)
+        var skipped = false
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             output += rest[..<open]
-            let name = String(rest[rest.index(after: open)..<close])
+            var name = String(rest[rest.index(after: open)..<close])
+            let optional = name.hasSuffix("?")
+            if optional { name.removeLast() }
             let found: JSON? =
                 name == "value"
                 ? value
@@ -337,10 +341,16 @@ public enum Transform: Sendable, Equatable {
                     ?? sections.lazy.compactMap {
                         record[path: "\($0).\(name)"]
                     }.first
-            guard let found, !found.isNull else { return nil }
-            output += found.stringValue ?? found.serialized()
             rest = rest[rest.index(after: close)...]
+            guard let found, !found.isNull else {
+                guard optional else { return nil }
+                skipped = true
+                continue
+            }
+            output += found.stringValue ?? found.serialized()
         }
-        return output + rest
+        output += rest
+        // An optional field left out leaves no stray space around it ("TLS", not "TLS ").
+        return skipped ? output.trimmingCharacters(in: .whitespaces) : output
     }
 }
