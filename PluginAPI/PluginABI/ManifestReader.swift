@@ -147,8 +147,12 @@ public enum ManifestReader {
     }
 
     private static func checkDefaultMapping(_ mapping: JSON) throws(PluginRejection) {
-        guard let entries = mapping.arrayValue else {
-            throw .invalid(field: "default_mapping_json", "must be a JSON array")
+        guard let entries = mapping.arrayValue ?? mapping["mapping"]?.arrayValue else {
+            throw .invalid(
+                field: "default_mapping_json", "must be a JSON array, or an object with a \"mapping\" array")
+        }
+        if let unit = mapping["one_item_per"], unit != "asset", unit != "record" {
+            throw .invalid(field: "default_mapping_json", "`one_item_per` must be \"asset\" or \"record\"")
         }
         for (index, entry) in entries.enumerated() {
             for key in ["source_field", "target_field"] where entry[key]?.stringValue?.isEmpty != false {

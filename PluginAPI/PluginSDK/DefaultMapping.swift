@@ -53,6 +53,7 @@ public struct DefaultMapping: Sendable {
         map("crypto_implementation.cipher_suite", to: weakestCipher)
         map("crypto_implementation.key_size", to: keySize)
         map("certificate.expiration_date", to: certificateExpiry, transform: certificateExpiryTransform)
-        return .array(entries)
+        // An ITAM system holds one item per host: a host's endpoints go as one, its riskiest.
+        return ["one_item_per": "asset", "mapping": .array(entries)]
     }
 }

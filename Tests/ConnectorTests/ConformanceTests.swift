@@ -51,7 +51,7 @@ import Testing
         let offered = Set(
             (schema["tables"]?.arrayValue ?? []).flatMap { $0["fields"]?.arrayValue ?? [] }
                 .compactMap { $0["name"]?.stringValue })
-        let written = runtime.build.manifest.defaultMapping.arrayValue!.compactMap { $0["target_field"]?.stringValue }
+        let written = runtime.mapping.entries.map(\.targetField)
         #expect(written.count >= 5)
         #expect(Set(written).subtracting(offered).isEmpty, "not in the schema: \(Set(written).subtracting(offered))")
     }
@@ -97,6 +97,40 @@ import Testing
         #expect(full.count("pushed") == records.count)
         #expect(full.count("acknowledged") == records.count)
         #expect(fixture.targetRecords().mapValues(\.count) == afterCreate.mapValues(\.count))
+    }
+
+    /// A host with several endpoints is one item in the target, carrying its riskiest endpoint: a later change to
+    /// a benign endpoint does not replace a critical finding in the CMDB, nor mix fields of two endpoints.
+    @Test(arguments: Connector.allCases)
+    func aHostsItemCarriesItsRiskiestEndpoint(_ connector: Connector) throws {
+        let fixture = try ConnectorFixture(connector)
+        try fixture.enable()
+        let base = try #require(fixture.scannerRecords.first)
+        let host = try #require(ConnectorFixture.hosts([base]).first)
+        func endpoint(port: Int, risk: Int, suite: String) -> JSON {
+            var crypto = withRisk(base, risk)["crypto_implementation"]!.objectValue!
+            crypto["port"] = JSON(port)
+            crypto["cipher_suite"] = .string(suite)
+            var document = base.objectValue!
+            document["crypto_implementation"] = .object(crypto)
+            return .object(document)
+        }
+        try fixture.ingest([
+            endpoint(port: 8443, risk: 9, suite: "TLS_RSA_WITH_RC4_128_SHA"),
+            endpoint(port: 9443, risk: 2, suite: "TLS_AES_256_GCM_SHA384"),
+        ])
+        let first = try fixture.run(.push)
+        #expect(first.state == .succeeded, "\(first.error ?? "")")
+        #expect(first.count("acknowledged") == 2)
+        #expect(first.count("pushed") == 1)  // one item for the host
+        #expect(fixture.targetRecords()[host]?.count == 1)
+        #expect(fixture.targetRecords()[host]?.first?.cryptoContext[connector.riskField] == "90")
+
+        try fixture.ingest([endpoint(port: 9443, risk: 3, suite: "TLS_AES_128_GCM_SHA256")])
+        let second = try fixture.run(.push)
+        #expect(second.count("acknowledged") == 2)
+        #expect(fixture.targetRecords()[host]?.count == 1)
+        #expect(fixture.targetRecords()[host]?.first?.cryptoContext[connector.riskField] == "90")
     }
 
     @Test(arguments: Connector.allCases)

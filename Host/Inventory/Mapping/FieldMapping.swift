@@ -47,14 +47,28 @@ public struct FieldMapping: Sendable {
     }
 
     public let entries: [Entry]
+    /// The target holds one item per asset (a CMDB's CI, an ITAM system's asset), not one per endpoint: the
+    /// records of an asset are pushed as one item, made of its riskiest record (`"one_item_per": "asset"`).
+    public let onePerAsset: Bool
     /// The entries whose value depends on the clock, not only on the record.
     private let clockedEntries: [Entry]
 
     /// The table the mapping writes to: the one its entries name (all that name one name the same).
     public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
 
-    /// Accepts `[...]` or `{"mapping": [...]}`. Reports every problem at once.
+    /// Accepts `[...]` or `{"mapping": [...], "one_item_per": "asset"|"record"}`. Reports every problem at once.
     public init(json: JSON) throws(MappingProblems) {
+        let unit = json["one_item_per"]
+        guard unit == nil || unit == "asset" || unit == "record" else {
+            throw MappingProblems(problems: [
+                Problem(
+                    location: "one_item_per",
+                    message:
+                        "must be \"asset\" (the target holds one item per host) or \"record\", got \(unit!.serialized())"
+                )
+            ])
+        }
+        onePerAsset = unit == "asset"
         guard let list = json.arrayValue ?? json["mapping"]?.arrayValue else {
             throw MappingProblems(problems: [
                 Problem(

@@ -46,7 +46,8 @@ extension SyncEngine {
         var atCursor = job.full ? stats : nil
         // The next batch is selected and mapped while the current ones are in flight: selection goes by id cursor,
         // not by what has been acknowledged, so it does not wait for the acknowledgements.
-        var next = select(job, runtime, after: resumed ?? "")
+        let assets = AssetsSent()
+        var next = select(job, runtime, after: resumed ?? "", assets: assets)
         var inFlight: [InFlightBatch] = []
         defer {  // never leave a selection or a call running behind a return
             _ = next.value()
@@ -58,7 +59,7 @@ extension SyncEngine {
             while !stopping, selectionFailure == nil, inFlight.count < pushDepth(runtime) {
                 do {
                     guard let batch = try next.value().get() else { break }
-                    next = select(job, runtime, after: batch.cursor)
+                    next = select(job, runtime, after: batch.cursor, assets: assets)
                     inFlight.append(send(batch, runtime))
                 } catch {
                     selectionFailure = error

@@ -15,7 +15,8 @@ extension SyncEngine {
         var input: [UInt8] = []
         var keys: [String] = []
         // What acknowledgements and dead letters need; the documents, mapped already, are freed on the preparing thread.
-        var byKey: [String: (record: SentRecord, item: PushItem, refreshAfter: Date?)] = [:]
+        // An item's members are the records it stands for: itself, or every record of its asset.
+        var byKey: [String: (record: SentRecord, item: PushItem, refreshAfter: Date?, members: [SentRecord])] = [:]
         var refused: [AcknowledgementWriter.Refusal] = []
     }
 
@@ -40,33 +41,39 @@ extension SyncEngine {
         case credentials(String)
     }
 
-    /// Starts selecting and mapping the next batch after `cursor`; nil when nothing more is pending.
-    func select(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String) -> Background<
+    /// Starts selecting and mapping the next batch after `cursor`; nil when nothing more is pending. `assets`
+    /// holds the assets this push has sent already, for a mapping that sends one item per asset.
+    func select(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String, assets: AssetsSent) -> Background<
         Result<PreparedBatch?, any Error>
     > {
-        Background("push-select") { [self] in Result { try prepare(job, runtime, after: cursor) } }
+        Background("push-select") { [self] in Result { try prepare(job, runtime, after: cursor, assets: assets) } }
     }
 
-    private func prepare(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String) throws -> PreparedBatch? {
+    private func prepare(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String, assets: AssetsSent) throws
+        -> PreparedBatch?
+    {
         let integration = runtime.integration
         let now = clock()
         let pending = try delivery.pending(
             integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs, after: cursor,
             limit: batchSize, now: now)
         guard let last = pending.last else { return nil }
-        var batch = PreparedBatch(cursor: last.id, selected: pending.count)
+        let groups =
+            runtime.mapping.onePerAsset ? try assetGroups(of: pending, integration, assets) : pending.map { [$0] }
+        var batch = PreparedBatch(cursor: last.id, selected: groups.reduce(0) { $0 + $1.count })
         let table = runtime.mapping.targetTable
         var items: [PushItem] = []
-        items.reserveCapacity(pending.count)
-        for record in pending {
+        items.reserveCapacity(groups.count)
+        for group in groups {
+            let record = Self.riskiest(of: group)
             do {
                 let item = PushItem(
-                    key: record.id, externalID: record.externalID, table: table,
-                    fields: try runtime.mapping.apply(to: record.document, now: now))
+                    key: record.id, externalID: record.externalID ?? group.lazy.compactMap(\.externalID).first,
+                    table: table, fields: try runtime.mapping.apply(to: record.document, now: now))
                 items.append(item)
                 batch.keys.append(record.id)
                 batch.byKey[record.id] = (
-                    record.sent, item, runtime.mapping.nextChange(of: record.document, after: now)
+                    record.sent, item, runtime.mapping.nextChange(of: record.document, after: now), group.map(\.sent)
                 )
             } catch {
                 batch.refused.append((record.sent, record.document, "mapping_error", error.description))
@@ -74,6 +81,44 @@ extension SyncEngine {
         }
         batch.input = PushItem.batch(items)
         return batch
+    }
+
+    /// The records of the assets `pending` belong to, one group per asset this push has not sent yet: an asset is
+    /// its host name, or its address for a record without one; a record with neither is a group of its own.
+    private func assetGroups(of pending: [PendingRecord], _ integration: Integration, _ sent: AssetsSent) throws
+        -> [[PendingRecord]]
+    {
+        func asset(_ record: PendingRecord) -> String? {
+            (record.document[path: "asset.hostname"] ?? record.document[path: "asset.ip_address"])?.stringValue
+        }
+        let fresh = sent.claim(Set(pending.compactMap(asset)))
+        let hostnames = pending.compactMap { $0.document[path: "asset.hostname"]?.stringValue }.filter(fresh.contains)
+        let addresses = pending.filter { $0.document[path: "asset.hostname"] == nil }
+            .compactMap { $0.document[path: "asset.ip_address"]?.stringValue }.filter(fresh.contains)
+        let members = try delivery.assetRecords(
+            integration: integration.id, tenant: integration.tenant, hostnames: Array(Set(hostnames)),
+            addresses: Array(Set(addresses)))
+        var groups = Dictionary(grouping: members) { asset($0) ?? $0.id }
+        var ordered: [[PendingRecord]] = []
+        for record in pending {
+            guard let key = asset(record) else {
+                ordered.append([record])
+                continue
+            }
+            if let group = groups.removeValue(forKey: key) { ordered.append(group) }
+        }
+        return ordered
+    }
+
+    /// The record an asset's item is made of: the highest risk score, then the lowest key size, then the first id.
+    static func riskiest(of group: [PendingRecord]) -> PendingRecord {
+        func rank(_ record: PendingRecord) -> (Double, Int) {
+            (
+                record.document[path: "crypto_implementation.risk_score"]?.doubleValue ?? -1,
+                -(record.document[path: "crypto_implementation.key_size"]?.intValue ?? Int.max)
+            )
+        }
+        return group.dropFirst().reduce(group[0]) { best, next in rank(next) > rank(best) ? next : best }
     }
 
     /// Calls the plugin with a batch on a thread of its own.
@@ -117,13 +162,15 @@ extension SyncEngine {
         }
         stats.pushed += batch.keys.count
         for result in outcome.results {
-            guard let (record, item, refreshAfter) = batch.byKey[result.key] else { continue }
+            guard let (record, item, refreshAfter, members) = batch.byKey[result.key] else { continue }
             switch result.status {
             case .ok:
-                taken.acknowledged.append(
-                    .init(
-                        recordID: record.id, contentHash: record.contentHash, externalID: result.externalID,
-                        refreshAfter: refreshAfter))
+                for member in members {
+                    taken.acknowledged.append(
+                        .init(
+                            recordID: member.id, contentHash: member.contentHash, externalID: result.externalID,
+                            refreshAfter: refreshAfter))
+                }
             case .auth:
                 taken.end = .credentials(result.message ?? "credentials refused")
             case _ where result.status.isRetryable:
@@ -142,6 +189,22 @@ extension SyncEngine {
         case .call(let error): outcome(of: error, job: job, stats: stats)
         case .plugin(let failure): outcome(of: failure, job: job, stats: stats)
         case .credentials(let message): .refusedCredentials(message, integration: job.integration, stats)
+        }
+    }
+}
+
+/// The assets a push has sent, when its mapping sends one item per asset: a later batch that meets another record
+/// of one of them leaves it, as the asset's item already carried every record it has.
+final class AssetsSent: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sent: Set<String> = []
+
+    /// The assets of `assets` not sent yet, now counted as sent.
+    func claim(_ assets: Set<String>) -> Set<String> {
+        lock.withLock {
+            let fresh = assets.subtracting(sent)
+            sent.formUnion(fresh)
+            return fresh
         }
     }
 }

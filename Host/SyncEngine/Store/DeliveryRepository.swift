@@ -85,6 +85,42 @@ public struct DeliveryRepository: Sendable {
         }
     }
 
+    /// Every record of the assets named by host name, or by address for records without one, with what
+    /// `integration` last acknowledged for each: a target that holds one item per asset gets an asset's records
+    /// as one.
+    public func assetRecords(integration: String, tenant: String, hostnames: [String], addresses: [String]) throws
+        -> [PendingRecord]
+    {
+        guard !(hostnames.isEmpty && addresses.isEmpty) else { return [] }
+        func list(_ values: [String]) -> String { values.isEmpty ? "(NULL)" : "(\(Store.placeholders(values.count)))" }
+        return try store.pool.read { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id
+                    FROM inventory_record r LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
+                    WHERE r.tenant = ? AND (r.hostname IN \(list(hostnames))
+                        OR (r.hostname IS NULL AND r.ip_address IN \(list(addresses))))
+                    ORDER BY r.id
+                    """)
+            var records: [PendingRecord] = []
+            try statement.forEachRow(
+                binding: { bind in
+                    bind.text(integration)
+                    bind.text(tenant)
+                    for value in hostnames + addresses { bind.text(value) }
+                }
+            ) { row in
+                let discoveredAt = row.text(2)
+                records.append(
+                    PendingRecord(
+                        id: row.text(0) ?? "",
+                        document: row.withBytes(1) { Self.document($0, discoveredAt: discoveredAt) },
+                        contentHash: row.text(3) ?? "", externalID: row.text(4)))
+            }
+            return records
+        }
+    }
+
     /// A stored document as the mapping sees it, with the record's last-seen time (kept beside it, not in it).
     private static func document(_ bytes: UnsafeBufferPointer<UInt8>?, discoveredAt: String?) -> JSON {
         // Parsed straight from SQLite's buffer; the ingest wrote it, so it is an object.

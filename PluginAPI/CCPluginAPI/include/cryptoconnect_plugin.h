@@ -215,7 +215,9 @@ struct cc_plugin_manifest {
    * configuration. A property with "x-secret": true holds a credential: the host stores it encrypted, uses it for
    * authentication itself and never passes it to the plugin. */
   const char *config_schema_json;
-  /* JSON array of the default field mapping: [{"source_field","target_field","target_table"?,"transform"?}]. */
+  /* JSON array of the default field mapping: [{"source_field","target_field","target_table"?,"transform"?}], or
+   * {"mapping": [...], "one_item_per": "asset"} for a target that holds one item per asset (a CMDB's CI): the host
+   * then pushes an asset's records as one item, made of its riskiest record. */
   const char *default_mapping_json;
 
   /* Creates an instance from the configuration (a JSON object, secrets removed). `manifest` is this manifest, so
