@@ -26,6 +26,9 @@ extension Mapping {
         func run() throws {
             let mapping = try Mapping.load(file)
             print("\(file): \(mapping.entries.count) fields, valid.")
+            if mapping.onePerAsset {
+                print("One item per asset: a host's records are pushed as one, made of its riskiest record.")
+            }
             if !mapping.oneWayFields.isEmpty {
                 print("One-way (not mapped back when pulling): \(mapping.oneWayFields.joined(separator: ", "))")
             }

@@ -84,6 +84,19 @@ import Testing
             """)
         let valid = try Command.cryptoconnect(["mapping", "validate", mapping])
         #expect(valid.stdout.contains("2 fields, valid"))
+        #expect(!valid.stdout.contains("One item per asset"))
+        let perAsset = folder.file(
+            "per-asset.json",
+            #"{"one_item_per": "asset", "mapping": [{"source_field": "asset.hostname", "target_field": "name"}]}"#)
+        #expect(
+            try Command.cryptoconnect(["mapping", "validate", perAsset]).stdout.contains(
+                "One item per asset: a host's records are pushed as one, made of its riskiest record."))
+        let wrongUnit = folder.file(
+            "wrong-unit.json",
+            #"{"one_item_per": "host", "mapping": [{"source_field": "asset.hostname", "target_field": "name"}]}"#)
+        #expect(
+            try Command.cryptoconnect(["mapping", "validate", wrongUnit]).stderr.contains(
+                #"one_item_per: must be "asset" (the target holds one item per host) or "record", got "host""#))
         let input = folder.file("records.json", JSON.array([record(risk: 6)]).serialized())
         let applied = try Command.cryptoconnect(["mapping", "apply", "--mapping", mapping, "--input", input])
         #expect(
