@@ -49,6 +49,12 @@ struct Ingest: ParsableCommand {
         do {
             report = try ingestor.ingest(file: file, tenant: tenant, format: IngestFormat(rawValue: format)!)
         } catch let error as IngestError {
+            // A script that asked for JSON reads the failure as JSON too (the text still goes to stderr).
+            if json {
+                print(
+                    JSON(["file": .string(file), "error": .string(error.description), "ingested": false])
+                        .prettyPrinted())
+            }
             throw CLIError(error.description)
         }
         // A mistyped tenant shows at once: the ingest added it.

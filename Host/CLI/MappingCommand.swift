@@ -58,7 +58,7 @@ extension Mapping {
             do {
                 preview = try RecordPreview(file: input, format: IngestFormat(rawValue: format)!)
             } catch {
-                throw CLIError("--input \(error.description)")
+                throw CLIError("--input \(error.problem)")
             }
             for rejection in preview.rejections { Console.error("rejected \(rejection)") }
             for notice in preview.notices { Console.error("not imported: \(notice)") }

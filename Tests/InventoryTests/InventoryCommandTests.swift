@@ -51,6 +51,24 @@ import Testing
         #expect(upper.status == 0, "\(upper.stderr)")
     }
 
+    /// A format given by hand that does not fit the file says which the file looks like.
+    @Test func aWrongFormatSaysWhichTheFileLooksLike() throws {
+        let lines = [record(host: "a"), record(host: "b")].map { $0.serialized() }.joined(separator: "\n")
+        let file = folder.file("scan.ndjson", lines)
+        let result = try Command.cryptoconnect(["ingest", file, "--data-dir", folder.path, "--format", "json"])
+        #expect(result.status != 0)
+        #expect(
+            result.stderr.contains("it reads as NDJSON, one record per line: give --format ndjson (or auto)"),
+            "\(result.stderr)")
+        let preview = try Command.cryptoconnect([
+            "mapping", "apply", "--mapping",
+            folder.file("m.json", #"[{"source_field": "asset.hostname", "target_field": "n"}]"#),
+            "--input", folder.path + "/missing.json",
+        ])
+        #expect(preview.stderr.contains("--input \(folder.path)/missing.json: cannot be read"))
+        #expect(!preview.stderr.contains("ingested"))  // a preview ingests nothing anyway
+    }
+
     /// A threshold outside the scale would make every record alert, or none ever: refused, naming the option.
     @Test func eventThresholdsOutOfRangeAreRefused() throws {
         let file = folder.file("one.json", JSON.array([record()]).serialized())
@@ -67,6 +85,9 @@ import Testing
 
     @Test func malformedFileIsOneClearError() throws {
         let file = folder.file("broken.json", #"[{"asset": {"hostname": "a"}"#)
+        let asJSON = try Command.cryptoconnect(["ingest", file, "--data-dir", folder.path, "--json"])
+        #expect(asJSON.status != 0)
+        #expect(try JSON.parse(asJSON.stdout)["ingested"] == false)  // a script that asked for JSON gets JSON
         let result = try Command.cryptoconnect(["ingest", file, "--data-dir", folder.path])
         #expect(result.status != 0)
         #expect(

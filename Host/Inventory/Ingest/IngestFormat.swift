@@ -40,9 +40,12 @@ public enum IngestFormat: String, Sendable, CaseIterable {
 
 /// A file that cannot be ingested at all; nothing was changed.
 public struct IngestError: Error, Sendable, CustomStringConvertible {
-    public let description: String
+    /// The file and what is wrong with it, without what became of the ingest (a preview ingests nothing anyway).
+    public let problem: String
 
     init(_ path: String, _ problem: String) {
-        description = "\(path): \(problem); nothing was ingested"
+        self.problem = "\(path): \(problem)"
     }
+
+    public var description: String { "\(problem); nothing was ingested" }
 }

@@ -81,10 +81,16 @@ public struct Ingestor: Sendable {
             } catch let notRecords as JSONArraySource.NotRecords {
                 // Detection reads the head of a file: a CBOM whose "bomFormat" comes later is known by reading on.
                 guard requested == .auto, notRecords.cycloneDX else {
+                    // A format given by hand may be the wrong one: say which the file looks like.
+                    let hint =
+                        notRecords.cycloneDX
+                        ? "; it is a CycloneDX BOM: give --format cbom (or auto)"
+                        : IngestFormat.detect(path: path, head: Self.head(of: path)) == .ndjson
+                            ? "; it reads as NDJSON, one record per line: give --format ndjson (or auto)" : ""
                     throw IngestError(
                         path,
                         "the top level is an object without a \"records\" array; expected an array of records or {\"records\": [...]}"
-                    )
+                            + hint)
                 }
                 return try cbom(try Self.document(at: path), path)
             } catch let error as IngestError {
