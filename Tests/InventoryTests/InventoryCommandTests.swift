@@ -221,7 +221,14 @@ import Testing
         #expect(try Command.cryptoconnect(["tenants", "list", "--db", db]).stdout.contains("acme-typo"))
         let again = try Command.cryptoconnect(["ingest", file, "--db", db, "--tenant", "acme-typo", "--json"])
         #expect(try JSON.parse(again.stdout)["new_tenant"] == false)
-        #expect(try Command.cryptoconnect(["tenants", "remove", "acme-typo", "--db", db]).status == 0)
+        let unasked = try Command.cryptoconnect(["tenants", "remove", "acme-typo", "--db", db])
+        #expect(unasked.status != 0)  // it holds a record: said, not lost
+        #expect(
+            unasked.stderr.contains(
+                "tenant acme-typo holds 1 inventory record(s) and 0 integration(s), with their jobs, dead letters "
+                    + "and secrets; add --yes to remove them all"), "\(unasked.stderr)")
+        let removed = try Command.cryptoconnect(["tenants", "remove", "acme-typo", "--db", db, "--yes"])
+        #expect(removed.stdout.contains("Removed tenant acme-typo and its 1 inventory record(s) and 0 integration(s)."))
         let left = try Command.cryptoconnect(["inventory", "list", "--db", db, "--tenant", "acme-typo", "--json"])
         #expect(left.stderr.contains("no tenant acme-typo"), "\(left.stderr)")  // its inventory went with it
     }
