@@ -73,14 +73,7 @@ public struct DeliveryRepository: Sendable {
                     for id in ids ?? [] { bind.text(id) }
                     bind.integer(limit)
                 }
-            ) { row in
-                let discoveredAt = row.text(2)
-                records.append(
-                    PendingRecord(
-                        id: row.text(0) ?? "",
-                        document: row.withBytes(1) { Self.document($0, discoveredAt: discoveredAt) },
-                        contentHash: row.text(3) ?? "", externalID: row.text(4)))
-            }
+            ) { row in records.append(Self.pendingRecord(row)) }
             return records
         }
     }
@@ -109,16 +102,17 @@ public struct DeliveryRepository: Sendable {
                     bind.text(tenant)
                     for value in hostnames + addresses { bind.text(value) }
                 }
-            ) { row in
-                let discoveredAt = row.text(2)
-                records.append(
-                    PendingRecord(
-                        id: row.text(0) ?? "",
-                        document: row.withBytes(1) { Self.document($0, discoveredAt: discoveredAt) },
-                        contentHash: row.text(3) ?? "", externalID: row.text(4)))
-            }
+            ) { row in records.append(Self.pendingRecord(row)) }
             return records
         }
+    }
+
+    /// A row of `SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id`.
+    private static func pendingRecord(_ row: SteppedRow) -> PendingRecord {
+        let discoveredAt = row.text(2)
+        return PendingRecord(
+            id: row.text(0) ?? "", document: row.withBytes(1) { Self.document($0, discoveredAt: discoveredAt) },
+            contentHash: row.text(3) ?? "", externalID: row.text(4))
     }
 
     /// A stored document as the mapping sees it, with the record's last-seen time (kept beside it, not in it).
