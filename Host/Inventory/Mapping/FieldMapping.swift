@@ -57,7 +57,10 @@ public struct FieldMapping: Sendable {
     public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
 
     /// Accepts `[...]` or `{"mapping": [...], "one_item_per": "asset"|"record"}`. Reports every problem at once.
-    public init(json: JSON) throws(MappingProblems) {
+    /// A mapping being saved (`stored: false`) gets every check; one saved by an earlier release is read as that
+    /// release accepted it (a step given a type it cannot take fails record by record at push time instead), so an
+    /// upgrade never stops its integration.
+    public init(json: JSON, stored: Bool = false) throws(MappingProblems) {
         let unit = json["one_item_per"]
         guard unit == nil || unit == "asset" || unit == "record" else {
             throw MappingProblems(problems: [
@@ -161,14 +164,14 @@ public struct FieldMapping: Sendable {
                 let parts = texts.compactMap { $0 }
                 transformText = parts.joined(separator: " | ")
                 do {
-                    for part in parts { steps += try Transform.chain(part) }
+                    for part in parts { steps += try Transform.chain(part, strict: !stored) }
                 } catch {
                     problems.append(Problem(location: "\(location).transform", message: error.description))
                     continue
                 }
                 // Each step takes what the one before gives, starting from the source field's type.
                 var type = StandardSchema.fields[source]
-                for step in steps {
+                for step in steps where !stored {
                     if let refusal = step.refusal(of: type) {
                         let given = type == StandardSchema.fields[source] ? "\(source) is" : "the step before gives"
                         problems.append(
@@ -184,9 +187,6 @@ public struct FieldMapping: Sendable {
                 Entry(
                     sourceField: source, targetField: target, targetTable: object["target_table"]?.stringValue,
                     transformText: transformText, steps: steps))
-        }
-        if list.isEmpty {
-            problems.append(Problem(location: "mapping", message: "maps no field; give at least one entry"))
         }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         self.entries = entries

@@ -25,19 +25,24 @@ public enum Transform: Sendable, Equatable {
     }
 
     /// Parses a chain: `lowercase | truncate(40)`.
-    public static func chain(_ text: String) throws(Problem) -> [Transform] {
+    /// With `strict`, what earlier releases let through is refused too (an empty step, a short placeholder two
+    /// sections share, an unclosed brace): a mapping being saved is strict, one saved before is read as it was.
+    public static func chain(_ text: String, strict: Bool = true) throws(Problem) -> [Transform] {
         var steps: [Transform] = []
         for part in splitChain(text) {
             let step = part.trimmingCharacters(in: .whitespaces)
             guard !step.isEmpty else {
-                throw Problem(description: "\(JSON.string(text).serialized()) has an empty step between its |s")
+                guard !strict else {
+                    throw Problem(description: "\(JSON.string(text).serialized()) has an empty step between its |s")
+                }
+                continue
             }
-            steps.append(try parse(step))
+            steps.append(try parse(step, strict: strict))
         }
         return steps
     }
 
-    static func parse(_ text: String) throws(Problem) -> Transform {
+    static func parse(_ text: String, strict: Bool = true) throws(Problem) -> Transform {
         let name: String
         var argument: String?
         if let open = text.firstIndex(of: "("), !text.hasSuffix(")") {
@@ -85,7 +90,7 @@ public enum Transform: Sendable, Equatable {
                         "format: {\(unknown)} is not a field of the standard crypto schema (use a path such as {asset.hostname}, a field such as {port}, or {value})"
                 )
             }
-            for name in placeholders(in: template) {
+            for name in placeholders(in: template) where strict {
                 let sections = Self.sections.filter { StandardSchema.allows("\($0).\(name)") }
                 guard !name.contains("."), sections.count > 1 else { continue }
                 throw Problem(
@@ -93,7 +98,7 @@ public enum Transform: Sendable, Equatable {
                         "format: {\(name)} is a field of \(sections.joined(separator: " and ")); write "
                         + sections.map { "{\($0).\(name)}" }.joined(separator: " or "))
             }
-            if let open = template.lastIndex(of: "{"), !template[open...].contains("}") {
+            if strict, let open = template.lastIndex(of: "{"), !template[open...].contains("}") {
                 throw Problem(description: "format: a { is not closed in \(JSON.string(template).serialized())")
             }
             return .format(template)

@@ -70,7 +70,7 @@ public final class SyncEngine: @unchecked Sendable {
         ].joined(separator: "\n")
         if let cached = lock.withLock({ runtimes[integration.id] }), cached.fingerprint == fingerprint { return cached }
 
-        let mapping = try FieldMapping(json: integration.mapping)
+        let mapping = try FieldMapping(json: integration.mapping, stored: true)
         var http: IntegrationHTTP?
         if integration.configuration["base_url"] != nil {
             let settings = try HTTPSettings(configuration: integration.configuration, secrets: secrets)
