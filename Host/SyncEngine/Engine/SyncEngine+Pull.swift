@@ -63,7 +63,10 @@ extension SyncEngine {
                     ))
                 for match in matches {
                     // What the target holds as this record's push left it is no change, whatever a step lost.
-                    let changed = runtime.mapping.reverse(item.fields, over: match.document, now: clock()).record
+                    var changed = runtime.mapping.reverse(item.fields, over: match.document, now: clock()).record
+                    // An item that stands for a host carries one endpoint's crypto fields: only its identity is
+                    // the host's, to take back into each of its records.
+                    if runtime.mapping.onePerAsset { changed = ["asset": changed["asset"] ?? [:]] }
                     if let merged = policy.merge(changed, into: match.document) {
                         enrichments.append(merged)
                         sources.append("\(item.externalKey) (for record \(match.id))")

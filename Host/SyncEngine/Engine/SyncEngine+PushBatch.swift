@@ -59,45 +59,75 @@ extension SyncEngine {
             limit: batchSize, now: now)
         guard let last = pending.last else { return nil }
         let groups =
-            runtime.mapping.onePerAsset ? try assetGroups(of: pending, integration, assets) : pending.map { [$0] }
+            runtime.mapping.onePerAsset
+            ? try assetGroups(of: pending, integration, assets, resumedAfter: job.full ? job.pushCursor : nil)
+            : pending.map { [$0] }
         var batch = PreparedBatch(cursor: last.id, selected: groups.reduce(0) { $0 + $1.count })
         let table = runtime.mapping.targetTable
         var items: [PushItem] = []
         items.reserveCapacity(groups.count)
         for group in groups {
-            let record = Self.riskiest(of: group)
-            do {
-                let item = PushItem(
-                    key: record.id, externalID: record.externalID ?? group.lazy.compactMap(\.externalID).first,
-                    table: table, fields: try runtime.mapping.apply(to: record.document, now: now))
-                items.append(item)
-                batch.keys.append(record.id)
-                batch.byKey[record.id] = (
-                    record.sent, item, runtime.mapping.nextChange(of: record.document, after: now), group.map(\.sent)
-                )
-            } catch {
-                batch.refused.append((record.sent, record.document, "mapping_error", error.description))
+            // The riskiest record that maps makes the item; one that does not is refused on its own, and the next
+            // riskiest stands for the asset.
+            var members = group.sorted { Self.rank($0) > Self.rank($1) }
+            while let record = members.first {
+                do {
+                    let item = PushItem(
+                        key: record.id, externalID: record.externalID ?? members.lazy.compactMap(\.externalID).first,
+                        table: table, fields: try runtime.mapping.apply(to: record.document, now: now))
+                    items.append(item)
+                    batch.keys.append(record.id)
+                    batch.byKey[record.id] = (
+                        record.sent, item, runtime.mapping.nextChange(of: record.document, after: now),
+                        members.map(\.sent)
+                    )
+                    break
+                } catch {
+                    batch.refused.append((record.sent, record.document, "mapping_error", error.description))
+                    members.removeFirst()
+                }
             }
         }
         batch.input = PushItem.batch(items)
         return batch
     }
 
-    /// The records of the assets `pending` belong to, one group per asset this push has not sent yet: an asset is
-    /// its host name, or its address for a record without one; a record with neither is a group of its own.
-    private func assetGroups(of pending: [PendingRecord], _ integration: Integration, _ sent: AssetsSent) throws
-        -> [[PendingRecord]]
-    {
-        func asset(_ record: PendingRecord) -> String? {
-            (record.document[path: "asset.hostname"] ?? record.document[path: "asset.ip_address"])?.stringValue
+    /// The records of the assets `pending` belong to, one group per asset this push has not sent yet. An asset is
+    /// its host name (a short name and the one FQDN it begins are one host), or its address for a record without
+    /// one; a record with neither is a group of its own. A full push taken up again after `resumedAfter` leaves
+    /// the assets it sent before its cursor.
+    private func assetGroups(
+        of pending: [PendingRecord], _ integration: Integration, _ sent: AssetsSent, resumedAfter: String?
+    ) throws -> [[PendingRecord]] {
+        func hostname(_ record: PendingRecord) -> String? { record.document[path: "asset.hostname"]?.stringValue }
+        var names: Set<String> = []
+        var shortNames: Set<String> = []
+        var addresses: Set<String> = []
+        for record in pending {
+            if let host = hostname(record) {
+                names.insert(host)
+                if let short = Self.shortName(of: host) { names.insert(short) } else { shortNames.insert(host) }
+            } else if let address = record.document[path: "asset.ip_address"]?.stringValue {
+                addresses.insert(address)
+            }
         }
-        let fresh = sent.claim(Set(pending.compactMap(asset)))
-        let hostnames = pending.compactMap { $0.document[path: "asset.hostname"]?.stringValue }.filter(fresh.contains)
-        let addresses = pending.filter { $0.document[path: "asset.hostname"] == nil }
-            .compactMap { $0.document[path: "asset.ip_address"]?.stringValue }.filter(fresh.contains)
         let members = try delivery.assetRecords(
-            integration: integration.id, tenant: integration.tenant, hostnames: Array(Set(hostnames)),
-            addresses: Array(Set(addresses)))
+            integration: integration.id, tenant: integration.tenant, hostnames: names.sorted(),
+            namesBeginning: shortNames.sorted(), addresses: addresses.sorted())
+        // A short name stands for the FQDN it begins when there is exactly one; else it is a host of its own.
+        var fqdns: [String: Set<String>] = [:]
+        for member in members {
+            if let host = hostname(member), let short = Self.shortName(of: host) {
+                fqdns[short, default: []].insert(host)
+            }
+        }
+        func asset(_ record: PendingRecord) -> String? {
+            if let host = hostname(record) {
+                if let only = fqdns[host], only.count == 1 { return "host:" + only.first! }
+                return "host:" + host
+            }
+            return record.document[path: "asset.ip_address"]?.stringValue.map { "ip:" + $0 }
+        }
         var groups = Dictionary(grouping: members) { asset($0) ?? $0.id }
         var ordered: [[PendingRecord]] = []
         for record in pending {
@@ -105,20 +135,28 @@ extension SyncEngine {
                 ordered.append([record])
                 continue
             }
-            if let group = groups.removeValue(forKey: key) { ordered.append(group) }
+            guard let group = groups.removeValue(forKey: key), sent.claim(key) else { continue }
+            // Sent with its first record, before the cursor of the attempt this one takes up.
+            if let resumedAfter, group.contains(where: { $0.id <= resumedAfter }) { continue }
+            ordered.append(group)
         }
         return ordered
     }
 
-    /// The record an asset's item is made of: the highest risk score, then the lowest key size, then the first id.
-    static func riskiest(of group: [PendingRecord]) -> PendingRecord {
-        func rank(_ record: PendingRecord) -> (Double, Int) {
-            (
-                record.document[path: "crypto_implementation.risk_score"]?.doubleValue ?? -1,
-                -(record.document[path: "crypto_implementation.key_size"]?.intValue ?? Int.max)
-            )
-        }
-        return group.dropFirst().reduce(group[0]) { best, next in rank(next) > rank(best) ? next : best }
+    /// `web01` for `web01.example.com`; nil for a name without a dot, or an address written as a host name.
+    static func shortName(of host: String) -> String? {
+        guard let dot = host.firstIndex(of: "."), !host.allSatisfy({ $0.isNumber || $0 == "." }), !host.contains(":")
+        else { return nil }
+        return String(host[..<dot])
+    }
+
+    /// How risky a record is, to choose the one an asset's item is made of: the highest risk score, then the lowest
+    /// key size (ties go to the first in id order, as records come).
+    static func rank(_ record: PendingRecord) -> (Double, Int) {
+        (
+            record.document[path: "crypto_implementation.risk_score"]?.doubleValue ?? -1,
+            -(record.document[path: "crypto_implementation.key_size"]?.intValue ?? Int.max)
+        )
     }
 
     /// Calls the plugin with a batch on a thread of its own.
@@ -174,11 +212,13 @@ extension SyncEngine {
             case .auth:
                 taken.end = .credentials(result.message ?? "credentials refused")
             case _ where result.status.isRetryable:
-                stats.retryLater += 1
+                stats.retryLater += members.count
                 retryAfter = max(retryAfter, .milliseconds(Int(result.retryAfterMilliseconds)))
             default:
-                taken.refused.append(
-                    (record, item.json, result.status.name, redactor.redact(result.message ?? result.status.name)))
+                // Every record the item stands for is refused with it: left pending, the asset's others would send
+                // the same refused item again on every push.
+                let message = redactor.redact(result.message ?? result.status.name)
+                for member in members { taken.refused.append((member, item.json, result.status.name, message)) }
             }
         }
         return taken
@@ -199,12 +239,6 @@ final class AssetsSent: @unchecked Sendable {
     private let lock = NSLock()
     private var sent: Set<String> = []
 
-    /// The assets of `assets` not sent yet, now counted as sent.
-    func claim(_ assets: Set<String>) -> Set<String> {
-        lock.withLock {
-            let fresh = assets.subtracting(sent)
-            sent.formUnion(fresh)
-            return fresh
-        }
-    }
+    /// Whether `asset` was not sent yet; it now counts as sent.
+    func claim(_ asset: String) -> Bool { lock.withLock { sent.insert(asset).inserted } }
 }

@@ -81,17 +81,21 @@ public struct DeliveryRepository: Sendable {
     /// Every record of the assets named by host name, or by address for records without one, with what
     /// `integration` last acknowledged for each: a target that holds one item per asset gets an asset's records
     /// as one.
-    public func assetRecords(integration: String, tenant: String, hostnames: [String], addresses: [String]) throws
-        -> [PendingRecord]
-    {
+    /// `namesBeginning` are short names: the records whose host name begins with one and a dot come too.
+    public func assetRecords(
+        integration: String, tenant: String, hostnames: [String], namesBeginning shortNames: [String] = [],
+        addresses: [String]
+    ) throws -> [PendingRecord] {
         guard !(hostnames.isEmpty && addresses.isEmpty) else { return [] }
         func list(_ values: [String]) -> String { values.isEmpty ? "(NULL)" : "(\(Store.placeholders(values.count)))" }
+        // `web01.` up to `web01/` (the character after the dot): a range the host name index answers.
+        let beginning = shortNames.map { _ in " OR (r.hostname > ? AND r.hostname < ?)" }.joined()
         return try store.pool.read { db in
             let statement = try db.makeStatement(
                 sql: """
                     SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id
                     FROM inventory_record r LEFT JOIN sync_state s ON s.integration = ? AND s.record_id = r.id
-                    WHERE r.tenant = ? AND (r.hostname IN \(list(hostnames))
+                    WHERE r.tenant = ? AND (r.hostname IN \(list(hostnames))\(beginning)
                         OR (r.hostname IS NULL AND r.ip_address IN \(list(addresses))))
                     ORDER BY r.id
                     """)
@@ -100,7 +104,12 @@ public struct DeliveryRepository: Sendable {
                 binding: { bind in
                     bind.text(integration)
                     bind.text(tenant)
-                    for value in hostnames + addresses { bind.text(value) }
+                    for value in hostnames { bind.text(value) }
+                    for short in shortNames {
+                        bind.text(short + ".")
+                        bind.text(short + "/")
+                    }
+                    for value in addresses { bind.text(value) }
                 }
             ) { row in records.append(Self.pendingRecord(row)) }
             return records
