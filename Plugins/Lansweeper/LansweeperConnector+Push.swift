@@ -81,8 +81,8 @@ extension LansweeperConnector {
     /// The record's host name and, for an FQDN, its host part: Lansweeper names assets by their short name.
     private static func names(_ record: PushRecord) -> [String] {
         guard let name = record.fields["name"]?.stringValue, !name.isEmpty else { return [] }
-        let short = String(name.split(separator: ".").first ?? Substring(name))
-        return short == name ? [name] : [name, short]
+        guard let short = HostNames.shortName(name), short != name else { return [name] }
+        return [name, short]
     }
 
     /// One mutation, one alias per asset; a failed alias fails only its record.

@@ -14,11 +14,16 @@ extension ServiceNowConnector {
         guard !records.isEmpty else { return [] }
         let items: [JSON] = records.map { record in
             var values = record.fields
+            // A host known only by its address: the scanner wrote it where the name goes. It identifies the CI as
+            // its IP address, and names a new one, as Discovery names a server it cannot resolve.
+            if let fqdn = values["fqdn"]?.stringValue, HostNames.isAddress(fqdn) {
+                values["fqdn"] = nil
+                if values["ip_address"]?.stringValue?.isEmpty != false { values["ip_address"] = .string(fqdn) }
+                if values["name"] == nil { values["name"] = .string(fqdn) }
+            }
             // A new CI needs a name: the host part of the FQDN, as ServiceNow Discovery names servers.
-            if values["name"] == nil, let fqdn = values["fqdn"]?.stringValue,
-                let first = fqdn.split(separator: ".").first
-            {
-                values["name"] = .string(String(first))
+            if values["name"] == nil, let fqdn = values["fqdn"]?.stringValue, let short = HostNames.shortName(fqdn) {
+                values["name"] = .string(short)
             }
             return [
                 "className": .string(record.table ?? className), "values": .object(values),

@@ -133,6 +133,25 @@ import Testing
         #expect(fixture.targetRecords()[host]?.first?.cryptoContext[connector.riskField] == "90")
     }
 
+    /// A scanner that found no name writes the address where the name goes: each such host is its own CI, named
+    /// by its address and identified by it, not one CI named "10" that every such host overwrites.
+    @Test func aHostNamedByItsAddressIsItsOwnCI() throws {
+        let fixture = try ConnectorFixture(.serviceNow)
+        try fixture.enable()
+        let base = try #require(fixture.scannerRecords.first)
+        func named(_ address: String, risk: Int) -> JSON {
+            var document = withRisk(base, risk).objectValue!
+            document["asset"] = ["hostname": .string(address)]
+            return .object(document)
+        }
+        try fixture.ingest([named("10.99.0.7", risk: 9), named("10.99.0.8", risk: 1)])
+        let job = try fixture.run(.push)
+        #expect(job.state == .succeeded, "\(job.error ?? "")")
+        let written = fixture.sandbox.records(in: "servicenow").filter { $0.name.hasPrefix("10.") || $0.name == "10" }
+        #expect(written.map(\.name).sorted() == ["10.99.0.7", "10.99.0.8"])
+        #expect(written.first { $0.name == "10.99.0.7" }?.cryptoContext[Connector.serviceNow.riskField] == "90")
+    }
+
     @Test(arguments: Connector.allCases)
     func pullPagesPastTheFirstPageAndCorrelatesWithTheInventory(_ connector: Connector) throws {
         let fixture = try ConnectorFixture(connector)
