@@ -257,17 +257,17 @@ import Testing
                     + "suite's name. Not imported",
                 "components[2] (bom-ref ike): port properties disagree (500, 4500); 500 is used",
                 "components[7] (bom-ref ca): certificate \"issuing CA\" is linked to components[5] (bom-ref tls), "
-                    + "whose record keeps only its first certificate and that certificate's key and algorithms; "
+                    + "whose record keeps only the endpoint's own certificate and that certificate's key and algorithms; "
                     + "not imported",
                 "components[11] (bom-ref mail-ca): certificate \"mail CA\" is linked to components[9] (bom-ref smtps), "
-                    + "whose record keeps only its first certificate and that certificate's key and algorithms; "
+                    + "whose record keeps only the endpoint's own certificate and that certificate's key and algorithms; "
                     + "not imported",
             ])
     }
 
     /// CycloneDX 1.6 links a protocol to its certificate in `protocolProperties.cryptoRefArray` (as its TLS example
-    /// does), not only through `dependencies`: the certificate, its key and algorithms are imported. An asset of a
-    /// type the schema has no place for is named as such.
+    /// does), not only through `dependencies`: the endpoint's own certificate (not the CA listed before it), its key
+    /// and algorithms are imported. An asset of a type the schema has no place for is named as such.
     @Test func aCertificateNamedInCryptoRefArrayIsTheProtocols() throws {
         let fixture = try InventoryFixture()
         func crypto(_ reference: String, _ name: String, _ properties: JSON) -> JSON {
@@ -293,7 +293,8 @@ import Testing
                     [
                         "assetType": "certificate",
                         "certificateProperties": [
-                            "subjectName": "CN=gw01.example.com", "notValidAfter": "2031-01-01T00:00:00Z",
+                            "subjectName": "CN=gw01.example.com", "issuerName": "CN=Example CA",
+                            "notValidAfter": "2031-01-01T00:00:00Z",
                             "signatureAlgorithmRef": "sha1rsa", "subjectPublicKeyRef": "key",
                         ],
                     ]),
@@ -302,8 +303,14 @@ import Testing
                     [
                         "assetType": "protocol",
                         "protocolProperties": [
-                            "type": "tls", "version": "1.2", "cryptoRefArray": ["cert", "nowhere"],
+                            "type": "tls", "version": "1.2", "cryptoRefArray": ["ca", "cert", "nowhere"],
                         ],
+                    ]),
+                crypto(
+                    "ca", "issuing CA",
+                    [
+                        "assetType": "certificate",
+                        "certificateProperties": ["subjectName": "CN=Example CA", "issuerName": "CN=Root"],
                     ]),
             ],
             "dependencies": [["ref": "gw", "dependsOn": ["tls"]], ["ref": "tls", "dependsOn": ["odd"]]],
@@ -318,7 +325,10 @@ import Testing
         #expect(
             report.notices == [
                 #"components[4] (bom-ref tls): cryptoRefArray names "nowhere", which no component has as its bom-ref; ignored"#,
-                #"components[5] (bom-ref odd): key-agreement "odd": the standard schema has no place for this asset type; not imported"#,
+                "components[5] (bom-ref ca): certificate \"issuing CA\" is linked to components[4] (bom-ref tls), whose "
+                    + "record keeps only the endpoint's own certificate and that certificate's key and algorithms; not "
+                    + "imported",
+                #"components[6] (bom-ref odd): key-agreement "odd": the standard schema has no place for this asset type; not imported"#,
             ])
         let record = try #require(try fixture.repository.list(tenant: "t").first?.document)
         #expect(record[path: "certificate.common_name"] == "gw01.example.com")

@@ -76,8 +76,8 @@ struct CBOMImporter {
                 graph.reachable(from: $0.reference).contains { $0.reference == component.reference }
             }) {
                 imported.notices.append(
-                    "\(named) is linked to \(owner.label), whose record keeps only its first certificate and that "
-                        + "certificate's key and algorithms; not imported")
+                    "\(named) is linked to \(owner.label), whose record keeps only the endpoint's own certificate and "
+                        + "that certificate's key and algorithms; not imported")
             } else {
                 imported.notices.append("\(named) is not linked to a protocol of a host; not imported")
             }
@@ -156,7 +156,7 @@ struct CBOMImporter {
         // The protocol's own certificate; else one the host names directly, for the protocols that use X.509 (an
         // SSH host key is no certificate, and another protocol's certificate is not this one's).
         let certificate =
-            graph.reachable(from: asset.reference).first { $0.assetType == "certificate" }
+            Self.leaf(of: graph.reachable(from: asset.reference).filter { $0.assetType == "certificate" })
             ?? (protocolName == "SSH" ? nil : graph.direct(host.reference).first { $0.assetType == "certificate" })
         if let certificate {
             used.insert(certificate.reference)
@@ -187,6 +187,17 @@ struct CBOMImporter {
         document["crypto_implementation"] = .object(crypto)
         let host = identity["hostname"]?.stringValue ?? identity["ip_address"]?.stringValue ?? "?"
         return (.object(document), "\(host)|\(protocolName)|\(port ?? "-")", used, origins)
+    }
+
+    /// The endpoint's own certificate among a chain: the one that issued none of the others, whatever order the
+    /// CBOM lists them in (a CA first in `cryptoRefArray`); the first when that does not decide.
+    private static func leaf(of certificates: [CBOMComponent]) -> CBOMComponent? {
+        func field(_ certificate: CBOMComponent, _ name: String) -> String? {
+            certificate.json[path: "cryptoProperties.certificateProperties.\(name)"]?.stringValue
+        }
+        let issuers = Set(certificates.compactMap { field($0, "issuerName") })
+        return certificates.first { field($0, "subjectName").map { !issuers.contains($0) } ?? false }
+            ?? certificates.first
     }
 
     /// The algorithms of `ikev2TransformTypes` (encryption, PRF, integrity, key exchange, authentication), by the
