@@ -85,6 +85,28 @@ import Testing
         #expect(try fixture.engine.delivery.pendingCount(integration: "acme-sink", tenant: "acme") == 0)
     }
 
+    /// The item stands for whichever record is riskiest now: a certificate field that record lacks is sent empty,
+    /// clearing another endpoint's expiry; an identity field it lacks is not touched.
+    @Test func aFieldTheRiskiestLacksIsClearedButNotIdentity() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(mapping: [
+            "one_item_per": "asset",
+            "mapping": [
+                ["source_field": "asset.hostname", "target_field": "name"],
+                ["source_field": "asset.serial_number", "target_field": "serial"],
+                ["source_field": "certificate.expiration_date", "target_field": "expiry"],
+            ],
+        ])
+        var tls = endpoint("web01", port: 443, risk: 2).objectValue!
+        tls["certificate"] = ["expiration_date": "2027-01-01"]
+        try fixture.ingest([.object(tls), endpoint("web01", port: 22, risk: 9)])
+        _ = try fixture.push("acme-sink")
+        let item = try #require(fixture.sink.stored.values.first)
+        #expect(item.fields["expiry"] == "")  // the SSH endpoint, riskiest, has no certificate
+        #expect(item.fields["serial"] == nil)
+        #expect(item.fields["name"] == "web01")
+    }
+
     /// A full push retried after its cursor sends again only what came after it, and counts each record once,
     /// whichever batches an asset's records fall in.
     @Test func aRetriedFullPushCountsEachRecordOnce() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Inventory
 import JSONCore
 import PluginABI
 import PluginRuntime
@@ -72,9 +73,11 @@ extension SyncEngine {
             var members = group.sorted { Self.rank($0) > Self.rank($1) }
             while let record = members.first {
                 do {
+                    var fields = try runtime.mapping.apply(to: record.document, now: now)
+                    if runtime.mapping.onePerAsset { Self.clearing(&fields, notIn: runtime.mapping) }
                     let item = PushItem(
                         key: record.id, externalID: record.externalID ?? members.lazy.compactMap(\.externalID).first,
-                        table: table, fields: try runtime.mapping.apply(to: record.document, now: now))
+                        table: table, fields: fields)
                     items.append(item)
                     batch.keys.append(record.id)
                     batch.byKey[record.id] = (
@@ -141,6 +144,15 @@ extension SyncEngine {
             ordered.append(group)
         }
         return ordered
+    }
+
+    /// An asset's item stands for whichever record is riskiest now: a crypto or certificate field that record
+    /// lacks is sent empty, clearing what another endpoint left there (an expiry of a certificate the SSH endpoint
+    /// never had). Identity fields are never cleared: a record that lacks a serial number says nothing about it.
+    static func clearing(_ fields: inout [String: JSON], notIn mapping: FieldMapping) {
+        for entry in mapping.entries where !entry.sourceField.hasPrefix("asset.") && fields[entry.targetField] == nil {
+            fields[entry.targetField] = ""
+        }
     }
 
     /// `web01` for `web01.example.com`; nil for a name without a dot, or an address written as a host name.
