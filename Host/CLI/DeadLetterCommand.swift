@@ -19,7 +19,10 @@ extension DeadLetters {
         @Flag var json = false
 
         func run() throws {
-            let letters = try DeliveryRepository(store: try host.openExistingStore()).deadLetters(
+            let store = try host.openExistingStore()
+            if let tenant { try InventoryCommand.requireTenant(tenant, in: store) }
+            if let integration { try InventoryCommand.requireIntegration(integration, in: store) }
+            let letters = try DeliveryRepository(store: store).deadLetters(
                 tenant: tenant, integration: integration, state: all ? nil : "open")
             if json {
                 return print(

@@ -108,9 +108,11 @@ struct MetricsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let rows = try host.openExistingStore().metricsDocuments()
+        let store = try host.openExistingStore()
+        let rows = try store.metricsDocuments()
             .filter { integration == nil || $0.integration == integration }
             .map { ($0.integration, HTTPMetricsSnapshot(json: (try? JSON.parse($0.document)) ?? [:])) }
+        if let integration, rows.isEmpty { try InventoryCommand.requireIntegration(integration, in: store) }
         if json {
             return print(JSON.object(Dictionary(uniqueKeysWithValues: rows.map { ($0.0, $0.1.json) })).prettyPrinted())
         }

@@ -77,7 +77,9 @@ extension Integrations {
         @Flag var json = false
 
         func run() throws {
-            let list = try IntegrationRepository(store: try host.openExistingStore()).integrations(tenant: tenant)
+            let store = try host.openExistingStore()
+            if let tenant { try InventoryCommand.requireTenant(tenant, in: store) }
+            let list = try IntegrationRepository(store: store).integrations(tenant: tenant)
             if json { return print(JSON.array(list.map(Integrations.summary)).prettyPrinted()) }
             guard !list.isEmpty else { return print("No integrations.") }
             print(

@@ -159,6 +159,12 @@ extension InventoryCommand {
         }
     }
 
+    /// An integration that does not exist is a typo, not one with nothing to show.
+    static func requireIntegration(_ id: String, in store: Store) throws {
+        guard try IntegrationRepository(store: store).integration(id) == nil else { return }
+        throw CLIError("no integration \(id)")
+    }
+
     /// A tenant nobody added and nothing was ingested into is a typo, not an empty inventory.
     static func requireTenant(_ tenant: String, in store: Store) throws {
         let repository = IntegrationRepository(store: store)

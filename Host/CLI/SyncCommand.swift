@@ -104,9 +104,7 @@ extension Sync {
 
         func run() throws {
             let store = try host.openExistingStore()
-            if let integration, try IntegrationRepository(store: store).integration(integration) == nil {
-                throw CLIError("no integration \(integration)")
-            }
+            if let integration { try InventoryCommand.requireIntegration(integration, in: store) }
             let jobs = try JobQueue(store: store).jobs(integration: integration, limit: limit)
             print(
                 Console.table(

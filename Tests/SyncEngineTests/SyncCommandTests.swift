@@ -211,9 +211,18 @@ extension SyncCommandTests {
         let status = try cc(["sync", "status", "--tenant", "acmee"])
         #expect(status.status != 0)
         #expect(status.stderr.contains("no tenant acmee (tenants: acme)"), "\(status.stderr)")
-        let jobs = try cc(["sync", "jobs", "acme-fixture-rest-snk"])
-        #expect(jobs.status != 0)
-        #expect(jobs.stderr.contains("no integration acme-fixture-rest-snk"), "\(jobs.stderr)")
+        for command in [
+            ["sync", "jobs", "acme-fixture-rest-snk"], ["dlq", "list", "--integration", "acme-fixture-rest-snk"],
+            ["metrics", "--integration", "acme-fixture-rest-snk"],
+        ] {
+            let run = try cc(command)
+            #expect(run.status != 0, "\(command)")
+            #expect(run.stderr.contains("no integration acme-fixture-rest-snk"), "\(command): \(run.stderr)")
+        }
+        for command in [["dlq", "list", "--tenant", "acmee"], ["integrations", "list", "--tenant", "acmee"]] {
+            let run = try cc(command)
+            #expect(run.stderr.contains("no tenant acmee (tenants: acme)"), "\(command): \(run.stderr)")
+        }
     }
 }
 
