@@ -153,6 +153,9 @@ import Testing
         // The members around the records are as much the document as they are.
         ("{\"a\": @@, \"records\": []}", "line 1, column 7: unexpected '@', expected a value"),
         ("{\"records\": [],\n \"extra\": [1,,2]}", "line 2, column 14: unexpected ',', expected a value"),
+        // The first fault in the file is its error, though the element holding it is parsed later than the reader
+        // meets the second.
+        ("[{\"asset\": @@},\n {\"b\": 1} x ]", "line 1, column 12: unexpected '@', expected a value"),
     ])
     func aMalformedDocumentIsFoundWhereItIs(text: String, message: String) throws {
         let fixture = try InventoryFixture()

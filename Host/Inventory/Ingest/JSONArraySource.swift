@@ -60,11 +60,17 @@ struct JSONArraySource: RecordSource {
         let first = nextIndex
         var bytes: [UInt8] = []
         var elements: [(line: Int, column: Int, range: Range<Int>)] = []
-        while elements.count < limit, let (line, column, element) = try nextElement() {
-            let start = bytes.count
-            bytes.append(contentsOf: buffer[element])
-            elements.append((line, column, start..<bytes.count))
-            nextIndex += 1
+        do {
+            while elements.count < limit, let (line, column, element) = try nextElement() {
+                let start = bytes.count
+                bytes.append(contentsOf: buffer[element])
+                elements.append((line, column, start..<bytes.count))
+                nextIndex += 1
+            }
+        } catch {
+            // The file's error is the first in it: an element before this point that does not parse comes first.
+            try RawChunk(content: .elements(path: file.path, first: first, bytes: bytes, elements)).forEach { _, _ in }
+            throw error
         }
         return elements.isEmpty
             ? nil : RawChunk(content: .elements(path: file.path, first: first, bytes: bytes, elements))
