@@ -227,6 +227,11 @@ extension PullTests {
             ["id": "cmdb-rogue", "name": "rogue-box", "ip_address": "10.0.0.5", "serial_number": "ROGUE-1"],
             ["id": "cmdb-web01", "name": "web01.example.com", "ip_address": "10.0.0.5", "serial_number": "SN-1"],
             ["id": "cmdb-web02", "name": "web02", "ip_address": "10.0.0.6", "serial_number": "SN-2"],
+            // The same short name in another domain is another host.
+            [
+                "id": "cmdb-staging", "name": "web01.staging.example.com", "ip_address": "10.0.0.5",
+                "serial_number": "ST-1",
+            ],
         ]
         try fixture.engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.pull])
         try fixture.engine.drain(owner: "t")
@@ -234,6 +239,7 @@ extension PullTests {
         #expect(job.stats?["correlated"] == 2)
         let contexts = try AssetContextRepository(store: fixture.store).contexts(integration: "acme-sink")
         #expect(contexts.first { $0.externalKey == "cmdb-rogue" }?.correlated == [])
+        #expect(contexts.first { $0.externalKey == "cmdb-staging" }?.correlated == [])
         let serials = try fixture.engine.inventory.list(tenant: "acme").map {
             "\($0.document[path: "asset.hostname"]?.stringValue ?? "?")=\($0.document[path: "asset.serial_number"]?.stringValue ?? "-")"
         }

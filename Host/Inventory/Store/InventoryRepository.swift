@@ -80,16 +80,20 @@ public struct InventoryRepository: Sendable {
 
         /// Whether a record that shares one identifier is another machine by a second one: an address is shared by
         /// a virtual IP, NAT or a reused lease, so a match by it alone is not a match when the host names differ
-        /// (beyond short name against FQDN), nor when the serial numbers differ and the host names do not agree.
+        /// (a short name and the FQDN it begins are one host; `web01.prod` and `web01.staging` are two), nor when the
+        /// serial numbers differ and the host names are not the same host.
         func contradicts(_ record: (hostname: String?, ip: String?, serial: String?)) -> Bool {
-            if let mine = hostname, let theirs = record.hostname, mine != theirs {
-                func shortName(_ name: String) -> Substring { name.prefix { $0 != "." } }
-                if shortName(mine) != shortName(theirs) { return true }
-            }
-            if let mine = serialNumber, let theirs = record.serial, mine != theirs, hostname != record.hostname {
-                return true
-            }
+            let sameHost = hostname.flatMap { mine in record.hostname.map { Self.sameHost(mine, $0) } }
+            if sameHost == false { return true }
+            if let mine = serialNumber, let theirs = record.serial, mine != theirs, sameHost != true { return true }
             return false
+        }
+
+        static func sameHost(_ a: String, _ b: String) -> Bool {
+            func shortens(_ short: String, _ long: String) -> Bool {
+                !short.contains(".") && long.hasPrefix(short + ".")
+            }
+            return a == b || shortens(a, b) || shortens(b, a)
         }
     }
 
