@@ -74,6 +74,9 @@ import Testing
         #expect(throws: Schedule.Problem.self) { try Schedule("every tuesday") }
         #expect { try Schedule("61 * * * *") } throws: { "\($0)".contains("minute field \"61\" is outside 0-59") }
         #expect { try Schedule("5-1 * * * *") } throws: { "\($0)".contains("minute range \"5-1\" runs backwards") }
+        #expect { try Schedule("0 12 * DEC-FEB *") } throws: {
+            "\($0)".contains("write 12,1-2 to go round, or 2-12")
+        }
         #expect { try Schedule("1,2,,3 * * * *") } throws: { "\($0)".contains("an empty item in the minute field") }
         #expect { try Schedule("0 0 31 2 *") } throws: { "\($0)".contains("never fires") }
         #expect(try next("0 0 29 2 *") == "2028-02-29T00:00:00Z")

@@ -119,6 +119,9 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
         return output
     }
 
+    /// `3-5`, or `3` for a range of one.
+    private static func span(_ low: Int, _ high: Int) -> String { low == high ? "\(low)" : "\(low)-\(high)" }
+
     private static func field(_ text: String, _ range: ClosedRange<Int>, _ name: String, _ schedule: String)
         throws(Problem) -> Set<Int>
     {
@@ -147,7 +150,9 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
                 guard low <= high else {
                     throw Problem(
                         description:
-                            "schedule \"\(schedule)\": the \(name) range \"\(part)\" runs backwards; write \(high)-\(low)"
+                            "schedule \"\(schedule)\": the \(name) range \"\(part)\" runs backwards (ranges do not wrap): "
+                            + "write \(span(low, range.upperBound)),\(span(range.lowerBound, high)) to go round, or "
+                            + "\(high)-\(low)"
                     )
                 }
                 span = low...high
