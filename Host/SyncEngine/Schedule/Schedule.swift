@@ -151,7 +151,7 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
                     throw Problem(
                         description:
                             "schedule \"\(schedule)\": the \(name) range \"\(part)\" runs backwards (ranges do not wrap): "
-                            + "write \(span(low, range.upperBound)),\(span(range.lowerBound, high)) to go round, or "
+                            + "write \(Self.span(low, range.upperBound)),\(Self.span(range.lowerBound, high)) to go round, or "
                             + "\(high)-\(low)"
                     )
                 }
