@@ -112,3 +112,20 @@ import Testing
         #expect(Set(fixture.sink.stored.values.map(\.writes)) == [1])
     }
 }
+
+extension WithdrawalTests {
+    /// A delta push's counts are committed with its acknowledgements, so a host killed midway leaves them for the
+    /// next to count on from: while it runs, the job's record already holds what was acknowledged.
+    @Test func aRunningDeltaPushKeepsItsCountsWithItsAcknowledgements() throws {
+        let (fixture, done) = try pushUnderWay()
+        try waitUntil {
+            let running = try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first
+            return (running?.stats?["acknowledged"]?.intValue ?? 0) >= 10
+        }
+        let running = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(running.state == .running)
+        done.wait()
+        let finished = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(finished.stats?["acknowledged"] == 200)
+    }
+}

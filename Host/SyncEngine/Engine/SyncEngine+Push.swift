@@ -72,7 +72,9 @@ extension SyncEngine {
             movesCursor = movesCursor && taken.end == nil && taken.settled == current.batch.selected
             try record(
                 acknowledged: taken.acknowledged, refused: taken.refused, writer, stats: &stats,
-                progress: movesCursor ? (job.id, current.batch.cursor) : nil)
+                // A delta push's counts go with its acknowledgements too: a host killed midway leaves them for the
+                // next to count on from, as it leaves the acknowledgements.
+                progress: job.full ? (movesCursor ? (job.id, current.batch.cursor) : nil) : (job.id, nil))
             if movesCursor { atCursor = stats }
             if let end = taken.end {
                 // The batches sent beside this one reached the plugin: keep what they acknowledged.
@@ -132,7 +134,7 @@ extension SyncEngine {
     private func record(
         acknowledged: [DeliveryRepository.Acknowledgement],
         refused: [AcknowledgementWriter.Refusal], _ writer: AcknowledgementWriter, stats: inout JobStats,
-        progress: (job: Int64, cursor: String)? = nil
+        progress: (job: Int64, cursor: String?)? = nil
     ) throws {
         var counted = stats
         counted.acknowledged += acknowledged.count

@@ -168,10 +168,11 @@ public struct DeliveryRepository: Sendable {
     /// How far a full push got once the outcomes recorded with it are committed, and its counts at that point.
     public struct Progress: Sendable {
         public let job: Int64
-        public let cursor: String
+        /// Nil for a delta push, which needs none: what was acknowledged is no longer pending.
+        public let cursor: String?
         public let stats: JSON
 
-        public init(job: Int64, cursor: String, stats: JSON) {
+        public init(job: Int64, cursor: String?, stats: JSON) {
             self.job = job
             self.cursor = cursor
             self.stats = stats

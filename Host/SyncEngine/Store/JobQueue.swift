@@ -101,7 +101,7 @@ public struct JobQueue: Sendable {
     /// Where a full push goes on if it is taken up again, and its counts so far (a host killed mid-push saves none).
     static func save(_ progress: DeliveryRepository.Progress, _ db: Database) throws {
         try db.execute(
-            sql: "UPDATE job SET push_cursor = ?, stats = ? WHERE id = ?",
+            sql: "UPDATE job SET push_cursor = COALESCE(?, push_cursor), stats = ? WHERE id = ?",
             arguments: [progress.cursor, progress.stats.serialized(), progress.job])
     }
 
