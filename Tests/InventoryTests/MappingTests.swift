@@ -274,7 +274,7 @@ import Testing
         ])
         // A fallback onto a value another key gives is many-to-one; onto a value of its own, it is not.
         #expect(mapping.oneWayFields == ["u_days", "u_env", "u_tls"])
-        let (restored, skipped) = mapping.reverse([
+        let (restored, skipped, _) = mapping.reverse([
             "name": "web01", "u_risk": 70, "u_proto": "ssh", "u_days": 12, "u_env": "PRODUCTION",
         ])
         #expect(
@@ -300,7 +300,7 @@ import Testing
             ["source_field": "certificate.serial_number", "target_field": "cert_serial", "transform": "number"],
         ])
         #expect(mapping.oneWayFields == ["cert_serial"])
-        let (restored, skipped) = mapping.reverse([
+        let (restored, skipped, _) = mapping.reverse([
             "name": "web01", "svc": "https", "u_key": "4096", "u_risk": "7.5", "serial": 123, "cert_serial": 42,
         ])
         #expect(

@@ -209,6 +209,16 @@ extension PullTests {
                         + "integer, got \"lots\"")
             ])
         #expect(record[path: "crypto_implementation.key_size"] == 4096)
+
+        // A value no transform could have made is named too, not dropped unseen; a blank one is unknown.
+        record = try pull(
+            ["id": "cmdb-1", "name": "web01", "key_size": "", "risk": "abc"],
+            errors: [
+                .string(
+                    "enrichment from cmdb-1 (for record \(id)): crypto_implementation.risk_score: risk: expected a "
+                        + "number 0-100, got \"abc\"")
+            ])
+        #expect(record[path: "crypto_implementation.risk_score"] == 4)
     }
 }
 

@@ -255,12 +255,16 @@ public struct FieldMapping: Sendable {
     /// target holds it is left out: a two-way step that rounds (`scale_to_100`) or drops the time (`iso_date`)
     /// would otherwise bring back a value that differs from the stored one by that loss alone.
     public func reverse(_ target: JSON, over stored: JSON? = nil, now: Date = Date()) -> (
-        record: JSON, skipped: [String]
+        record: JSON, skipped: [String], problems: [Problem]
     ) {
         var record: JSON = [:]
         var skipped: [String] = []
+        var problems: [Problem] = []
         for entry in entries {
-            guard let value = target[entry.targetField], !value.isNull else { continue }
+            // A blank field in the target is unknown there, not a value to carry back.
+            guard let value = target[entry.targetField], !value.isNull, value.stringValue?.isEmpty != true else {
+                continue
+            }
             guard entry.isInvertible else {
                 skipped.append(entry.targetField)
                 continue
@@ -272,13 +276,15 @@ public struct FieldMapping: Sendable {
                     restored = try step.applyInverse(restored, to: type)
                 }
             } catch {
+                // A value no step could have made (text where a score goes): named, by the field it would fill.
                 skipped.append(entry.targetField)
+                problems.append(Problem(location: entry.sourceField, message: "\(entry.targetField): \(error)"))
                 continue
             }
             record = record.setting(
                 path: entry.sourceField, to: Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
         }
-        return (record, skipped)
+        return (record, skipped, problems)
     }
 
     /// A pulled value as the schema types its field: targets such as ServiceNow's Table API give every value as

@@ -63,7 +63,13 @@ extension SyncEngine {
                     ))
                 for match in matches {
                     // What the target holds as this record's push left it is no change, whatever a step lost.
-                    var changed = runtime.mapping.reverse(item.fields, over: match.document, now: clock()).record
+                    let reversed = runtime.mapping.reverse(item.fields, over: match.document, now: clock())
+                    var changed = reversed.record
+                    // A value the ITAM system owns that could not be carried back is refused as validation would.
+                    for problem in reversed.problems where policy.owner(of: problem.location) == "itam" {
+                        stats.enrichmentsRefused += 1
+                        stats.error("enrichment from \(item.externalKey) (for record \(match.id)): \(problem)")
+                    }
                     // An item that stands for a host carries one endpoint's crypto fields: only its identity is
                     // the host's, to take back into each of its records.
                     if runtime.mapping.onePerAsset { changed = ["asset": changed["asset"] ?? [:]] }
