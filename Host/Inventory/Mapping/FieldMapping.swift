@@ -117,17 +117,17 @@ public struct FieldMapping: Sendable {
                 continue
             }
             guard let target = object["target_field"]?.stringValue,
-                !target.trimmingCharacters(in: .whitespaces).isEmpty
+                !(stored ? target : target.trimmingCharacters(in: .whitespaces)).isEmpty
             else {
                 problems.append(Self.missingText(object["target_field"], at: "\(location).target_field"))
                 continue
             }
-            if target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            if !stored, target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                 problems.append(
                     Problem(location: "\(location).target_field", message: "must not contain control characters"))
                 continue
             }
-            if let table = object["target_table"], !table.isNull, table.stringValue?.isEmpty != false {
+            if !stored, let table = object["target_table"], !table.isNull, table.stringValue?.isEmpty != false {
                 problems.append(Self.missingText(table, at: "\(location).target_table", optional: true))
                 continue
             }

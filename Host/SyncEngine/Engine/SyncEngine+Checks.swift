@@ -28,9 +28,18 @@ extension SyncEngine {
     /// Validates what the configuration schema does not cover: the mapping against the standard schema, the
     /// schedule, the event types and the environment. (The source-of-truth policy is checked as it is laid over
     /// the default, by `SourceOfTruth.policy(laying:)`.)
-    func checkSettings(of integration: Integration, mappingNote: String = "") throws {
-        do { _ = try FieldMapping(json: integration.mapping) } catch {
+    /// A mapping kept as it was (an update of other settings) is read as it was saved, so an upgrade's stricter
+    /// checks never block rotating credentials; one being saved gets every check.
+    func checkSettings(of integration: Integration, mappingNote: String = "", mappingKept: Bool = false) throws {
+        let mapping: FieldMapping
+        do { mapping = try FieldMapping(json: integration.mapping, stored: mappingKept) } catch {
             throw IntegrationSetupError("mapping\(mappingNote):\n\(error.description)")
+        }
+        if !mappingKept, mapping.entries.isEmpty,
+            try catalog.resolve(integration.pluginID, pin: integration.versionPin).manifest.capabilities.contains(.push)
+        {
+            throw IntegrationSetupError(
+                "mapping\(mappingNote): maps no field, so a push would send empty items; give --mapping")
         }
         if let schedule = integration.schedule {
             do { _ = try Schedule(schedule) } catch { throw IntegrationSetupError("--schedule: \(error)") }

@@ -100,7 +100,7 @@ extension SyncEngine {
         if let eventTypes = changes.eventTypes { integration.eventTypes = eventTypes }
         if let environment = changes.environment { integration.environment = environment }
         if let entries = changes.sourceOfTruth { integration.sourceOfTruth = try SourceOfTruth.policy(laying: entries) }
-        try checkSettings(of: integration)
+        try checkSettings(of: integration, mappingKept: changes.mapping == nil)
         var testMessage: String?
         if changes.testConnection {
             let prepared =
