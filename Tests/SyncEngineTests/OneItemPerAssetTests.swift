@@ -70,8 +70,8 @@ import Testing
         #expect(fixture.sink.stored.values.map { $0.fields["version"] } == ["modern"])
     }
 
-    /// A host named by its address and a record known only by that address are two assets; a short name and the
-    /// one FQDN it begins are one.
+    /// A host named by its address and a record known only by that address are one asset, as a short name and
+    /// the one FQDN it begins are; the item names the asset by its FQDN, whichever record is riskiest.
     @Test func assetsAreHostNamesOrAddresses() throws {
         let fixture = try fixture()
         fixture.engine.batchSize = 1
@@ -81,8 +81,29 @@ import Testing
         ])
         let job = try fixture.push("acme-sink")
         #expect(job.stats?["acknowledged"] == 4)
-        #expect(job.stats?["pushed"] == 3)
+        #expect(job.stats?["pushed"] == 2)
         #expect(try fixture.engine.delivery.pendingCount(integration: "acme-sink", tenant: "acme") == 0)
+        #expect(
+            Set(fixture.sink.stored.values.compactMap { $0.fields["name"]?.stringValue })
+                == ["web01.example.com", "10.0.0.5"])
+    }
+
+    /// A short name two FQDNs begin is a host of its own, read the same way whichever batch meets it first: each
+    /// record is sent once.
+    @Test func aShortNameOfTwoDomainsIsItsOwnHost() throws {
+        let fixture = try fixture()
+        fixture.engine.batchSize = 1
+        try fixture.ingest([
+            endpoint("web01.prod.example.com", port: 443, risk: 2),
+            endpoint("web01.staging.example.com", port: 443, risk: 3),
+            endpoint("web01", port: 443, risk: 9),
+        ])
+        let job = try fixture.push("acme-sink")
+        #expect(job.stats?["selected"] == 3)
+        #expect(job.stats?["pushed"] == 3)
+        #expect(
+            Set(fixture.sink.stored.values.compactMap { $0.fields["name"]?.stringValue })
+                == ["web01", "web01.prod.example.com", "web01.staging.example.com"])
     }
 
     /// The item stands for whichever record is riskiest now: a certificate field that record lacks is sent empty,

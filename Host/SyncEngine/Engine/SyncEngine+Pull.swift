@@ -66,7 +66,10 @@ extension SyncEngine {
                     let reversed = runtime.mapping.reverse(item.fields, over: match.document, now: clock())
                     var changed = reversed.record
                     // A value the ITAM system owns that could not be carried back is refused as validation would.
-                    for problem in reversed.problems where policy.owner(of: problem.location) == "itam" {
+                    for problem in reversed.problems
+                    where policy.owner(of: problem.location) == "itam"
+                        && (!runtime.mapping.onePerAsset || problem.location.hasPrefix("asset."))
+                    {
                         stats.enrichmentsRefused += 1
                         stats.error("enrichment from \(item.externalKey) (for record \(match.id)): \(problem)")
                     }

@@ -71,9 +71,17 @@ extension SyncEngine {
             // The riskiest record that maps makes the item; one that does not is refused on its own, and the next
             // riskiest stands for the asset.
             var members = group.sorted { Self.rank($0) > Self.rank($1) }
+            // The item names the asset as its fullest-named record does (the FQDN, not a short name the riskiest
+            // endpoint was found under), whichever record is riskiest.
+            let identity = group.max { Self.nameLength($0) < Self.nameLength($1) }?.document["asset"]
             while let record = members.first {
                 do {
-                    var fields = try runtime.mapping.apply(to: record.document, now: now)
+                    var document = record.document
+                    if runtime.mapping.onePerAsset, let identity, var object = document.objectValue {
+                        object["asset"] = identity
+                        document = .object(object)
+                    }
+                    var fields = try runtime.mapping.apply(to: document, now: now)
                     if runtime.mapping.onePerAsset { Self.clearing(&fields, notIn: runtime.mapping) }
                     let item = PushItem(
                         key: record.id, externalID: record.externalID ?? members.lazy.compactMap(\.externalID).first,
@@ -107,9 +115,16 @@ extension SyncEngine {
         var shortNames: Set<String> = []
         var addresses: Set<String> = []
         for record in pending {
-            if let host = hostname(record) {
+            if let host = hostname(record), Self.isAddress(host) {
+                names.insert(host)  // a scanner wrote the address where the name goes: the address's asset
+                addresses.insert(host)
+            } else if let host = hostname(record) {
                 names.insert(host)
-                if let short = Self.shortName(of: host) { names.insert(short) } else { shortNames.insert(host) }
+                // Every FQDN that begins with the same short name is fetched, so a short name is read the same way
+                // whichever batch meets it first.
+                let short = Self.shortName(of: host) ?? host
+                names.insert(short)
+                shortNames.insert(short)
             } else if let address = record.document[path: "asset.ip_address"]?.stringValue {
                 addresses.insert(address)
             }
@@ -125,11 +140,11 @@ extension SyncEngine {
             }
         }
         func asset(_ record: PendingRecord) -> String? {
-            if let host = hostname(record) {
+            if let host = hostname(record), !Self.isAddress(host) {
                 if let only = fqdns[host], only.count == 1 { return "host:" + only.first! }
                 return "host:" + host
             }
-            return record.document[path: "asset.ip_address"]?.stringValue.map { "ip:" + $0 }
+            return (hostname(record) ?? record.document[path: "asset.ip_address"]?.stringValue).map { "ip:" + $0 }
         }
         var groups = Dictionary(grouping: members) { asset($0) ?? $0.id }
         var ordered: [[PendingRecord]] = []
@@ -157,9 +172,17 @@ extension SyncEngine {
 
     /// `web01` for `web01.example.com`; nil for a name without a dot, or an address written as a host name.
     static func shortName(of host: String) -> String? {
-        guard let dot = host.firstIndex(of: "."), !host.allSatisfy({ $0.isNumber || $0 == "." }), !host.contains(":")
-        else { return nil }
+        guard let dot = host.firstIndex(of: "."), !isAddress(host) else { return nil }
         return String(host[..<dot])
+    }
+
+    /// Whether a host name is an IPv4 address (digits and dots) or an IPv6 one (it holds a colon).
+    static func isAddress(_ host: String) -> Bool {
+        host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") })
+    }
+
+    private static func nameLength(_ record: PendingRecord) -> Int {
+        record.document[path: "asset.hostname"]?.stringValue?.count ?? 0
     }
 
     /// How risky a record is, to choose the one an asset's item is made of: the highest risk score, then the lowest
