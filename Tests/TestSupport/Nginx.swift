@@ -48,7 +48,16 @@ public final class Nginx: @unchecked Sendable {
             }
             """
         let configPath = folder.file("nginx.conf", config)
-        process = try Spawned("/usr/sbin/nginx", ["-c", configPath, "-p", prefix, "-e", prefix + "/logs/error.log"])
+        // The shared instance of a suite is never deinitialised: a watchdog shell stops nginx when the test process
+        // is gone (or when told to stop), so no server outlives the tests.
+        let watchdog = """
+            /usr/sbin/nginx -c "$1" -p "$2" -e "$3" & nginx=$!
+            trap 'kill $nginx 2>/dev/null; exit 0' TERM
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $nginx 2>/dev/null; do sleep 0.2; done
+            kill $nginx 2>/dev/null
+            """
+        process = try Spawned(
+            "/bin/sh", ["-c", watchdog, "nginx-watchdog", configPath, prefix, prefix + "/logs/error.log"])
         try waitForPorts([tlsPort, mutualTLSPort])
     }
 
