@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "Inventory",
             dependencies: [
-                "JSONCore", "Store", .product(name: "GRDB", package: "GRDB.swift"),
+                "JSONCore", "PluginABI", "Store", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Host/Inventory"

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONCore
+import PluginABI
 import Store
 
 /// A record as stored, with when it was first seen and last changed.
@@ -83,17 +84,10 @@ public struct InventoryRepository: Sendable {
         /// (a short name and the FQDN it begins are one host; `web01.prod` and `web01.staging` are two), nor when the
         /// serial numbers differ and the host names are not the same host.
         func contradicts(_ record: (hostname: String?, ip: String?, serial: String?)) -> Bool {
-            let sameHost = hostname.flatMap { mine in record.hostname.map { Self.sameHost(mine, $0) } }
+            let sameHost = hostname.flatMap { mine in record.hostname.map { HostNames.sameHost(mine, $0) } }
             if sameHost == false { return true }
             if let mine = serialNumber, let theirs = record.serial, mine != theirs, sameHost != true { return true }
             return false
-        }
-
-        static func sameHost(_ a: String, _ b: String) -> Bool {
-            func shortens(_ short: String, _ long: String) -> Bool {
-                !short.contains(".") && long.hasPrefix(short + ".")
-            }
-            return a == b || shortens(a, b) || shortens(b, a)
         }
     }
 

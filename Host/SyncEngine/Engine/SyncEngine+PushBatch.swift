@@ -70,14 +70,16 @@ extension SyncEngine {
         for group in groups {
             // The riskiest record that maps makes the item; one that does not is refused on its own, and the next
             // riskiest stands for the asset.
-            var members = group.sorted { Self.rank($0) > Self.rank($1) }
+            // A record of its own (every record, for a mapping of one item per record) needs no ranking.
+            let several = group.count > 1
+            var members = several ? group.sorted { Self.rank($0) > Self.rank($1) } : group
             // The item names the asset as its fullest-named record does (the FQDN, not a short name the riskiest
             // endpoint was found under), whichever record is riskiest.
-            let identity = group.max { Self.nameLength($0) < Self.nameLength($1) }?.document["asset"]
+            let identity = several ? group.max { Self.nameLength($0) < Self.nameLength($1) }?.document["asset"] : nil
             while let record = members.first {
                 do {
                     var document = record.document
-                    if runtime.mapping.onePerAsset, let identity, var object = document.objectValue {
+                    if let identity, var object = document.objectValue {
                         object["asset"] = identity
                         document = .object(object)
                     }
@@ -115,14 +117,14 @@ extension SyncEngine {
         var shortNames: Set<String> = []
         var addresses: Set<String> = []
         for record in pending {
-            if let host = hostname(record), Self.isAddress(host) {
+            if let host = hostname(record), HostNames.isAddress(host) {
                 names.insert(host)  // a scanner wrote the address where the name goes: the address's asset
                 addresses.insert(host)
             } else if let host = hostname(record) {
                 names.insert(host)
                 // Every FQDN that begins with the same short name is fetched, so a short name is read the same way
                 // whichever batch meets it first.
-                let short = Self.shortName(of: host) ?? host
+                let short = HostNames.shortName(host) ?? host
                 names.insert(short)
                 shortNames.insert(short)
             } else if let address = record.document[path: "asset.ip_address"]?.stringValue {
@@ -135,12 +137,12 @@ extension SyncEngine {
         // A short name stands for the FQDN it begins when there is exactly one; else it is a host of its own.
         var fqdns: [String: Set<String>] = [:]
         for member in members {
-            if let host = hostname(member), let short = Self.shortName(of: host) {
+            if let host = hostname(member), host.contains("."), let short = HostNames.shortName(host) {
                 fqdns[short, default: []].insert(host)
             }
         }
         func asset(_ record: PendingRecord) -> String? {
-            if let host = hostname(record), !Self.isAddress(host) {
+            if let host = hostname(record), !HostNames.isAddress(host) {
                 if let only = fqdns[host], only.count == 1 { return "host:" + only.first! }
                 return "host:" + host
             }
@@ -168,17 +170,6 @@ extension SyncEngine {
         for entry in mapping.entries where !entry.sourceField.hasPrefix("asset.") && fields[entry.targetField] == nil {
             fields[entry.targetField] = ""
         }
-    }
-
-    /// `web01` for `web01.example.com`; nil for a name without a dot, or an address written as a host name.
-    static func shortName(of host: String) -> String? {
-        guard let dot = host.firstIndex(of: "."), !isAddress(host) else { return nil }
-        return String(host[..<dot])
-    }
-
-    /// Whether a host name is an IPv4 address (digits and dots) or an IPv6 one (it holds a colon).
-    static func isAddress(_ host: String) -> Bool {
-        host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") })
     }
 
     private static func nameLength(_ record: PendingRecord) -> Int {
