@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inventory
 import JSONCore
+import SyncEngine
 
 struct Mapping: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,14 +65,33 @@ extension Mapping {
             for notice in preview.notices { Console.error("not imported: \(notice)") }
             var output: [JSON] = []
             var failed = false
-            for record in preview.records {
-                do {
-                    var mapped: [String: JSON] = ["fields": .object(try fieldMapping.apply(to: record.document))]
-                    if let table = fieldMapping.targetTable { mapped["table"] = .string(table) }
-                    output.append(.object(mapped))
-                } catch {
-                    failed = true
-                    Console.error(error.problems.map { "record \(record.naturalKey): \($0)" }.joined(separator: "\n"))
+            let records = preview.records
+            func item(_ fields: [String: JSON], standingFor members: [InventoryRecord]? = nil) -> JSON {
+                var item: [String: JSON] = ["fields": .object(fields)]
+                if let table = fieldMapping.targetTable { item["table"] = .string(table) }
+                if let members { item["records"] = .array(members.map { .string($0.naturalKey) }) }
+                return .object(item)
+            }
+            func refused(_ record: InventoryRecord, _ problems: MappingProblems) {
+                failed = true
+                Console.error(problems.problems.map { "record \(record.naturalKey): \($0)" }.joined(separator: "\n"))
+            }
+            if fieldMapping.onePerAsset {
+                // As a push sends them: one item per asset, made of its riskiest record, naming the records it
+                // stands for.
+                for group in AssetItem.groups(of: records.map(\.document)) {
+                    let made = AssetItem(of: group.map { records[$0].document }, mapping: fieldMapping, now: Date())
+                    for (index, problems) in made.refused { refused(records[group[index]], problems) }
+                    guard made.chosen != nil else { continue }
+                    output.append(item(made.fields, standingFor: made.members.map { records[group[$0]] }))
+                }
+            } else {
+                for record in records {
+                    do throws(MappingProblems) {
+                        output.append(item(try fieldMapping.apply(to: record.document)))
+                    } catch {
+                        refused(record, error)
+                    }
                 }
             }
             print(JSON.array(output).prettyPrinted())

@@ -162,6 +162,41 @@ import Testing
         #expect(applied.stderr.contains("rejected line 2: crypto_implementation: is required"), "\(applied.stderr)")
     }
 
+    /// A mapping of one item per asset previews one item per host, as the push sends it: made of the riskiest
+    /// record, named by the fullest-named one, crypto fields the riskiest lacks sent empty, listing what it stands for.
+    @Test func mappingApplyPreviewsOneItemPerAsset() throws {
+        let mapping = folder.file(
+            "per-asset.json",
+            """
+            {"one_item_per": "asset", "mapping": [
+              {"source_field": "asset.hostname", "target_field": "name"},
+              {"source_field": "crypto_implementation.protocol", "target_field": "proto"},
+              {"source_field": "certificate.expiration_date", "target_field": "expires"}]}
+            """)
+        guard
+            case .object(var ssh) = record(host: "db01", port: 22, risk: 9).setting(
+                path: "crypto_implementation.protocol", to: "SSH")
+        else { return }
+        ssh["certificate"] = nil
+        let input = folder.file(
+            "estate.json",
+            JSON.array([record(host: "db01.example.com", risk: 3), .object(ssh), record(host: "web01.example.com")])
+                .serialized())
+        let applied = try Command.cryptoconnect(["mapping", "apply", "--mapping", mapping, "--input", input])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(
+            try JSON.parse(applied.stdout) == [
+                [
+                    "fields": ["name": "db01.example.com", "proto": "SSH", "expires": ""],
+                    "records": ["db01|SSH|22", "db01.example.com|TLS|443"],
+                ],
+                [
+                    "fields": ["name": "web01.example.com", "proto": "TLS", "expires": "2027-06-01"],
+                    "records": ["web01.example.com|TLS|443"],
+                ],
+            ])
+    }
+
     @Test func ingestReadsByteOrderMarksCRLFAndArraysUnderAnyName() throws {
         let db = folder.path + "/bom.sqlite"
         let ndjson = folder.file(

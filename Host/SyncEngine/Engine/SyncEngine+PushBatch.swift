@@ -61,43 +61,38 @@ extension SyncEngine {
         guard let last = pending.last else { return nil }
         let groups =
             runtime.mapping.onePerAsset
-            ? try assetGroups(of: pending, integration, assets, resumedAfter: job.full ? job.pushCursor : nil)
-            : pending.map { [$0] }
-        var batch = PreparedBatch(cursor: last.id, selected: groups.reduce(0) { $0 + $1.count })
+            ? try assetGroups(of: pending, integration, assets, resumedAfter: job.full ? job.pushCursor : nil) : nil
+        var batch = PreparedBatch(cursor: last.id, selected: groups?.reduce(0) { $0 + $1.count } ?? pending.count)
         let table = runtime.mapping.targetTable
         var items: [PushItem] = []
-        items.reserveCapacity(groups.count)
-        for group in groups {
-            // The riskiest record that maps makes the item; one that does not is refused on its own, and the next
-            // riskiest stands for the asset.
-            // A record of its own (every record, for a mapping of one item per record) needs no ranking.
-            let several = group.count > 1
-            var members = several ? group.sorted { Self.rank($0) > Self.rank($1) } : group
-            // The item names the asset as its fullest-named record does (the FQDN, not a short name the riskiest
-            // endpoint was found under), whichever record is riskiest.
-            let identity = several ? group.max { Self.nameLength($0) < Self.nameLength($1) }?.document["asset"] : nil
-            while let record = members.first {
-                do {
-                    var document = record.document
-                    if let identity, var object = document.objectValue {
-                        object["asset"] = identity
-                        document = .object(object)
-                    }
-                    var fields = try runtime.mapping.apply(to: document, now: now)
-                    if runtime.mapping.onePerAsset { Self.clearing(&fields, notIn: runtime.mapping) }
-                    let item = PushItem(
-                        key: record.id, externalID: record.externalID ?? members.lazy.compactMap(\.externalID).first,
-                        table: table, fields: fields)
-                    items.append(item)
-                    batch.keys.append(record.id)
-                    batch.byKey[record.id] = (
-                        record.sent, item, runtime.mapping.nextChange(of: record.document, after: now),
-                        members.map(\.sent)
-                    )
-                    break
+        items.reserveCapacity(pending.count)
+        func add(_ record: PendingRecord, _ fields: [String: JSON], members: [PendingRecord]) {
+            let item = PushItem(
+                key: record.id, externalID: record.externalID ?? members.lazy.compactMap(\.externalID).first,
+                table: table, fields: fields)
+            items.append(item)
+            batch.keys.append(record.id)
+            batch.byKey[record.id] = (
+                record.sent, item, runtime.mapping.nextChange(of: record.document, after: now), members.map(\.sent)
+            )
+        }
+        func refuse(_ record: PendingRecord, _ problems: MappingProblems) {
+            batch.refused.append((record.sent, record.document, "mapping_error", problems.description))
+        }
+        if let groups {
+            for group in groups {
+                // The riskiest record that maps makes the item; one that does not is refused on its own, and the
+                // next riskiest stands for the asset.
+                let made = AssetItem(of: group.map(\.document), mapping: runtime.mapping, now: now)
+                for (index, problems) in made.refused { refuse(group[index], problems) }
+                if let chosen = made.chosen { add(group[chosen], made.fields, members: made.members.map { group[$0] }) }
+            }
+        } else {
+            for record in pending {
+                do throws(MappingProblems) {
+                    add(record, try runtime.mapping.apply(to: record.document, now: now), members: [record])
                 } catch {
-                    batch.refused.append((record.sent, record.document, "mapping_error", error.description))
-                    members.removeFirst()
+                    refuse(record, error)
                 }
             }
         }
@@ -134,20 +129,8 @@ extension SyncEngine {
         let members = try delivery.assetRecords(
             integration: integration.id, tenant: integration.tenant, hostnames: names.sorted(),
             namesBeginning: shortNames.sorted(), addresses: addresses.sorted())
-        // A short name stands for the FQDN it begins when there is exactly one; else it is a host of its own.
-        var fqdns: [String: Set<String>] = [:]
-        for member in members {
-            if let host = hostname(member), host.contains("."), let short = HostNames.shortName(host) {
-                fqdns[short, default: []].insert(host)
-            }
-        }
-        func asset(_ record: PendingRecord) -> String? {
-            if let host = hostname(record), !HostNames.isAddress(host) {
-                if let only = fqdns[host], only.count == 1 { return "host:" + only.first! }
-                return "host:" + host
-            }
-            return (hostname(record) ?? record.document[path: "asset.ip_address"]?.stringValue).map { "ip:" + $0 }
-        }
+        let naming = AssetNaming(known: members.lazy.map(\.document))
+        func asset(_ record: PendingRecord) -> String? { naming.asset(of: record.document) }
         var groups = Dictionary(grouping: members) { asset($0) ?? $0.id }
         var ordered: [[PendingRecord]] = []
         for record in pending {
@@ -161,28 +144,6 @@ extension SyncEngine {
             ordered.append(group)
         }
         return ordered
-    }
-
-    /// An asset's item stands for whichever record is riskiest now: a crypto or certificate field that record
-    /// lacks is sent empty, clearing what another endpoint left there (an expiry of a certificate the SSH endpoint
-    /// never had). Identity fields are never cleared: a record that lacks a serial number says nothing about it.
-    static func clearing(_ fields: inout [String: JSON], notIn mapping: FieldMapping) {
-        for entry in mapping.entries where !entry.sourceField.hasPrefix("asset.") && fields[entry.targetField] == nil {
-            fields[entry.targetField] = ""
-        }
-    }
-
-    private static func nameLength(_ record: PendingRecord) -> Int {
-        record.document[path: "asset.hostname"]?.stringValue?.count ?? 0
-    }
-
-    /// How risky a record is, to choose the one an asset's item is made of: the highest risk score, then the lowest
-    /// key size (ties go to the first in id order, as records come).
-    static func rank(_ record: PendingRecord) -> (Double, Int) {
-        (
-            record.document[path: "crypto_implementation.risk_score"]?.doubleValue ?? -1,
-            -(record.document[path: "crypto_implementation.key_size"]?.intValue ?? Int.max)
-        )
     }
 
     /// Calls the plugin with a batch on a thread of its own.
