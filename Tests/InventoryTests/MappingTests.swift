@@ -397,6 +397,33 @@ import Testing
         #expect(found.count == 1)
     }
 
+    /// Versions compare as versions, however a scanner wrote them: `1.2` finds `TLSv1.2`, `TLS_1_2` and `1.2`.
+    @Test func aProtocolVersionFilterFindsEveryWayOfWritingIt() throws {
+        let fixture = try InventoryFixture()
+        _ = try fixture.ingestor.ingest(
+            records: [
+                record(host: "a", version: "TLSv1.2"), record(host: "b", version: "TLS_1_2"),
+                record(host: "c", version: "1.2"), record(host: "d", version: "TLS 1.3"),
+                record(host: "e", version: "TLSv1"), record(host: "f", version: "SSLv3"),
+                ["asset": ["hostname": "g"], "crypto_implementation": ["protocol": "TLS", "port": 443]],
+            ],
+            tenant: "t")
+        func hosts(_ filters: [String]) throws -> [String] {
+            try fixture.repository.list(tenant: "t", filter: try InventoryFilter(filters))
+                .compactMap { $0.document[path: "asset.hostname"]?.stringValue }
+        }
+        #expect(try hosts(["protocol_version=1.2"]) == ["a", "b", "c"])
+        #expect(try hosts(["protocol_version=tls1.2"]) == ["a", "b", "c"])
+        #expect(try hosts(["protocol_version=1.0"]) == ["e"])
+        #expect(try hosts(["protocol_version=sslv3"]) == ["f"])
+        #expect(try hosts(["protocol_version!=1.2"]) == ["d", "e", "f", "g"])  // with the one without a version
+        #expect(try hosts(["protocol_version=1.*"]) == ["a", "b", "c", "d", "e"])
+        #expect(try hosts(["protocol_version=TLSv*"]) == ["a", "e"])  // as written, too
+        #expect(try hosts(["protocol_version!=1.*"]) == ["f", "g"])
+        #expect(ProtocolVersion.normalised("SSH-2.0") == "2.0")
+        #expect(ProtocolVersion.normalised("IKEv2") == "2.0")
+    }
+
     /// Numbers SQLite would read as 0 (`inf`, `nan`, hexadecimal) are refused, and a number of days past the
     /// calendar is refused rather than crashing on the date it would make.
     @Test(arguments: ["risk_score>=inf", "risk_score>=nan", "port=0x1BB", "key_size<1e999", "port="])

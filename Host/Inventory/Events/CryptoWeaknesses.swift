@@ -16,13 +16,11 @@ public enum CryptoWeaknesses {
             switch record.protocolName {
             case "TLS":
                 // `TLSv1.1`, `TLS v1.1`, `tls1_1`, `TLS_1_1`, `TLS-1.1`, `v1.1`: the number, written with a dot.
-                let stripped = stripping(["tls"], from: lowered).drop { !$0.isNumber }
-                let bare = String(stripped.map { $0 == "_" || $0 == "-" ? "." : $0 })
+                let number = ProtocolVersion.normalised(version)
                 if lowered.hasPrefix("ssl") {
                     found.append(Weakness(reason: "\(version) is obsolete (use TLS 1.2 or later)", critical: true))
-                } else if let number = Double(bare), number < 1.2 {
-                    let written = bare.contains(".") ? bare : bare + ".0"  // `TLSv1` is TLS 1.0
-                    found.append(Weakness(reason: "TLS \(written) is below TLS 1.2", critical: false))
+                } else if let value = Double(number), value < 1.2 {
+                    found.append(Weakness(reason: "TLS \(number) is below TLS 1.2", critical: false))
                 }
             case "SSH":
                 if stripping(["ssh-", "sshv", "ssh"], from: lowered).hasPrefix("1") {

@@ -96,6 +96,19 @@ public struct InventoryFilter: Sendable {
                 """
             clauses.append(op == "=" ? offered : "NOT \(offered)")
             arguments += Array(repeating: pattern ? value.lowercased() : value, count: 2)
+        } else if field == "protocol_version" {
+            // Compared as versions, however the scanner wrote them: `1.2` finds `TLSv1.2` and `TLS_1_2`. A pattern
+            // matches the version as written or as a number (`1.*`).
+            guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
+            let version = "cc_protocol_version(protocol_version)"
+            if value.contains("*") {
+                let matches = "(lower(protocol_version) GLOB ? OR \(version) GLOB ?)"
+                clauses.append(op == "=" ? matches : "(protocol_version IS NULL OR NOT \(matches))")
+                arguments += [value.lowercased(), value.lowercased()]
+            } else {
+                clauses.append("\(version) \(op == "=" ? "=" : "IS NOT") ?")
+                arguments.append(ProtocolVersion.normalised(value))
+            }
         } else if Self.textColumns.contains(field) {
             guard op == "=" || op == "!=" else { throw Problem(description: "filter \(field) takes = or != only") }
             let value = value.contains("*") ? value : try Self.asStored(value, field)

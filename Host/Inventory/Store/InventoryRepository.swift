@@ -58,7 +58,8 @@ public struct InventoryRepository: Sendable {
     {
         let (clause, arguments) = filter.sql
         return try store.pool.read { db in
-            try Row.fetchAll(
+            db.add(function: ProtocolVersion.sqlFunction)
+            return try Row.fetchAll(
                 db,
                 sql:
                     "SELECT * FROM inventory_record WHERE tenant = ? \(clause) ORDER BY hostname, protocol, port LIMIT ?",
