@@ -20,13 +20,22 @@ public struct AssetItem {
         var order = Array(documents.indices)
         if several { order.sort { Self.rank(documents[$0]) > Self.rank(documents[$1]) } }
         // The item names the asset as its fullest-named record does (the FQDN, not a short name the riskiest
-        // endpoint was found under), whichever record is riskiest.
-        let identity = several ? documents.max { Self.nameLength($0) < Self.nameLength($1) }?["asset"] : nil
+        // endpoint was found under), whichever record is riskiest; what its own record lacks of the host's identity
+        // (an address, a serial number) comes from the host's other records.
+        let fullest =
+            several ? documents.indices.max { Self.nameLength(documents[$0]) < Self.nameLength(documents[$1]) } : nil
         var refused: [(index: Int, problems: MappingProblems)] = []
         for (position, index) in order.enumerated() {
             var document = documents[index]
-            if let identity, var object = document.objectValue {
-                object["asset"] = identity
+            if let fullest, var object = document.objectValue {
+                var asset = object["asset"]?.objectValue ?? [:]
+                asset["hostname"] = documents[fullest][path: "asset.hostname"]
+                for other in [fullest] + order where other != index {
+                    for (name, value) in documents[other]["asset"]?.objectValue ?? [:] where asset[name] == nil {
+                        asset[name] = value
+                    }
+                }
+                object["asset"] = .object(asset)
                 document = .object(object)
             }
             do {

@@ -57,26 +57,42 @@ struct SourceOfTruth {
         }
     }
 
-    /// The inventory document with the ITAM-owned fields of `pulled` applied; nil when nothing changes.
+    /// The inventory document with the ITAM-owned fields of `pulled` applied; nil when nothing changes. Fields are
+    /// taken one at a time, however deep: a pulled `compliance_status.pci` leaves the record's other frameworks be.
     func merge(_ pulled: JSON, into document: JSON) -> JSON? {
         var merged = document
         var changed = false
-        for (section, fields) in pulled.objectValue ?? [:] {
+        func take(_ value: JSON, at path: [String]) {
+            if case .object(let members) = value {
+                for (name, member) in members { take(member, at: path + [name]) }
+                return
+            }
             // A blank field in the ITAM system is unknown there, not a value to take over (a CI created by our own
             // push comes back with `serial_number: ""`).
-            for (name, value) in fields.objectValue ?? [:] where !value.isNull && value.stringValue?.isEmpty != true {
-                let path = "\(section).\(name)"
-                guard !Self.correlationFields.contains(path), owner(of: path) == "itam",
-                    document[path: path] != value
-                else { continue }
-                var target = merged[section]?.objectValue ?? [:]
-                target[name] = value
-                merged = .object((merged.objectValue ?? [:]).merging([section: .object(target)]) { _, new in new })
-                changed = true
-            }
+            guard path.count > 1, !value.isNull, value.stringValue?.isEmpty != true else { return }
+            let dotted = path.joined(separator: ".")
+            guard !Self.correlationFields.contains(dotted), owner(of: dotted) == "itam",
+                Self.value(in: document, at: path[...]) != value
+            else { return }
+            merged = Self.setting(merged, at: path[...], to: value)
+            changed = true
         }
+        take(pulled, at: [])
         // Not `changed ? merged : nil`: JSON takes nil literals, so that would be `.null`, an "enrichment" of nothing.
         guard changed else { return nil }
         return merged
+    }
+
+    /// Paths are walked by their parts, not split on dots: a framework or extension key may hold one.
+    private static func value(in document: JSON, at path: ArraySlice<String>) -> JSON? {
+        guard let key = path.first else { return document }
+        return document.objectValue?[key].flatMap { value(in: $0, at: path.dropFirst()) }
+    }
+
+    private static func setting(_ document: JSON, at path: ArraySlice<String>, to value: JSON) -> JSON {
+        guard let key = path.first else { return value }
+        var object = document.objectValue ?? [:]
+        object[key] = setting(object[key] ?? [:], at: path.dropFirst(), to: value)
+        return .object(object)
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Inventory
+import JSONCore
+import Testing
+
+@testable import SyncEngine
+
+/// How an asset's records become one item, and how pulled fields are taken back into a record.
+@Suite struct AssetItemTests {
+    let mapping = try! FieldMapping(
+        json: [
+            ["source_field": "asset.hostname", "target_field": "fqdn"],
+            ["source_field": "asset.ip_address", "target_field": "ip"],
+            ["source_field": "asset.serial_number", "target_field": "serial"],
+            ["source_field": "crypto_implementation.protocol", "target_field": "proto"],
+        ])
+
+    /// The riskiest record makes the item, named by the host's fullest name; the address and serial number only the
+    /// riskiest record carries stay in the item, and what it lacks comes from the host's other records.
+    @Test func theItemKeepsTheHostsIdentityFromEveryRecord() {
+        let fqdn: JSON = [
+            "asset": ["hostname": "web01.example.com", "environment": "production"],
+            "crypto_implementation": ["protocol": "SSH", "risk_score": 2],
+        ]
+        let short: JSON = [
+            "asset": ["hostname": "web01", "ip_address": "10.0.0.5", "serial_number": "SN1"],
+            "crypto_implementation": ["protocol": "TLS", "risk_score": 9],
+        ]
+        let item = AssetItem(of: [fqdn, short], mapping: mapping, now: Date())
+        #expect(item.chosen == 1)
+        #expect(item.fields == ["fqdn": "web01.example.com", "ip": "10.0.0.5", "serial": "SN1", "proto": "TLS"])
+        #expect(item.members == [1, 0])
+    }
+
+    /// A pulled framework's status changes that framework alone; the record's other frameworks stay.
+    @Test func aPulledFieldInsideAnObjectLeavesItsNeighbours() throws {
+        let policy = SourceOfTruth(["crypto_implementation": "itam", "extensions": "itam"])
+        let document: JSON = [
+            "asset": ["hostname": "web01"],
+            "crypto_implementation": [
+                "protocol": "TLS",
+                "compliance_status": ["pci": "compliant", "hipaa": "compliant", "PCI_DSS_4.0": "compliant"],
+            ],
+            "extensions": ["cmdb": ["owner": "ops", "site": "fra"]],
+        ]
+        let pulled: JSON = [
+            "crypto_implementation": ["compliance_status": ["pci": "non_compliant"]],
+            "extensions": ["cmdb": ["owner": "sec"]],
+        ]
+        let merged = try #require(policy.merge(pulled, into: document))
+        #expect(
+            merged["crypto_implementation"]?["compliance_status"] == [
+                "pci": "non_compliant", "hipaa": "compliant", "PCI_DSS_4.0": "compliant",
+            ])
+        #expect(merged["extensions"] == ["cmdb": ["owner": "sec", "site": "fra"]])
+        #expect(merged["crypto_implementation"]?["protocol"] == "TLS")
+        // The same values again are no change.
+        #expect(policy.merge(pulled, into: merged) == nil)
+        // A platform-owned field is not taken, however deep.
+        #expect(SourceOfTruth([:]).merge(pulled, into: document) == nil)
+    }
+}
