@@ -10,11 +10,17 @@ struct Mapping: ParsableCommand {
 
     static func load(_ path: String) throws -> FieldMapping {
         let json = try readJSON(path)
+        let mapping: FieldMapping
         do {
-            return try FieldMapping(json: json)
+            mapping = try FieldMapping(json: json)
         } catch {
             throw CLIError(error.problems.map { "\(path): \($0)" }.joined(separator: "\n"))
         }
+        // Valid for a pull-only connector's integration, but as a file to check or preview it maps nothing.
+        guard !mapping.entries.isEmpty else {
+            throw CLIError("\(path): mapping: has no entries; map at least one field")
+        }
+        return mapping
     }
 }
 

@@ -39,10 +39,14 @@ extension JSON {
 
     /// The document with `value` at a dotted path, objects made on the way where there were none (or other values).
     public func setting(path: String, to value: JSON) -> JSON {
-        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-        guard let key = parts.first else { return value }
+        setting(keys: path.split(separator: ".").map(String.init)[...], to: value)
+    }
+
+    /// The document with `value` under `keys`, one object level each (a key may hold a dot).
+    public func setting(keys: ArraySlice<String>, to value: JSON) -> JSON {
+        guard let key = keys.first else { return value }
         var object = objectValue ?? [:]
-        object[key] = parts.count == 1 ? value : (object[key] ?? [:]).setting(path: parts[1], to: value)
+        object[key] = (object[key] ?? [:]).setting(keys: keys.dropFirst(), to: value)
         return .object(object)
     }
 

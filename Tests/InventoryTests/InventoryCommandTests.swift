@@ -125,6 +125,10 @@ import Testing
                 ["table": "cmdb_ci_server", "fields": ["u_hostname": "web01.example.com", "u_crypto_risk_score": 60]]
             ])
 
+        let empty = folder.file("empty.json", "[]")
+        #expect(
+            try Command.cryptoconnect(["mapping", "validate", empty]).stderr.contains(
+                "\(empty): mapping: has no entries; map at least one field"))
         let bad = folder.file("bad.json", #"[{"source_field": "asset.hostnam", "target_field": "x"}]"#)
         let refused = try Command.cryptoconnect(["mapping", "validate", bad])
         #expect(refused.status != 0)

@@ -88,24 +88,24 @@ import Testing
         arguments: [
             (
                 "scale_to_100", JSON.string("high"),
-                "extensions.value: scale_to_100 needs a number from 0 to 10, got \"high\""
+                "extensions.value → out: scale_to_100 needs a number from 0 to 10, got \"high\""
             ),
-            ("scale_to_100", 12, "extensions.value: scale_to_100 needs a number from 0 to 10, got 12"),
+            ("scale_to_100", 12, "extensions.value → out: scale_to_100 needs a number from 0 to 10, got 12"),
             (
                 "date_to_days_remaining", "soon",
-                "extensions.value: date_to_days_remaining needs an ISO date, got \"soon\""
+                "extensions.value → out: date_to_days_remaining needs an ISO date, got \"soon\""
             ),
-            ("iso_date", "31/12/2026", "extensions.value: iso_date needs a date, got \"31/12/2026\""),
-            ("iso_date", "2026-02-30", "extensions.value: iso_date needs a date, got \"2026-02-30\""),
-            ("number", "n/a", "extensions.value: number needs a numeric value, got \"n/a\""),
-            ("number", "nan", "extensions.value: number needs a numeric value, got \"nan\""),
-            ("number", "1e400", "extensions.value: number needs a numeric value, got \"1e400\""),
-            ("number", "0x1F", "extensions.value: number needs a numeric value, got \"0x1F\""),
+            ("iso_date", "31/12/2026", "extensions.value → out: iso_date needs a date, got \"31/12/2026\""),
+            ("iso_date", "2026-02-30", "extensions.value → out: iso_date needs a date, got \"2026-02-30\""),
+            ("number", "n/a", "extensions.value → out: number needs a numeric value, got \"n/a\""),
+            ("number", "nan", "extensions.value → out: number needs a numeric value, got \"nan\""),
+            ("number", "1e400", "extensions.value → out: number needs a numeric value, got \"1e400\""),
+            ("number", "0x1F", "extensions.value → out: number needs a numeric value, got \"0x1F\""),
             (
                 #"map({"TLS": "tls"})"#, "SSH",
-                "extensions.value: map has no entry for \"SSH\" and no \"*\" fallback"
+                "extensions.value → out: map has no entry for \"SSH\" and no \"*\" fallback"
             ),
-            ("uppercase", 5, "extensions.value: uppercase needs a string, got integer"),
+            ("uppercase", 5, "extensions.value → out: uppercase needs a string, got integer"),
         ] as [(String, JSON, String)])
     func badInputIsAProblemNamingTheField(transform: String, input: JSON, message: String) {
         #expect { try map(transform, input) } throws: { "\($0)" == message }

@@ -25,7 +25,7 @@ public struct FieldMapping: Sendable {
             self.targetTable = targetTable
             self.transformText = transformText
             self.steps = steps
-            path = sourceField.split(separator: ".").map(String.init)
+            path = FieldMapping.keys(of: sourceField)
             var type = StandardSchema.fields[sourceField]
             var types: [String?] = []
             for step in steps {
@@ -72,6 +72,16 @@ public struct FieldMapping: Sendable {
             ])
         }
         onePerAsset = unit == "asset"
+        // A misspelt option (`one_item_pre`) would otherwise be ignored, and the mapping behave otherwise unseen.
+        if !stored,
+            let options = json.objectValue?.keys.sorted().filter({ !["mapping", "one_item_per"].contains($0) }),
+            !options.isEmpty
+        {
+            throw MappingProblems(
+                problems: options.map {
+                    Problem(location: $0, message: "is not a mapping option (known: mapping, one_item_per)")
+                })
+        }
         guard let list = json.arrayValue ?? json["mapping"]?.arrayValue else {
             throw MappingProblems(problems: [
                 Problem(
@@ -223,7 +233,9 @@ public struct FieldMapping: Sendable {
             do {
                 value = try entry.value(of: record, now: now)
             } catch {
-                problems.append(Problem(location: entry.sourceField, message: error.description))
+                // Named by both ends: several entries may read one source field.
+                problems.append(
+                    Problem(location: "\(entry.sourceField) → \(entry.targetField)", message: error.description))
                 continue
             }
             if !value.isNull { fields[entry.targetField] = value }
@@ -282,7 +294,7 @@ public struct FieldMapping: Sendable {
                 continue
             }
             record = record.setting(
-                path: entry.sourceField, to: Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
+                keys: entry.path[...], to: Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
         }
         return (record, skipped, problems)
     }
@@ -305,11 +317,35 @@ public struct FieldMapping: Sendable {
     /// Target fields that cannot be mapped back.
     public var oneWayFields: [String] { entries.filter { !$0.isInvertible }.map(\.targetField) }
 
+    /// The keys a source path names, one per object level. A framework's name is one key whatever it holds
+    /// (`compliance_status.pci_dss_4.0`).
+    static func keys(of path: String) -> [String] {
+        let compliance = "crypto_implementation.compliance_status."
+        if path.hasPrefix(compliance), path.count > compliance.count {
+            return ["crypto_implementation", "compliance_status", String(path.dropFirst(compliance.count))]
+        }
+        return path.split(separator: ".").map(String.init)
+    }
+
+    /// The value under `path`, or null. A key the record holds with a dot in it (an extension's `cmdb.owner`) is
+    /// found too, when no object lies under its first part.
     static func lookup(_ record: JSON, _ path: [String]) -> JSON {
         var current = record
-        for key in path {
-            guard case .object(let fields) = current, let next = fields[key] else { return .null }
-            current = next
+        var index = path.startIndex
+        while index < path.endIndex {
+            guard case .object(let fields) = current else { return .null }
+            if let next = fields[path[index]] {
+                current = next
+                index += 1
+                continue
+            }
+            guard
+                let end = (index + 1..<path.endIndex).first(where: { end in
+                    fields[path[index...end].joined(separator: ".")] != nil
+                })
+            else { return .null }
+            current = fields[path[index...end].joined(separator: ".")]!
+            index = end + 1
         }
         return current
     }

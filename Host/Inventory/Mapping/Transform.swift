@@ -30,7 +30,7 @@ public enum Transform: Sendable, Equatable {
     public static func chain(_ text: String, strict: Bool = true) throws(Problem) -> [Transform] {
         var steps: [Transform] = []
         for part in splitChain(text) {
-            let step = part.trimmingCharacters(in: .whitespaces)
+            let step = part.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !step.isEmpty else {
                 guard !strict else {
                     throw Problem(description: "\(JSON.string(text).serialized()) has an empty step between its |s")
@@ -49,9 +49,9 @@ public enum Transform: Sendable, Equatable {
             throw Problem(description: "\(text[..<open]): the ( is not closed in \(JSON.string(text).serialized())")
         }
         if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
-            name = String(text[..<open]).trimmingCharacters(in: .whitespaces)
+            name = String(text[..<open]).trimmingCharacters(in: .whitespacesAndNewlines)
             argument = String(text[text.index(after: open)..<text.index(before: text.endIndex)]).trimmingCharacters(
-                in: .whitespaces)
+                in: .whitespacesAndNewlines)
         } else {
             name = text
         }
@@ -237,7 +237,7 @@ public enum Transform: Sendable, Equatable {
         case .dateToDaysRemaining, .isoDate:
             return type == "iso_date" ? nil : "\(name) needs a date"
         case .number:
-            return text.contains(type) || numbers.contains(type) ? nil : "number needs text or a number"
+            return type == "string" || numbers.contains(type) ? nil : "number needs text or a number"
         case .defaultValue, .map, .format:
             return nil
         }
@@ -266,8 +266,31 @@ public enum Transform: Sendable, Equatable {
         case .number: type == "integer" ? "integer" : "number"
         case .isoDate: "iso_date"
         case .uppercase, .lowercase, .truncate, .format: "string"
-        case .defaultValue, .map: nil
+        // The value, or the fallback: one type when both are.
+        case .defaultValue(let fallback): Self.union(type, Self.schemaType(of: fallback))
+        // One of the table's values: one type when they all are.
+        case .map(let table):
+            table.values.map(Self.schemaType(of:)).reduce(table.values.first.flatMap(Self.schemaType(of:))) {
+                Self.union($0, $1)
+            }
         }
+    }
+
+    /// The schema type of a literal value in a mapping; nil for one no step can take further (null, lists, objects).
+    static func schemaType(of value: JSON) -> String? {
+        switch value {
+        case .string: "string"
+        case .integer: "integer"
+        case .number: "number"
+        default: nil
+        }
+    }
+
+    /// The one type values of either type have: a number for an integer and a number; nil when they differ.
+    private static func union(_ a: String?, _ b: String?) -> String? {
+        if a == b { return a }
+        if Set([a, b]) == ["integer", "number"] { return "number" }
+        return nil
     }
 
     /// Whether the step, given a value of `type`, can be undone for reverse mapping; the others lose information
@@ -295,7 +318,12 @@ public enum Transform: Sendable, Equatable {
             let scaled = number / 10
             return scaled == scaled.rounded() ? .integer(Int64(scaled)) : .number(scaled)
         case .map(let table):
-            guard let key = table.first(where: { $0.key != "*" && $0.value == value })?.key else {
+            // A target may give back as text (`"1"`) what the map made a number, or the other way round.
+            func text(_ value: JSON) -> String { value.stringValue ?? value.serialized() }
+            let key =
+                table.first { $0.key != "*" && $0.value == value }?.key
+                ?? table.first { $0.key != "*" && text($0.value) == text(value) }?.key
+            guard let key else {
                 throw Problem(description: "no map entry produces \(value.serialized())")
             }
             switch type {
@@ -333,29 +361,30 @@ public enum Transform: Sendable, Equatable {
     static func fill(_ template: String, value: JSON, record: JSON) -> String? {
         var output = ""
         var rest = Substring(template)
-        var skipped = false
+        var (filled, skipped) = (0, 0)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             output += rest[..<open]
             var name = String(rest[rest.index(after: open)..<close])
             let optional = name.hasSuffix("?")
             if optional { name.removeLast() }
-            let found: JSON? =
-                name == "value"
-                ? value
-                : record[path: name]
-                    ?? sections.lazy.compactMap {
-                        record[path: "\($0).\(name)"]
-                    }.first
+            var found = name == "value" ? value : FieldMapping.lookup(record, FieldMapping.keys(of: name))
+            for section in sections where found.isNull && name != "value" {
+                found = FieldMapping.lookup(record, FieldMapping.keys(of: "\(section).\(name)"))
+            }
             rest = rest[rest.index(after: close)...]
-            guard let found, !found.isNull else {
+            guard !found.isNull else {
                 guard optional else { return nil }
-                skipped = true
+                skipped += 1
                 continue
             }
+            filled += 1
             output += found.stringValue ?? found.serialized()
         }
         output += rest
-        // An optional field left out leaves no stray space around it ("TLS", not "TLS ").
-        return skipped ? output.trimmingCharacters(in: .whitespaces) : output
+        // Every field it names missing, a template makes nothing: null, which a following `default(...)` fills.
+        guard filled > 0 || skipped == 0 else { return nil }
+        // An optional field left out leaves no stray space around it ("TLS port 443", not "TLS  port 443").
+        guard skipped > 0 else { return output }
+        return output.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 }

@@ -74,7 +74,7 @@ struct SourceOfTruth {
             guard !Self.correlationFields.contains(dotted), owner(of: dotted) == "itam",
                 Self.value(in: document, at: path[...]) != value
             else { return }
-            merged = Self.setting(merged, at: path[...], to: value)
+            merged = merged.setting(keys: path[...], to: value)
             changed = true
         }
         take(pulled, at: [])
@@ -87,12 +87,5 @@ struct SourceOfTruth {
     private static func value(in document: JSON, at path: ArraySlice<String>) -> JSON? {
         guard let key = path.first else { return document }
         return document.objectValue?[key].flatMap { value(in: $0, at: path.dropFirst()) }
-    }
-
-    private static func setting(_ document: JSON, at path: ArraySlice<String>, to value: JSON) -> JSON {
-        guard let key = path.first else { return value }
-        var object = document.objectValue ?? [:]
-        object[key] = setting(object[key] ?? [:], at: path.dropFirst(), to: value)
-        return .object(object)
     }
 }
