@@ -1,4 +1,5 @@
 import ArgumentParser
+import PluginRuntime
 import Store
 
 /// `cryptoconnect`: the host's one command. Each subcommand lives in its own file.
@@ -18,6 +19,7 @@ struct CryptoConnect: ParsableCommand {
 
     /// ArgumentParser's entry point, with SQLite's "database is locked" told in an operator's words.
     static func main() {
+        HostProcess.ignoreBrokenPipes()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -41,6 +41,17 @@ final class WorkerPool: @unchecked Sendable {
                 consecutiveFaults = configuration.quarantineAfter - 1
             }
             if let worker = idle.popLast() {
+                guard worker.isAlive else {
+                    // Died while idle: dropped, and a fresh one started in its place.
+                    running -= 1
+                    worker.kill()
+                    log.write(
+                        LogEntry(
+                            level: .warning, source: "host",
+                            message: "a worker of \(build.label) (pid \(worker.pid)) died while idle; starting another")
+                    )
+                    continue
+                }
                 condition.unlock()
                 return worker
             }

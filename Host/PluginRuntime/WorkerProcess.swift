@@ -20,6 +20,7 @@ final class WorkerProcess {
     private(set) var isBroken = false
 
     init(build: PluginBuild, memoryLimit: Int?, loadTimeout: Duration, log: HostLog) throws(PluginCallError) {
+        HostProcess.ignoreBrokenPipes()
         self.build = build
         self.memoryLimit = memoryLimit
         do {
@@ -189,6 +190,13 @@ final class WorkerProcess {
         case .clock: reply.i64(services.nowMilliseconds())
         }
         return reply.finish()
+    }
+
+    /// Whether an idle worker is still there: one that died while idle (the OOM killer, a plugin's own thread
+    /// crashing) has closed its end of the channel, which then reads as ready with nothing to say.
+    var isAlive: Bool {
+        var poller = pollfd(fd: channelDescriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, 0) == 0 && process.exitStatus == nil
     }
 
     func kill() {

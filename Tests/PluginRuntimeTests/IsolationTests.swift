@@ -144,6 +144,24 @@ import Testing
         #expect(Set(supervisor.health.map(\.tenant)) == ["acme", "globex"])
     }
 
+    /// A worker that dies while idle (the OOM killer, say) is replaced at the next call: the call is answered, and
+    /// the host is not killed by writing to it (SIGPIPE).
+    @Test func aWorkerThatDiedWhileIdleIsReplaced() throws {
+        let plugin = try PluginBuilds.cFixture()
+        func pid() throws -> Int? {
+            let outcome = try supervisor.call(
+                plugin, instance: InstanceSpec(key: "i", tenant: nil, configuration: Array("{}".utf8)),
+                operation: .test, services: TestServices())
+            return try JSON.parse(outcome.output)["pid"]?.intValue
+        }
+        let first = try #require(try pid())
+        Glibc.kill(pid_t(first), SIGKILL)
+        Thread.sleep(forTimeInterval: 0.2)
+        let second = try #require(try pid())
+        #expect(second != first)
+        #expect(log.entries.contains { $0.message.contains("(pid \(first)) died while idle; starting another") })
+    }
+
     @Test func twoVersionsAnswerSideBySide() throws {
         let v1 = try PluginBuilds.cFixture("v1", defines: ["FIXTURE_VERSION=\"1.0.0\""])
         let v2 = try PluginBuilds.cFixture("v2", defines: ["FIXTURE_VERSION=\"2.0.0\""])
