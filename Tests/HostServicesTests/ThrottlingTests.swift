@@ -91,6 +91,16 @@ import Testing
         #expect(server.requests.count == 1)
     }
 
+    /// A pause too long to be meant (`1e20` seconds, `inf`) is the longest pause there is, not a crash of the host.
+    @Test(arguments: ["1e20", "inf", "9999999999999999"])
+    func anAbsurdRetryAfterIsTheLongestPause(value: String) throws {
+        let server = try RecordingServer { _, _ in HTTPServerResponse(status: 429, headers: [("Retry-After", value)]) }
+        let http = try integrationHTTP(["base_url": .string(server.baseURL), "rate_limit": ["max_wait_ms": 500]])
+        let answer = http.send(get("/x"))
+        #expect(answer.statusCode == 429)
+        #expect(answer.retryAfterMilliseconds == 86_400_000)
+    }
+
     @Test func tokenBucketPacesRequests() throws {
         let server = try RecordingServer { _, _ in ok() }
         let http = try integrationHTTP([

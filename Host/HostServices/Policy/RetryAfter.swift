@@ -12,25 +12,32 @@ enum RetryAfter {
         else { return nil }
         if let text = headers.value(for: "Retry-After") {
             if let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
-                return .milliseconds(Int(seconds * 1000))
+                return wait(seconds)
             }
-            if let date = httpDate(text) { return max(.zero, .milliseconds(Int(date.timeIntervalSince(now) * 1000))) }
+            if let date = httpDate(text) { return wait(date.timeIntervalSince(now)) }
         }
         if let text = headers.value(for: "X-RateLimit-ToWait-Sec"), let seconds = Double(text), seconds >= 0 {
-            return .milliseconds(Int(seconds * 1000))
+            return wait(seconds)
         }
         if let text = headers.value(for: "X-RateLimit-Reset") {
             if let epoch = Double(text) {
                 // Small numbers are a delay in seconds (some APIs); large ones a Unix time.
                 let seconds = epoch > 1_000_000_000 ? epoch - now.timeIntervalSince1970 : epoch
-                return .milliseconds(Int(max(0, seconds) * 1000))
+                return wait(seconds)
             }
-            if let date = try? Date(text, strategy: .iso8601) {
-                return .milliseconds(Int(max(0, date.timeIntervalSince(now)) * 1000))
-            }
+            if let date = try? Date(text, strategy: .iso8601) { return wait(date.timeIntervalSince(now)) }
         }
         return nil
     }
+
+    /// A wait of `seconds`, from none up to `longest`: a target's `1e20` or `inf` is a long pause, not a crash.
+    private static func wait(_ seconds: Double) -> Duration {
+        guard seconds > 0 else { return .zero }
+        return .milliseconds(Int64(min(seconds, longest / .seconds(1)) * 1000))
+    }
+
+    /// The longest pause a target can ask for; the job comes back then and asks again.
+    static let longest: Duration = .seconds(86_400)
 
     private static func httpDate(_ text: String) -> Date? {
         let formatter = DateFormatter()
