@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Inventory
 import JSONCore
 import SyncEngine
@@ -24,6 +25,29 @@ import Testing
         try fixture.engine.drain(owner: "t")
         #expect(fixture.sink.stored.values.contains { $0.fields["name"] == "legacy" })
         #expect(try fixture.engine.pollEvents() == 0)  // events are consumed once
+    }
+
+    /// Events that come while the integration's plugin version is not loaded (pinned to one a new host has not
+    /// found yet) still make their job: it waits for the plugin, retried, and delivers once the plugin is there.
+    @Test func eventsWhileThePluginIsAwayAreNotPassedOver() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(realtime: true)
+        func pin(_ version: String) throws {
+            try fixture.store.pool.write { db in
+                try db.execute(sql: "UPDATE integration SET version_pin = ?", arguments: [version])
+            }
+        }
+        try pin("9.9.9")
+        try fixture.ingest([asset("legacy", risk: 9)])
+        #expect(try fixture.engine.pollEvents() == 1)
+        let waiting = try #require(try fixture.engine.runNext(owner: "t"))
+        #expect(waiting.state == .queued)
+        #expect(waiting.error?.contains("plugin fixture-rest-sink@9.9.9 is not loaded") == true)
+
+        try pin("1.0.0")
+        fixture.clock.advance(600)
+        try fixture.engine.drain(owner: "t")
+        #expect(fixture.sink.stored.values.contains { $0.fields["name"] == "legacy" })
     }
 
     @Test func integrationsOnlyHearTheirTenantsSubscribedEvents() throws {

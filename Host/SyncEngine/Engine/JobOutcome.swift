@@ -10,6 +10,9 @@ enum JobOutcome {
     /// Back to the queue with nothing wrong: the host is stopping, or the integration was disabled (the job goes on
     /// once it is enabled). Not an error a status shows.
     case handedBack(JobStats, String)
+    /// Try again at `at`, with nothing wrong with the job either (another process held the store's write lock): not
+    /// an attempt, so a job that meets many big ingests never gives up for it.
+    case postponed(at: Date, JobStats, String)
     case failed(JobStats, String)
     /// Stop the integration until someone acts (credentials refused): nothing is retried in a loop.
     case paused(String, JobStats)

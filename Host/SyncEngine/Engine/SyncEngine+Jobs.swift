@@ -45,7 +45,10 @@ extension SyncEngine {
             return .failed(stats, lost.description)  // recorded nowhere: the job is not this runner's any more
         } catch  where Store.isBusy(error) {
             // Another process (an ingest) held the store's write lock: nothing is wrong with the job.
-            return .retry(at: clock().addingTimeInterval(30), stats, "the store was busy; the job resumes shortly")
+            return .postponed(at: clock().addingTimeInterval(30), stats, "the store was busy; the job resumes shortly")
+        } catch let missing as PluginCatalog.NotFound {
+            // Being replaced (an upgrade's files land between two scans of the folder), or removed: tried again.
+            return .retry(at: backoff(attempts: job.attempts), stats, missing.description)
         } catch {
             return .failed(stats, redactor.redact("\(error)"))
         }
@@ -68,8 +71,11 @@ extension SyncEngine {
                 note(.warning, "\(label) will retry at \(at.formatted(.iso8601)): \(error)")
             }
         case .handedBack(let stats, let reason):
-            try queue.requeue(job.id, notBefore: nil, stats: stats.json, lease: lease)
+            try queue.requeue(job.id, notBefore: nil, stats: stats.json, lease: lease, attempted: false)
             note(.info, "\(label) handed back: \(reason)")
+        case .postponed(let at, let stats, let reason):
+            try queue.requeue(job.id, notBefore: at, stats: stats.json, error: reason, lease: lease, attempted: false)
+            note(.warning, "\(label) postponed to \(at.formatted(.iso8601)): \(reason)")
         case .failed(let stats, let error):
             try queue.fail(job.id, stats: stats.json, error: error, lease: lease)
             note(.error, "\(label) failed: \(error)")

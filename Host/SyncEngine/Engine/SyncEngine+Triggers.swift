@@ -13,9 +13,12 @@ extension SyncEngine {
             let events = try inventory.events(tenant: integration.tenant, after: integration.eventCursor, limit: 10_000)
             guard let last = events.last else { continue }
             let relevant = events.filter { integration.eventTypes.contains($0.event.kind.rawValue) }
-            if !relevant.isEmpty, let build = try? catalog.resolve(integration.pluginID, pin: integration.versionPin),
-                build.manifest.capabilities.contains(.push)
-            {
+            // A plugin not loaded at this moment (being upgraded) still gets the job, which waits for it; the events
+            // are not passed over.
+            let pushes =
+                (try? catalog.resolve(integration.pluginID, pin: integration.versionPin))?.manifest.capabilities
+                .contains(.push) ?? true
+            if !relevant.isEmpty, pushes {
                 var seen: Set<String> = []
                 let ids = relevant.map(\.event.recordID).filter { seen.insert($0).inserted }
                 let priority = relevant.map { Self.priority(of: $0.event.severity) }.max() ?? Job.Priority.normal

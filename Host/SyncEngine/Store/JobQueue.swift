@@ -115,18 +115,24 @@ public struct JobQueue: Sendable {
 
     /// Back to the queue, not before `notBefore`: a retryable failure, or a job handed back at shutdown. With
     /// `lease`, only while the lease is held.
+    /// Back to the queue, not before `notBefore`. A job handed back with nothing wrong (`attempted: false`) keeps
+    /// its count of attempts, which only failures use up.
     public func requeue(
-        _ id: Int64, notBefore: Date?, stats: JSON? = nil, error: String? = nil, lease: Lease? = nil
+        _ id: Int64, notBefore: Date?, stats: JSON? = nil, error: String? = nil, lease: Lease? = nil,
+        attempted: Bool = true
     ) throws {
         try store.pool.write { db in
             try lease?.check(in: db)
             try db.execute(
                 sql: """
                     UPDATE job SET state = 'queued', lease_owner = NULL, lease_expires = NULL, not_before = ?,
-                        stats = COALESCE(?, stats), error = ?
+                        stats = COALESCE(?, stats), error = ?, attempts = MAX(0, attempts - ?)
                     WHERE id = ?
                     """,
-                arguments: [notBefore.map(IntegrationRepository.milliseconds), stats?.serialized(), error, id])
+                arguments: [
+                    notBefore.map(IntegrationRepository.milliseconds), stats?.serialized(), error, attempted ? 0 : 1,
+                    id,
+                ])
         }
     }
 
