@@ -118,7 +118,7 @@ struct DemoCommand: ParsableCommand {
         }
         // The real-time trigger would queue pushes for these events; the demo runs pull first, then push.
         try engine.integrations.integrations(tenant: tenant).forEach {
-            try engine.integrations.setEventCursor($0.id, try engine.inventory.latestEventSequence())
+            try engine.integrations.setEventCursor($0.id, try engine.inventory.latestEventSequence(tenant: tenant))
         }
     }
 

@@ -50,6 +50,18 @@ import Testing
         #expect(fixture.sink.stored.values.contains { $0.fields["name"] == "legacy" })
     }
 
+    /// A tenant's real-time integration hears its tenant's next events after another tenant, whose events were
+    /// the newest, is removed (and their numbers handed out again).
+    @Test func eventsAfterAnotherTenantIsRemovedAreHeard() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(tenant: "globex")
+        try fixture.ingest((0..<5).map { asset("g\($0)") }, tenant: "globex")
+        try fixture.integration(tenant: "acme", realtime: true)
+        try fixture.engine.integrations.removeTenant("globex")
+        try fixture.ingest([asset("legacy", risk: 9)], tenant: "acme")
+        #expect(try fixture.engine.pollEvents() == 1)
+    }
+
     @Test func integrationsOnlyHearTheirTenantsSubscribedEvents() throws {
         let fixture = try EngineFixture()
         try fixture.integration(tenant: "acme", realtime: true)

@@ -155,9 +155,14 @@ public struct InventoryRepository: Sendable {
         }
     }
 
-    /// The newest event's sequence number (0 when there is none): a new integration starts after it.
-    public func latestEventSequence() throws -> Int64 {
-        try store.pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(id), 0) FROM inventory_event")! }
+    /// The sequence number of the tenant's newest event (0 when there is none): a new integration starts after it.
+    /// The tenant's, not the store's: once another tenant's newer events go (the tenant removed), their numbers are
+    /// handed out again, and a cursor past them would pass over this tenant's next events.
+    public func latestEventSequence(tenant: String) throws -> Int64 {
+        try store.pool.read {
+            try Int64.fetchOne(
+                $0, sql: "SELECT COALESCE(MAX(id), 0) FROM inventory_event WHERE tenant = ?", arguments: [tenant])!
+        }
     }
 
     /// Events after a sequence number, oldest first.

@@ -76,7 +76,7 @@ extension SyncEngine {
             environment: request.environment, isolation: request.isolation,
             sourceOfTruth: try request.sourceOfTruth.map(SourceOfTruth.policy(laying:))
                 ?? Integration.defaultSourceOfTruth,
-            eventCursor: try inventory.latestEventSequence())
+            eventCursor: try inventory.latestEventSequence(tenant: request.tenant))
         try checkSettings(of: integration, mappingNote: request.mapping == nil ? " (the plugin's default)" : "")
         let testMessage =
             request.testConnection ? try testConnection(build: build, prepared: prepared, integration) : nil
