@@ -42,6 +42,25 @@ import Testing
         return (fixture, done)
     }
 
+    /// A mapping changed mid-push: the push stops at its next batch and goes on with the new mapping, and what it
+    /// had sent with the old one is sent again: every record ends up in the target as the new mapping makes it.
+    @Test func aMappingChangedMidPushIsWhatEveryRecordGetsSentWith() throws {
+        let (fixture, done) = try pushUnderWay()
+        var changes = IntegrationChanges()
+        changes.mapping = [["source_field": "asset.hostname", "target_field": "host"]]
+        changes.testConnection = false
+        _ = try fixture.engine.updateIntegration("acme-sink", changes)
+        done.wait()
+        fixture.sink.latency = 0
+        try fixture.engine.drain(owner: "test")
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        try fixture.engine.drain(owner: "test")
+        #expect(fixture.sink.stored.count == 200)
+        #expect(fixture.sink.stored.values.allSatisfy { $0.fields["host"] != nil && $0.fields["name"] == nil })
+    }
+
     /// Removed mid-push: the job stops at its next batch, nothing it acknowledges afterwards is kept, and an
     /// integration added again under the name pushes every record (before, it inherited the late
     /// acknowledgements and skipped those records).

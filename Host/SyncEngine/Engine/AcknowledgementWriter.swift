@@ -17,8 +17,10 @@ final class AcknowledgementWriter: @unchecked Sendable {
     private var failure: (any Error)?
     private var committedStats: JSON?
 
+    /// `mapping` is the one the push sends with: acknowledgements committed after it changed keep their records
+    /// pending, for the next push to send as the new mapping makes them.
     init(
-        delivery: DeliveryRepository, lease: JobQueue.Lease?, integration: String, tenant: String,
+        delivery: DeliveryRepository, lease: JobQueue.Lease?, integration: String, tenant: String, mapping: JSON,
         clock: @escaping @Sendable () -> Date
     ) {
         let thread = Thread { [self] in
@@ -26,7 +28,7 @@ final class AcknowledgementWriter: @unchecked Sendable {
                 let outcome = Result {
                     try delivery.record(
                         acknowledged: acknowledged, refused: refused, progress: progress, lease: lease,
-                        integration: integration, tenant: tenant, at: clock())
+                        integration: integration, tenant: tenant, sentWith: mapping, at: clock())
                 }
                 condition.lock()
                 writing = false
@@ -74,11 +76,16 @@ final class AcknowledgementWriter: @unchecked Sendable {
 
     private var isEmpty: Bool { acknowledged.isEmpty && refused.isEmpty && progress == nil }
 
-    /// Everything queued so far, or nil once finished with nothing left.
+    /// Everything queued so far, or nil once finished with nothing left. After a failed commit nothing more is
+    /// written: batches after the lost one would carry a full push's cursor past it, and its dead letters with it.
     private func take() -> ([DeliveryRepository.Acknowledgement], [Refusal], DeliveryRepository.Progress?)? {
         condition.lock()
         defer { condition.unlock() }
-        while isEmpty && !finished { condition.wait() }
+        while isEmpty && !finished && failure == nil { condition.wait() }
+        if failure != nil {
+            (acknowledged, refused, progress) = ([], [], nil)
+            return nil
+        }
         guard !isEmpty else { return nil }
         defer {
             acknowledged = []

@@ -16,7 +16,8 @@ extension SyncEngine {
         }
         let integration = runtime.integration
         let writer = AcknowledgementWriter(
-            delivery: delivery, lease: lease, integration: integration.id, tenant: integration.tenant, clock: clock)
+            delivery: delivery, lease: lease, integration: integration.id, tenant: integration.tenant,
+            mapping: integration.mapping, clock: clock)
         do {
             let outcome = try pushBatches(job, runtime, writer: writer, stats: &stats)
             try writer.finish()
@@ -33,7 +34,7 @@ extension SyncEngine {
         _ job: Job, _ runtime: IntegrationRuntime, writer: AcknowledgementWriter, stats: inout JobStats
     ) throws -> JobOutcome {
         var retryAfter: Duration = .zero
-        var withdrawal = WithdrawalCheck(job.integration)
+        var withdrawal = WithdrawalCheck(job.integration, mapping: runtime.integration.mapping)
         // A full push selects every record, acknowledged or not: taken up again (stopped, killed, retried) it goes
         // on after the batches whose outcomes are committed, and counts what earlier attempts selected. A delta
         // needs no cursor, as what was acknowledged is no longer pending.

@@ -94,7 +94,9 @@ extension SyncEngine {
         if let schedule = changes.schedule { integration.schedule = schedule }
         if let realtime = changes.realtime {
             // Switched to real time: it reacts to events from now on, not to the backlog since it was added.
-            if realtime && !integration.realtime { integration.eventCursor = try inventory.latestEventSequence(tenant: integration.tenant) }
+            if realtime && !integration.realtime {
+                integration.eventCursor = try inventory.latestEventSequence(tenant: integration.tenant)
+            }
             integration.realtime = realtime
         }
         if let eventTypes = changes.eventTypes { integration.eventTypes = eventTypes }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// Whether a running job's integration was removed or disabled meanwhile: the job then stops at its next batch
 /// instead of going on with credentials and a configuration its operator took back. Looked up at most twice a
@@ -9,7 +10,13 @@ struct WithdrawalCheck {
     /// Why the job stops; nil while the integration is there and enabled.
     private(set) var reason: String?
 
-    init(_ integration: String) { self.integration = integration }
+    /// The mapping a push sends with: changed meanwhile, the push stops, to go on with the new one.
+    private let mapping: JSON?
+
+    init(_ integration: String, mapping: JSON? = nil) {
+        self.integration = integration
+        self.mapping = mapping
+    }
 
     mutating func isWithdrawn(in integrations: IntegrationRepository) -> Bool {
         guard reason == nil else { return true }
@@ -20,6 +27,8 @@ struct WithdrawalCheck {
             reason = "integration \(integration) was disabled; the job goes on when it is enabled"
         case .success(nil):
             reason = "integration \(integration) was removed"
+        case .success(let found?) where mapping != nil && found.mapping != mapping:
+            reason = "the mapping of integration \(integration) changed; the push goes on with the new one"
         default:
             break  // there (or the store was busy: asked again next time)
         }

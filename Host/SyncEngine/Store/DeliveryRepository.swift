@@ -186,12 +186,21 @@ public struct DeliveryRepository: Sendable {
     public func record(
         acknowledged: [Acknowledgement], refused: [(record: SentRecord, payload: JSON, code: String, error: String)],
         progress: Progress? = nil, lease: JobQueue.Lease? = nil, integration: String, tenant: String,
-        at now: Date = Date()
+        sentWith mapping: JSON? = nil, at now: Date = Date()
     ) throws {
         let stamp = ISODates.dateTime(now)
         try store.pool.write { db in
             try lease?.check(in: db)
             if let progress { try JobQueue.save(progress, db) }
+            // Sent with a mapping changed since (`integrations update --mapping` while the push ran): delivered, with
+            // the target's id kept, but as the old mapping made them, so they stay pending for the next push.
+            let outdated =
+                try mapping.map { sent in
+                    try String.fetchOne(
+                        db, sql: "SELECT mapping FROM integration WHERE id = ?", arguments: [integration]
+                    )
+                    .flatMap { try? JSON.parse($0) } != sent
+                } ?? false
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at,
@@ -205,7 +214,7 @@ public struct DeliveryRepository: Sendable {
                 try upsert.execute { bind in
                     bind.text(integration)
                     bind.text(ack.recordID)
-                    bind.text(ack.contentHash)
+                    bind.text(outdated ? "" : ack.contentHash)
                     bind.text("synced")
                     bind.text(ack.externalID)
                     bind.text(stamp)
