@@ -84,6 +84,7 @@ final class AcknowledgementWriter: @unchecked Sendable {
         while isEmpty && !finished && failure == nil { condition.wait() }
         if failure != nil {
             (acknowledged, refused, progress) = ([], [], nil)
+            condition.broadcast()  // `finish` may be waiting for these to go
             return nil
         }
         guard !isEmpty else { return nil }
