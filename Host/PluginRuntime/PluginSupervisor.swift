@@ -75,6 +75,12 @@ public final class PluginSupervisor: @unchecked Sendable {
         lock.withLock { Array(pools.values) }.forEach { $0.close() }
     }
 
+    /// Stops every worker idle for longer than `limit`; the next call to its plugin starts another.
+    public func stopWorkers(idleLongerThan limit: Duration) {
+        let cutoff = ContinuousClock.now - limit
+        lock.withLock { Array(pools.values) }.forEach { $0.stopIdle(since: cutoff) }
+    }
+
     /// Retires the pools of a build (after an upgrade): new calls get new pools, in-flight calls finish on theirs.
     public func retire(sha256: String) {
         let retired = lock.withLock { () -> [WorkerPool] in

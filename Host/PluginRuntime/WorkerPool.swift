@@ -9,7 +9,8 @@ final class WorkerPool: @unchecked Sendable {
     private let configuration: SupervisorConfiguration
     private let log: HostLog
     private let condition = NSCondition()
-    private var idle: [WorkerProcess] = []
+    /// Workers free for a call, each with when it last finished one; the last is the latest.
+    private var idle: [(worker: WorkerProcess, since: ContinuousClock.Instant)] = []
     private var running = 0
     private var consecutiveFaults = 0
     private var lastFault: PluginCallError?
@@ -40,7 +41,7 @@ final class WorkerPool: @unchecked Sendable {
                 quarantinedUntil = nil  // one probe call; another fault re-quarantines at once
                 consecutiveFaults = configuration.quarantineAfter - 1
             }
-            if let worker = idle.popLast() {
+            if let worker = idle.popLast()?.worker {
                 guard worker.isAlive else {
                     // Died while idle: dropped, and a fresh one started in its place.
                     running -= 1
@@ -96,7 +97,7 @@ final class WorkerPool: @unchecked Sendable {
             running -= 1
             if !worker.isBroken { worker.shutdown() }
         } else {
-            idle.append(worker)
+            idle.append((worker, .now))
         }
     }
 
@@ -140,12 +141,24 @@ final class WorkerPool: @unchecked Sendable {
     func close() {
         condition.lock()
         closed = true
-        let stopping = idle
+        let stopping = idle.map(\.worker)
         idle.removeAll()
         running -= stopping.count
         condition.broadcast()
         condition.unlock()
         stopping.forEach { $0.shutdown() }
+    }
+
+    /// Stops the workers idle since before `cutoff`: a build no integration calls any more (the one an upgrade
+    /// replaced) keeps none, and a plugin called once a day holds no memory between its calls.
+    func stopIdle(since cutoff: ContinuousClock.Instant) {
+        condition.lock()
+        let stale = idle.filter { $0.since < cutoff }.map(\.worker)
+        idle.removeAll { $0.since < cutoff }
+        running -= stale.count
+        condition.broadcast()
+        condition.unlock()
+        stale.forEach { $0.shutdown() }
     }
 }
 

@@ -162,6 +162,23 @@ import Testing
         #expect(log.entries.contains { $0.message.contains("(pid \(first)) died while idle; starting another") })
     }
 
+    /// Workers idle too long are stopped (the build an upgrade replaced keeps none); the next call starts another.
+    @Test func idleWorkersAreStopped() throws {
+        let plugin = try PluginBuilds.cFixture()
+        func pid() throws -> Int? {
+            let outcome = try supervisor.call(
+                plugin, instance: InstanceSpec(key: "i", tenant: nil, configuration: Array("{}".utf8)),
+                operation: .test, services: TestServices())
+            return try JSON.parse(outcome.output)["pid"]?.intValue
+        }
+        let first = try #require(try pid())
+        supervisor.stopWorkers(idleLongerThan: .seconds(60))
+        #expect(supervisor.health.first?.workers == 1)  // not idle long enough
+        supervisor.stopWorkers(idleLongerThan: .zero)
+        #expect(supervisor.health.first?.workers == 0)
+        #expect(try pid() != first)
+    }
+
     @Test func twoVersionsAnswerSideBySide() throws {
         let v1 = try PluginBuilds.cFixture("v1", defines: ["FIXTURE_VERSION=\"1.0.0\""])
         let v2 = try PluginBuilds.cFixture("v2", defines: ["FIXTURE_VERSION=\"2.0.0\""])

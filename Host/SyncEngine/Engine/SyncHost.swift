@@ -16,6 +16,9 @@ public final class SyncHost: @unchecked Sendable {
     public var runners = 2
     public var triggerInterval: Duration = .milliseconds(200)
     public var rescanInterval: Duration = .seconds(30)
+    /// How long a plugin worker may stay idle before it is stopped (checked at each rescan): the workers of a build
+    /// an upgrade replaced go with it.
+    public var workerIdleLimit: Duration = .seconds(300)
     private let owner = "host-\(ProcessInfo.processInfo.hostName)-\(getpid())"
     private let stopping = LockedFlag()
     private var watchesSignals = false
@@ -69,6 +72,7 @@ public final class SyncHost: @unchecked Sendable {
                 if ContinuousClock.now - lastRescan > rescanInterval {
                     lastRescan = .now
                     try engine.catalog.refresh()
+                    engine.supervisor.stopWorkers(idleLongerThan: workerIdleLimit)
                 }
             } catch {
                 engine.note(.error, "trigger loop: \(error)")
