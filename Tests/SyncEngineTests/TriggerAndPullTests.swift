@@ -177,6 +177,26 @@ import Testing
 }
 
 extension PullTests {
+    /// A full pull handed back at a stop goes on from its last stored page when taken up again, instead of
+    /// starting over (on a host restarted often, a large one would never finish).
+    @Test func aStoppedFullPullGoesOnFromItsCheckpoint() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        fixture.sink.assets = (0..<6).map { ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")] }
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: true,
+            kinds: [.pull])
+        fixture.engine.stopRequested = true  // handed back after its first page
+        #expect(try fixture.engine.runNext(owner: "t")?.state == .queued)
+        fixture.engine.stopRequested = false
+        try fixture.engine.drain(owner: "t")
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["pulled"] == 6)
+        #expect(job.stats?["calls"] == 3)  // three pages in all, none twice
+    }
+
     /// A pull fills in a serial number the scanner does not know; the next scan of the same estate changes nothing,
     /// so nothing is sent again and no alert repeats.
     @Test func aRescanAfterAPullChangesNothingAndSendsNothing() throws {

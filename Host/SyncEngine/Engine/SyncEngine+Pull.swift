@@ -14,7 +14,10 @@ extension SyncEngine {
             return .failed(stats, "\(runtime.build.label) cannot pull (it declares no pull capability)")
         }
         let state = StoredIntegrationState(store: store, integration: integration.id)
-        var checkpoint = job.full ? nil : state.value(forKey: StoredIntegrationState.pullCursorKey)
+        // A full pull starts from the first page, unless it is this job taken up again (handed back at a stop,
+        // retried): like a delta pull, it goes on from its last stored page.
+        let resumed = !job.full || job.stats != nil
+        var checkpoint = resumed ? state.value(forKey: StoredIntegrationState.pullCursorKey) : nil
         let contexts = AssetContextRepository(store: store)
         let policy = SourceOfTruth(integration.sourceOfTruth)
         let ingestor = Ingestor(store: store, now: clock)
