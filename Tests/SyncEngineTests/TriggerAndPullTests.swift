@@ -116,6 +116,9 @@ import Testing
         #expect { try Schedule("1,2,,3 * * * *") } throws: { "\($0)".contains("an empty item in the minute field") }
         #expect { try Schedule("0 0 31 2 *") } throws: { "\($0)".contains("never fires") }
         #expect(try next("0 0 29 2 *") == "2028-02-29T00:00:00Z")
+        // Both day fields restricted: either day runs; one beginning with `*`: both must match (Vixie cron).
+        #expect(try next("0 2 1 * MON") == "2026-11-30T02:00:00Z")
+        #expect(try next("0 2 */2 * MON") == "2026-12-07T02:00:00Z")
         // Names, in any case, as cron takes them.
         #expect(try next("30 8 * * MON-FRI") == "2026-11-27T08:30:00Z")
         #expect(try next("0 0 1 jan *") == "2027-01-01T00:00:00Z")

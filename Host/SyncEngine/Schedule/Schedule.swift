@@ -10,8 +10,9 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
     private let days: Set<Int>
     private let months: Set<Int>
     private let weekdays: Set<Int>
-    private let anyDay: Bool
-    private let anyWeekday: Bool
+    /// Both day fields restricted (neither begins with `*`): a day either matches runs, as cron has it; else a day
+    /// must match both (`*/2 * MON` is odd days that are Mondays, as Vixie cron reads it).
+    private let eitherDay: Bool
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -42,8 +43,7 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
             try Self.field(
                 try Self.numbered(fields[4], Self.dayNames, from: 0, "day of week", text), 0...7, "day of week", text
             ).map { $0 % 7 })  // 7 is Sunday too
-        anyDay = fields[2] == "*"
-        anyWeekday = fields[4] == "*"
+        eitherDay = !fields[2].hasPrefix("*") && !fields[4].hasPrefix("*")
         // Four years from any start hold every day that exists (February 29 included).
         if next(after: Date(timeIntervalSince1970: 0)) == .distantFuture {
             throw Problem(description: "schedule \"\(text)\" never fires: no date has that day in those months")
@@ -65,13 +65,8 @@ public struct Schedule: Sendable, Equatable, CustomStringConvertible {
             let parts = calendar.dateComponents(
                 [.minute, .hour, .day, .month, .weekday], from: Date(timeIntervalSince1970: time))
             let weekday = (parts.weekday! + 6) % 7  // Calendar: Sunday = 1; cron: Sunday = 0
-            let dayMatches: Bool
-            switch (anyDay, anyWeekday) {
-            case (true, true): dayMatches = true
-            case (false, true): dayMatches = days.contains(parts.day!)
-            case (true, false): dayMatches = weekdays.contains(weekday)
-            case (false, false): dayMatches = days.contains(parts.day!) || weekdays.contains(weekday)  // cron's rule
-            }
+            let (day, weekdayMatches) = (days.contains(parts.day!), weekdays.contains(weekday))
+            let dayMatches = eitherDay ? day || weekdayMatches : day && weekdayMatches
             if !months.contains(parts.month!) || !dayMatches {
                 time = floor(time, 86_400) + 86_400
             } else if !hours.contains(parts.hour!) {
