@@ -22,7 +22,7 @@ import Testing
     static let rules: [(JSON, String)] = [
         (
             ["asset": ["hostname": "web 01!"], "crypto_implementation": ["protocol": "TLS"]],
-            "records[3].asset.hostname: must be a host name (letters, digits, '-', '.', '_'), got \"web 01!\""
+            "records[3].asset.hostname: must be a host name (letters, digits, '-', '_' in dot-separated labels not beginning or ending with '-'), got \"web 01!\""
         ),
         (
             ["asset": ["ip_address": "10.0.0.300"], "crypto_implementation": ["protocol": "TLS"]],

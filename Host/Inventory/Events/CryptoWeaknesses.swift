@@ -110,7 +110,12 @@ public enum CryptoWeaknesses {
         }
     }
 
-    private static let weakSignatures = ["SHA1", "SHA-1", "MD5"].map { Array($0.utf8) }
+    /// SHA-1, MD5 and MD2 signatures, by name or by OID (`1.2.840.113549.1.1.5` is sha1WithRSAEncryption; the
+    /// dashes around an OID are the normalised name's ends, so a longer OID does not match).
+    private static let weakSignatures = [
+        "SHA1", "SHA-1", "MD5", "MD2", "-1.2.840.113549.1.1.2-", "-1.2.840.113549.1.1.4-", "-1.2.840.113549.1.1.5-",
+        "-1.2.840.10040.4.3-", "-1.2.840.10045.4.1-", "-1.3.14.3.2.29-",
+    ].map { Array($0.utf8) }
 
     /// Byte-wise substring search: suite names are short ASCII, and `String.contains` is far slower.
     private static func contains(_ text: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {
@@ -133,7 +138,8 @@ public enum CryptoWeaknesses {
             ("-DES-", "uses DES"), ("NULL", noEncryption),
             ("EXPORT", "is an export cipher"),
             ("-ANON-", "has no authentication"), ("ADH", "has no authentication"), ("AECDH", "has no authentication"),
-            ("MD5", "uses MD5"), ("BLOWFISH", "uses a 64-bit block cipher"), ("MODP768", "uses a 768-bit DH group"),
+            ("MD5", "uses MD5"), ("BLOWFISH", "uses a 64-bit block cipher"), ("IDEA", "uses a 64-bit block cipher"),
+            ("RC2", "uses RC2"), ("MODP768", "uses a 768-bit DH group"),
             ("MODP1024", "uses a 1024-bit DH group"),
             ("-DIFFIE-HELLMAN-GROUP1-", "uses a 1024-bit DH group"),  // SSH's Oakley group 2
         ]

@@ -48,6 +48,11 @@ struct CBOMGraph {
                 notices.append("dependencies[\(index)]: has no \"ref\"; ignored")
                 continue
             }
+            guard components[reference] != nil else {
+                notices.append(
+                    "dependencies[\(index)]: \"\(reference)\" is no component's bom-ref; its dependencies are ignored")
+                continue
+            }
             for target in dependency["dependsOn"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
                 if components[target] == nil {
                     notices.append(
@@ -76,19 +81,33 @@ struct CBOMGraph {
     }
 
     /// A component and the ones nested in it (an assembly's parts, a firmware's libraries), each by its place.
-    private mutating func register(_ json: JSON, at place: String, isMetadata: Bool, notices: inout [String]) {
+    /// Returns the component's reference, or nil when it is not registered.
+    @discardableResult
+    private mutating func register(_ json: JSON, at place: String, isMetadata: Bool, notices: inout [String])
+        -> String?
+    {
         guard json.objectValue != nil else {
             notices.append("\(place): must be an object, got \(json.typeName); not imported")
-            return
+            return nil
         }
         let reference = json["bom-ref"]?.stringValue ?? "#\(place)"
+        if let first = components[reference] {
+            // References to it could mean either: the first keeps it.
+            notices.append(
+                "\(place): bom-ref \"\(reference)\" is also \(first.label)'s; a bom-ref must be unique. Not imported")
+            return nil
+        }
         let component = CBOMComponent(
             reference: reference, json: json, label: "\(place) (bom-ref \(reference))", isMetadata: isMetadata)
         components[reference] = component
         order.append(component)
         for (index, nested) in (json["components"]?.arrayValue ?? []).enumerated() {
-            register(nested, at: "\(place).components[\(index)]", isMetadata: false, notices: &notices)
+            // Nested in it, a component is part of it, as if it depended on it.
+            if let part = register(nested, at: "\(place).components[\(index)]", isMetadata: false, notices: &notices) {
+                edges[reference, default: []].append(part)
+            }
         }
+        return reference
     }
 
     /// `document[key]` as an array: absent is empty, anything else is an error naming it.
@@ -100,22 +119,37 @@ struct CBOMGraph {
         return array
     }
 
-    /// Crypto assets reached from `start`, breadth first; the walk stops at another host, whose assets are its own.
+    /// Crypto assets reached from `start`, breadth first, also through the parts it is made of (an application on
+    /// a device, its libraries); the walk stops at another device, whose assets are its own.
     func reachable(from start: String) -> [CBOMComponent] {
         var seen: Set<String> = [start]
         var queue = [start]
         var found: [CBOMComponent] = []
-        while !queue.isEmpty {
-            let next = queue.removeFirst()
-            for target in edges[next] ?? [] where !seen.contains(target) {
+        var next = 0
+        while next < queue.count {
+            defer { next += 1 }
+            for target in edges[queue[next]] ?? [] where !seen.contains(target) {
                 seen.insert(target)
-                if let component = components[target], component.isCrypto {
-                    found.append(component)
-                    queue.append(target)
-                }
+                guard let component = components[target], component.type != "device" else { continue }
+                if component.isCrypto { found.append(component) }
+                queue.append(target)
             }
         }
         return found
+    }
+
+    /// Components that are part of another (non-crypto) one: an application on a device, a library in it. Their
+    /// protocols are their host's, so they are no hosts themselves; a device stays its own host.
+    var parts: Set<String> {
+        var parts: Set<String> = []
+        for (owner, targets) in edges where components[owner].map({ !$0.isCrypto }) ?? false {
+            for target in targets {
+                if let component = components[target], !component.isCrypto, component.type != "device" {
+                    parts.insert(target)
+                }
+            }
+        }
+        return parts
     }
 
     /// What `start` depends on directly.

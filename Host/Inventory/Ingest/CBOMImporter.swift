@@ -23,6 +23,15 @@ struct CBOMImporter {
                 "specVersion \(version): cryptoProperties are defined by CycloneDX 1.6; read as 1.6")
         }
         let graph = try CBOMGraph(document, path: path, notices: &imported.notices)
+        if let services = document["services"]?.arrayValue, !services.isEmpty {
+            imported.notices.append(
+                "services: \(services.count) service(s) not imported; an endpoint is read from a protocol component a host depends on"
+            )
+        }
+        // When the CBOM was made is when its endpoints were seen: an older CBOM ingested after a newer scan does not
+        // roll the records back.
+        let madeAt = document[path: "metadata.timestamp"]
+        let parts = graph.parts
 
         var used: Set<String> = []
         var keys: [String: CBOMComponent] = [:]  // natural key → the protocol component that took it
@@ -30,6 +39,8 @@ struct CBOMImporter {
         var importedProtocols: [CBOMComponent] = []
         for host in graph.order where !host.isCrypto {
             let protocols = graph.reachable(from: host.reference).filter { $0.assetType == "protocol" }
+            // A part (an application on a device) brings its protocols to its host, named as the host is.
+            if parts.contains(host.reference), !protocols.isEmpty { continue }
             guard !protocols.isEmpty else {
                 if !host.isMetadata || graph.order.count == 1 {
                     imported.notices.append(
@@ -59,9 +70,22 @@ struct CBOMImporter {
                 }
                 keys[record.key] = protocolAsset
                 importedProtocols.append(protocolAsset)
-                imported.records.append(record.json)
+                var json = record.json
+                if let madeAt, json["discovered_at"] == nil, case .object(var object) = json {
+                    object["discovered_at"] = madeAt
+                    json = .object(object)
+                }
+                imported.records.append(json)
                 imported.places.append(RecordPlace(protocolAsset.label, origins: record.origins))
                 used.formUnion(record.used)
+            }
+        }
+        // Which imported protocol reaches each crypto asset, worked out once: asking per asset walked every protocol
+        // for each (a CBOM of 10,000 hosts with their chains took a minute).
+        var owners: [String: CBOMComponent] = [:]
+        for protocolAsset in importedProtocols {
+            for reached in graph.reachable(from: protocolAsset.reference) where owners[reached.reference] == nil {
+                owners[reached.reference] = protocolAsset
             }
         }
         for component in graph.order where component.isCrypto && !used.contains(component.reference) {
@@ -72,9 +96,7 @@ struct CBOMImporter {
                 continue
             }
             // A chain's issuing certificates, a second key: linked, but a record keeps one certificate and its key.
-            if let owner = importedProtocols.first(where: {
-                graph.reachable(from: $0.reference).contains { $0.reference == component.reference }
-            }) {
+            if let owner = owners[component.reference] {
                 imported.notices.append(
                     "\(named) is linked to \(owner.label), whose record keeps only the endpoint's own certificate and "
                         + "that certificate's key and algorithms; not imported")
@@ -99,6 +121,7 @@ struct CBOMImporter {
         guard !asset.isEmpty else { return nil }
         if let environment = host.property("environment") { asset["environment"] = .string(environment) }
         if let serial = host.property("serial_number") { asset["serial_number"] = .string(serial) }
+        if let mac = host.property("mac_address", "mac") { asset["mac_address"] = .string(mac) }
         return asset
     }
 
@@ -161,7 +184,9 @@ struct CBOMImporter {
         if let certificate {
             used.insert(certificate.reference)
             var out: [String: JSON] = [:]
-            if let (keySize, source) = describe(certificate, graph: graph, into: &out, used: &used, origins: &origins) {
+            if let (keySize, source) = describe(
+                certificate, graph: graph, into: &out, used: &used, origins: &origins, notices: &notices)
+            {
                 crypto["key_size"] = JSON(keySize)
                 origins["crypto_implementation.key_size"] = source
             }
@@ -181,8 +206,15 @@ struct CBOMImporter {
             }
         }
         // Algorithms the cipher suites name are covered by the suite names.
-        for suite in properties["cipherSuites"]?.arrayValue ?? [] {
-            used.formUnion(suite["algorithms"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        for (index, suite) in (properties["cipherSuites"]?.arrayValue ?? []).enumerated() {
+            for reference in suite["algorithms"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                used.insert(reference)
+                if graph.components[reference] == nil {
+                    notices.append(
+                        "\(asset.label): cipherSuites[\(index)] names algorithm \"\(reference)\", which no component has as its bom-ref; ignored"
+                    )
+                }
+            }
         }
         document["crypto_implementation"] = .object(crypto)
         let host = identity["hostname"]?.stringValue ?? identity["ip_address"]?.stringValue ?? "?"
@@ -232,7 +264,7 @@ struct CBOMImporter {
     /// and where.
     private func describe(
         _ certificate: CBOMComponent, graph: CBOMGraph, into out: inout [String: JSON], used: inout Set<String>,
-        origins: inout [String: String]
+        origins: inout [String: String], notices: inout [String]
     ) -> (Int, String)? {
         let fields = certificate.json[path: "cryptoProperties.certificateProperties"] ?? [:]
         origins["certificate"] = certificate.label
@@ -242,6 +274,13 @@ struct CBOMImporter {
             guard let value = fields[property]?.stringValue else { continue }
             out[field] = .string(field == "common_name" ? Self.commonName(value) : value)
             origins["certificate.\(field)"] = "\(property) of \(certificate.label)"
+        }
+        for field in ["signatureAlgorithmRef", "subjectPublicKeyRef"] {
+            if let reference = fields[field]?.stringValue, graph.components[reference] == nil {
+                notices.append(
+                    "\(certificate.label): \(field) names \"\(reference)\", which no component has as its bom-ref; ignored"
+                )
+            }
         }
         if let reference = fields["signatureAlgorithmRef"]?.stringValue, let algorithm = graph.components[reference] {
             used.insert(reference)

@@ -47,9 +47,12 @@ struct JSONArraySource: RecordSource {
             position += 1
             try findRecords()
         default:
-            throw IngestError(
-                path,
-                "the top level is \(Self.kind(of: first)); expected an array of records or {\"records\": [...]}")
+            let expected = "expected an array of records or {\"records\": [...]}"
+            guard let kind = Self.kind(of: first) else {
+                let xml = first == UInt8(ascii: "<") ? ", as XML and HTML do" : ""
+                throw IngestError(path, "is not JSON (it begins with \(Self.describe(first))\(xml)); \(expected)")
+            }
+            throw IngestError(path, "the top level is \(kind); \(expected)")
         }
     }
 
@@ -159,7 +162,8 @@ struct JSONArraySource: RecordSource {
             let (key, first) = try memberStart()
             if key == "records" {
                 guard first == UInt8(ascii: "[") else {
-                    throw file.error("\"records\" must be an array of records, got \(Self.kind(of: first))")
+                    throw file.error(
+                        "\"records\" must be an array of records, got \(Self.kind(of: first) ?? Self.describe(first))")
                 }
                 position += 1
                 return
@@ -300,14 +304,16 @@ struct JSONArraySource: RecordSource {
         file.error("line \(line), column \(position - lineStart + 1): \(message) (the file is not valid JSON)")
     }
 
-    private static func kind(of byte: UInt8) -> String {
+    /// What a JSON value beginning with `byte` is; nil when no JSON value begins so (a CSV header, XML).
+    private static func kind(of byte: UInt8) -> String? {
         switch byte {
         case UInt8(ascii: "\""): "a string"
         case UInt8(ascii: "{"): "an object"
         case UInt8(ascii: "["): "an array"
         case UInt8(ascii: "t"), UInt8(ascii: "f"): "a boolean"
         case UInt8(ascii: "n"): "null"
-        default: "a number"
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"): "a number"
+        default: nil
         }
     }
 

@@ -34,7 +34,7 @@ final class ValidatedBatches: @unchecked Sendable {
     private let rules: EventRules?
     private let now: Date
     /// The writer's own, for the chunks it validates while it waits.
-    private let writerValidator = RecordValidator()
+    private let writerValidator: RecordValidator
 
     /// Starts reading from `source` and validating at once; with `newRecordEvents`, works out the events each record
     /// raises if it is new.
@@ -44,6 +44,7 @@ final class ValidatedBatches: @unchecked Sendable {
     ) {
         self.rules = rules
         self.now = now
+        writerValidator = RecordValidator(ingestedAt: now)
         let box = SourceBox(source)
         let reader = Thread { [self] in
             var source = box.source
@@ -61,7 +62,7 @@ final class ValidatedBatches: @unchecked Sendable {
         reader.start()
         for index in 0..<validators {
             let validator = Thread { [self] in
-                let validator = RecordValidator()
+                let validator = RecordValidator(ingestedAt: now)
                 while let (sequence, chunk) = take() {
                     deliver(Self.validate(chunk, with: validator, rules: rules, now: now), at: sequence)
                 }

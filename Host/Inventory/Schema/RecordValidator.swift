@@ -24,7 +24,12 @@ public enum Validation: Sendable {
 /// Validates raw input against the standard crypto schema and normalises it. Every problem of a record is reported,
 /// not just the first, each with its field path.
 public struct RecordValidator: Sendable {
-    public static let protocols = ["tls": "TLS", "ssh": "SSH", "ipsec": "IPSec"]
+    /// The protocols a record may name, by the names scanners use: SSL and DTLS are TLS's family (an SSL version
+    /// is kept as the version, for its alert), IKE is IPsec's key exchange.
+    public static let protocols = [
+        "tls": "TLS", "ssh": "SSH", "ipsec": "IPSec", "ssl": "TLS", "sslv2": "TLS", "sslv3": "TLS", "ssl2": "TLS",
+        "ssl3": "TLS", "dtls": "TLS", "ike": "IPSec", "ikev1": "IPSec", "ikev2": "IPSec",
+    ]
     public static let environments = [
         "production": "production", "prod": "production", "staging": "staging", "stage": "staging",
         "development": "development", "dev": "development",
@@ -45,7 +50,15 @@ public struct RecordValidator: Sendable {
         "signature_algorithm",
     ]
 
-    public init() {}
+    /// Discovery times later than this are refused: a scanner whose clock is years ahead would otherwise make its
+    /// record's every later scan look older, and so never applied.
+    let latestDiscovery: Date?
+
+    /// `ingestedAt`: when the records are ingested, for their discovery times (a day's clock skew is allowed);
+    /// nil for records the store already holds.
+    public init(ingestedAt: Date? = nil) {
+        latestDiscovery = ingestedAt.map { $0.addingTimeInterval(86_400) }
+    }
 
     /// `location` names the record in messages: `records[3]`, `line 17`.
     public func validate(_ raw: JSON, at location: String) -> Validation {
@@ -81,7 +94,9 @@ public struct RecordValidator: Sendable {
                     asset.set("hostname", .string(lowered))
                 } else {
                     problem(
-                        "asset.hostname", "must be a host name (letters, digits, '-', '.', '_'), got \"\(hostname)\"")
+                        "asset.hostname",
+                        "must be a host name (letters, digits, '-', '_' in dot-separated labels not beginning or ending with '-'), got \"\(hostname)\""
+                    )
                 }
             }
             asset.set("id", reader.string(fields["id"], "asset.id"))
@@ -136,9 +151,19 @@ public struct RecordValidator: Sendable {
                 "protocol",
                 reader.choice(fields["protocol"], "crypto_implementation.protocol", Self.protocols, "TLS, SSH or IPSec")
             )
-            crypto.set(
-                "protocol_version", reader.version(fields["protocol_version"], "crypto_implementation.protocol_version")
-            )
+            var version = reader.version(fields["protocol_version"], "crypto_implementation.protocol_version")
+            // `SSLv3` named as the protocol is TLS's family at version SSLv3: what its alert and a filter read.
+            if let named = fields["protocol"]?.stringValue?.trimmingCharacters(in: .whitespaces).lowercased(),
+                named.hasPrefix("ssl")
+            {
+                let number = named.dropFirst(3).drop { $0 == "v" }
+                switch version?.stringValue {
+                case let given? where given.lowercased().hasPrefix("ssl"): break
+                case let given?: version = .string("SSLv" + given)
+                case nil: version = .string(number.isEmpty ? "SSL" : "SSLv" + number)
+                }
+            }
+            crypto.set("protocol_version", version)
             crypto.set(
                 "risk_score",
                 reader.number(
@@ -164,14 +189,18 @@ public struct RecordValidator: Sendable {
             out.set(
                 "key_algorithm",
                 reader.string(fields["key_algorithm"], "certificate.key_algorithm")?.stringValue.map {
-                    .string($0.uppercased())
+                    .string(Self.keyAlgorithm($0))
                 })
             out.set("serial_number", reader.string(fields["serial_number"], "certificate.serial_number"))
             out.set(
                 "signature_algorithm", reader.string(fields["signature_algorithm"], "certificate.signature_algorithm"))
             certificate = out
         }
-        let discoveredAt = reader.date(top["discovered_at"], "discovered_at", keepTime: true)?.stringValue
+        var discoveredAt = reader.date(top["discovered_at"], "discovered_at", keepTime: true)?.stringValue
+        if let text = discoveredAt, let latest = latestDiscovery, let date = ISODates.parse(text), date > latest {
+            problem("discovered_at", "is in the future (\(text)); the scanner's clock or the date is wrong")
+            discoveredAt = nil
+        }
         let source = reader.string(top["source"], "source")
         var extensions: JSON?
         if let value = top["extensions"] {
@@ -184,11 +213,28 @@ public struct RecordValidator: Sendable {
                 discoveredAt: discoveredAt))
     }
 
+    /// A key algorithm as its family is called (`RSA`), also when written as X.509 names it (`rsaEncryption`,
+    /// `id-ecPublicKey`).
+    static func keyAlgorithm(_ name: String) -> String {
+        let upper = name.uppercased()
+        return x509KeyAlgorithms[upper] ?? upper
+    }
+
+    private static let x509KeyAlgorithms = [
+        "RSAENCRYPTION": "RSA", "ID-DSA": "DSA", "DSAENCRYPTION": "DSA", "ID-ECPUBLICKEY": "EC", "ECPUBLICKEY": "EC",
+        "ID-ED25519": "ED25519", "ID-ED448": "ED448", "SSH-RSA": "RSA", "SSH-DSS": "DSA",
+    ]
+
+    /// Letters, digits, `-` and `_`, in dot-separated labels of 1-63 that neither begin nor end with `-`.
     static func isHostname(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 253
-            && text.utf8.allSatisfy {
+        guard !text.isEmpty, text.utf8.count <= 253,
+            text.utf8.allSatisfy({
                 ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F
-            }
+            })
+        else { return false }
+        return text.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.count) && label.first != 0x2D && label.last != 0x2D
+        }
     }
 
     static func normalisedIP(_ text: String) -> String? {
@@ -207,7 +253,9 @@ public struct RecordValidator: Sendable {
 
     static func normalisedMAC(_ text: String) -> String? {
         let hex = text.lowercased().filter(\.isHexDigit)
-        guard hex.count == 12, text.count <= 17 else { return nil }
+        guard hex.count == 12, text.count <= 17, text.allSatisfy({ $0.isHexDigit || ":-.".contains($0) }) else {
+            return nil
+        }
         var pairs: [String] = []
         var index = hex.startIndex
         while index < hex.endIndex {
@@ -257,19 +305,35 @@ struct SectionReader {
         }
         // A line break or terminal escape in a name would break the inventory's table and reach a terminal.
         if let control = Self.controlCharacter(in: trimmed) {
-            report(path, "must not contain control characters (found \(Self.describe(control)))")
+            report(path, "must not contain control characters (found \(control))")
             return nil
         }
         return .string(trimmed)
     }
 
     /// The first control character, read in place: every string of every record is checked.
-    static func controlCharacter(in text: String) -> UInt8? {
-        let found = text.utf8.withContiguousStorageIfAvailable { bytes -> UInt8? in
-            for byte in bytes where byte < 0x20 || byte == 0x7F { return byte }
+    /// The first character a name must not hold, described: an ASCII control (a line break, an escape), a C1
+    /// control (U+0080-U+009F, which terminals also obey) or a bidirectional override, which shows text in another
+    /// order than it is stored. Scans the bytes: this runs for every string of every record.
+    static func controlCharacter(in text: String) -> String? {
+        func scan(_ bytes: some Collection<UInt8>) -> String? {
+            var previous: (UInt8, UInt8) = (0, 0)
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7F { return describe(byte) }
+                if previous.1 == 0xC2, (0x80...0x9F).contains(byte) {
+                    return "U+00" + String(byte, radix: 16, uppercase: true) + ", a C1 control character"
+                }
+                if previous == (0xE2, 0x80),
+                    (0xAA...0xAE).contains(byte)
+                        || previous == (0xE2, 0x81) && (0xA6...0xA9).contains(byte)
+                {
+                    return "a bidirectional override"
+                }
+                previous = (previous.1, byte)
+            }
             return nil
         }
-        return found ?? text.utf8.first { $0 < 0x20 || $0 == 0x7F }
+        return text.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(text.utf8)
     }
 
     static func describe(_ control: UInt8) -> String {
@@ -317,6 +381,10 @@ struct SectionReader {
 
     func integer(_ value: JSON?, _ path: String, in range: ClosedRange<Int>, _ expected: String) -> JSON? {
         guard let value, !value.isNull else { return nil }
+        if case .number(let number) = value, !number.isFinite {
+            report(path, "must be \(expected), got a number too large to hold")
+            return nil
+        }
         guard let number = value.intValue, range.contains(number) else {
             report(path, "must be \(expected), got \(value.serialized())")
             return nil
@@ -326,6 +394,10 @@ struct SectionReader {
 
     func number(_ value: JSON?, _ path: String, in range: ClosedRange<Double>, _ expected: String) -> JSON? {
         guard let value, !value.isNull else { return nil }
+        if case .number(let number) = value, !number.isFinite {
+            report(path, "must be \(expected), got a number too large to hold")
+            return nil
+        }
         guard let number = value.doubleValue, range.contains(number) else {
             report(path, "must be \(expected), got \(value.serialized())")
             return nil
@@ -368,7 +440,7 @@ struct SectionReader {
                 report(
                     path,
                     "framework name \(JSON.string(framework).serialized()) must not contain control characters "
-                        + "(found \(Self.describe(control)))")
+                        + "(found \(control))")
                 continue
             }
             guard let text = status.stringValue?.lowercased(), RecordValidator.complianceValues.contains(text) else {

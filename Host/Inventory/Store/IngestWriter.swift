@@ -14,6 +14,8 @@ struct IngestWriter {
     /// so the first load of a tenant never looks its records up.
     private let tenantWasEmpty: Bool
     private var written: Set<String> = []
+    /// Discovery times are compared as text (ISO-8601 in UTC sorts as time): later than this is not plausible.
+    private let latestPlausible: String
     private let validator = RecordValidator()
 
     init(tenant: String, rules: EventRules, now: Date, in db: Database) throws {
@@ -21,6 +23,7 @@ struct IngestWriter {
         self.rules = rules
         self.now = now
         stamp = now.formatted(.iso8601)
+        latestPlausible = ISODates.dateTime(now.addingTimeInterval(86_400))
         tenantWasEmpty = try !InventoryRepository.hasRecords(tenant: tenant, in: db)
     }
 
@@ -36,7 +39,10 @@ struct IngestWriter {
                 previous = try states(of: [prepared], in: db)[record.id]  // a key this ingest already wrote
             }
             // Discovered before what the store holds (an older export imported again): it does not roll it back.
-            if let seenAt = record.discoveredAt, let storedAt = previous?.discoveredAt, seenAt < storedAt {
+            // A stored time in the future (kept before such times were refused) holds nothing back.
+            if let seenAt = record.discoveredAt, let storedAt = previous?.discoveredAt, seenAt < storedAt,
+                storedAt <= latestPlausible
+            {
                 counts.older += 1
                 continue
             }
