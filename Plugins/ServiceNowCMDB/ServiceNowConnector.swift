@@ -35,7 +35,8 @@ final class ServiceNowConnector: PushConnector, PullConnector, SchemaConnector {
                 ],
             ]),
         defaultMapping: DefaultMapping(
-            hostname: "fqdn", hostnameTable: "cmdb_ci_server", ipAddress: "ip_address", serialNumber: "serial_number",
+            // No table: the configured `class_name` (default cmdb_ci_server) is the class new CIs get.
+            hostname: "fqdn", ipAddress: "ip_address", serialNumber: "serial_number",
             riskScore: "u_crypto_risk_score", protocolAndVersion: "u_crypto_protocol",
             weakestCipher: "u_crypto_weakest_cipher", keySize: "u_crypto_key_size",
             certificateExpiry: "u_crypto_certificate_expiry"

@@ -152,6 +152,21 @@ import Testing
         #expect(written.first { $0.name == "10.99.0.7" }?.cryptoContext[Connector.serviceNow.riskField] == "90")
     }
 
+    /// The configured `class_name` is the class of the CIs a push creates with the default mapping.
+    @Test func serviceNowCreatesCIsOfTheConfiguredClass() throws {
+        let fixture = try ConnectorFixture(.serviceNow)
+        try fixture.enable(fixture.configuration(["class_name": "cmdb_ci_linux_server"]))
+        let base = try #require(fixture.scannerRecords.first)
+        var document = base.objectValue!
+        document["asset"] = ["hostname": "brand-new-host.example.com"]
+        try fixture.ingest([.object(document)])
+        #expect(try fixture.run(.push).state == .succeeded)
+        let created = (fixture.sandbox.state(of: "servicenow")["records"]?.arrayValue ?? []).first {
+            $0["name"]?.stringValue?.hasPrefix("brand-new-host") == true
+        }
+        #expect(created?["sys_class_name"] == "cmdb_ci_linux_server")
+    }
+
     @Test(arguments: Connector.allCases)
     func pullPagesPastTheFirstPageAndCorrelatesWithTheInventory(_ connector: Connector) throws {
         let fixture = try ConnectorFixture(connector)
