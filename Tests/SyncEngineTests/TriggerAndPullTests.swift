@@ -98,6 +98,23 @@ import Testing
         #expect(next == ISODates.parse("2026-11-26T09:30:00Z"))
     }
 
+    /// An integration whose plugin version is not loaded misses its run, said in the log; the others still run.
+    @Test func aMissingPluginHoldsBackNoOtherSchedule() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(tenant: "acme", schedule: "*/15 * * * *")
+        try fixture.integration(tenant: "globex", schedule: "*/15 * * * *")
+        try fixture.store.pool.write { db in
+            try db.execute(sql: "UPDATE integration SET version_pin = '9.9.9' WHERE tenant = 'acme'")
+        }
+        _ = try fixture.engine.tickSchedules(now: fixture.clock.now)
+        fixture.clock.advance(15 * 60)
+        #expect(try fixture.engine.tickSchedules(now: fixture.clock.now) == 2)  // globex's pull and push
+        #expect(fixture.log.entries.contains { $0.message.contains("scheduled sync of acme-sink skipped") })
+        #expect(
+            try fixture.engine.integrations.integration("acme-sink")?.nextRunAt
+                == ISODates.parse("2026-11-26T09:30:00Z"))
+    }
+
     @Test func cronExpressions() throws {
         let start = ISODates.parse("2026-11-26T09:07:30Z")!  // a Thursday
         func next(_ text: String) throws -> String { ISODates.dateTime(try Schedule(text).next(after: start)) }

@@ -54,7 +54,13 @@ extension SyncEngine {
                 continue
             }
             guard due <= now else { continue }
-            created += try enqueueSync(integration, trigger: .schedule, full: false, priority: Job.Priority.bulk).count
+            // One integration whose plugin is not loaded misses its run, said in the log; the others' go on.
+            do {
+                created += try enqueueSync(integration, trigger: .schedule, full: false, priority: Job.Priority.bulk)
+                    .count
+            } catch let missing as PluginCatalog.NotFound {
+                note(.error, "scheduled sync of \(integration.id) skipped: \(missing)")
+            }
             try integrations.setNextRun(integration.id, schedule.next(after: now))
         }
         return created

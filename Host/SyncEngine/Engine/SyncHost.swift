@@ -65,17 +65,19 @@ public final class SyncHost: @unchecked Sendable {
                 stop()
                 break
             }
-            do {
-                let created = try engine.pollEvents() + engine.tickSchedules(now: engine.clock())
-                try engine.queue.recoverLeases(now: engine.clock())
-                if created > 0 { wake.broadcast() }
-                if ContinuousClock.now - lastRescan > rescanInterval {
-                    lastRescan = .now
-                    try engine.catalog.refresh()
-                    engine.supervisor.stopWorkers(idleLongerThan: workerIdleLimit)
-                }
-            } catch {
-                engine.note(.error, "trigger loop: \(error)")
+            // Each step on its own: one that fails (a busy store) does not hold back the others.
+            func step(_ name: String, _ body: () throws -> Void) {
+                do { try body() } catch { engine.note(.error, "\(name): \(error)") }
+            }
+            var created = 0
+            step("real-time trigger") { created += try engine.pollEvents() }
+            step("schedules") { created += try engine.tickSchedules(now: engine.clock()) }
+            step("lease recovery") { try engine.queue.recoverLeases(now: engine.clock()) }
+            if created > 0 { wake.broadcast() }
+            if ContinuousClock.now - lastRescan > rescanInterval {
+                lastRescan = .now
+                step("plugin rescan") { try engine.catalog.refresh() }
+                engine.supervisor.stopWorkers(idleLongerThan: workerIdleLimit)
             }
             wake.lock()
             _ = wake.wait(until: Date(timeIntervalSinceNow: triggerInterval.timeInterval))
