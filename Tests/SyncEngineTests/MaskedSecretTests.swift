@@ -22,6 +22,23 @@ import Testing
         #expect(try fixture.push("acme-sink").stats?["acknowledged"] == 1)
     }
 
+    /// A kept secret goes only where it went: a configuration that points elsewhere must give the secret itself.
+    @Test func aMaskedSecretIsNotSentToANewHost() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(token: "tok-1")
+        var changes = IntegrationChanges()
+        var moved = configuration(fixture, auth: ["type": "bearer", "token": "********"]).objectValue!
+        moved["base_url"] = "http://127.0.0.1:9"
+        changes.configuration = .object(moved)
+        changes.testConnection = false
+        #expect {
+            try fixture.engine.updateIntegration("acme-sink", changes)
+        } throws: {
+            "\($0)".contains(
+                "auth.token is \"********\", but base_url changed: give the secret itself to send it there")
+        }
+    }
+
     @Test func theMaskWhereNoSecretIsStoredIsRefused() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

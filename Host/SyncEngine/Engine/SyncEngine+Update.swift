@@ -49,6 +49,13 @@ extension SyncEngine {
         var result = configuration
         let masked = Self.paths(in: configuration) { $0 == .string(Integration.secretMask) }
         guard !masked.isEmpty else { return configuration }
+        // A kept secret goes only where it went: else anyone who may edit the configuration could send it to a host
+        // of their own without knowing it.
+        for path in Self.destinationPaths where configuration[path: path] != integration.configuration[path: path] {
+            throw IntegrationSetupError(
+                "\(masked.joined(separator: ", ")) \(masked.count == 1 ? "is" : "are") \"\(Integration.secretMask)\", "
+                    + "but \(path) changed: give the secret itself to send it there")
+        }
         let stored = try sealedSecrets(of: integration)
         for path in masked {
             guard let secret = stored[path] else {
@@ -60,6 +67,9 @@ extension SyncEngine {
         }
         return result
     }
+
+    /// The settings that decide where a secret is sent and whom the host trusts to receive it.
+    private static let destinationPaths = ["base_url", "auth.token_url", "tls", "proxy"]
 
     /// The dotted paths of the values in `json`'s objects for which `matches` holds.
     private static func paths(in json: JSON, prefix: String = "", where matches: (JSON) -> Bool) -> [String] {
