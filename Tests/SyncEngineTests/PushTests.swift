@@ -229,6 +229,29 @@ import Testing
         #expect(job.stats?["pushed"] == 1)
     }
 
+    /// A push never gives up on a target that is down (a real-time-only integration has no later push to send
+    /// its records): past the attempts a pull gets, it goes on retrying, and delivers once the target is back.
+    @Test func aPushOutlastsAnOutage() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.maximumAttempts = 1
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        // Two attempts of the job, two requests each (fewer than open the circuit breaker, which keeps real time).
+        let unavailable = HTTPServerResponse(status: 503)
+        fixture.sink.queue(unavailable, unavailable, unavailable, unavailable)
+        var job = try fixture.push("acme-sink")
+        #expect(job.state == .queued)
+        fixture.clock.advance(600)
+        _ = try fixture.engine.runNext(owner: "t")
+        job = try #require(try fixture.engine.queue.job(job.id))
+        #expect(job.state == .queued)  // past its attempts, still to retry
+        #expect(job.attempts == 2)
+        fixture.clock.advance(600)
+        try fixture.engine.drain(owner: "t")
+        #expect(try fixture.engine.queue.job(job.id)?.state == .succeeded)
+        #expect(fixture.sink.created == 1)
+    }
+
     @Test func throttlingIsWaitedOutInsideTheCall() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

@@ -62,7 +62,10 @@ extension SyncEngine {
             try queue.succeed(job.id, stats: stats.json, lease: lease)
             note(.info, "\(label) succeeded: \(stats.json.serialized())")
         case .retry(let at, let stats, let error):
-            if job.attempts >= maximumAttempts {
+            // A push never gives up on a target that is down: its records would wait for a push that may never come
+            // (a real-time-only integration has no schedule). It retries at the longest backoff, an open error in
+            // `sync status`, until the target answers. A pull gives up: the next one reads everything again.
+            if job.attempts >= maximumAttempts, job.kind == .pull {
                 try queue.fail(
                     job.id, stats: stats.json, error: "gave up after \(job.attempts) attempts: \(error)", lease: lease)
                 note(.error, "\(label) gave up after \(job.attempts) attempts: \(error)")
