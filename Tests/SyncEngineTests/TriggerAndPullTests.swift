@@ -368,6 +368,31 @@ extension TriggerTests {
         #expect(status.lastSync != nil)
     }
 
+    /// A failed job is an open error until a job of its kind succeeds after it; then it counts as resolved, and
+    /// the box shows the integration healthy. The JSON carries the schedule and next run the box shows.
+    @Test func aFailureFixedSinceIsResolved() throws {
+        let fixture = try EngineFixture()
+        fixture.sink.requiredToken = "right"
+        try fixture.integration(token: "wrong", schedule: "daily")
+        try fixture.ingest([asset("a")])
+        #expect(try fixture.push("acme-sink").state == .failed)  // credentials refused: paused
+        var status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.openErrors == 1)
+        var changes = IntegrationChanges()
+        changes.configuration = [
+            "base_url": .string(fixture.sink.baseURL), "path": "/records",
+            "auth": ["type": "bearer", "token": "right"],
+        ]
+        _ = try fixture.engine.updateIntegration("acme-sink", changes)
+        #expect(try fixture.push("acme-sink").state == .succeeded)
+        status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.openErrors == 0)
+        #expect(status.resolvedErrors == 1)
+        #expect(status.health == "healthy")
+        #expect(status.json["schedule"] == "daily")
+        #expect(status.json["next_run"]?.stringValue != nil)
+    }
+
     /// A job that went back to the queue (its host stopped) goes on counting from what it had done; records synced
     /// today are the records, whichever jobs sent them and however often.
     @Test func countsGoOnAcrossAttemptsAndRecordsAreCountedOnce() throws {

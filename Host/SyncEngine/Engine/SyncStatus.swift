@@ -7,7 +7,7 @@ import JSONCore
 /// The product document's "Integration Metrics" box for one integration.
 public struct IntegrationStatus: Sendable {
     public let integration: Integration
-    /// healthy, degraded (records failing or retrying), failing (jobs failing), paused, disabled
+    /// healthy, degraded (records failing or retrying, open errors), failing (jobs failing), paused, disabled
     public let health: String
     public let lastSync: String?
     /// Records accepted over records attempted in the last 24 hours (jobs when no record was attempted).
@@ -27,6 +27,9 @@ public struct IntegrationStatus: Sendable {
             "success_rate": successRate.map(JSON.number) ?? .null, "records_synced_today": JSON(recordsSyncedToday),
             "avg_latency_ms": averageLatencyMilliseconds.map(JSON.number) ?? .null, "open_errors": JSON(openErrors),
             "resolved_errors": JSON(resolvedErrors), "queued_jobs": JSON(queuedJobs), "last_error": JSON(lastError),
+            "schedule": JSON(integration.schedule),
+            "next_run": JSON(integration.nextScheduledRun(after: Date()).map(ISODates.dateTime)),
+            "realtime": .bool(integration.realtime),
         ]
     }
 }
@@ -44,13 +47,24 @@ extension SyncEngine {
             try store.pool.read { db in
                 let finished = try Row.fetchAll(
                     db,
-                    sql:
-                        "SELECT state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ? ORDER BY id",
+                    sql: """
+                        SELECT id, kind, state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ?
+                        ORDER BY id
+                        """,
                     arguments: [integration.id, since])
+                // A failed job is an open error until a job of its kind succeeds after it: then it was fixed.
+                let lastSucceeded = Dictionary(
+                    try Row.fetchAll(
+                        db,
+                        sql:
+                            "SELECT kind, MAX(id) AS id FROM job WHERE integration = ? AND state = 'succeeded' GROUP BY kind",
+                        arguments: [integration.id]
+                    ).map { ($0["kind"] as String, $0["id"] as Int64) }, uniquingKeysWith: max)
                 var accepted = 0
                 var attempted = 0
                 var succeededJobs = 0
                 var failedJobs = 0
+                var fixedJobs = 0
                 var lastError: String?
                 for row in finished {
                     let stats = (row["stats"] as String?).flatMap { try? JSON.parse($0) } ?? [:]
@@ -63,6 +77,8 @@ extension SyncEngine {
                     attempted += failed ? max(settled, stats["selected"]?.intValue ?? 0) : settled
                     if row["state"] as String == "succeeded" {
                         succeededJobs += 1
+                    } else if (row["id"] as Int64) < lastSucceeded[row["kind"] as String] ?? 0 {
+                        fixedJobs += 1
                     } else {
                         failedJobs += 1
                         lastError = row["error"]
@@ -108,7 +124,7 @@ extension SyncEngine {
                         (stats["acknowledged"]?.intValue ?? 0) + (stats["dead_lettered"]?.intValue ?? 0)
                             + (stats["retry_later"]?.intValue ?? 0))
                 }
-                let jobs = succeededJobs + failedJobs + retryingRows.count
+                let jobs = succeededJobs + failedJobs + fixedJobs + retryingRows.count
                 let rate: Double? =
                     attempted > 0
                     ? Double(accepted) / Double(attempted)
@@ -120,7 +136,9 @@ extension SyncEngine {
                     health = "paused"
                 } else if (failedJobs > 0 || !retrying.isEmpty) && succeededJobs == 0 {
                     health = "failing"
-                } else if open > 0 || (rate ?? 1) < 0.99 || failedJobs > 0 || !retrying.isEmpty {
+                } else if open > 0 || failedJobs > 0 || !retrying.isEmpty {
+                    // Not a low success rate alone: failures all resolved since (letters replayed, a failure fixed)
+                    // are history, which the rate shows.
                     health = "degraded"
                 } else {
                     health = "healthy"
@@ -130,7 +148,7 @@ extension SyncEngine {
                     integration: integration, health: health, lastSync: lastSync, successRate: rate,
                     recordsSyncedToday: today,
                     averageLatencyMilliseconds: latency, openErrors: open + failedJobs + retrying.count,
-                    resolvedErrors: resolved, queuedJobs: queued,
+                    resolvedErrors: resolved + fixedJobs, queuedJobs: queued,
                     lastError: retrying.first ?? lastError ?? integration.pausedReason)
             }
         }
