@@ -154,11 +154,24 @@ extension Integrations {
             abstract: "Remove an integration with its jobs, state and secrets.")
         @OptionGroup var host: HostOptions
         @Argument var id: String
+        @Flag(
+            help:
+                "Remove an integration that has sent records or holds dead letters or jobs (without it, the command says what it holds)."
+        )
+        var yes = false
 
         func run() throws {
-            do { try IntegrationRepository(store: try host.openExistingStore()).remove(id) } catch {
-                throw CLIError("\(error)")
+            let repository = IntegrationRepository(store: try host.openExistingStore())
+            guard try repository.integration(id) != nil else { throw CLIError("no integration \(id)") }
+            // What goes with it, said before anything is lost: a typo here costs a full resend.
+            let held = try repository.holdings(of: id)
+            if held.sent + held.openLetters + held.pendingJobs > 0, !yes {
+                throw CLIError(
+                    "\(id) has sent \(held.sent) record(s) (added again, it sends them all anew), and holds "
+                        + "\(held.openLetters) open dead letter(s) and \(held.pendingJobs) queued or running job(s); "
+                        + "add --yes to remove it with them")
             }
+            do { try repository.remove(id) } catch { throw CLIError("\(error)") }
             print("Removed \(id).")
         }
     }

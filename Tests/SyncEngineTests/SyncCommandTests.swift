@@ -132,6 +132,16 @@ import Testing
         ])
         #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
         #expect(elsewhere.stdout.contains("Records Synced: 30 today"))
+
+        // Removing an integration that has sent records says what goes with it, and needs --yes.
+        let refused = try cc(["integrations", "remove", "acme-fixture-rest-sink"])
+        #expect(refused.status != 0)
+        #expect(
+            refused.stderr.contains(
+                "acme-fixture-rest-sink has sent 30 record(s) (added again, it sends them all anew), and holds 0 open "
+                    + "dead letter(s) and 0 queued or running job(s); add --yes to remove it with them"))
+        #expect(try cc(["integrations", "remove", "acme-fixture-rest-sink", "--yes"]).status == 0)
+        #expect(try cc(["integrations", "remove", "acme-fixture-rest-sink"]).stderr.contains("no integration"))
     }
 
     @Test func serveReactsInRealTimeAndStopsCleanlyOnSIGTERM() throws {

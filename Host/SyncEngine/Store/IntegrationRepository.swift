@@ -144,6 +144,19 @@ public struct IntegrationRepository: Sendable {
         try update(id, "next_run_at = ?", [date.map(Self.milliseconds)])
     }
 
+    /// What removing an integration takes with it: records it has sent (whose sync state goes, so one added again
+    /// sends them all anew), dead letters not yet settled, and jobs not yet done.
+    public func holdings(of id: String) throws -> (sent: Int, openLetters: Int, pendingJobs: Int) {
+        try store.pool.read { db in
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [id]) ?? 0 }
+            return (
+                try count("SELECT COUNT(*) FROM sync_state WHERE integration = ?"),
+                try count("SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying')"),
+                try count("SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')")
+            )
+        }
+    }
+
     public func remove(_ id: String) throws {
         try store.pool.write { db in
             try db.execute(sql: "DELETE FROM sync_state WHERE integration = ?", arguments: [id])
