@@ -75,7 +75,8 @@ public struct HTTPResponse: Sendable, Equatable {
         do {
             return try JSON.parse(body)
         } catch {
-            throw .data("\(what()) (HTTP \(statusCode)) is not valid JSON: \(error)")
+            // The target's fault (a proxy's error page, a cut-off body), not the record's: tried again.
+            throw .server("\(what()) (HTTP \(statusCode)) is not valid JSON: \(error)")
         }
     }
 

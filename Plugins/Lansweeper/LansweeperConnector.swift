@@ -124,7 +124,8 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
             throw failure
         }
         guard let body else {
-            throw ConnectorError.data("\(action): the answer (HTTP \(response.statusCode)) is not JSON")
+            // The target's fault (a proxy's error page, a cut-off body), not the records': tried again.
+            throw ConnectorError.server("\(action): the answer (HTTP \(response.statusCode)) is not JSON")
         }
         return (body["data"] ?? .null, errors)
     }

@@ -40,6 +40,26 @@ import Testing
         }
     }
 
+    /// An answer that is not JSON (a proxy's error page) is the target's fault: the push is retried, not failed
+    /// for good, and goes through once the target answers properly.
+    @Test(arguments: Connector.allCases)
+    func aGarbledAnswerIsRetried(_ connector: Connector) throws {
+        let (fixture, records) = try ConnectorFixture.ingested(connector, hosts: 5)
+        try fixture.setFaults(["malformed_bodies": true])
+        let first = try fixture.run(.push)
+        // Device42 reads nothing it needs from the answer to a write it made: that push succeeds as it is.
+        #expect(first.state != .failed, "\(first.error ?? "")")
+        try fixture.setFaults([:])
+        var job = first
+        for _ in 0..<3 where job.state == .queued {
+            if let notBefore = job.notBefore { Thread.sleep(until: notBefore) }
+            try fixture.engine.drain(owner: "test")
+            job = try #require(try fixture.engine.queue.job(first.id))
+        }
+        #expect(job.state == .succeeded, "\(job.error ?? "")")
+        #expect(fixture.hostsNotWrittenOnce(records).isEmpty)
+    }
+
     @Test(arguments: Connector.allCases)
     func aServerFailingHalfItsRequestsLosesNothingAndDuplicatesNothing(_ connector: Connector) throws {
         let (fixture, records) = try ConnectorFixture.ingested(connector)
