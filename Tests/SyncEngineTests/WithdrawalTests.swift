@@ -42,6 +42,31 @@ import Testing
         return (fixture, done)
     }
 
+    /// A bulk push makes way for an alert's push at its next batch: handed back, it goes on after the alert's job.
+    @Test func aBulkPushMakesWayForAnAlert() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.batchSize = 10
+        try fixture.integration()
+        try fixture.ingest((0..<200).map { asset("host\($0)") })
+        fixture.sink.latency = 0.1
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .schedule, full: false,
+            priority: Job.Priority.bulk, kinds: [.push])
+        let done = runInBackground(fixture)
+        try waitUntil { fixture.sink.stored.count >= 20 }
+        let record = try #require(try fixture.engine.inventory.list(tenant: "acme").last)
+        let alert = try fixture.engine.queue.enqueue(
+            integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime,
+            priority: Job.Priority.critical, recordIDs: [record.id])
+        done.wait()
+        #expect(fixture.sink.stored.count < 200)  // it stopped before the end
+        fixture.sink.latency = 0
+        #expect(try fixture.engine.runNext(owner: "test")?.id == alert)
+        try fixture.engine.drain(owner: "test")
+        #expect(fixture.sink.stored.count == 200)
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink").allSatisfy { $0.state == .succeeded })
+    }
+
     /// A mapping changed mid-push: the push stops at its next batch and goes on with the new mapping, and what it
     /// had sent with the old one is sent again: every record ends up in the target as the new mapping makes it.
     @Test func aMappingChangedMidPushIsWhatEveryRecordGetsSentWith() throws {

@@ -34,7 +34,9 @@ extension SyncEngine {
         _ job: Job, _ runtime: IntegrationRuntime, writer: AcknowledgementWriter, stats: inout JobStats
     ) throws -> JobOutcome {
         var retryAfter: Duration = .zero
-        var withdrawal = WithdrawalCheck(job.integration, mapping: runtime.integration.mapping)
+        var withdrawal = WithdrawalCheck(job.integration, mapping: runtime.integration.mapping) { [queue, clock] in
+            try queue.hasMoreUrgent(integration: job.integration, than: job.priority, now: clock())
+        }
         // A full push selects every record, acknowledged or not: taken up again (stopped, killed, retried) it goes
         // on after the batches whose outcomes are committed, and counts what earlier attempts selected. A delta
         // needs no cursor, as what was acknowledged is no longer pending.

@@ -196,6 +196,20 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Whether a job of `integration` more urgent than `priority` is waiting and due: a running bulk job gives way
+    /// to it (an alert's push does not wait for a full resend of the estate).
+    public func hasMoreUrgent(integration: String, than priority: Int, now: Date) throws -> Bool {
+        try store.pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM job WHERE integration = ? AND state = 'queued' AND priority > ?
+                        AND (not_before IS NULL OR not_before <= ?))
+                    """,
+                arguments: [integration, priority, IntegrationRepository.milliseconds(now)])!
+        }
+    }
+
     public func queuedCount() throws -> Int {
         try store.pool.read {
             try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job WHERE state IN ('queued', 'running')")!
