@@ -14,8 +14,10 @@ extension Device42Connector {
             }
             do {
                 results.append(try write(record))
-            } catch let error as ConnectorError where error.status == .rateLimited || error.status == .server {
-                // The target is throttling or failing: stop here, the rest go back for a later retry.
+            } catch let error as ConnectorError {
+                // The target is throttling, failing, unreachable or refusing the credentials: stop here. What it
+                // took already is reported as taken (a thrown error would lose those writes' results, and the host
+                // would send them again); the rest carry the error, to be retried or to pause the integration.
                 results += records[index...].map { RecordResult.failed($0.key, error) }
                 break
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JSONCore
 import Sandbox
 import SyncEngine
@@ -58,6 +59,34 @@ import Testing
         }
         #expect(job.state == .succeeded, "\(job.error ?? "")")
         #expect(fixture.hostsNotWrittenOnce(records).isEmpty)
+    }
+
+    /// Credentials refused in the middle of Device42's writes: the writes it took before keep their results (the
+    /// push pauses the integration, and does not send them again once it is resumed).
+    @Test func device42KeepsWhatItWroteBeforeCredentialsWereRefused() throws {
+        let (fixture, _) = try ConnectorFixture.ingested(.device42)
+        try fixture.setFaults(["latency_ms": 40])
+        let engine = fixture.engine
+        let integration = try #require(try engine.integrations.integration(fixture.integrationID))
+        try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? engine.drain(owner: "test")
+            done.signal()
+        }
+        func accepted() -> Int { fixture.requests.filter { $0.method == "PUT" && $0.status == 200 }.count }
+        let deadline = Date().addingTimeInterval(10)
+        while accepted() < 5, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try fixture.setFaults(["reject_credentials": true])
+        done.wait()
+        let synced = try engine.store.pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = ? AND status = 'synced'",
+                arguments: [fixture.integrationID])!
+        }
+        #expect(accepted() >= 5)
+        #expect(synced >= accepted())  // every host written is acknowledged (a host's records with it)
+        #expect(try engine.integrations.integration(fixture.integrationID)?.pausedReason != nil)
     }
 
     @Test(arguments: Connector.allCases)
