@@ -130,7 +130,8 @@ extension DeadLetters {
         /// Runs one integration's replay job and says what became of the letters replayed (not of the others).
         private func report(_ job: Int64, _ letters: [DeadLetter], _ engine: SyncEngine) throws {
             let integration = letters[0].integration
-            let waited = try engine.runUntilFinished([job], integration: integration, owner: "cli-\(getpid())")
+            let waited = try engine.runUntilFinished(
+                [job], integration: integration, owner: "cli-\(getpid())", watchesSignals: true)
             let states = try letters.map { try engine.delivery.deadLetter($0.id)?.state }
             let accepted = states.filter { $0 == "resolved" }.count
             let refused = states.filter { $0 == "open" }.count
@@ -142,6 +143,7 @@ extension DeadLetters {
                     + (refused > 0 ? " (see `cryptoconnect dlq list`)" : "")
                     + ", \(letters.count - accepted - refused) not replayed.")
             if let stopped = waited.stopped { throw CLIError("\(stopped)\nStopped waiting; the replay stays queued.") }
+            if waited.interrupted { throw CLIError("stopped by a signal; the replay went back to the queue") }
             if let failed = waited.jobs.first(where: { $0.state == .failed }) {
                 throw CLIError(
                     "replay job \(failed.id) of \(integration) failed: \(failed.error ?? "no error recorded")")

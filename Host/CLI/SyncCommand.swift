@@ -51,7 +51,8 @@ extension Sync {
                 return print("Queued \(queued.count) job(s) for \(integration); `cryptoconnect serve` runs them.")
             }
             defer { engine.supervisor.shutdown() }
-            let waited = try engine.runUntilFinished(queued, integration: integration, owner: "cli-\(getpid())")
+            let waited = try engine.runUntilFinished(
+                queued, integration: integration, owner: "cli-\(getpid())", watchesSignals: true)
             for job in waited.jobs {
                 print(
                     "\(job.kind.rawValue) job \(job.id): \(job.state.rawValue)\(job.error.map { " (\($0))" } ?? "") \(job.stats?.serialized() ?? "")"
@@ -60,6 +61,10 @@ extension Sync {
             if let stopped = waited.stopped {
                 let left = waited.jobs.filter { $0.state == .queued || $0.state == .running }.count
                 throw CLIError("\(stopped)\nStopped waiting; \(left) of its job(s) stay queued.")
+            }
+            if waited.interrupted {
+                let left = waited.jobs.filter { $0.state == .queued || $0.state == .running }.count
+                throw CLIError("stopped by a signal; \(left) job(s) went back to the queue, for `serve` or another run")
             }
             if waited.failed { throw ExitCode(1) }
             // Jobs that ran to the end with records the target refused, or pulled values validation refused: not a

@@ -197,6 +197,34 @@ import Testing
         }
     }
 
+    /// SIGTERM to `sync run --wait` hands its running job back to the queue at the next batch, as `serve` does,
+    /// instead of leaving it "running" until some runner finds its lease dead; `serve` then finishes it.
+    @Test func aStoppedWaitHandsItsJobBack() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(3000), "--tenant", "acme"]).status == 0)
+        sink.latency = 0.05
+        let stderr = folder.file("wait.log", "")
+        let wait = try Spawned(
+            PackagePaths.hostExecutable, ["sync", "run", "acme-fixture-rest-sink", "--push-only", "--wait"] + common,
+            environment: environment, stderr: stderr)
+        defer { if wait.isRunning { wait.signal(SIGKILL) } }
+        try waitUntil(seconds: 60) { sink.stored.count >= 200 }
+        wait.signal(SIGTERM)
+        #expect(wait.wait() == 1)
+        #expect(
+            try String(contentsOfFile: stderr, encoding: .utf8).contains(
+                "stopped by a signal; 1 job(s) went back to the queue"))
+        let store = try Store(path: folder.path + "/data/cryptoconnect.sqlite")
+        #expect(try JobQueue(store: store).jobs(limit: 1).first?.state == .queued)
+        #expect(sink.stored.count < 3000)
+        sink.latency = 0
+        let serve = try startServe()
+        defer { if serve.isRunning { serve.signal(SIGKILL) } }
+        try waitUntil(seconds: 60) { sink.stored.count == 3000 }
+        serve.signal(SIGTERM)
+        serve.wait()
+    }
+
     func startServe(log: String? = nil) throws -> Spawned {
         try Spawned(
             PackagePaths.hostExecutable, ["serve"] + common, environment: environment,

@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 
 /// How a wait for jobs ended: the jobs as they stand, and the integration when it stopped running them.
@@ -6,6 +7,10 @@ public struct JobWait: Sendable {
     /// Set when the integration was paused, disabled or removed before every job finished: its jobs stay queued
     /// for when it is enabled again, and nobody waits for them meanwhile.
     public let stopped: InactiveIntegration?
+
+    /// Set when SIGTERM or SIGINT stopped the wait: the running job was handed back to the queue at its next batch,
+    /// for `serve` or another wait to go on with.
+    public var interrupted = false
 
     public var failed: Bool { jobs.contains { $0.state == .failed } }
 }
@@ -38,11 +43,21 @@ public struct InactiveIntegration: Sendable, CustomStringConvertible {
 extension SyncEngine {
     /// Runs `integration`'s due jobs in this process until the jobs `ids` have finished, for `sync run --wait` and
     /// `dlq replay --wait`; other integrations' jobs are left to `serve`. Waits while another process runs one.
+    ///
+    /// With `watchesSignals`, SIGTERM and SIGINT stop it as they stop `serve`: the running job is handed back at its
+    /// next batch instead of being left "running" until its lease is found dead.
     public func runUntilFinished(
-        _ ids: [Int64], integration: String, owner: String, poll: Duration = .milliseconds(200)
+        _ ids: [Int64], integration: String, owner: String, poll: Duration = .milliseconds(200),
+        watchesSignals: Bool = false
     ) throws -> JobWait {
+        if watchesSignals { watchStopSignals() }
         while true {
             let jobs = try ids.compactMap { try queue.job($0) }
+            if stopRequested {
+                var wait = JobWait(jobs: jobs, stopped: nil)
+                wait.interrupted = true
+                return wait
+            }
             // Removing an integration removes its jobs: that is no success.
             if jobs.count < ids.count {
                 return JobWait(jobs: jobs, stopped: InactiveIntegration(integration, nil))
@@ -54,7 +69,7 @@ extension SyncEngine {
             if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {
                 return JobWait(jobs: jobs, stopped: stopped)
             }
-            if try runNext(owner: owner, integration: integration) == nil {
+            if try runNext(owner: owner, integration: integration) == nil, !stopRequested {
                 // Waiting on a retry time or on a job another process runs. That process may have died (a `--wait`
                 // stopped with Ctrl-C) and no `serve` may be running to hand its job back: only then is it looked for,
                 // not before every job.
@@ -62,5 +77,18 @@ extension SyncEngine {
                 Thread.sleep(forTimeInterval: poll.timeInterval)
             }
         }
+    }
+
+    /// Sets `stopRequested` when SIGTERM or SIGINT arrives (looked for every 50 ms on a thread of its own).
+    private func watchStopSignals() {
+        cc_install_stop_signals()
+        let thread = Thread { [self] in
+            while !stopRequested {
+                if cc_stop_signal() != 0 { stopRequested = true }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        thread.name = "stop-signals"
+        thread.start()
     }
 }
