@@ -48,7 +48,8 @@ public enum CryptoWeaknesses {
             }
         }
         if let signature = record.signatureAlgorithm,
-            withNormalisedName(signature, { name in weakSignatures.contains { contains(name, $0) } })
+            weakSignatureOIDs.contains(signature)
+                || withNormalisedName(signature, { name in weakSignatures.contains { contains(name, $0) } })
         {
             found.append(Weakness(reason: "certificate signed with \(signature)", critical: false))
         }
@@ -110,12 +111,12 @@ public enum CryptoWeaknesses {
         }
     }
 
-    /// SHA-1, MD5 and MD2 signatures, by name or by OID (`1.2.840.113549.1.1.5` is sha1WithRSAEncryption; the
-    /// dashes around an OID are the normalised name's ends, so a longer OID does not match).
-    private static let weakSignatures = [
-        "SHA1", "SHA-1", "MD5", "MD2", "-1.2.840.113549.1.1.2-", "-1.2.840.113549.1.1.4-", "-1.2.840.113549.1.1.5-",
-        "-1.2.840.10040.4.3-", "-1.2.840.10045.4.1-", "-1.3.14.3.2.29-",
-    ].map { Array($0.utf8) }
+    /// SHA-1, MD5 and MD2 signatures by name, and by OID (`1.2.840.113549.1.1.5` is sha1WithRSAEncryption).
+    private static let weakSignatures = ["SHA1", "SHA-1", "MD5", "MD2"].map { Array($0.utf8) }
+    private static let weakSignatureOIDs: Set = [
+        "1.2.840.113549.1.1.2", "1.2.840.113549.1.1.4", "1.2.840.113549.1.1.5", "1.2.840.10040.4.3",
+        "1.2.840.10045.4.1", "1.3.14.3.2.29",
+    ]
 
     /// Byte-wise substring search: suite names are short ASCII, and `String.contains` is far slower.
     private static func contains(_ text: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {

@@ -6,11 +6,19 @@ import GRDB
 /// stay as they were; events and filters compare them this way.
 public enum ProtocolVersion {
     public static func normalised(_ version: String) -> String {
-        let lowered = version.lowercased().trimmingCharacters(in: .whitespaces)
-        guard !lowered.hasPrefix("ssl") else { return lowered }
-        let number = String(lowered.drop { !$0.isNumber }.map { $0 == "_" || $0 == "-" ? "." : $0 })
-        guard !number.isEmpty else { return lowered }
-        return number.contains(".") ? number : number + ".0"
+        // Bytes, not Foundation: this runs for every TLS record an ingest checks for a weak version.
+        var body = version.utf8[...]
+        while body.first == 0x20 { body = body.dropFirst() }
+        while body.last == 0x20 { body = body.dropLast() }
+        func lowered(_ bytes: some Sequence<UInt8>) -> String {
+            String(decoding: bytes.lazy.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        guard !body.prefix(3).lazy.map({ $0 | 0x20 }).elementsEqual("ssl".utf8),
+            let first = body.firstIndex(where: { (0x30...0x39).contains($0) })
+        else { return lowered(body) }
+        var number = Array(body[first...].lazy.map { $0 == 0x5F || $0 == 0x2D ? 0x2E : $0 })
+        if !number.contains(0x2E) { number += ".0".utf8 }
+        return lowered(number)
     }
 
     /// `cc_protocol_version(text)`: `normalised` in SQL, for the inventory's filters.

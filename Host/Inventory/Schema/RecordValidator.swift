@@ -52,12 +52,12 @@ public struct RecordValidator: Sendable {
 
     /// Discovery times later than this are refused: a scanner whose clock is years ahead would otherwise make its
     /// record's every later scan look older, and so never applied.
-    let latestDiscovery: Date?
+    let latestDiscovery: String?
 
     /// `ingestedAt`: when the records are ingested, for their discovery times (a day's clock skew is allowed);
     /// nil for records the store already holds.
     public init(ingestedAt: Date? = nil) {
-        latestDiscovery = ingestedAt.map { $0.addingTimeInterval(86_400) }
+        latestDiscovery = ingestedAt.map { ISODates.dateTime($0.addingTimeInterval(86_400)) }
     }
 
     /// `location` names the record in messages: `records[3]`, `line 17`.
@@ -153,8 +153,9 @@ public struct RecordValidator: Sendable {
             )
             var version = reader.version(fields["protocol_version"], "crypto_implementation.protocol_version")
             // `SSLv3` named as the protocol is TLS's family at version SSLv3: what its alert and a filter read.
-            if let named = fields["protocol"]?.stringValue?.trimmingCharacters(in: .whitespaces).lowercased(),
-                named.hasPrefix("ssl")
+            if let written = fields["protocol"]?.stringValue,
+                written.utf8.drop(while: { $0 == 0x20 }).prefix(3).lazy.map({ $0 | 0x20 }).elementsEqual("ssl".utf8),
+                case let named = written.trimmingCharacters(in: .whitespaces).lowercased()
             {
                 let number = named.dropFirst(3).drop { $0 == "v" }
                 switch version?.stringValue {
@@ -197,7 +198,8 @@ public struct RecordValidator: Sendable {
             certificate = out
         }
         var discoveredAt = reader.date(top["discovered_at"], "discovered_at", keepTime: true)?.stringValue
-        if let text = discoveredAt, let latest = latestDiscovery, let date = ISODates.parse(text), date > latest {
+        // Compared as text: ISO-8601 in UTC sorts as time, and a date alone sorts before that day's times.
+        if let text = discoveredAt, let latest = latestDiscovery, text > latest {
             problem("discovered_at", "is in the future (\(text)); the scanner's clock or the date is wrong")
             discoveredAt = nil
         }
@@ -232,9 +234,20 @@ public struct RecordValidator: Sendable {
                 ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F
             })
         else { return false }
-        return text.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy { label in
-            (1...63).contains(label.count) && label.first != 0x2D && label.last != 0x2D
+        var length = 0
+        var previous: UInt8 = 0x2E
+        for byte in text.utf8 {
+            if byte == 0x2E {
+                guard length > 0, previous != 0x2D else { return false }  // an empty label, or one ending in '-'
+                length = 0
+            } else {
+                if length == 0, byte == 0x2D { return false }  // a label beginning with '-'
+                length += 1
+                if length > 63 { return false }
+            }
+            previous = byte
         }
+        return length > 0 && previous != 0x2D
     }
 
     static func normalisedIP(_ text: String) -> String? {
@@ -316,24 +329,31 @@ struct SectionReader {
     /// control (U+0080-U+009F, which terminals also obey) or a bidirectional override, which shows text in another
     /// order than it is stored. Scans the bytes: this runs for every string of every record.
     static func controlCharacter(in text: String) -> String? {
-        func scan(_ bytes: some Collection<UInt8>) -> String? {
-            var previous: (UInt8, UInt8) = (0, 0)
-            for byte in bytes {
+        func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            // Plain printable ASCII, nearly all text, is passed in one tight loop.
+            guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F }) else { return nil }
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
                 if byte < 0x20 || byte == 0x7F { return describe(byte) }
-                if previous.1 == 0xC2, (0x80...0x9F).contains(byte) {
-                    return "U+00" + String(byte, radix: 16, uppercase: true) + ", a C1 control character"
+                // The lead bytes of C1 controls (C2 80-9F) and of the overrides (E2 80 AA-AE, E2 81 A6-A9).
+                if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
+                    return "U+00" + String(bytes[index + 1], radix: 16, uppercase: true) + ", a C1 control character"
                 }
-                if previous == (0xE2, 0x80),
-                    (0xAA...0xAE).contains(byte)
-                        || previous == (0xE2, 0x81) && (0xA6...0xA9).contains(byte)
-                {
-                    return "a bidirectional override"
+                if byte == 0xE2, index + 2 < bytes.count {
+                    let (second, third) = (bytes[index + 1], bytes[index + 2])
+                    if second == 0x80 && (0xAA...0xAE).contains(third)
+                        || second == 0x81 && (0xA6...0xA9).contains(third)
+                    {
+                        return "a bidirectional override"
+                    }
                 }
-                previous = (previous.1, byte)
+                index += 1
             }
             return nil
         }
-        return text.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(text.utf8)
+        if let found = text.utf8.withContiguousStorageIfAvailable(scan) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer(scan)
     }
 
     static func describe(_ control: UInt8) -> String {
