@@ -39,6 +39,24 @@ import Testing
         }
     }
 
+    /// A masked secret inside a section that also holds settings (`tls.client_key_pem`) is no change of that
+    /// section: the round trip from `integrations show` gets as far as looking the secret up.
+    @Test func aMaskInsideTheTLSSectionIsNoChangeOfIt() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(token: "tok-1")
+        var changes = IntegrationChanges()
+        var edited = configuration(fixture, auth: ["type": "bearer", "token": "********"]).objectValue!
+        edited["tls"] = ["client_key_pem": "********"]
+        changes.configuration = .object(edited)
+        changes.testConnection = false
+        #expect {
+            try fixture.engine.updateIntegration("acme-sink", changes)
+        } throws: {
+            "\($0)".contains(
+                "tls.client_key_pem is \"********\", the mask `integrations show` prints for a stored secret")
+        }
+    }
+
     @Test func theMaskWhereNoSecretIsStoredIsRefused() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

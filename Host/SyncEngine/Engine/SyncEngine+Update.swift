@@ -51,7 +51,10 @@ extension SyncEngine {
         guard !masked.isEmpty else { return configuration }
         // A kept secret goes only where it went: else anyone who may edit the configuration could send it to a host
         // of their own without knowing it.
-        for path in Self.destinationPaths where configuration[path: path] != integration.configuration[path: path] {
+        // Compared without the masked values, which the stored configuration (secrets sealed apart) lacks.
+        let unmaskedConfiguration = Self.removing(masked, from: configuration)
+        for path in Self.destinationPaths
+        where unmaskedConfiguration[path: path] != integration.configuration[path: path] {
             throw IntegrationSetupError(
                 "\(masked.joined(separator: ", ")) \(masked.count == 1 ? "is" : "are") \"\(Integration.secretMask)\", "
                     + "but \(path) changed: give the secret itself to send it there")
@@ -69,7 +72,23 @@ extension SyncEngine {
     }
 
     /// The settings that decide where a secret is sent and whom the host trusts to receive it.
-    private static let destinationPaths = ["base_url", "auth.token_url", "tls", "proxy"]
+    private static let destinationPaths = [
+        "base_url", "auth.token_url", "tls", "proxy", "additional_origins", "follow_redirects",
+    ]
+
+    /// `json` without the values at `paths` (an object left empty goes too, as the stored configuration has none).
+    private static func removing(_ paths: [String], from json: JSON) -> JSON {
+        func without(_ keys: ArraySlice<Substring>, in value: JSON) -> JSON? {
+            guard let key = keys.first.map(String.init), var object = value.objectValue else { return value }
+            if keys.count == 1 {
+                object[key] = nil
+            } else if let inner = object[key] {
+                object[key] = without(keys.dropFirst(), in: inner)
+            }
+            return object.isEmpty ? nil : .object(object)
+        }
+        return paths.reduce(json) { without($1.split(separator: ".")[...], in: $0) ?? [:] }
+    }
 
     /// The dotted paths of the values in `json`'s objects for which `matches` holds.
     private static func paths(in json: JSON, prefix: String = "", where matches: (JSON) -> Bool) -> [String] {
