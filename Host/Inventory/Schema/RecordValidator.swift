@@ -24,11 +24,12 @@ public enum Validation: Sendable {
 /// Validates raw input against the standard crypto schema and normalises it. Every problem of a record is reported,
 /// not just the first, each with its field path.
 public struct RecordValidator: Sendable {
-    /// The protocols a record may name, by the names scanners use: SSL and DTLS are TLS's family (an SSL version
-    /// is kept as the version, for its alert), IKE is IPsec's key exchange.
+    /// The protocols a record may name, by the names scanners use: SSL is TLS's family (an SSL version is kept as
+    /// the version, for its alert), IKE is IPsec's key exchange. DTLS is not TLS here: its endpoint would take the
+    /// natural key of the TLS one on the same host and port.
     public static let protocols = [
         "tls": "TLS", "ssh": "SSH", "ipsec": "IPSec", "ssl": "TLS", "sslv2": "TLS", "sslv3": "TLS", "ssl2": "TLS",
-        "ssl3": "TLS", "dtls": "TLS", "ike": "IPSec", "ikev1": "IPSec", "ikev2": "IPSec",
+        "ssl3": "TLS", "ike": "IPSec", "ikev1": "IPSec", "ikev2": "IPSec",
     ]
     public static let environments = [
         "production": "production", "prod": "production", "staging": "staging", "stage": "staging",
@@ -157,11 +158,16 @@ public struct RecordValidator: Sendable {
                 written.utf8.drop(while: { $0 == 0x20 }).prefix(3).lazy.map({ $0 | 0x20 }).elementsEqual("ssl".utf8),
                 case let named = written.trimmingCharacters(in: .whitespaces).lowercased()
             {
+                // `SSLv3` names its version; plain `SSL` is what many scanners call SSL/TLS as a whole, so a version
+                // given with it stays as written unless it is one only SSL had (2.0, 3.0).
                 let number = named.dropFirst(3).drop { $0 == "v" }
-                switch version?.stringValue {
-                case let given? where given.lowercased().hasPrefix("ssl"): break
-                case let given?: version = .string("SSLv" + given)
-                case nil: version = .string(number.isEmpty ? "SSL" : "SSLv" + number)
+                let given = version?.stringValue
+                if !number.isEmpty {
+                    if given?.lowercased().hasPrefix("ssl") != true { version = .string("SSLv" + number) }
+                } else if let given {
+                    if ["2.0", "3.0"].contains(ProtocolVersion.normalised(given)) { version = .string("SSLv" + given) }
+                } else {
+                    version = "SSL"
                 }
             }
             crypto.set("protocol_version", version)
