@@ -144,6 +144,10 @@ extension DeadLetters {
                     + ", \(letters.count - accepted - refused) not replayed.")
             if let stopped = waited.stopped { throw CLIError("\(stopped)\nStopped waiting; the replay stays queued.") }
             if waited.interrupted { throw CLIError("stopped by a signal; the replay went back to the queue") }
+            if waited.stillRetrying {
+                throw CLIError(
+                    "the replay is still retrying (\(waited.jobs.first?.error ?? "")); `serve` goes on with it")
+            }
             if let failed = waited.jobs.first(where: { $0.state == .failed }) {
                 throw CLIError(
                     "replay job \(failed.id) of \(integration) failed: \(failed.error ?? "no error recorded")")

@@ -62,6 +62,12 @@ extension Sync {
                 let left = waited.jobs.filter { $0.state == .queued || $0.state == .running }.count
                 throw CLIError("\(stopped)\nStopped waiting; \(left) of its job(s) stay queued.")
             }
+            if waited.stillRetrying {
+                let left = waited.jobs.filter { $0.state == .queued }
+                throw CLIError(
+                    "\(left.count) job(s) still retrying after \(left.map(\.attempts).max() ?? 0) attempts"
+                        + (left.first?.error.map { " (\($0))" } ?? "") + "; `serve` goes on with them")
+            }
             if waited.interrupted {
                 let left = waited.jobs.filter { $0.state == .queued || $0.state == .running }.count
                 throw CLIError("stopped by a signal; \(left) job(s) went back to the queue, for `serve` or another run")

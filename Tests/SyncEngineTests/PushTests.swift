@@ -252,6 +252,23 @@ import Testing
         #expect(fixture.sink.created == 1)
     }
 
+    /// `--wait` does not wait out an outage: once the jobs left have used their attempts and go on retrying, it
+    /// says so and leaves them to `serve`.
+    @Test func aWaitEndsWhenTheJobsLeftGoOnRetrying() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.maximumAttempts = 1
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        fixture.sink.refuseRequestsContaining = "\"a\""
+        fixture.sink.refusalStatus = 503
+        let ids = try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let waited = try fixture.engine.runUntilFinished(ids, integration: "acme-sink", owner: "t")
+        #expect(waited.stillRetrying)
+        #expect(waited.jobs.first?.state == .queued)
+    }
+
     @Test func throttlingIsWaitedOutInsideTheCall() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

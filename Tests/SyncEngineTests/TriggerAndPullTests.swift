@@ -62,6 +62,21 @@ import Testing
         #expect(try fixture.engine.pollEvents() == 1)
     }
 
+    /// While a real-time job waits (its target down), later events add their records to it instead of queuing a
+    /// job each, and the more urgent event raises its priority.
+    @Test func eventsJoinTheRealtimeJobStillWaiting() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(realtime: true)
+        try fixture.ingest([asset("first", risk: 1)])
+        #expect(try fixture.engine.pollEvents() == 1)
+        try fixture.ingest([asset("second", risk: 9, suite: "TLS_RSA_WITH_RC4_128_SHA")])
+        #expect(try fixture.engine.pollEvents() == 0)
+        let jobs = try fixture.engine.queue.jobs(integration: "acme-sink")
+        #expect(jobs.count == 1)
+        #expect(jobs.first?.recordIDs?.count == 2)
+        #expect(jobs.first?.priority == Job.Priority.critical)
+    }
+
     @Test func integrationsOnlyHearTheirTenantsSubscribedEvents() throws {
         let fixture = try EngineFixture()
         try fixture.integration(tenant: "acme", realtime: true)

@@ -5,8 +5,10 @@ import PluginRuntime
 /// How a job ended, and so what happens to it next.
 enum JobOutcome {
     case succeeded(JobStats)
-    /// Try again, not before `at` (throttling, a target that is down, a crashed plugin).
-    case retry(at: Date, JobStats, String)
+    /// Try again, not before `at` (throttling, a target that is down, a crashed plugin). `targetDown`: the target
+    /// could not take the records now (down, throttling): a push never gives up on that, as its records would wait
+    /// for a push that may never come.
+    case retry(at: Date, JobStats, String, targetDown: Bool = false)
     /// Back to the queue with nothing wrong: the host is stopping, or the integration was disabled (the job goes on
     /// once it is enabled). Not an error a status shows.
     case handedBack(JobStats, String)

@@ -61,11 +61,12 @@ extension SyncEngine {
         case .succeeded(let stats):
             try queue.succeed(job.id, stats: stats.json, lease: lease)
             note(.info, "\(label) succeeded: \(stats.json.serialized())")
-        case .retry(let at, let stats, let error):
+        case .retry(let at, let stats, let error, let targetDown):
             // A push never gives up on a target that is down: its records would wait for a push that may never come
             // (a real-time-only integration has no schedule). It retries at the longest backoff, an open error in
-            // `sync status`, until the target answers. A pull gives up: the next one reads everything again.
-            if job.attempts >= maximumAttempts, job.kind == .pull {
+            // `sync status`, until the target answers. A pull gives up (the next one reads everything again), and so
+            // does a push whose plugin keeps failing.
+            if job.attempts >= maximumAttempts, job.kind == .pull || !targetDown {
                 try queue.fail(
                     job.id, stats: stats.json, error: "gave up after \(job.attempts) attempts: \(error)", lease: lease)
                 note(.error, "\(label) gave up after \(job.attempts) attempts: \(error)")
@@ -106,11 +107,11 @@ extension SyncEngine {
             return .retry(
                 at: backoff(
                     attempts: job.attempts, floor: .milliseconds(max(1000, Int(failure.retryAfterMilliseconds)))),
-                stats, message)
+                stats, message, targetDown: true)
         case .connection, .timeout, .server, .circuitOpen, .tls:
             return .retry(
                 at: backoff(attempts: job.attempts, floor: .milliseconds(Int(failure.retryAfterMilliseconds))), stats,
-                message)
+                message, targetDown: failure.status != .tls)
         default:
             return .failed(stats, message)
         }

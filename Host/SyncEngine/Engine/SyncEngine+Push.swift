@@ -101,7 +101,7 @@ extension SyncEngine {
             return rewound(
                 .retry(
                     at: backoff(attempts: job.attempts, floor: retryAfter), stats,
-                    "\(stats.retryLater) records to retry"),
+                    "\(stats.retryLater) records to retry", targetDown: true),
                 to: atCursor)
         }
         return .succeeded(stats)
@@ -118,7 +118,8 @@ extension SyncEngine {
             return counts
         }
         switch outcome {
-        case .retry(let at, let stats, let message): return .retry(at: at, keepingThisAttempts(stats), message)
+        case .retry(let at, let stats, let message, let targetDown):
+            return .retry(at: at, keepingThisAttempts(stats), message, targetDown: targetDown)
         case .handedBack(let stats, let reason): return .handedBack(keepingThisAttempts(stats), reason)
         default: return outcome
         }

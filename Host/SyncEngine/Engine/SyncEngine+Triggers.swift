@@ -22,11 +22,12 @@ extension SyncEngine {
                 var seen: Set<String> = []
                 let ids = relevant.map(\.event.recordID).filter { seen.insert($0).inserted }
                 let priority = relevant.map { Self.priority(of: $0.event.severity) }.max() ?? Job.Priority.normal
-                for chunk in stride(from: 0, to: ids.count, by: 1000) {
-                    try queue.enqueue(
-                        integration: integration.id, tenant: integration.tenant, kind: .push, trigger: .realtime,
-                        priority: priority, recordIDs: Array(ids[chunk..<min(chunk + 1000, ids.count)]))
-                    created += 1
+                let size = JobQueue.realtimeRecordsPerJob
+                for chunk in stride(from: 0, to: ids.count, by: size) {
+                    let queued = try queue.enqueueRealtime(
+                        integration: integration.id, tenant: integration.tenant, priority: priority,
+                        recordIDs: Array(ids[chunk..<min(chunk + size, ids.count)]))
+                    if queued != nil { created += 1 }
                 }
             }
             try integrations.setEventCursor(integration.id, last.sequence)

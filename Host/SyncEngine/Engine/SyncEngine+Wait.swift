@@ -11,6 +11,9 @@ public struct JobWait: Sendable {
     /// Set when SIGTERM or SIGINT stopped the wait: the running job was handed back to the queue at its next batch,
     /// for `serve` or another wait to go on with.
     public var interrupted = false
+    /// Set when the jobs left have used their attempts and go on retrying (a push whose target is down): waiting
+    /// for them could take as long as the outage; `serve` goes on with them.
+    public var stillRetrying = false
 
     public var failed: Bool { jobs.contains { $0.state == .failed } }
 }
@@ -64,6 +67,12 @@ extension SyncEngine {
             }
             if jobs.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
                 return JobWait(jobs: jobs, stopped: nil)
+            }
+            let left = jobs.filter { $0.state != .succeeded && $0.state != .failed }
+            if left.allSatisfy({ $0.state == .queued && $0.attempts >= maximumAttempts }) {
+                var wait = JobWait(jobs: jobs, stopped: nil)
+                wait.stillRetrying = true
+                return wait
             }
             // The queue does not lease a paused or disabled integration's jobs: waiting for them would never end.
             if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {

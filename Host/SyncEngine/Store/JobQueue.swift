@@ -32,6 +32,43 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Queues a real-time push of `recordIDs`, or adds them to the one still waiting (raising its priority to the
+    /// more urgent): while a target is down, each ingest's events would otherwise add a job that retries on its own.
+    /// Returns the new job's id, or nil when the records joined a waiting job.
+    public func enqueueRealtime(integration: String, tenant: String, priority: Int, recordIDs: [String]) throws
+        -> Int64?
+    {
+        try store.pool.write { db in
+            if let waiting = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, record_ids FROM job WHERE integration = ? AND kind = 'push' AND trigger = 'realtime'
+                        AND state = 'queued' AND record_ids IS NOT NULL ORDER BY id DESC LIMIT 1
+                    """, arguments: [integration]),
+                let listed = (try? JSON.parse(waiting["record_ids"] as String))?.arrayValue?.compactMap(\.stringValue)
+            {
+                var seen = Set(listed)
+                let merged = listed + recordIDs.filter { seen.insert($0).inserted }
+                if merged.count <= Self.realtimeRecordsPerJob {
+                    try db.execute(
+                        sql: "UPDATE job SET record_ids = ?, priority = MAX(priority, ?) WHERE id = ?",
+                        arguments: [JSON(merged).serialized(), priority, waiting["id"] as Int64])
+                    return nil
+                }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO job (integration, tenant, kind, trigger, full, priority, state, record_ids, created_at)
+                    VALUES (?, ?, 'push', 'realtime', 0, ?, 'queued', ?, ?)
+                    """,
+                arguments: [integration, tenant, priority, JSON(recordIDs).serialized(), ISODates.dateTime(Date())])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// The most records one real-time job takes.
+    public static let realtimeRecordsPerJob = 1000
+
     /// Leases the next runnable job (of `integration` only, if given) for `owner` until `now + lease`, or returns
     /// nil.
     public func lease(owner: String, now: Date, lease: Duration, integration: String? = nil) throws -> Job? {
