@@ -36,6 +36,30 @@ import Testing
         #expect(record[path: "asset.hostname"] == "web09.example.com")
     }
 
+    /// Only a device has parts: an application that depends on another application names two hosts, each with its
+    /// own endpoint.
+    @Test func anApplicationThatDependsOnAnotherIsNoPartOfIt() throws {
+        let fixture = try InventoryFixture()
+        let cbom: JSON = [
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "components": [
+                ["type": "application", "name": "app01.example.com", "bom-ref": "app01"],
+                ["type": "application", "name": "db01.example.com", "bom-ref": "db01"],
+                Self.protocolComponent("web-tls", version: "1.3"),
+                Self.protocolComponent("db-tls", version: "1.2", port: 5432),
+            ],
+            "dependencies": [
+                ["ref": "app01", "dependsOn": ["db01", "web-tls"]], ["ref": "db01", "dependsOn": ["db-tls"]],
+            ],
+        ]
+        let report = try fixture.ingestor.ingest(file: fixture.folder.file("apps.json", cbom.serialized()), tenant: "t")
+        #expect(report.counts.inserted == 2, "\(report.notices)")
+        let hosts = try fixture.repository.list(tenant: "t").map {
+            "\($0.document[path: "asset.hostname"]?.stringValue ?? "?"):\($0.document[path: "crypto_implementation.port"]?.intValue ?? 0)"
+        }
+        #expect(Set(hosts) == ["app01.example.com:443", "db01.example.com:5432"])
+    }
+
     /// A CBOM made before the scan the store holds does not roll the record back: its timestamp is when its
     /// endpoints were seen.
     @Test func anOlderCBOMDoesNotRollBackANewerScan() throws {
@@ -61,6 +85,17 @@ import Testing
         #expect(report.counts.older == 1)
         let record = try #require(try fixture.repository.list(tenant: "t").first).document
         #expect(record[path: "crypto_implementation.protocol_version"] == "1.3")
+        // A timestamp written loosely is named, once, and the records come without a discovery time.
+        guard case .object(var loose) = old, case .object(var metadata) = loose["metadata"] else { return }
+        metadata["timestamp"] = "2025-05-01 12:00"
+        loose["metadata"] = .object(metadata)
+        let looseReport = try fixture.ingestor.ingest(
+            file: fixture.folder.file("loose.json", JSON.object(loose).serialized()), tenant: "t")
+        #expect(looseReport.counts.rejected == 0)
+        #expect(
+            looseReport.notices.contains {
+                $0.contains("metadata.timestamp \"2025-05-01 12:00\" is not an ISO 8601 date")
+            })
     }
 
     /// Every reference that leads nowhere, a bom-ref given twice and services are named, not passed over.

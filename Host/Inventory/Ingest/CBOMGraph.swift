@@ -78,6 +78,7 @@ struct CBOMGraph {
                 }
             }
         }
+        findParts()
     }
 
     /// A component and the ones nested in it (an assembly's parts, a firmware's libraries), each by its place.
@@ -119,8 +120,8 @@ struct CBOMGraph {
         return array
     }
 
-    /// Crypto assets reached from `start`, breadth first, also through the parts it is made of (an application on
-    /// a device, its libraries); the walk stops at another device, whose assets are its own.
+    /// Crypto assets reached from `start`, breadth first, also through the parts of a device (the application on
+    /// it, the application's libraries); the walk stops at any other component, whose assets are its own.
     func reachable(from start: String) -> [CBOMComponent] {
         var seen: Set<String> = [start]
         var queue = [start]
@@ -130,26 +131,37 @@ struct CBOMGraph {
             defer { next += 1 }
             for target in edges[queue[next]] ?? [] where !seen.contains(target) {
                 seen.insert(target)
-                guard let component = components[target], component.type != "device" else { continue }
-                if component.isCrypto { found.append(component) }
-                queue.append(target)
+                guard let component = components[target] else { continue }
+                if component.isCrypto {
+                    found.append(component)
+                    queue.append(target)
+                } else if parts.contains(target) {
+                    queue.append(target)
+                }
             }
         }
         return found
     }
 
-    /// Components that are part of another (non-crypto) one: an application on a device, a library in it. Their
-    /// protocols are their host's, so they are no hosts themselves; a device stays its own host.
-    var parts: Set<String> {
-        var parts: Set<String> = []
-        for (owner, targets) in edges where components[owner].map({ !$0.isCrypto }) ?? false {
-            for target in targets {
-                if let component = components[target], !component.isCrypto, component.type != "device" {
-                    parts.insert(target)
+    /// The parts of devices: what a device depends on or nests that is neither a crypto asset nor a device (an
+    /// application on it, that application's libraries), however deep. Their protocols are the device's, so they
+    /// are no hosts themselves. Only a device has parts: an application that depends on another application or an
+    /// operating system names a host of its own.
+    private(set) var parts: Set<String> = []
+
+    private mutating func findParts() {
+        var queue = order.filter { $0.type == "device" }.map(\.reference)
+        var next = 0
+        while next < queue.count {
+            defer { next += 1 }
+            for target in edges[queue[next]] ?? [] where !parts.contains(target) {
+                guard let component = components[target], !component.isCrypto, component.type != "device" else {
+                    continue
                 }
+                parts.insert(target)
+                queue.append(target)
             }
         }
-        return parts
     }
 
     /// What `start` depends on directly.

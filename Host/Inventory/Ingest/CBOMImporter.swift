@@ -1,3 +1,4 @@
+import Foundation
 import JSONCore
 
 /// Turns a CycloneDX 1.6 CBOM into standard-schema records: for every host (the metadata component or a
@@ -30,7 +31,23 @@ struct CBOMImporter {
         }
         // When the CBOM was made is when its endpoints were seen: an older CBOM ingested after a newer scan does not
         // roll the records back.
-        let madeAt = document[path: "metadata.timestamp"]
+        var madeAt = document[path: "metadata.timestamp"]
+        if let stamp = madeAt {
+            // Checked here, once: as each record's discovery time it would refuse every record in turn.
+            if let text = stamp.stringValue, let date = ISODates.parse(text) {
+                if date > Date().addingTimeInterval(86_400) {
+                    imported.notices.append(
+                        "metadata.timestamp \(text) is in the future; the records are imported without a discovery time"
+                    )
+                    madeAt = nil
+                }
+            } else {
+                imported.notices.append(
+                    "metadata.timestamp \(stamp.serialized()) is not an ISO 8601 date; the records are imported without a discovery time"
+                )
+                madeAt = nil
+            }
+        }
         let parts = graph.parts
 
         var used: Set<String> = []
