@@ -14,16 +14,20 @@ extension Device42Connector {
             }
             do {
                 results.append(try write(record))
-            } catch let error as ConnectorError {
+            } catch let error as ConnectorError where Self.stopsTheBatch.contains(error.status) {
                 // The target is throttling, failing, unreachable or refusing the credentials: stop here. What it
                 // took already is reported as taken (a thrown error would lose those writes' results, and the host
                 // would send them again); the rest carry the error, to be retried or to pause the integration.
+                // Anything else (a TLS or configuration fault) is thrown: no record is to blame for it.
                 results += records[index...].map { RecordResult.failed($0.key, error) }
                 break
             }
         }
         return results
     }
+
+    /// Faults of the target or the way to it, which the host retries (or pauses on, for credentials).
+    static let stopsTheBatch: Set<PluginStatus> = [.rateLimited, .server, .connection, .timeout, .circuitOpen, .auth]
 
     private func write(_ record: PushRecord) throws -> RecordResult {
         var form: [(name: String, value: String)] = []

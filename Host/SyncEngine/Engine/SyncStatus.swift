@@ -48,18 +48,24 @@ extension SyncEngine {
                 let finished = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, kind, state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ?
+                        SELECT id, kind, full, state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ?
                         ORDER BY id
                         """,
                     arguments: [integration.id, since])
-                // A failed job is an open error until a job of its kind succeeds after it: then it was fixed.
-                let lastSucceeded = Dictionary(
-                    try Row.fetchAll(
-                        db,
-                        sql:
-                            "SELECT kind, MAX(id) AS id FROM job WHERE integration = ? AND state = 'succeeded' GROUP BY kind",
-                        arguments: [integration.id]
-                    ).map { ($0["kind"] as String, $0["id"] as Int64) }, uniquingKeysWith: max)
+                // A failed job is an open error until a job of its kind (a push or pull, full or not) finishes
+                // successfully after it: then it was fixed. By finishing time, as jobs run by priority.
+                // (Times are to the second: a tie goes by id.)
+                var lastSucceeded: [String: (at: String, id: Int64)] = [:]
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT kind || '/' || full AS kind, finished_at, id FROM job
+                        WHERE integration = ? AND state = 'succeeded' ORDER BY finished_at, id
+                        """,
+                    arguments: [integration.id])
+                {
+                    lastSucceeded[row["kind"]] = (row["finished_at"], row["id"])
+                }
                 var accepted = 0
                 var attempted = 0
                 var succeededJobs = 0
@@ -77,7 +83,9 @@ extension SyncEngine {
                     attempted += failed ? max(settled, stats["selected"]?.intValue ?? 0) : settled
                     if row["state"] as String == "succeeded" {
                         succeededJobs += 1
-                    } else if (row["id"] as Int64) < lastSucceeded[row["kind"] as String] ?? 0 {
+                    } else if let fixed = lastSucceeded["\(row["kind"] as String)/\(row["full"] as Int)"],
+                        (row["finished_at"] as String, row["id"] as Int64) < fixed
+                    {
                         fixedJobs += 1
                     } else {
                         failedJobs += 1
