@@ -54,15 +54,16 @@ extension SyncEngine {
                     arguments: [integration.id, since])
                 // A failed job is an open error until a job of its kind (a push or pull, full or not) finishes
                 // successfully after it: then it was fixed. By finishing time, as jobs run by priority.
-                // (Times are to the second: a tie goes by id.)
+                // (Times are to the second: a tie goes by id. The failures looked at are the last day's, so are the
+                // successes.)
                 var lastSucceeded: [String: (at: String, id: Int64)] = [:]
                 for row in try Row.fetchAll(
                     db,
                     sql: """
                         SELECT kind || '/' || full AS kind, finished_at, id FROM job
-                        WHERE integration = ? AND state = 'succeeded' ORDER BY finished_at, id
+                        WHERE integration = ? AND state = 'succeeded' AND finished_at >= ? ORDER BY finished_at, id
                         """,
-                    arguments: [integration.id])
+                    arguments: [integration.id, since])
                 {
                     lastSucceeded[row["kind"]] = (row["finished_at"], row["id"])
                 }
