@@ -81,6 +81,10 @@ import Testing
             (["hostname": "web01..example.com"], "asset.hostname: must be a host name"),
             (["hostname": "web01", "mac_address": "zz001a2b3c4d5e"], "asset.mac_address: must be a MAC address"),
             (
+                ["hostname": "web01", "mac_address": "\u{FF10}\u{FF10}:11:22:33:44:55"],
+                "asset.mac_address: must be a MAC address"
+            ),
+            (
                 ["hostname": "web\u{202E}01"],
                 "asset.hostname: must not contain control characters (found a bidirectional override)"
             ),

@@ -76,12 +76,12 @@ import Testing
         changes.testConnection = false
         _ = try fixture.engine.updateIntegration("acme-sink", changes)
         done.wait()
+        // Handed back, the same job goes on with the new mapping and sends again what went with the old one: no
+        // other push is needed.
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink").first?.state == .queued)
         fixture.sink.latency = 0
         try fixture.engine.drain(owner: "test")
-        try fixture.engine.enqueueSync(
-            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
-            kinds: [.push])
-        try fixture.engine.drain(owner: "test")
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink").count == 1)
         #expect(fixture.sink.stored.count == 200)
         #expect(fixture.sink.stored.values.allSatisfy { $0.fields["host"] != nil && $0.fields["name"] == nil })
     }

@@ -271,8 +271,10 @@ public struct RecordValidator: Sendable {
     }
 
     static func normalisedMAC(_ text: String) -> String? {
-        let hex = text.lowercased().filter(\.isHexDigit)
-        guard hex.count == 12, text.count <= 17, text.allSatisfy({ $0.isHexDigit || ":-.".contains($0) }) else {
+        // ASCII only: `Character.isHexDigit` takes fullwidth digits too, which would never match the ASCII form.
+        func isHex(_ character: Character) -> Bool { character.isASCII && character.isHexDigit }
+        let hex = text.lowercased().filter(isHex)
+        guard hex.count == 12, text.count <= 17, text.allSatisfy({ isHex($0) || ":-.".contains($0) }) else {
             return nil
         }
         var pairs: [String] = []

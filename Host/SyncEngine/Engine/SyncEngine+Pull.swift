@@ -15,8 +15,8 @@ extension SyncEngine {
         }
         let state = StoredIntegrationState(store: store, integration: integration.id)
         // A full pull starts from the first page, unless it is this job taken up again (handed back at a stop,
-        // retried): like a delta pull, it goes on from its last stored page.
-        let resumed = !job.full || job.stats != nil
+        // retried): like a delta pull, it goes on from its last stored page, if that page was its own.
+        let resumed = !job.full || state.value(forKey: StoredIntegrationState.pullCursorJobKey) == String(job.id)
         var checkpoint = resumed ? state.value(forKey: StoredIntegrationState.pullCursorKey) : nil
         let contexts = AssetContextRepository(store: store)
         let policy = SourceOfTruth(integration.sourceOfTruth)
@@ -95,12 +95,14 @@ extension SyncEngine {
             let result = (try? JSON.parse(outcome.output)) ?? [:]
             checkpoint = result["checkpoint"]?.stringValue
             _ = state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey)
+            _ = state.setValue(String(job.id), forKey: StoredIntegrationState.pullCursorJobKey)
             if result["has_more"]?.boolValue != true { break }
             if stopRequested {
                 return .handedBack(stats, "the host is stopping; the pull resumes from its checkpoint")
             }
         }
         _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey)  // the next pull starts over
+        _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorJobKey)
         return .succeeded(stats)
     }
 

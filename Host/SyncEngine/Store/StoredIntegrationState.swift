@@ -8,6 +8,8 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
     static let checkpointKey = "__checkpoint"
     /// Where an interrupted pull resumes; owned by the engine, not the plugin.
     static let pullCursorKey = "__pull_cursor"
+    /// The pull job that stored the cursor: a full pull goes on only from its own.
+    static let pullCursorJobKey = "__pull_cursor_job"
 
     private let store: Store
     private let integration: String
