@@ -112,16 +112,22 @@ public struct Ingestor: Sendable {
 
     /// Ingests records already in memory (the API, pulls and tests); problems name each record by its place in
     /// `records`, or by its entry of `locations` (a pulled CI).
-    public func ingest(records: [JSON], tenant: String, locations: [String]? = nil) throws -> IngestReport {
+    /// `storedTimes`: the records carry discovery times the store already holds (a pull's enrichments of stored
+    /// records), which are not checked against the clock again: one kept before such checks stays usable.
+    public func ingest(records: [JSON], tenant: String, locations: [String]? = nil, storedTimes: Bool = false) throws
+        -> IngestReport
+    {
         var report = IngestReport(file: "(request)", tenant: tenant, format: .json)
         let source =
             locations.map { ArraySource(records: records, places: $0.map { RecordPlace($0) }) }
             ?? ArraySource(records: records, prefix: "records")
-        try run(source, into: &report)
+        try run(source, into: &report, checksDiscoveryTimes: !storedTimes)
         return report
     }
 
-    private func run(_ source: consuming some RecordSource, into report: inout IngestReport) throws {
+    private func run(
+        _ source: consuming some RecordSource, into report: inout IngestReport, checksDiscoveryTimes: Bool = true
+    ) throws {
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
         guard Names.isValid(tenant) else {
             source.close()
@@ -137,7 +143,8 @@ public struct Ingestor: Sendable {
             throw error
         }
         let batches = ValidatedBatches(
-            from: source, batchSize: Self.batchSize, newRecordEvents: firstLoad ? rules : nil, now: stamp)
+            from: source, batchSize: Self.batchSize, newRecordEvents: firstLoad ? rules : nil, now: stamp,
+            checksDiscoveryTimes: checksDiscoveryTimes)
         defer { batches.close() }
         // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
         let (counts, rejections, newTenant) = try repository.store.pool.write {

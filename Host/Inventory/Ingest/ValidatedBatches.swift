@@ -40,11 +40,13 @@ final class ValidatedBatches: @unchecked Sendable {
     /// raises if it is new.
     init<Source: RecordSource>(
         from source: consuming Source, batchSize: Int, newRecordEvents rules: EventRules?, now: Date,
+        checksDiscoveryTimes: Bool = true,
         validators: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
     ) {
         self.rules = rules
         self.now = now
-        writerValidator = RecordValidator(ingestedAt: now)
+        let ingestedAt = checksDiscoveryTimes ? now : nil
+        writerValidator = RecordValidator(ingestedAt: ingestedAt)
         let box = SourceBox(source)
         let reader = Thread { [self] in
             var source = box.source
@@ -62,7 +64,7 @@ final class ValidatedBatches: @unchecked Sendable {
         reader.start()
         for index in 0..<validators {
             let validator = Thread { [self] in
-                let validator = RecordValidator(ingestedAt: now)
+                let validator = RecordValidator(ingestedAt: ingestedAt)
                 while let (sequence, chunk) = take() {
                     deliver(Self.validate(chunk, with: validator, rules: rules, now: now), at: sequence)
                 }

@@ -87,7 +87,8 @@ extension SyncEngine {
             }
             try contexts.save(page, integration: integration.id, tenant: integration.tenant)
             if !enrichments.isEmpty {
-                let report = try ingestor.ingest(records: enrichments, tenant: integration.tenant, locations: sources)
+                let report = try ingestor.ingest(
+                    records: enrichments, tenant: integration.tenant, locations: sources, storedTimes: true)
                 stats.enriched += report.counts.updated
                 stats.enrichmentsRefused += report.counts.rejected
                 for problem in report.rejections { stats.error("enrichment from \(problem)") }
