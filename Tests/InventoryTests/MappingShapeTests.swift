@@ -28,6 +28,8 @@ import Testing
         #expect(try mapping.apply(to: record) == ["pci": "non_compliant", "owner": "ops", "name": "non_compliant"])
         let back = mapping.reverse(["pci": "compliant"]).record
         #expect(back == ["crypto_implementation": ["compliance_status": ["pci_dss_4.0": "compliant"]]])
+        // An extension kept flat (`cmdb.owner`) comes back flat over the stored record, not as a nested copy.
+        #expect(mapping.reverse(["owner": "sec"], over: record).record == ["extensions": ["cmdb.owner": "sec"]])
     }
 
     /// Whitespace around a `|` may include line breaks, as in a mapping file edited by hand.

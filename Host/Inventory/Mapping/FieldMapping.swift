@@ -293,8 +293,10 @@ public struct FieldMapping: Sendable {
                 problems.append(Problem(location: entry.sourceField, message: "\(entry.targetField): \(error)"))
                 continue
             }
+            // Under the keys the stored record has it (a flat `cmdb.owner` stays flat), else one per dot.
+            let keys = stored.flatMap { Self.storedKeys($0, entry.path) } ?? entry.path
             record = record.setting(
-                keys: entry.path[...], to: Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
+                keys: keys[...], to: Self.coerced(restored, to: StandardSchema.fields[entry.sourceField]))
         }
         return (record, skipped, problems)
     }
@@ -327,14 +329,24 @@ public struct FieldMapping: Sendable {
         return path.split(separator: ".").map(String.init)
     }
 
-    /// The value under `path`, or null. A key the record holds with a dot in it (an extension's `cmdb.owner`) is
-    /// found too, when no object lies under its first part.
-    static func lookup(_ record: JSON, _ path: [String]) -> JSON {
+    /// The value under `path`, or null.
+    static func lookup(_ record: JSON, _ path: [String]) -> JSON { walk(record, path) { _ in } }
+
+    /// The keys `path` is found under in `record` (`["extensions", "cmdb.owner"]` for a key with a dot), or nil.
+    static func storedKeys(_ record: JSON, _ path: [String]) -> [String]? {
+        var keys: [String] = []
+        return walk(record, path) { keys.append($0) }.isNull ? nil : keys
+    }
+
+    /// Follows `path`, telling `visit` each key taken; a key the record holds with a dot in it is found when no
+    /// object lies under its first part.
+    private static func walk(_ record: JSON, _ path: [String], _ visit: (String) -> Void) -> JSON {
         var current = record
         var index = path.startIndex
         while index < path.endIndex {
             guard case .object(let fields) = current else { return .null }
             if let next = fields[path[index]] {
+                visit(path[index])
                 current = next
                 index += 1
                 continue
@@ -344,7 +356,9 @@ public struct FieldMapping: Sendable {
                     fields[path[index...end].joined(separator: ".")] != nil
                 })
             else { return .null }
-            current = fields[path[index...end].joined(separator: ".")]!
+            let key = path[index...end].joined(separator: ".")
+            visit(key)
+            current = fields[key]!
             index = end + 1
         }
         return current
