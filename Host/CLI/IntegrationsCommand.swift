@@ -165,11 +165,11 @@ extension Integrations {
             guard try repository.integration(id) != nil else { throw CLIError("no integration \(id)") }
             // What goes with it, said before anything is lost: a typo here costs a full resend.
             let held = try repository.holdings(of: id)
-            if held.sent + held.openLetters + held.pendingJobs > 0, !yes {
+            guard yes else {
                 throw CLIError(
-                    "\(id) has sent \(held.sent) record(s) (added again, it sends them all anew), and holds "
-                        + "\(held.openLetters) open dead letter(s) and \(held.pendingJobs) queued or running job(s); "
-                        + "add --yes to remove it with them")
+                    "\(id) has sent \(held.sent) record(s) (added again, it sends them all anew), and holds its "
+                        + "configuration, sealed credentials, \(held.openLetters) open dead letter(s) and "
+                        + "\(held.pendingJobs) queued or running job(s); add --yes to remove it with them")
             }
             do { try repository.remove(id) } catch { throw CLIError("\(error)") }
             print("Removed \(id).")

@@ -48,7 +48,9 @@ extension Device42Connector {
             if failure.status == .auth || failure.status == .rateLimited || failure.status == .server { throw failure }
             return .failed(record.key, failure)
         }
-        let deviceID = (try? response.json())?["msg"]?.arrayValue?.dropFirst().first
+        // Unreadable, the answer may be a refusal (`"code": 2`) as well as a success: the write is tried again.
+        let deviceID = try response.json("the answer to setting custom fields of \(form[0].value)")["msg"]?.arrayValue?
+            .dropFirst().first
         return .updated(record.key, externalID: deviceID.map { $0.stringValue ?? $0.serialized() })
     }
 

@@ -421,6 +421,8 @@ import Testing
         #expect(try hosts(["protocol_version=TLSv*"]) == ["a", "e"])  // as written, too
         #expect(try hosts(["protocol_version!=1.*"]) == ["f", "g"])
         #expect(ProtocolVersion.normalised("SSH-2.0") == "2.0")
+        // An alias an ingest reads is no protocol to filter by: SSLv3 is a version of TLS's family.
+        #expect(throws: InventoryFilter.Problem.self) { try InventoryFilter(["protocol=SSLv3"]) }
         #expect(ProtocolVersion.normalised("IKEv2") == "2.0")
     }
 

@@ -115,6 +115,26 @@ import Testing
         }
     }
 
+    /// A record without a discovery time updates the stored one but keeps its time, so an older dated export
+    /// imported afterwards is still known as older.
+    @Test func anUndatedUpdateKeepsTheStoredDiscoveryTime() throws {
+        let fixture = try InventoryFixture()
+        func scan(_ version: String, at time: String?) -> JSON {
+            var record: [String: JSON] = [
+                "asset": ["hostname": "web01"],
+                "crypto_implementation": ["protocol": "TLS", "port": 443, "protocol_version": .string(version)],
+            ]
+            if let time { record["discovered_at"] = .string(time) }
+            return .object(record)
+        }
+        _ = try fixture.ingestor.ingest(records: [scan("1.3", at: "2026-11-25T00:00:00Z")], tenant: "t")
+        _ = try fixture.ingestor.ingest(records: [scan("1.2", at: nil)], tenant: "t")
+        let older = try fixture.ingestor.ingest(records: [scan("1.0", at: "2025-01-01T00:00:00Z")], tenant: "t")
+        #expect(older.counts.older == 1)
+        let stored = try #require(try fixture.repository.list(tenant: "t").first)
+        #expect(stored.document[path: "crypto_implementation.protocol_version"] == "1.2")
+    }
+
     @Test func aNumberTooLargeToHoldSaysSo() {
         #expect(
             problems(validated(["protocol": "TLS", "key_size": .number(.infinity)])) == [

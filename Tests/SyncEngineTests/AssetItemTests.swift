@@ -32,6 +32,19 @@ import Testing
         #expect(item.members == [1, 0])
     }
 
+    /// Extensions (an owner the CMDB keeps) are not cleared when the riskiest record lacks them; crypto fields are.
+    @Test func onlyCryptoFieldsAreCleared() {
+        let mapping = try! FieldMapping(json: [
+            ["source_field": "asset.hostname", "target_field": "fqdn"],
+            ["source_field": "extensions.owner", "target_field": "owner"],
+            ["source_field": "certificate.expiration_date", "target_field": "expires"],
+        ])
+        let item = AssetItem(
+            of: [["asset": ["hostname": "web01"], "crypto_implementation": ["protocol": "SSH"]]], mapping: mapping,
+            now: Date())
+        #expect(item.fields == ["fqdn": "web01", "expires": ""])
+    }
+
     /// A pulled framework's status changes that framework alone; the record's other frameworks stay.
     @Test func aPulledFieldInsideAnObjectLeavesItsNeighbours() throws {
         let policy = SourceOfTruth(["crypto_implementation": "itam", "extensions": "itam"])
@@ -54,6 +67,9 @@ import Testing
             ])
         #expect(merged["extensions"] == ["cmdb": ["owner": "sec", "site": "fra"]])
         #expect(merged["crypto_implementation"]?["protocol"] == "TLS")
+        // What makes a record's natural key is never taken over: another protocol or port would make another record.
+        let rekeyed: JSON = ["crypto_implementation": ["protocol": "SSH", "port": 22]]
+        #expect(policy.merge(rekeyed, into: document) == nil)
         // The same values again are no change.
         #expect(policy.merge(pulled, into: merged) == nil)
         // A platform-owned field is not taken, however deep.

@@ -138,8 +138,9 @@ import Testing
         #expect(refused.status != 0)
         #expect(
             refused.stderr.contains(
-                "acme-fixture-rest-sink has sent 30 record(s) (added again, it sends them all anew), and holds 0 open "
-                    + "dead letter(s) and 0 queued or running job(s); add --yes to remove it with them"))
+                "acme-fixture-rest-sink has sent 30 record(s) (added again, it sends them all anew), and holds its "
+                    + "configuration, sealed credentials, 0 open dead letter(s) and 0 queued or running job(s); add "
+                    + "--yes to remove it with them"))
         #expect(try cc(["integrations", "remove", "acme-fixture-rest-sink", "--yes"]).status == 0)
         #expect(try cc(["integrations", "remove", "acme-fixture-rest-sink"]).stderr.contains("no integration"))
     }

@@ -224,7 +224,8 @@ struct IngestWriter {
                 sql: """
                     UPDATE inventory_record SET natural_key = ?, hostname = ?, ip_address = ?, environment = ?,
                         serial_number = ?, mac_address = ?, protocol = ?, protocol_version = ?, port = ?, key_size = ?,
-                        risk_score = ?, compliance = ?, certificate_expires = ?, discovered_at = ?, document = ?,
+                        risk_score = ?, compliance = ?, certificate_expires = ?,
+                        discovered_at = COALESCE(?, discovered_at), document = ?,
                         content_hash = ?, expiry_notified = ?, scan_hash = ?, updated_at = ?
                     WHERE tenant = ? AND id = ?
                     """)

@@ -139,7 +139,8 @@ public struct InventoryFilter: Sendable {
         case "ip_address": return RecordValidator.normalisedIP(value) ?? value
         case "hostname": return value.hasSuffix(".") ? String(value.dropLast()) : value
         case "protocol":
-            guard let stored = RecordValidator.protocols[value.lowercased()] else {
+            // The stored names only: an alias an ingest reads (`SSLv3`) is no protocol of its own to filter by.
+            guard let stored = ["tls": "TLS", "ssh": "SSH", "ipsec": "IPSec"][value.lowercased()] else {
                 throw Problem(description: "filter protocol takes TLS, SSH or IPSec; got \"\(value)\"")
             }
             return stored

@@ -86,9 +86,13 @@ public struct AssetItem {
 
     /// The item stands for whichever record is riskiest now: a crypto or certificate field that record lacks is
     /// sent empty, clearing what another endpoint left there (an expiry of a certificate the SSH endpoint never
-    /// had). Identity fields are never cleared: a record that lacks a serial number says nothing about it.
+    /// had). Identity fields and extensions (an owner a CMDB keeps) are never cleared: a record that lacks a serial
+    /// number says nothing about it.
     static func clearing(_ fields: inout [String: JSON], notIn mapping: FieldMapping) {
-        for entry in mapping.entries where !entry.sourceField.hasPrefix("asset.") && fields[entry.targetField] == nil {
+        for entry in mapping.entries
+        where fields[entry.targetField] == nil
+            && (entry.sourceField.hasPrefix("crypto_implementation.") || entry.sourceField.hasPrefix("certificate."))
+        {
             fields[entry.targetField] = ""
         }
     }

@@ -40,7 +40,11 @@ struct SourceOfTruth {
         return .object(policy)
     }
 
-    static let correlationFields: Set = ["asset.hostname", "asset.ip_address"]
+    /// Never taken over: how records are correlated, and what makes a record's natural key (a protocol or port
+    /// taken from the ITAM system would make another endpoint of it).
+    static let correlationFields: Set = [
+        "asset.hostname", "asset.ip_address", "crypto_implementation.protocol", "crypto_implementation.port",
+    ]
 
     /// The fields and sections a policy may name: pulled context is merged a section's field at a time.
     private static let ownable: Set<String> = Set(
