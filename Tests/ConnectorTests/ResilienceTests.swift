@@ -61,6 +61,15 @@ import Testing
         #expect(fixture.hostsNotWrittenOnce(records).isEmpty)
     }
 
+    /// A target that is down says why with the retry, in the job and `sync status`, not only "records to retry".
+    @Test func aRetrySaysWhy() throws {
+        let (fixture, _) = try ConnectorFixture.ingested(.device42, hosts: 3)
+        try fixture.setFaults(["error_rate": 1.0])
+        let job = try fixture.run(.push)
+        #expect(job.state == .queued)
+        #expect(job.error?.contains("records to retry (server_error:") == true, "\(job.error ?? "")")
+    }
+
     /// Credentials refused in the middle of Device42's writes: the writes it took before keep their results (the
     /// push pauses the integration, and does not send them again once it is resumed).
     @Test func device42KeepsWhatItWroteBeforeCredentialsWereRefused() throws {

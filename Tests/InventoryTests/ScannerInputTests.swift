@@ -135,6 +135,18 @@ import Testing
         #expect(stored.document[path: "crypto_implementation.protocol_version"] == "1.2")
     }
 
+    /// Offered suites and extensions (pushed to a CMDB through a mapping) hold no control characters either.
+    @Test func suitesAndExtensionsHoldNoControlCharacters() {
+        #expect(
+            problems(validated(["protocol": "TLS", "cipher_suites": ["TLS_AES_128_GCM_SHA256", "bad\u{7}"]])) == [
+                "line 1: crypto_implementation.cipher_suites[1]: must not contain control characters (found byte 0x7)"
+            ])
+        #expect(
+            problems(validated(["protocol": "TLS"], extra: ["extensions": ["cmdb": ["owner": "ops\u{202E}"]]])) == [
+                "line 1: extensions.cmdb.owner: must not contain control characters (found a bidirectional override)"
+            ])
+    }
+
     @Test func aNumberTooLargeToHoldSaysSo() {
         #expect(
             problems(validated(["protocol": "TLS", "key_size": .number(.infinity)])) == [

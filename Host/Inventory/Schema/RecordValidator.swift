@@ -126,7 +126,15 @@ public struct RecordValidator: Sendable {
             crypto.set("cipher_suite", reader.string(fields["cipher_suite"], "crypto_implementation.cipher_suite"))
             if let suites = fields["cipher_suites"] {
                 if let names = suites.arrayValue?.compactMap(\.stringValue), names.count == suites.arrayValue?.count {
-                    crypto.set("cipher_suites", JSON(names))
+                    if let (index, control) = names.enumerated().lazy.compactMap({ entry in
+                        SectionReader.controlCharacter(in: entry.element).map { (entry.offset, $0) }
+                    }).first {
+                        problem(
+                            "crypto_implementation.cipher_suites[\(index)]",
+                            "must not contain control characters (found \(control))")
+                    } else {
+                        crypto.set("cipher_suites", JSON(names))
+                    }
                 } else {
                     problem("crypto_implementation.cipher_suites", "must be an array of strings")
                 }
@@ -212,13 +220,40 @@ public struct RecordValidator: Sendable {
         let source = reader.string(top["source"], "source")
         var extensions: JSON?
         if let value = top["extensions"] {
-            if value.objectValue != nil { extensions = value } else { problem("extensions", "must be an object") }
+            if value.objectValue == nil {
+                problem("extensions", "must be an object")
+            } else if let (path, control) = Self.controlCharacter(in: value, at: "extensions") {
+                // Pushed to a CMDB through a mapping, an extension is shown there as any name is.
+                problem(path, "must not contain control characters (found \(control))")
+            } else {
+                extensions = value
+            }
         }
         guard problems.isEmpty else { return .invalid(problems) }
         return .valid(
             InventoryRecord(
                 asset: asset, crypto: crypto, certificate: certificate, extensions: extensions, source: source,
                 discoveredAt: discoveredAt))
+    }
+
+    /// The first key or text under `value` holding a control character, with its path.
+    static func controlCharacter(in value: JSON, at path: String) -> (String, String)? {
+        switch value {
+        case .string(let text): return SectionReader.controlCharacter(in: text).map { (path, $0) }
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = controlCharacter(in: item, at: "\(path)[\(index)]") { return found }
+            }
+        case .object(let members):
+            for key in members.keys.sorted() {
+                if let control = SectionReader.controlCharacter(in: key) {
+                    return ("\(path) key \(JSON.string(key).serialized())", control)
+                }
+                if let found = controlCharacter(in: members[key]!, at: "\(path).\(key)") { return found }
+            }
+        default: break
+        }
+        return nil
     }
 
     /// A key algorithm as its family is called (`RSA`), also when written as X.509 names it (`rsaEncryption`,

@@ -37,6 +37,8 @@ struct JobStats {
     var acknowledged = 0
     var deadLettered = 0
     var retryLater = 0
+    /// Why the first record left to retry was (a target that is down, throttling): said with the retry.
+    var retryReason: String?
     var pulled = 0
     var correlated = 0
     var enriched = 0

@@ -101,7 +101,8 @@ extension SyncEngine {
             return rewound(
                 .retry(
                     at: backoff(attempts: job.attempts, floor: retryAfter), stats,
-                    "\(stats.retryLater) records to retry", targetDown: true),
+                    "\(stats.retryLater) records to retry" + (stats.retryReason.map { " (\($0))" } ?? ""),
+                    targetDown: true),
                 to: atCursor)
         }
         return .succeeded(stats)

@@ -200,6 +200,9 @@ extension SyncEngine {
                 taken.end = .credentials(result.message ?? "credentials refused")
             case _ where result.status.isRetryable:
                 stats.retryLater += members.count
+                if stats.retryReason == nil {
+                    stats.retryReason = redactor.redact("\(result.status.name): \(result.message ?? "")")
+                }
                 retryAfter = max(retryAfter, .milliseconds(Int(result.retryAfterMilliseconds)))
             default:
                 // Every record the item stands for is refused with it: left pending, the asset's others would send
