@@ -36,6 +36,20 @@ import Testing
         #expect(record[path: "asset.hostname"] == "web09.example.com")
     }
 
+    /// A CBOM of one host lists its protocols without a dependency on them: they are the metadata component's.
+    @Test func protocolsNothingLinksBelongToTheBOMsSubject() throws {
+        let fixture = try InventoryFixture()
+        let cbom: JSON = [
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "metadata": ["component": ["type": "device", "name": "edge01.example.com", "bom-ref": "edge01"]],
+            "components": [Self.protocolComponent("tls", version: "1.2")],
+        ]
+        let report = try fixture.ingestor.ingest(file: fixture.folder.file("one.json", cbom.serialized()), tenant: "t")
+        #expect(report.counts.inserted == 1, "\(report.notices)")
+        let record = try #require(try fixture.repository.list(tenant: "t").first).document
+        #expect(record[path: "asset.hostname"] == "edge01.example.com")
+    }
+
     /// Only a device has parts: an application that depends on another application names two hosts, each with its
     /// own endpoint.
     @Test func anApplicationThatDependsOnAnotherIsNoPartOfIt() throws {

@@ -54,8 +54,17 @@ struct CBOMImporter {
         var keys: [String: CBOMComponent] = [:]  // natural key → the protocol component that took it
         var hostCount = 0
         var importedProtocols: [CBOMComponent] = []
-        for host in graph.order where !host.isCrypto {
-            let protocols = graph.reachable(from: host.reference).filter { $0.assetType == "protocol" }
+        let hosts = graph.order.filter { !$0.isCrypto }
+        var reached: [String: [CBOMComponent]] = [:]
+        for host in hosts {
+            reached[host.reference] = graph.reachable(from: host.reference).filter { $0.assetType == "protocol" }
+        }
+        // A CBOM of one host (the metadata component) often lists its protocols without a dependency on them: a
+        // protocol no component links to is the metadata component's, the subject of the BOM.
+        let linked = Set(reached.values.joined().map(\.reference))
+        let unlinked = graph.order.filter { $0.assetType == "protocol" && !linked.contains($0.reference) }
+        for host in hosts {
+            let protocols = (reached[host.reference] ?? []) + (host.isMetadata ? unlinked : [])
             // A part (an application on a device) brings its protocols to its host, named as the host is.
             if parts.contains(host.reference), !protocols.isEmpty { continue }
             guard !protocols.isEmpty else {
