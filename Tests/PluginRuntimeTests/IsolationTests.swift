@@ -144,20 +144,22 @@ import Testing
         #expect(Set(supervisor.health.map(\.tenant)) == ["acme", "globex"])
     }
 
+    /// The process id of the worker that answers a test call to `plugin`.
+    func workerPID(_ plugin: PluginBuild) throws -> Int? {
+        let outcome = try supervisor.call(
+            plugin, instance: InstanceSpec(key: "i", tenant: nil, configuration: Array("{}".utf8)), operation: .test,
+            services: TestServices())
+        return try JSON.parse(outcome.output)["pid"]?.intValue
+    }
+
     /// A worker that dies while idle (the OOM killer, say) is replaced at the next call: the call is answered, and
     /// the host is not killed by writing to it (SIGPIPE).
     @Test func aWorkerThatDiedWhileIdleIsReplaced() throws {
         let plugin = try PluginBuilds.cFixture()
-        func pid() throws -> Int? {
-            let outcome = try supervisor.call(
-                plugin, instance: InstanceSpec(key: "i", tenant: nil, configuration: Array("{}".utf8)),
-                operation: .test, services: TestServices())
-            return try JSON.parse(outcome.output)["pid"]?.intValue
-        }
-        let first = try #require(try pid())
+        let first = try #require(try workerPID(plugin))
         Glibc.kill(pid_t(first), SIGKILL)
         Thread.sleep(forTimeInterval: 0.2)
-        let second = try #require(try pid())
+        let second = try #require(try workerPID(plugin))
         #expect(second != first)
         #expect(log.entries.contains { $0.message.contains("(pid \(first)) died while idle; starting another") })
     }
@@ -165,18 +167,12 @@ import Testing
     /// Workers idle too long are stopped (the build an upgrade replaced keeps none); the next call starts another.
     @Test func idleWorkersAreStopped() throws {
         let plugin = try PluginBuilds.cFixture()
-        func pid() throws -> Int? {
-            let outcome = try supervisor.call(
-                plugin, instance: InstanceSpec(key: "i", tenant: nil, configuration: Array("{}".utf8)),
-                operation: .test, services: TestServices())
-            return try JSON.parse(outcome.output)["pid"]?.intValue
-        }
-        let first = try #require(try pid())
+        let first = try #require(try workerPID(plugin))
         supervisor.stopWorkers(idleLongerThan: .seconds(60))
         #expect(supervisor.health.first?.workers == 1)  // not idle long enough
         supervisor.stopWorkers(idleLongerThan: .zero)
         #expect(supervisor.health.first?.workers == 0)
-        #expect(try pid() != first)
+        #expect(try workerPID(plugin) != first)
     }
 
     @Test func twoVersionsAnswerSideBySide() throws {

@@ -28,7 +28,7 @@ import Testing
     struct TimedOut: Error {}
 
     /// A push of 200 records in batches of 10 to a sink 0.1 s away, running, with its first batches delivered.
-    func pushUnderWay() throws -> (EngineFixture, DispatchSemaphore) {
+    func pushUnderWay(priority: Int = Job.Priority.normal) throws -> (EngineFixture, DispatchSemaphore) {
         let fixture = try EngineFixture()
         fixture.engine.batchSize = 10
         try fixture.integration()
@@ -36,7 +36,7 @@ import Testing
         fixture.sink.latency = 0.1
         try fixture.engine.enqueueSync(
             try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
-            kinds: [.push])
+            priority: priority, kinds: [.push])
         let done = runInBackground(fixture)
         try waitUntil { fixture.sink.stored.count >= 20 }
         return (fixture, done)
@@ -44,16 +44,7 @@ import Testing
 
     /// A bulk push makes way for an alert's push at its next batch: handed back, it goes on after the alert's job.
     @Test func aBulkPushMakesWayForAnAlert() throws {
-        let fixture = try EngineFixture()
-        fixture.engine.batchSize = 10
-        try fixture.integration()
-        try fixture.ingest((0..<200).map { asset("host\($0)") })
-        fixture.sink.latency = 0.1
-        try fixture.engine.enqueueSync(
-            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .schedule, full: false,
-            priority: Job.Priority.bulk, kinds: [.push])
-        let done = runInBackground(fixture)
-        try waitUntil { fixture.sink.stored.count >= 20 }
+        let (fixture, done) = try pushUnderWay(priority: Job.Priority.bulk)
         let record = try #require(try fixture.engine.inventory.list(tenant: "acme").last)
         let alert = try fixture.engine.queue.enqueue(
             integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime,
