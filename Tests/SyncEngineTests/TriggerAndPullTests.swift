@@ -232,6 +232,26 @@ extension PullTests {
         #expect(job.stats?["calls"] == 3)  // three pages in all, none twice
     }
 
+    /// A record kept with a discovery time in the future (stored before such times were refused) still takes the
+    /// ITAM system's fields: its enrichment is not checked against the clock again.
+    @Test func aRecordWithAStoredFutureTimeIsStillEnriched() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("web01")])
+        try fixture.store.pool.write { db in
+            try db.execute(sql: "UPDATE inventory_record SET discovered_at = '2062-11-26T00:00:00Z'")
+        }
+        fixture.sink.assets = [["id": "cmdb-1", "name": "web01", "serial_number": "SN-42"]]
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.pull])
+        try fixture.engine.drain(owner: "t")
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.stats?["enriched"] == 1, "\(job.stats?.serialized() ?? "")")
+        let web = try #require(try fixture.engine.inventory.list(tenant: "acme").first)
+        #expect(web.document[path: "asset.serial_number"] == "SN-42")
+    }
+
     /// A pull fills in a serial number the scanner does not know; the next scan of the same estate changes nothing,
     /// so nothing is sent again and no alert repeats.
     @Test func aRescanAfterAPullChangesNothingAndSendsNothing() throws {
