@@ -240,13 +240,6 @@ final class LockedCounts: @unchecked Sendable {
     func add(ok success: Bool) { lock.withLock { if success { values.ok += 1 } else { values.failed += 1 } } }
 }
 
-final class LockedList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var items: [String] { lock.withLock { stored } }
-    func append(_ item: String) { lock.withLock { stored.append(item) } }
-}
-
 final class LockedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Store
+import TestSupport
 import Testing
 
 @testable import SyncEngine
@@ -58,6 +59,38 @@ import Testing
         #expect(reason.contains("the store was busy"))
         #expect(stats.selected == 50)
         #expect(stats.acknowledged == 50)
+    }
+
+    /// Once a commit of acknowledgements fails, the writer writes nothing more (batches after the lost one would
+    /// carry a full push's cursor past it) and says so at the next submit; a `finish` waiting meanwhile returns,
+    /// throwing. (The race in which it once hung, waking before the dropped batches were cleared, is not forced.)
+    @Test func theAcknowledgementWriterStopsAfterAFailedCommit() throws {
+        let fixture = try EngineFixture(busyTimeout: 0.2)
+        try fixture.integration()
+        let writer = AcknowledgementWriter(
+            delivery: fixture.engine.delivery, lease: nil, integration: "acme-sink", tenant: "acme", mapping: [],
+            clock: { Date() })
+        func ack(_ id: String) -> [DeliveryRepository.Acknowledgement] {
+            [.init(recordID: id, contentHash: "h-\(id)", externalID: nil)]
+        }
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = LockedList()
+        try Self.holdingWriteLock(of: fixture.folder.path + "/cc.sqlite") {
+            try writer.submit(acknowledged: ack("first"), refused: [])
+            Thread.sleep(forTimeInterval: 0.05)  // its commit waits 0.2 s for the lock, then fails
+            try writer.submit(acknowledged: ack("second"), refused: [])  // queued behind that commit
+            Thread.detachNewThread {
+                outcome.append((try? writer.finish()) == nil ? "threw" : "returned")
+                finished.signal()
+            }
+            #expect(finished.wait(timeout: .now() + 5) == .success, "finish hung")
+        }
+        #expect(outcome.items == ["threw"])
+        #expect(throws: (any Error).self) { try writer.submit(acknowledged: ack("third"), refused: []) }
+        let kept = try fixture.store.pool.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = 'acme-sink'")!
+        }
+        #expect(kept == 0)
     }
 
     @Test func busyIsToldApartFromOtherErrors() throws {
