@@ -92,7 +92,9 @@ import Testing
         let answers = fixture.sink.answered
         let throttled = try #require(answers.first { $0.status == 429 })
         let after = answers.filter { $0.arrived > throttled.answered.addingTimeInterval(0.5) }
-        #expect(after.count >= 5)  // the throttled batch again, and the four not yet sent
+        // The throttled batch again, and those not yet sent: four, or three when the batch beside the throttled one
+        // came back first and the next one went out before the 429 did (a busy machine orders them either way).
+        #expect(after.count >= 4)
         for (index, span) in after.enumerated().dropFirst() {
             #expect(span.arrived >= after[index - 1].answered, "request \(index) overlapped the one before it")
         }
