@@ -42,6 +42,12 @@ extension JSON {
         setting(keys: path.split(separator: ".").map(String.init)[...], to: value)
     }
 
+    /// The value under `keys`, one object level each (a key may hold a dot).
+    public subscript(keys keys: ArraySlice<String>) -> JSON? {
+        guard let key = keys.first else { return self }
+        return objectValue?[key]?[keys: keys.dropFirst()]
+    }
+
     /// The document with `value` under `keys`, one object level each (a key may hold a dot).
     public func setting(keys: ArraySlice<String>, to value: JSON) -> JSON {
         guard let key = keys.first else { return value }

@@ -14,7 +14,7 @@ extension Device42Connector {
             }
             do {
                 results.append(try write(record))
-            } catch let error as ConnectorError where Self.stopsTheBatch.contains(error.status) {
+            } catch let error as ConnectorError where error.status.isRetryable || error.status == .auth {
                 // The target is throttling, failing, unreachable or refusing the credentials: stop here. What it
                 // took already is reported as taken (a thrown error would lose those writes' results, and the host
                 // would send them again); the rest carry the error, to be retried or to pause the integration.
@@ -25,9 +25,6 @@ extension Device42Connector {
         }
         return results
     }
-
-    /// Faults of the target or the way to it, which the host retries (or pauses on, for credentials).
-    static let stopsTheBatch: Set<PluginStatus> = [.rateLimited, .server, .connection, .timeout, .circuitOpen, .auth]
 
     private func write(_ record: PushRecord) throws -> RecordResult {
         var form: [(name: String, value: String)] = []

@@ -35,7 +35,7 @@ struct CBOMImporter {
         if let stamp = madeAt {
             // Checked here, once: as each record's discovery time it would refuse every record in turn.
             if let text = stamp.stringValue, let date = ISODates.parse(text) {
-                if date > Date().addingTimeInterval(86_400) {
+                if ISODates.dateTime(date) > RecordValidator.latestDiscovery(at: Date()) {
                     imported.notices.append(
                         "metadata.timestamp \(text) is in the future; the records are imported without a discovery time"
                     )

@@ -27,10 +27,12 @@ public struct RecordValidator: Sendable {
     /// The protocols a record may name, by the names scanners use: SSL is TLS's family (an SSL version is kept as
     /// the version, for its alert), IKE is IPsec's key exchange. DTLS is not TLS here: its endpoint would take the
     /// natural key of the TLS one on the same host and port.
-    public static let protocols = [
-        "tls": "TLS", "ssh": "SSH", "ipsec": "IPSec", "ssl": "TLS", "sslv2": "TLS", "sslv3": "TLS", "ssl2": "TLS",
-        "ssl3": "TLS", "ike": "IPSec", "ikev1": "IPSec", "ikev2": "IPSec",
-    ]
+    public static let protocols = storedProtocols.merging([
+        "ssl": "TLS", "sslv2": "TLS", "sslv3": "TLS", "ssl2": "TLS", "ssl3": "TLS", "ike": "IPSec", "ikev1": "IPSec",
+        "ikev2": "IPSec",
+    ]) { stored, _ in stored }
+    /// The protocols as the store keeps them, by their lower-case names.
+    public static let storedProtocols = ["tls": "TLS", "ssh": "SSH", "ipsec": "IPSec"]
     public static let environments = [
         "production": "production", "prod": "production", "staging": "staging", "stage": "staging",
         "development": "development", "dev": "development",
@@ -55,10 +57,14 @@ public struct RecordValidator: Sendable {
     /// record's every later scan look older, and so never applied.
     let latestDiscovery: String?
 
+    /// The latest discovery time an ingest at `now` takes, as stored text (ISO-8601 in UTC sorts as time): a day of
+    /// clock skew is allowed.
+    public static func latestDiscovery(at now: Date) -> String { ISODates.dateTime(now.addingTimeInterval(86_400)) }
+
     /// `ingestedAt`: when the records are ingested, for their discovery times (a day's clock skew is allowed);
     /// nil for records the store already holds.
     public init(ingestedAt: Date? = nil) {
-        latestDiscovery = ingestedAt.map { ISODates.dateTime($0.addingTimeInterval(86_400)) }
+        latestDiscovery = ingestedAt.map(Self.latestDiscovery(at:))
     }
 
     /// `location` names the record in messages: `records[3]`, `line 17`.

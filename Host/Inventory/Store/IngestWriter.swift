@@ -23,7 +23,7 @@ struct IngestWriter {
         self.rules = rules
         self.now = now
         stamp = now.formatted(.iso8601)
-        latestPlausible = ISODates.dateTime(now.addingTimeInterval(86_400))
+        latestPlausible = RecordValidator.latestDiscovery(at: now)
         tenantWasEmpty = try !InventoryRepository.hasRecords(tenant: tenant, in: db)
     }
 

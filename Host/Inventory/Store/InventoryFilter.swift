@@ -140,7 +140,7 @@ public struct InventoryFilter: Sendable {
         case "hostname": return value.hasSuffix(".") ? String(value.dropLast()) : value
         case "protocol":
             // The stored names only: an alias an ingest reads (`SSLv3`) is no protocol of its own to filter by.
-            guard let stored = ["tls": "TLS", "ssh": "SSH", "ipsec": "IPSec"][value.lowercased()] else {
+            guard let stored = RecordValidator.storedProtocols[value.lowercased()] else {
                 throw Problem(description: "filter protocol takes TLS, SSH or IPSec; got \"\(value)\"")
             }
             return stored

@@ -76,7 +76,7 @@ struct SourceOfTruth {
             guard path.count > 1, !value.isNull, value.stringValue?.isEmpty != true else { return }
             let dotted = path.joined(separator: ".")
             guard !Self.correlationFields.contains(dotted), owner(of: dotted) == "itam",
-                Self.value(in: document, at: path[...]) != value
+                document[keys: path[...]] != value
             else { return }
             merged = merged.setting(keys: path[...], to: value)
             changed = true
@@ -85,11 +85,5 @@ struct SourceOfTruth {
         // Not `changed ? merged : nil`: JSON takes nil literals, so that would be `.null`, an "enrichment" of nothing.
         guard changed else { return nil }
         return merged
-    }
-
-    /// Paths are walked by their parts, not split on dots: a framework or extension key may hold one.
-    private static func value(in document: JSON, at path: ArraySlice<String>) -> JSON? {
-        guard let key = path.first else { return document }
-        return document.objectValue?[key].flatMap { value(in: $0, at: path.dropFirst()) }
     }
 }

@@ -111,7 +111,7 @@ extension SyncEngine {
         case .connection, .timeout, .server, .circuitOpen, .tls:
             return .retry(
                 at: backoff(attempts: job.attempts, floor: .milliseconds(Int(failure.retryAfterMilliseconds))), stats,
-                message, targetDown: failure.status != .tls)
+                message, targetDown: failure.status.isRetryable)
         default:
             return .failed(stats, message)
         }
