@@ -93,7 +93,10 @@ func record(_ index: Int) -> JSON {
         ],
     ]
 }
+// One sink for the engine and one for the ceiling, each empty when its run starts, so neither stores into a table
+// the other filled.
 let sink = try RecordSinkServer()
+let ceilingSink = try RecordSinkServer()
 let store = try Store(path: folder.path + "/push.sqlite")
 let catalog = PluginCatalog(
     directory: folder.path + "/plugins",
@@ -134,13 +137,14 @@ let bodies: [[UInt8]] = stride(from: 0, to: documents.count, by: batch).map { st
     }
     return JSON(["records": .array(items)]).serializedBytes()
 }
-let client = CurlClient(settings: try HTTPSettings(configuration: configuration, secrets: [:]))
+let client = CurlClient(
+    settings: try HTTPSettings(configuration: sinkConfiguration(ceilingSink.baseURL), secrets: [:]))
 let ceilingCPUBefore = Bench.cpuSeconds()
 let ceiling = ContinuousClock().measure {
     for body in bodies {
         let result = client.perform(
             TransportRequest(
-                method: "POST", url: sink.baseURL + "/records",
+                method: "POST", url: ceilingSink.baseURL + "/records",
                 headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")],
                 body: body, timeout: .seconds(30)))
         guard case .success(let response) = result, response.statusCode == 200 else {
@@ -176,7 +180,7 @@ Bench.report(
                 ],
             ]))
 Bench.report(
-    "job: \(job.state.rawValue), acknowledged \(acknowledged), sink holds \(sink.stored.count - count) engine records (\(sink.created) created in all)"
+    "job: \(job.state.rawValue), acknowledged \(acknowledged), the sink holds \(sink.stored.count) records (\(sink.created) created)"
 )
 Bench.report(
     String(
