@@ -203,7 +203,7 @@ func readJSON(_ path: String, _ option: String? = nil) throws -> JSON {
     let named = option.map { "\($0) \(path)" } ?? path
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(named): cannot be read") }
     do {
-        return try JSON.parse(Array(IngestFormat.withoutByteOrderMark(data)))
+        return try JSON.parse(Array(IngestFormat.withoutByteOrderMark(data)), duplicateKeys: .refused)
     } catch {
         throw CLIError("\(named): \(error)")
     }

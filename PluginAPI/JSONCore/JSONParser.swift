@@ -4,6 +4,9 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable, Equatabl
     public let offset: Int
     public let line: Int
     public let column: Int
+    /// The member name an object repeats, when that is the fault (`DuplicateKeys.refused`): the text is JSON, but
+    /// one of the values would be lost.
+    public var repeatedName: String? = nil
 
     public var description: String { "line \(line), column \(column): \(message)" }
 }
@@ -16,13 +19,33 @@ extension JSON {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSON {
-        try bytes.withUnsafeBufferPointer { buffer in Result { () throws(JSONParseError) in try parse(buffer) } }.get()
+        try parse(bytes, duplicateKeys: .lastWins)
     }
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSON {
-        var parser = JSONParser(bytes: bytes)
-        let value = try parser.parseDocument()
-        return value
+        try parse(bytes, duplicateKeys: .lastWins)
+    }
+
+    /// `duplicateKeys`: what a member name repeated within one object does. JSON leaves it open; most readers keep
+    /// the last value, which loses the first without a word. Input a user hands in refuses it instead.
+    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys) throws(JSONParseError) -> JSON {
+        try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer, duplicateKeys: duplicateKeys) }
+        }.get()
+    }
+
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, duplicateKeys: DuplicateKeys)
+        throws(JSONParseError) -> JSON
+    {
+        var parser = JSONParser(bytes: bytes, refusesDuplicateKeys: duplicateKeys == .refused)
+        return try parser.parseDocument()
+    }
+
+    public enum DuplicateKeys: Sendable {
+        /// The last value of a repeated name is kept (what most JSON readers do).
+        case lastWins
+        /// A repeated name is an error, at the place it repeats.
+        case refused
     }
 }
 
@@ -33,7 +56,12 @@ struct JSONParser {
     private var depth = 0
     private static let maximumDepth = 512
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private let refusesDuplicateKeys: Bool
+
+    init(bytes: UnsafeBufferPointer<UInt8>, refusesDuplicateKeys: Bool = false) {
+        self.bytes = bytes
+        self.refusesDuplicateKeys = refusesDuplicateKeys
+    }
 
     mutating func parseDocument() throws(JSONParseError) -> JSON {
         skipWhitespace()
@@ -70,9 +98,11 @@ struct JSONParser {
         // Members are collected first so the dictionary is allocated once, at its final size.
         var members: [(String, JSON)] = []
         members.reserveCapacity(8)
+        var nameOffsets: [Int] = []  // where each member's name starts, to point at one that repeats
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted member name") }
+            if refusesDuplicateKeys { nameOffsets.append(index) }
             let key = try parseString()
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name \"\(key)\"") }
@@ -87,11 +117,24 @@ struct JSONParser {
                 depth -= 1
                 var fields = [String: JSON](minimumCapacity: members.count)
                 for (key, value) in members { fields[key] = value }  // a repeated key: the last one wins
+                if refusesDuplicateKeys && fields.count < members.count { throw repeatedName(members, nameOffsets) }
                 return .object(fields)
             case nil: throw error("unexpected end of input inside an object")
             default: throw error("expected ',' or '}' after an object member")
             }
         }
+    }
+
+    /// The error for the first member whose name an earlier one of the same object has.
+    private func repeatedName(_ members: [(String, JSON)], _ offsets: [Int]) -> JSONParseError {
+        var seen: Set<String> = []
+        for ((key, _), offset) in zip(members, offsets) where !seen.insert(key).inserted {
+            var repeated = error(
+                "member name \"\(key)\" appears twice in the same object: which value is meant is unclear", at: offset)
+            repeated.repeatedName = key
+            return repeated
+        }
+        return error("a member name appears twice in the same object")
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSON {

@@ -59,6 +59,32 @@ import Testing
         #expect(try fixture.repository.list(tenant: "t").first?.document["discovered_at"] == "2026-11-20T00:00:00Z")
     }
 
+    /// A record that names a field twice is refused, naming the field and where it repeats: keeping either value
+    /// would lose the other without a word. In an NDJSON file it is that line's problem; in a JSON document, the
+    /// file's, as for any element that does not parse.
+    @Test func aRecordNamingAFieldTwiceIsRefusedWhereItRepeats() throws {
+        let fixture = try InventoryFixture()
+        let twice =
+            #"{"asset": {"hostname": "web02", "hostname": "web03"}, "crypto_implementation": {"protocol": "TLS", "port": 443}}"#
+        let lines = fixture.folder.file("twice.ndjson", [record().serialized(), twice].joined(separator: "\n"))
+        let report = try fixture.ingestor.ingest(file: lines, tenant: "t")
+        #expect(report.counts.inserted == 1)
+        #expect(
+            report.rejections.map(\.description) == [
+                #"line 2: column 33: member name "hostname" appears twice in the same object: which value is meant is unclear"#
+            ])
+
+        let document = fixture.folder.file("twice.json", "[\n" + record().serialized() + ",\n  " + twice + "\n]")
+        #expect {
+            _ = try fixture.ingestor.ingest(file: document, tenant: "u")
+        } throws: { error in
+            "\(error)".contains(
+                #"twice.json: line 3, column 35: member name "hostname" appears twice in the same object: which value is meant is unclear"#
+            )
+        }
+        #expect(try fixture.repository.count(tenant: "u") == 0)
+    }
+
     @Test func tenantsAreSeparate() throws {
         let fixture = try InventoryFixture()
         let file = fixture.file("a.ndjson", [record()])

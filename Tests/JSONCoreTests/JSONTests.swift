@@ -66,6 +66,27 @@ import Testing
         }
     }
 
+    /// A name repeated within one object keeps its last value unless refused; refused, the error points at the
+    /// repeat, however deep, and names it.
+    @Test func aRepeatedMemberNameIsRefusedWhereItRepeats() throws {
+        let text = "{\"a\": {\"b\": 1,\n \"c\": 2, \"b\": 3}, \"d\": {\"b\": 4}}"
+        #expect(try JSON.parse(text)[path: "a.b"] == 3)
+        do {
+            _ = try JSON.parse(Array(text.utf8), duplicateKeys: .refused)
+            Issue.record("a repeated name was accepted")
+        } catch {
+            #expect(
+                error.description
+                    == "line 2, column 10: member name \"b\" appears twice in the same object: which value is meant is unclear"
+            )
+            #expect(error.repeatedName == "b")
+        }
+        // The same name in different objects is no repeat.
+        #expect(
+            try JSON.parse(Array(#"{"b": {"b": 1}, "c": [{"b": 2}, {"b": 3}]}"#.utf8), duplicateKeys: .refused)["b"]
+                != nil)
+    }
+
     @Test func rejectsInvalidUTF8AndDeepNesting() {
         #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0xFF, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSON.parse(String(repeating: "[", count: 600)) }

@@ -73,8 +73,13 @@ extension SyncCommandTests {
             "mapping.json", JSON.array([["source_field": "asset.colour", "target_field": "name"]]).serialized())
         let unknownField = folder.file("unknown-field.json", JSON(["asset.colour": "itam"]).serialized())
         let unknownOwner = folder.file("unknown-owner.json", JSON(["asset.environment": "us"]).serialized())
+        let pathTwice = folder.file(
+            "path-twice.json",
+            #"{"base_url": "\#(sink.baseURL)", "auth": {"type": "none"}, "path": "/a", "path": "/b"}"#)
         let attempts: [([String], String)] = [
             (["--config", wrongType, "--no-test"], "configuration:"),
+            (["--config", pathTwice, "--no-test"], #"path-twice.json: line 1, column "#),
+            (["--config", pathTwice, "--no-test"], #"member name "path" appears twice in the same object"#),
             (["--config", fresh, "--mapping", mapping, "--no-test"], "asset.colour"),
             (
                 ["--config", fresh, "--source-of-truth", unknownField, "--no-test"],

@@ -187,9 +187,9 @@ public struct Ingestor: Sendable {
         if data.isEmpty { throw IngestError(path, "is empty") }
         if data.contains(0) { throw IngestError(path, "holds binary data: not a JSON file") }
         do {
-            return try JSON.parse(Array(IngestFormat.withoutByteOrderMark(data)))
+            return try JSON.parse(Array(IngestFormat.withoutByteOrderMark(data)), duplicateKeys: .refused)
         } catch {
-            throw IngestError(path, "\(error) (the file is not valid JSON)")
+            throw IngestError(path, error.repeatedName == nil ? "\(error) (the file is not valid JSON)" : "\(error)")
         }
     }
 }

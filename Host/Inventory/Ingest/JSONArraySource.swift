@@ -107,7 +107,7 @@ struct JSONArraySource: RecordSource {
         let (start, complete) = try skipValue()
         guard complete else {  // the parser says where and inside what, unless the element is a whole number
             let parsed = buffer[start..<position].withUnsafeBufferPointer { bytes in
-                Result { () throws(JSONParseError) in try JSON.parse(bytes) }
+                Result { () throws(JSONParseError) in try JSON.parse(bytes, duplicateKeys: .refused) }
             }
             guard case .failure(let error) = parsed else {
                 throw malformed("unexpected end of input inside the records array")
@@ -118,11 +118,11 @@ struct JSONArraySource: RecordSource {
         return (startLine, startColumn, start..<position)
     }
 
-    /// Why an element starting at `line` and `column` of the file at `path` makes it not JSON.
+    /// Why an element starting at `line` and `column` of the file at `path` makes it not JSON, or repeats a name.
     static func notJSON(_ error: JSONParseError, inElementAt line: Int, _ column: Int, of path: String) -> IngestError {
         let column = error.line == 1 ? column + error.column - 1 : error.column
-        return IngestError(
-            path, "line \(line + error.line - 1), column \(column): \(error.message) (the file is not valid JSON)")
+        let why = error.repeatedName == nil ? " (the file is not valid JSON)" : ""  // a repeated name is JSON
+        return IngestError(path, "line \(line + error.line - 1), column \(column): \(error.message)\(why)")
     }
 
     /// What follows the records array: the end of the document, or the rest of the object holding it.
@@ -199,7 +199,7 @@ struct JSONArraySource: RecordSource {
         let (startLine, startColumn) = (line, position - lineStart + 1)
         let (start, complete) = try skipValue()
         let parsed = buffer[start..<position].withUnsafeBufferPointer { bytes in
-            Result { () throws(JSONParseError) in try JSON.parse(bytes) }
+            Result { () throws(JSONParseError) in try JSON.parse(bytes, duplicateKeys: .refused) }
         }
         switch parsed {
         case .failure(let error): throw Self.notJSON(error, inElementAt: startLine, startColumn, of: file.path)

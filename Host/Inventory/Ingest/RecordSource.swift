@@ -40,7 +40,7 @@ struct RawChunk: Sendable {
                     let slice = UnsafeBufferPointer(rebasing: buffer[line.range])
                     body(
                         RecordPlace("line \(line.number)"),
-                        Result { () throws(JSONParseError) in try JSON.parse(slice) })
+                        Result { () throws(JSONParseError) in try JSON.parse(slice, duplicateKeys: .refused) })
                 }
             }
         case .elements(let path, let first, let bytes, let elements):
@@ -49,7 +49,7 @@ struct RawChunk: Sendable {
                     do throws(JSONParseError) {
                         body(
                             RecordPlace("records[\(first + offset)]"),
-                            .success(try JSON.parse(.init(rebasing: buffer[element.range]))))
+                            .success(try JSON.parse(.init(rebasing: buffer[element.range]), duplicateKeys: .refused)))
                     } catch {
                         throw JSONArraySource.notJSON(error, inElementAt: element.line, element.column, of: path)
                     }

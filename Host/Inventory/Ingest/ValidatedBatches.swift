@@ -115,7 +115,11 @@ final class ValidatedBatches: @unchecked Sendable {
                 switch value {
                 case .failure(let error):
                     rejected += 1
-                    problems.append(RecordProblem(location: place.location, "is not valid JSON: \(error)"))
+                    // A line repeating a name is JSON, but one of the values would be lost.
+                    let why =
+                        error.repeatedName == nil
+                        ? "is not valid JSON: \(error)" : "column \(error.column): \(error.message)"
+                    problems.append(RecordProblem(location: place.location, why))
                 case .success(let raw):
                     switch validator.validate(raw, at: place.location) {
                     case .valid(let record):
