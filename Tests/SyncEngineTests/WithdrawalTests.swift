@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JSONCore
 import SyncEngine
 import TestSupport
@@ -162,5 +163,44 @@ extension WithdrawalTests {
         done.wait()
         let finished = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
         #expect(finished.stats?["acknowledged"] == 200)
+    }
+}
+
+extension WithdrawalTests {
+    /// A pull whose job another runner took over (its lease expired while a call hung) stores nothing more: not the
+    /// page it has in hand, its enrichments, or a checkpoint that would move the new runner's pull on.
+    @Test func aPullTakenOverByAnotherRunnerStoresNothingMore() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        try fixture.ingest((0..<20).map { asset("host\($0)") })
+        fixture.sink.assets = (0..<20).map {
+            ["id": .string("cmdb-\($0)"), "name": .string("host\($0)"), "serial_number": .string("SN-\($0)")]
+        }
+        fixture.sink.latency = 0.1
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: true,
+            kinds: [.pull])
+        let done = runInBackground(fixture, owner: "first")
+        func stored(_ db: Database) throws -> [Int] {
+            [
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM asset_context")!,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inventory_record WHERE document LIKE '%SN-%'")!,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM integration_state WHERE key = '__pull_cursor'")!,
+            ]
+        }
+        try waitUntil { try fixture.store.pool.read { try stored($0)[0] } >= 4 }
+        // Taken over in one transaction with the count: every write of the first runner's after it is refused.
+        let atTakeover = try fixture.store.pool.write { db in
+            try db.execute(sql: "UPDATE job SET lease_owner = 'second#1' WHERE state = 'running'")
+            return try stored(db)
+        }
+        #expect(atTakeover[0] < 20)
+        done.wait()
+        #expect(try fixture.store.pool.read { try stored($0) } == atTakeover)
+        // The job is left as the second runner holds it.
+        let owner = try fixture.store.pool.read { try String.fetchOne($0, sql: "SELECT lease_owner FROM job") }
+        #expect(owner == "second#1")
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .running)
     }
 }

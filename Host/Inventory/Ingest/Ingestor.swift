@@ -114,19 +114,23 @@ public struct Ingestor: Sendable {
     /// `records`, or by its entry of `locations` (a pulled CI).
     /// `storedTimes`: the records carry discovery times the store already holds (a pull's enrichments of stored
     /// records), which are not checked against the clock again: one kept before such checks stays usable.
-    public func ingest(records: [JSON], tenant: String, locations: [String]? = nil, storedTimes: Bool = false) throws
-        -> IngestReport
-    {
+    /// `alongside` writes in the same transaction, first: what must be stored with the records or not at all (a
+    /// pull's page and checkpoint), or may stop them (throwing, it writes nothing).
+    public func ingest(
+        records: [JSON], tenant: String, locations: [String]? = nil, storedTimes: Bool = false,
+        alongside: ((Database) throws -> Void)? = nil
+    ) throws -> IngestReport {
         var report = IngestReport(file: "(request)", tenant: tenant, format: .json)
         let source =
             locations.map { ArraySource(records: records, places: $0.map { RecordPlace($0) }) }
             ?? ArraySource(records: records, prefix: "records")
-        try run(source, into: &report, checksDiscoveryTimes: !storedTimes)
+        try run(source, into: &report, checksDiscoveryTimes: !storedTimes, alongside: alongside)
         return report
     }
 
     private func run(
-        _ source: consuming some RecordSource, into report: inout IngestReport, checksDiscoveryTimes: Bool = true
+        _ source: consuming some RecordSource, into report: inout IngestReport, checksDiscoveryTimes: Bool = true,
+        alongside: ((Database) throws -> Void)? = nil
     ) throws {
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
         guard Names.isValid(tenant) else {
@@ -149,6 +153,7 @@ public struct Ingestor: Sendable {
         // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
         let (counts, rejections, newTenant) = try repository.store.pool.write {
             db -> (IngestCounts, [RecordProblem], Bool) in
+            try alongside?(db)
             var counts = IngestCounts()
             var rejections: [RecordProblem] = []
             var writer = try IngestWriter(tenant: tenant, rules: rules, now: stamp, in: db)

@@ -39,7 +39,7 @@ extension SyncEngine {
             defer { saveMetrics(runtime) }
             switch job.kind {
             case .push: return try push(job, runtime, lease: lease, stats: &stats)
-            case .pull: return try pull(job, runtime, stats: &stats)
+            case .pull: return try pull(job, runtime, lease: lease, stats: &stats)
             }
         } catch let lost as JobQueue.Lost {
             return .failed(stats, lost.description)  // recorded nowhere: the job is not this runner's any more

@@ -7,8 +7,11 @@ import PluginRuntime
 extension SyncEngine {
     /// Pages through the target with the plugin's checkpoint, stores the asset context mapped back to the standard
     /// schema, correlates it with inventory records (host name, IP, serial) and applies the fields the ITAM system
-    /// owns. An interrupted pull resumes from its last stored page.
-    func pull(_ job: Job, _ runtime: IntegrationRuntime, stats: inout JobStats) throws -> JobOutcome {
+    /// owns. An interrupted pull resumes from its last stored page. Each page (its context, the enrichments and the
+    /// checkpoint after it) is stored in one transaction, and with `lease` only while the job is still this runner's.
+    func pull(_ job: Job, _ runtime: IntegrationRuntime, lease: JobQueue.Lease?, stats: inout JobStats) throws
+        -> JobOutcome
+    {
         let integration = runtime.integration
         guard runtime.build.manifest.capabilities.contains(.pull) else {
             return .failed(stats, "\(runtime.build.label) cannot pull (it declares no pull capability)")
@@ -85,25 +88,30 @@ extension SyncEngine {
                     }
                 }
             }
-            try contexts.save(page, integration: integration.id, tenant: integration.tenant)
-            if !enrichments.isEmpty {
-                let report = try ingestor.ingest(
-                    records: enrichments, tenant: integration.tenant, locations: sources, storedTimes: true)
-                stats.enriched += report.counts.updated
-                stats.enrichmentsRefused += report.counts.rejected
-                for problem in report.rejections { stats.error("enrichment from \(problem)") }
-            }
             let result = (try? JSON.parse(outcome.output)) ?? [:]
             checkpoint = result["checkpoint"]?.stringValue
-            _ = state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey)
-            _ = state.setValue(String(job.id), forKey: StoredIntegrationState.pullCursorJobKey)
+            // A crash before the commit pulls the page again; a runner that lost the job stores nothing of it.
+            let report = try ingestor.ingest(
+                records: enrichments, tenant: integration.tenant, locations: sources, storedTimes: true
+            ) { [checkpoint] db in
+                try lease?.check(in: db)
+                try contexts.save(page, integration: integration.id, tenant: integration.tenant, in: db)
+                try state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey, in: db)
+                try state.setValue(String(job.id), forKey: StoredIntegrationState.pullCursorJobKey, in: db)
+            }
+            stats.enriched += report.counts.updated
+            stats.enrichmentsRefused += report.counts.rejected
+            for problem in report.rejections { stats.error("enrichment from \(problem)") }
             if result["has_more"]?.boolValue != true { break }
             if stopRequested {
                 return .handedBack(stats, "the host is stopping; the pull resumes from its checkpoint")
             }
         }
-        _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey)  // the next pull starts over
-        _ = state.setValue(nil, forKey: StoredIntegrationState.pullCursorJobKey)
+        try store.pool.write { db in  // the next pull starts over
+            try lease?.check(in: db)
+            try state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey, in: db)
+            try state.setValue(nil, forKey: StoredIntegrationState.pullCursorJobKey, in: db)
+        }
         return .succeeded(stats)
     }
 

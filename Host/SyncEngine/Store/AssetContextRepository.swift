@@ -18,29 +18,26 @@ public struct AssetContextRepository: Sendable {
         public let correlated: [String]
     }
 
-    /// Saves a page of pulled context in one transaction.
-    public func save(_ page: [Context], integration: String, tenant: String) throws {
-        guard !page.isEmpty else { return }
+    /// Saves a page of pulled context in the caller's transaction, which records what goes with it.
+    func save(_ page: [Context], integration: String, tenant: String, in db: Database) throws {
         let pulledAt = ISODates.dateTime(Date())
-        try store.pool.write { db in
-            for context in page {
-                try db.execute(
-                    sql: """
-                        INSERT INTO asset_context (integration, tenant, external_key, hostname, ip_address, serial_number, record,
-                            raw, correlated, pulled_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (integration, external_key) DO UPDATE SET hostname = excluded.hostname,
-                            ip_address = excluded.ip_address, serial_number = excluded.serial_number, record = excluded.record,
-                            raw = excluded.raw, correlated = excluded.correlated, pulled_at = excluded.pulled_at
-                        """,
-                    arguments: [
-                        integration, tenant, context.externalKey, context.record[path: "asset.hostname"]?.stringValue,
-                        context.record[path: "asset.ip_address"]?.stringValue,
-                        context.record[path: "asset.serial_number"]?.stringValue,
-                        context.record.serialized(), context.raw.serialized(), JSON(context.correlated).serialized(),
-                        pulledAt,
-                    ])
-            }
+        for context in page {
+            try db.execute(
+                sql: """
+                    INSERT INTO asset_context (integration, tenant, external_key, hostname, ip_address, serial_number, record,
+                        raw, correlated, pulled_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (integration, external_key) DO UPDATE SET hostname = excluded.hostname,
+                        ip_address = excluded.ip_address, serial_number = excluded.serial_number, record = excluded.record,
+                        raw = excluded.raw, correlated = excluded.correlated, pulled_at = excluded.pulled_at
+                    """,
+                arguments: [
+                    integration, tenant, context.externalKey, context.record[path: "asset.hostname"]?.stringValue,
+                    context.record[path: "asset.ip_address"]?.stringValue,
+                    context.record[path: "asset.serial_number"]?.stringValue,
+                    context.record.serialized(), context.raw.serialized(), JSON(context.correlated).serialized(),
+                    pulledAt,
+                ])
         }
     }
 

@@ -31,18 +31,20 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
     }
 
     public func setValue(_ value: String?, forKey key: String) -> Bool {
-        (try? store.pool.write { db in
-            if let value {
-                try db.execute(
-                    sql: """
-                        INSERT INTO integration_state (integration, key, value) VALUES (?, ?, ?)
-                        ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value
-                        """, arguments: [integration, key, value])
-            } else {
-                try db.execute(
-                    sql: "DELETE FROM integration_state WHERE integration = ? AND key = ?",
-                    arguments: [integration, key])
-            }
-        }) != nil
+        (try? store.pool.write { db in try setValue(value, forKey: key, in: db) }) != nil
+    }
+
+    /// Sets (nil: removes) a value in a transaction of the caller's, beside what goes with it.
+    func setValue(_ value: String?, forKey key: String, in db: Database) throws {
+        if let value {
+            try db.execute(
+                sql: """
+                    INSERT INTO integration_state (integration, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value
+                    """, arguments: [integration, key, value])
+        } else {
+            try db.execute(
+                sql: "DELETE FROM integration_state WHERE integration = ? AND key = ?", arguments: [integration, key])
+        }
     }
 }
