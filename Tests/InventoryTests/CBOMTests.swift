@@ -165,7 +165,7 @@ import Testing
     }
 
     /// Parts the importer used to drop without a word: a protocol nested in its device, an SSH host key, IKEv2
-    /// transforms, a suite known only by its identifiers, a port that is not a number or given twice, a chain's
+    /// transforms and the version its type names, a suite known only by its identifiers, a port that is not a number or given twice, a chain's
     /// issuing certificate.
     @Test func nestedKeysTransformsAndOddPortsAreImportedOrNamed() throws {
         let fixture = try InventoryFixture()
@@ -199,7 +199,7 @@ import Testing
                     [
                         "assetType": "protocol",
                         "protocolProperties": [
-                            "type": "ikev2", "version": "2",
+                            "type": "ikev2",  // the version is in the type alone
                             "ikev2TransformTypes": ["encr": ["alg-3des"], "integ": ["hmac-md5"], "ke": [2]],
                             "cipherSuites": [["identifiers": ["0x00", "0x05"]]],
                         ],
@@ -246,6 +246,7 @@ import Testing
         let ike = try #require(records.first { $0[path: "crypto_implementation.protocol"] == "IPSec" })
         #expect(ike[path: "crypto_implementation.cipher_suites"] == ["3DES-CBC", "hmac-md5", "modp1024"])
         #expect(ike[path: "crypto_implementation.port"] == 500)
+        #expect(ike[path: "crypto_implementation.protocol_version"] == "IKEv2")
         let reasons = try fixture.repository.events(tenant: "t").filter { $0.event.kind == .alert }
             .flatMap { $0.event.detail["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         #expect(reasons.contains("RSA key of 1024 bits is below 2048"))

@@ -20,11 +20,13 @@ import Testing
         return []
     }
 
-    /// SSL is TLS's family at an SSL version (which alerts), unless a TLS version is given; IKE is IPsec.
+    /// SSL is TLS's family at an SSL version (which alerts), unless a TLS version is given; IKE is IPsec, at the
+    /// IKE version it names unless one is given.
     @Test(
         arguments: [
             ("SSLv3", nil, "TLS", "SSLv3"), ("ssl", "3.0", "TLS", "SSLv3.0"), ("SSL2", nil, "TLS", "SSLv2"),
-            ("SSL", "TLSv1.2", "TLS", "TLSv1.2"), ("SSL", "1.2", "TLS", "1.2"), ("IKEv2", nil, "IPSec", nil),
+            ("SSL", "TLSv1.2", "TLS", "TLSv1.2"), ("SSL", "1.2", "TLS", "1.2"), ("IKEv2", nil, "IPSec", "IKEv2"),
+            ("ikev1", nil, "IPSec", "IKEv1"), ("IKE", nil, "IPSec", nil), ("IKEv2", "2", "IPSec", "2"),
         ] as [(String, String?, String, String?)])
     func protocolFamilies(named: String, version: String?, stored: String, storedVersion: String?) throws {
         var crypto: [String: JSON] = ["protocol": .string(named), "port": 443]

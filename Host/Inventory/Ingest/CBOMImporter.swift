@@ -167,7 +167,10 @@ struct CBOMImporter {
             return nil
         }
         var crypto: [String: JSON] = ["protocol": .string(protocolName)]
-        if let version = properties["version"]?.stringValue { crypto["protocol_version"] = .string(version) }
+        // The type `ikev2` names a version a CBOM may not repeat in `version`.
+        if let version = properties["version"]?.stringValue ?? RecordValidator.ikeVersion(named: type) {
+            crypto["protocol_version"] = .string(version)
+        }
         var used: Set<String> = []
         var suites: [String] = []
         for (index, suite) in (properties["cipherSuites"]?.arrayValue ?? []).enumerated() {

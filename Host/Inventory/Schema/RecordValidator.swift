@@ -31,6 +31,14 @@ public struct RecordValidator: Sendable {
         "ssl": "TLS", "sslv2": "TLS", "sslv3": "TLS", "ssl2": "TLS", "ssl3": "TLS", "ike": "IPSec", "ikev1": "IPSec",
         "ikev2": "IPSec",
     ]) { stored, _ in stored }
+    /// `IKEv1` or `IKEv2` for a protocol named so (any case, spaces ignored), else nil.
+    static func ikeVersion(named written: String) -> String? {
+        let named = written.utf8.filter { $0 != 0x20 }.map { $0 | 0x20 }
+        guard named.count == 5, named.starts(with: "ikev".utf8), let digit = named.last,
+            digit == UInt8(ascii: "1") || digit == UInt8(ascii: "2")
+        else { return nil }
+        return "IKEv" + String(UnicodeScalar(digit))
+    }
     /// The protocols as the store keeps them, by their lower-case names.
     public static let storedProtocols = ["tls": "TLS", "ssh": "SSH", "ipsec": "IPSec"]
     public static let environments = [
@@ -183,6 +191,10 @@ public struct RecordValidator: Sendable {
                 } else {
                     version = "SSL"
                 }
+            } else if version == nil, let written = fields["protocol"]?.stringValue,
+                let ike = Self.ikeVersion(named: written)
+            {
+                version = .string(ike)  // `IKEv1` named as the protocol is IPsec keyed by IKEv1: a version to keep
             }
             crypto.set("protocol_version", version)
             crypto.set(
