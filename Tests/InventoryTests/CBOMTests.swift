@@ -57,13 +57,19 @@ import Testing
                     "cryptoProperties": ["assetType": "protocol", "protocolProperties": ["type": "wpa"]],
                 ],
                 [
+                    "type": "cryptographic-asset", "bom-ref": "dtls", "name": "DTLS 1.2",
+                    "cryptoProperties": [
+                        "assetType": "protocol", "protocolProperties": ["type": "dtls", "version": "1.2"],
+                    ],
+                ],
+                [
                     "type": "cryptographic-asset", "bom-ref": "lost-cert", "name": "old",
                     "cryptoProperties": [
                         "assetType": "certificate", "certificateProperties": ["subjectName": "CN=old"],
                     ],
                 ],
             ],
-            "dependencies": [["ref": "gw", "dependsOn": ["ike", "wpa"]]],
+            "dependencies": [["ref": "gw", "dependsOn": ["ike", "wpa", "dtls"]]],
         ]
         let report = try fixture.ingestor.ingest(file: fixture.folder.file("vpn.json", cbom.serialized()), tenant: "t")
         #expect(report.format == .cbom)
@@ -74,6 +80,11 @@ import Testing
         #expect(
             report.notices.contains {
                 $0.contains("components[1] (bom-ref wpa): protocol type \"wpa\" is not TLS, SSH or IPsec")
+            })
+        // DTLS is not TLS: as a TLS record it would take the key of the TLS endpoint on its host and port.
+        #expect(
+            report.notices.contains {
+                $0.contains("components[2] (bom-ref dtls): protocol type \"dtls\" is not imported")
             })
         #expect(report.notices.contains { $0.contains("bom-ref lost-cert): certificate \"old\" is not linked") })
         #expect(

@@ -159,9 +159,14 @@ struct CBOMImporter {
         let type = properties["type"]?.stringValue?.lowercased() ?? ""
         let protocolName: String
         switch type {
-        case "tls", "dtls": protocolName = "TLS"
+        case "tls": protocolName = "TLS"
         case "ssh": protocolName = "SSH"
         case "ipsec", "ike", "ikev1", "ikev2": protocolName = "IPSec"
+        case "dtls":  // refused as an ingest refuses it
+            notices.append(
+                "\(asset.label): protocol type \"dtls\" is not imported: its endpoint would take the key of a TLS one "
+                    + "on the same host and port")
+            return nil
         default:
             notices.append("\(asset.label): protocol type \"\(type)\" is not TLS, SSH or IPsec; not imported")
             return nil
