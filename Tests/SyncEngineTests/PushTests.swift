@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
+import HostServices
 import JSONCore
 import LoopbackHTTP
+import PluginRuntime
 import Store
 import SyncEngine
 import TestSupport
@@ -396,5 +398,38 @@ extension PushTests {
         #expect(fixture.sink.created == 2)
         #expect(fixture.sink.stored.values.map { $0.fields["env"] } == [.string("PRODUCTION"), .string("PRODUCTION")])
         #expect(try fixture.push("acme-sink").stats?["selected"] == 0)
+    }
+}
+
+extension PushTests {
+    /// A plugin dropped into the plugins directory of a running host is loaded at its first job, not at the next
+    /// periodic scan (those jobs used to retry with "not loaded" for up to half a minute), and the log says so.
+    /// A miss right after a scan does not scan again.
+    @Test func aPluginDroppedInIsUsedByTheNextJob() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest((0..<3).map { asset("host\($0)") })
+        let plugins = fixture.folder.directory("later-plugins")
+        let catalog = PluginCatalog(
+            directory: plugins,
+            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c2"))))
+        try catalog.refresh()
+        catalog.rescanOnMissAfter = .seconds(3600)
+        let log = CollectingLog()
+        let engine = SyncEngine(
+            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log),
+            vault: SecretVault(store: fixture.store, key: fixture.key), log: log)
+        defer { engine.supervisor.shutdown() }
+        fixture.folder.copy(PackagePaths.plugin("fixture-rest-sink"), to: "later-plugins/libfixture-rest-sink.so")
+        #expect(throws: PluginCatalog.NotFound.self) { try catalog.resolve("fixture-rest-sink") }
+
+        catalog.rescanOnMissAfter = .zero
+        try engine.enqueueSync(
+            try #require(try engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        try engine.drain(owner: "test")
+        #expect(try engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .succeeded)
+        #expect(fixture.sink.stored.count == 3)
+        #expect(log.entries.contains { $0.message == "loaded fixture-rest-sink@1.0.0 from the plugins directory" })
     }
 }

@@ -10,6 +10,12 @@ public final class PluginCatalog: @unchecked Sendable {
     private let lock = NSLock()
     private var loaded: [PluginBuild] = []
     private var found: [DiscoveredPlugin] = []
+    private var scanned = false
+    private var scannedAt = ContinuousClock.now
+    /// Told of each build a scan after the first loads: a file dropped in, or an upgrade beside the old build.
+    public var onNewBuild: (@Sendable (PluginBuild) -> Void)?
+    /// How soon after a scan an id that is not loaded makes the directory be scanned again.
+    public var rescanOnMissAfter: Duration = .seconds(2)
 
     public struct NotFound: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -24,20 +30,34 @@ public final class PluginCatalog: @unchecked Sendable {
     @discardableResult
     public func refresh() throws -> [DiscoveredPlugin] {
         let discovered = try discovery.discover(in: directory)
-        lock.withLock {
+        let (added, tell) = lock.withLock { () -> ([PluginBuild], Bool) in
             found = discovered
-            var builds = loaded
-            for build in discovered.compactMap(PluginBuild.init) where !builds.contains(build) { builds.append(build) }
-            loaded = builds
+            let added = discovered.compactMap(PluginBuild.init).filter { !loaded.contains($0) }
+            loaded += added
+            defer { (scanned, scannedAt) = (true, .now) }
+            return (added, scanned)
         }
+        if tell, let onNewBuild { added.forEach(onNewBuild) }
         return discovered
     }
 
     public var builds: [PluginBuild] { lock.withLock { loaded } }
     public var lastScan: [DiscoveredPlugin] { lock.withLock { found } }
 
-    /// The build for `id`: exactly `pin` when given, else the newest version loaded.
+    /// The build for `id`: exactly `pin` when given, else the newest version loaded. One not loaded has the
+    /// directory scanned again first (at most every `rescanOnMissAfter`), so a plugin dropped in is used at once,
+    /// not at the host's next periodic scan.
     public func resolve(_ id: String, pin: String? = nil) throws(NotFound) -> PluginBuild {
+        do {
+            return try loadedBuild(id, pin: pin)
+        } catch {
+            guard lock.withLock({ ContinuousClock.now - scannedAt >= rescanOnMissAfter }) else { throw error }
+            _ = try? refresh()
+            return try loadedBuild(id, pin: pin)
+        }
+    }
+
+    private func loadedBuild(_ id: String, pin: String?) throws(NotFound) -> PluginBuild {
         let candidates = builds.filter { $0.manifest.id == id }
         if let pin {
             guard let exact = candidates.last(where: { $0.manifest.version == pin }) else {

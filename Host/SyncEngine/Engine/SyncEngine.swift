@@ -53,6 +53,10 @@ public final class SyncEngine: @unchecked Sendable {
         self.redactor = redactor ?? vault?.redactor ?? Redactor()
         self.log = RedactingLog(log, redactor: self.redactor)
         self.clock = clock
+        catalog.onNewBuild = { [log = self.log] build in
+            log.write(
+                LogEntry(level: .info, source: "sync", message: "loaded \(build.label) from the plugins directory"))
+        }
         queue = JobQueue(store: store)
         integrations = IntegrationRepository(store: store)
         delivery = DeliveryRepository(store: store)
