@@ -186,7 +186,7 @@ import Testing
         try fixture.integration(token: "wrong-token-1234")
         try fixture.ingest([asset("a"), asset("b")])
         let job = try fixture.push("acme-sink")
-        #expect(job.state == .failed)
+        #expect(job.state == .queued)  // waiting for the integration to resume
         let integration = try #require(try fixture.engine.integrations.integration("acme-sink"))
         #expect(integration.pausedReason?.contains("refused the credentials") == true)
         #expect(fixture.sink.requests == 1)
@@ -198,6 +198,20 @@ import Testing
         let status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
         #expect(status.health == "paused")
         #expect(status.successRate == 0)
+        #expect(status.openErrors == 1)  // the job refused, waiting
+
+        // New credentials resume it, and the waiting push delivers its records: a real-time-only integration
+        // has no later push to send them (they used to stay behind, the job failed, until a manual sync).
+        fixture.sink.requiredToken = nil
+        var changes = IntegrationChanges()
+        changes.configuration = [
+            "base_url": .string(fixture.sink.baseURL), "path": "/records", "auth": ["type": "bearer", "token": "new"],
+        ]
+        _ = try fixture.engine.updateIntegration("acme-sink", changes)
+        try fixture.engine.drain(owner: "t")
+        #expect(try fixture.engine.queue.job(job.id)?.state == .succeeded)
+        #expect(fixture.sink.stored.count == 2)
+        #expect(try fixture.engine.status(now: fixture.clock.now).first?.health == "healthy")
     }
 
     @Test func serverTroubleRetriesWithBackoffUntilItWorks() throws {

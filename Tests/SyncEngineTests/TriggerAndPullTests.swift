@@ -407,18 +407,13 @@ extension TriggerTests {
     /// the box shows the integration healthy. The JSON carries the schedule and next run the box shows.
     @Test func aFailureFixedSinceIsResolved() throws {
         let fixture = try EngineFixture()
-        fixture.sink.requiredToken = "right"
-        try fixture.integration(token: "wrong", schedule: "daily")
+        try fixture.integration(schedule: "daily")
         try fixture.ingest([asset("a")])
-        #expect(try fixture.push("acme-sink").state == .failed)  // credentials refused: paused
+        fixture.sink.refuseRequestsContaining = "\"a\""  // the target refuses the batch whole
+        #expect(try fixture.push("acme-sink").state == .failed)
         var status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
         #expect(status.openErrors == 1)
-        var changes = IntegrationChanges()
-        changes.configuration = [
-            "base_url": .string(fixture.sink.baseURL), "path": "/records",
-            "auth": ["type": "bearer", "token": "right"],
-        ]
-        _ = try fixture.engine.updateIntegration("acme-sink", changes)
+        fixture.sink.refuseRequestsContaining = nil
         #expect(try fixture.push("acme-sink").state == .succeeded)
         status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
         #expect(status.openErrors == 0)

@@ -84,9 +84,13 @@ extension SyncEngine {
             try queue.fail(job.id, stats: stats.json, error: error, lease: lease)
             note(.error, "\(label) failed: \(error)")
         case .paused(let reason, let stats):
-            try queue.fail(job.id, stats: stats.json, error: "integration paused: \(reason)", lease: lease)
+            // The job waits for the integration to resume (new credentials, or enabled), then runs: its records
+            // have no other push to go with when the integration only pushes in real time. Paused first, so no
+            // runner takes it up meanwhile; a failed attempt, as `sync status` counts it.
             try integrations.pause(job.integration, reason: reason)
-            note(.error, "\(label): integration \(job.integration) paused: \(reason)")
+            try queue.requeue(
+                job.id, notBefore: nil, stats: stats.json, error: "integration paused: \(reason)", lease: lease)
+            note(.error, "\(label): integration \(job.integration) paused: \(reason); the job waits for it to resume")
         }
     }
 

@@ -68,15 +68,15 @@ extension SyncEngine {
             if jobs.allSatisfy({ $0.state == .succeeded || $0.state == .failed }) {
                 return JobWait(jobs: jobs, stopped: nil)
             }
+            // The queue does not lease a paused or disabled integration's jobs: waiting for them would never end.
+            if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {
+                return JobWait(jobs: jobs, stopped: stopped)
+            }
             let left = jobs.filter { $0.state != .succeeded && $0.state != .failed }
             if left.allSatisfy({ $0.state == .queued && $0.attempts >= maximumAttempts }) {
                 var wait = JobWait(jobs: jobs, stopped: nil)
                 wait.stillRetrying = true
                 return wait
-            }
-            // The queue does not lease a paused or disabled integration's jobs: waiting for them would never end.
-            if let stopped = InactiveIntegration(integration, try integrations.integration(integration)) {
-                return JobWait(jobs: jobs, stopped: stopped)
             }
             if try runNext(owner: owner, integration: integration) == nil, !stopRequested {
                 // Waiting on a retry time or on a job another process runs. That process may have died (a `--wait`
