@@ -29,14 +29,16 @@ import Testing
     struct TimedOut: Error {}
 
     /// A push of 200 records in batches of 10 to a sink 0.1 s away, running, with its first batches delivered.
-    func pushUnderWay(priority: Int = Job.Priority.normal) throws -> (EngineFixture, DispatchSemaphore) {
+    func pushUnderWay(priority: Int = Job.Priority.normal, full: Bool = false) throws -> (
+        EngineFixture, DispatchSemaphore
+    ) {
         let fixture = try EngineFixture()
         fixture.engine.batchSize = 10
         try fixture.integration()
         try fixture.ingest((0..<200).map { asset("host\($0)") })
         fixture.sink.latency = 0.1
         try fixture.engine.enqueueSync(
-            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: full,
             priority: priority, kinds: [.push])
         let done = runInBackground(fixture)
         try waitUntil { fixture.sink.stored.count >= 20 }
@@ -76,6 +78,26 @@ import Testing
         #expect(try fixture.engine.queue.jobs(integration: "acme-sink").count == 1)
         #expect(fixture.sink.stored.count == 200)
         #expect(fixture.sink.stored.values.allSatisfy { $0.fields["host"] != nil && $0.fields["name"] == nil })
+    }
+
+    /// The same for a full push: it starts over with the new mapping rather than going on after its cursor, which
+    /// left what it had sent in the old shape until another push (a real-time-only integration has none).
+    @Test func aFullPushWhoseMappingChangedStartsOverWithIt() throws {
+        let (fixture, done) = try pushUnderWay(full: true)
+        var changes = IntegrationChanges()
+        changes.mapping = [["source_field": "asset.hostname", "target_field": "host"]]
+        changes.testConnection = false
+        _ = try fixture.engine.updateIntegration("acme-sink", changes)
+        done.wait()
+        fixture.sink.latency = 0
+        try fixture.engine.drain(owner: "test")
+        let jobs = try fixture.engine.queue.jobs(integration: "acme-sink")
+        #expect(jobs.count == 1)
+        #expect(jobs.first?.state == .succeeded)
+        #expect(jobs.first?.stats?["acknowledged"] == 200)  // each record once, as the new mapping made it
+        #expect(fixture.sink.stored.count == 200)
+        #expect(fixture.sink.stored.values.allSatisfy { $0.fields["host"] != nil && $0.fields["name"] == nil })
+        #expect(try fixture.engine.delivery.pendingCount(integration: "acme-sink", tenant: "acme") == 0)
     }
 
     /// Removed mid-push: the job stops at its next batch, nothing it acknowledges afterwards is kept, and an

@@ -76,6 +76,14 @@ struct JobStats {
         pushed = earlier?["pushed"]?.intValue ?? 0
     }
 
+    /// The counts of a job that starts over (a full push whose mapping changed): its calls, errors and time so far,
+    /// none of its records, which it sends again.
+    var startingOver: JobStats {
+        var over = JobStats()
+        (over.calls, over.errors, over.started) = (calls, errors, started)
+        return over
+    }
+
     mutating func error(_ message: String) {
         if errors.count < 10 { errors.append(message) }
     }

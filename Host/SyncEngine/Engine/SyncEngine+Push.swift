@@ -93,7 +93,14 @@ extension SyncEngine {
             stopping = stopping || stopRequested || withdrawal.isWithdrawn(in: integrations)
         }
         if let selectionFailure { throw selectionFailure }
-        if let reason = withdrawal.reason { return rewound(.handedBack(stats, reason), to: atCursor) }
+        if let reason = withdrawal.reason {
+            guard job.full, withdrawal.mappingChanged else { return rewound(.handedBack(stats, reason), to: atCursor) }
+            // What it sent went as the old mapping made it (those acknowledgements stay pending): a full push starts
+            // over, its cursor before every record, committed behind the outcomes already queued.
+            let over = stats.startingOver
+            try writer.submit(acknowledged: [], refused: [], progress: .init(job: job.id, cursor: "", stats: over.json))
+            return .handedBack(over, reason)
+        }
         if stopping {
             return rewound(.handedBack(stats, "the host is stopping; the job resumes where it left off"), to: atCursor)
         }

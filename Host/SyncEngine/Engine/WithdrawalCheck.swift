@@ -10,6 +10,8 @@ struct WithdrawalCheck {
     private var lastChecked = ContinuousClock.now
     /// Why the job stops; nil while the integration is there and enabled.
     private(set) var reason: String?
+    /// Whether it stops because the mapping changed: what it sent went as the old mapping made it.
+    private(set) var mappingChanged = false
 
     /// The mapping a push sends with: changed meanwhile, the push stops, to go on with the new one.
     private let mapping: JSON?
@@ -34,6 +36,7 @@ struct WithdrawalCheck {
             reason = "integration \(integration) was removed"
         case .success(let found?) where mapping != nil && found.mapping != mapping:
             reason = "the mapping of integration \(integration) changed; the push goes on with the new one"
+            mappingChanged = true
         default:
             // There (or the store was busy: asked again next time).
             if (try? outranked?()) == true {
