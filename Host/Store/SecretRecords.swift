@@ -71,15 +71,18 @@ extension SealedSecret {
 }
 
 extension Store {
-    /// Per-integration HTTP metrics, kept as a JSON document (see `HostServices.HTTPMetrics`).
-    public func saveMetrics(integration: String, document: String) throws {
+    /// Per-integration HTTP metrics, kept as a JSON document (see `HostServices.HTTPMetrics`). `ifStored`: only
+    /// while the integration is in the store, so a job that ran on while it was removed leaves none behind for one
+    /// added again under its name (`cryptoconnect http` names integrations of its own).
+    public func saveMetrics(integration: String, document: String, ifStored: Bool = false) throws {
         try pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO http_metrics (integration, document, updated_at) VALUES (?, ?, ?)
+                    INSERT INTO http_metrics (integration, document, updated_at)
+                        SELECT ?, ?, ? WHERE NOT ? OR EXISTS (SELECT 1 FROM integration WHERE id = ?)
                     ON CONFLICT (integration) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
                     """,
-                arguments: [integration, document, Store.timestamp()])
+                arguments: [integration, document, Store.timestamp(), ifStored, integration])
         }
     }
 

@@ -442,3 +442,32 @@ extension TriggerTests {
         #expect(try fixture.engine.status(now: fixture.clock.now).first?.recordsSyncedToday == 3)
     }
 }
+
+extension StatusTests {
+    /// An integration removed and added again under its name starts without the old one's HTTP metrics, also in a
+    /// host that ran the old one: its runtime's metrics carried over, and a job that ended after the removal saved
+    /// them again (its status showed the old latency, and `metrics` listed a removed integration).
+    @Test func anIntegrationAddedAgainStartsWithoutTheOldOnesMetrics() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        #expect(try fixture.push("acme-sink").state == .succeeded)
+        #expect(try fixture.engine.status(now: fixture.clock.now).first?.averageLatencyMilliseconds != nil)
+        let old = try fixture.engine.runtime(
+            for: try #require(try fixture.engine.integrations.integration("acme-sink")))
+
+        try fixture.engine.integrations.remove("acme-sink")
+        // A job of the old one ending after the removal saves its metrics.
+        try fixture.store.saveMetrics(
+            integration: "acme-sink", document: try #require(old.http).metrics.snapshot.json.serialized(),
+            ifStored: true)
+        #expect(try fixture.store.metricsDocuments().isEmpty)
+
+        try fixture.integration()
+        let status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.averageLatencyMilliseconds == nil)
+        let again = try fixture.engine.runtime(
+            for: try #require(try fixture.engine.integrations.integration("acme-sink")))
+        #expect(again.http?.metrics.snapshot.attempts == 0)
+    }
+}

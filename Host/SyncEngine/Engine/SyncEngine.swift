@@ -72,15 +72,20 @@ public final class SyncEngine: @unchecked Sendable {
             integration.sourceOfTruth.serialized(),  // pulls read the policy from the runtime's integration
             JSON.object(secrets.mapValues(JSON.string)).serialized().hashValue.description,
         ].joined(separator: "\n")
-        if let cached = lock.withLock({ runtimes[integration.id] }), cached.fingerprint == fingerprint { return cached }
+        // Metrics the runtime counted that are no longer saved: the integration was removed (by another process)
+        // and this one is added again under its name, whose runtime starts afresh.
+        let saved = try store.metricsDocuments().first { $0.integration == integration.id }
+            .flatMap { try? JSON.parse($0.document) }.map(HTTPMetricsSnapshot.init(json:))
+        let cached = lock.withLock { runtimes[integration.id] }
+        let replaced = saved == nil && (cached?.http?.metrics.snapshot.attempts ?? 0) > 0
+        if let cached, cached.fingerprint == fingerprint, !replaced { return cached }
 
         let mapping = try FieldMapping(json: integration.mapping, stored: true)
         var http: IntegrationHTTP?
         if integration.configuration["base_url"] != nil {
             let settings = try HTTPSettings(configuration: integration.configuration, secrets: secrets)
-            let previous = lock.withLock { runtimes[integration.id]?.http?.metrics }
-            let saved = try store.metricsDocuments().first { $0.integration == integration.id }
-                .flatMap { try? JSON.parse($0.document) }.map(HTTPMetricsSnapshot.init(json:))
+            // The metrics go on from the runtime this one replaces (newer than the saved ones).
+            let previous = replaced ? nil : cached?.http?.metrics
             http = IntegrationHTTP(
                 integration: integration.id, settings: settings, redactor: redactor,
                 userAgent: "CryptoConnect/1.0 \(build.label)",
@@ -97,6 +102,7 @@ public final class SyncEngine: @unchecked Sendable {
                 configuration: integration.configuration.serializedBytes()),
             services: services, mapping: mapping, fingerprint: fingerprint)
         lock.withLock { runtimes[integration.id] = runtime }
+        saveMetrics(runtime)  // saved from the start, so metrics that are not saved were removed with the integration
         return runtime
     }
 
@@ -114,7 +120,8 @@ public final class SyncEngine: @unchecked Sendable {
     /// Saves an integration's HTTP metrics to the store (after each job).
     func saveMetrics(_ runtime: IntegrationRuntime) {
         guard let http = runtime.http else { return }
-        try? store.saveMetrics(integration: runtime.integration.id, document: http.metrics.snapshot.json.serialized())
+        try? store.saveMetrics(
+            integration: runtime.integration.id, document: http.metrics.snapshot.json.serialized(), ifStored: true)
     }
 
     public func note(_ level: PluginLogLevel, _ message: String) {
