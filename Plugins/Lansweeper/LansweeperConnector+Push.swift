@@ -108,11 +108,12 @@ extension LansweeperConnector {
                 results[item.record.key] = .updated(item.record.key, externalID: item.asset)
             } else {
                 let alias = "a\(index)"
-                let message = errors.first { $0["path"]?.arrayValue?.last?.stringValue == alias }?["message"]?
-                    .stringValue
+                let own = errors.filter { $0["path"]?.arrayValue?.last?.stringValue == alias }
+                let action = "asset \(item.asset) in site \(site)"
+                let message = own.first?["message"]?.stringValue
                 results[item.record.key] = .failed(
                     item.record.key,
-                    .data("asset \(item.asset) in site \(site): \(message ?? "Lansweeper did not write it")"))
+                    Self.failure(of: own, action) ?? .data("\(action): \(message ?? "Lansweeper did not write it")"))
             }
         }
         return results

@@ -113,6 +113,20 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
         return data
     }
 
+    /// What GraphQL errors mean when their `extensions.code` says: the service's trouble is tried again, refused
+    /// credentials pause the integration; nil for the request's own faults (a refused value, a query it rejects).
+    static func failure(of errors: [JSON], _ action: String) -> ConnectorError? {
+        let codes = Set(errors.compactMap { $0[path: "extensions.code"]?.stringValue?.uppercased() })
+        let said =
+            "\(action): Lansweeper says: "
+            + errors.compactMap { $0["message"]?.stringValue }.joined(separator: "; ")
+        if codes.contains("UNAUTHENTICATED") { return .auth(said) }
+        if !codes.isDisjoint(with: ["INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT", "GATEWAY_TIMEOUT"]) {
+            return .server(said)
+        }
+        return nil
+    }
+
     /// The data and the per-field errors of an answer (a mutation's aliases fail one by one).
     func graphQLAnswer(_ query: String, _ action: String) throws -> (data: JSON, errors: [JSON]) {
         let response = try host.send(.json("POST", path, ["query": .string(query)], idempotent: true))
@@ -127,6 +141,8 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
             // The target's fault (a proxy's error page, a cut-off body), not the records': tried again.
             throw ConnectorError.server("\(action): the answer (HTTP \(response.statusCode)) is not JSON")
         }
+        // Errors of the whole answer (no field's path), with HTTP 200: the service's trouble is not the records'.
+        if let failure = Self.failure(of: errors.filter { $0["path"] == nil }, action) { throw failure }
         return (body["data"] ?? .null, errors)
     }
 

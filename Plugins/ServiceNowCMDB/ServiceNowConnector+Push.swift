@@ -39,8 +39,10 @@ extension ServiceNowConnector {
                 ["items": .array(items), "relations": []], idempotent: true))
         if let failure = ServiceNowError.failure(response, "reconciling \(records.count) CIs") { throw failure }
         let answered = try response.json("the IRE answer")[path: "result.items"]?.arrayValue ?? []
+        // Items answer in the order sent; a short or long list cannot be matched to the records, and is the
+        // answer's fault (a cut-off or partial body), not theirs: tried again, not dead-lettered.
         guard answered.count == records.count else {
-            throw ConnectorError.data("IRE answered \(answered.count) items for \(records.count) sent")
+            throw ConnectorError.server("IRE answered \(answered.count) items for \(records.count) sent")
         }
         return zip(records, answered).map { record, item in
             let sysID = item["sysId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }

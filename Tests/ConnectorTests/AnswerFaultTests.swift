@@ -1,0 +1,75 @@
+import Foundation
+import JSONCore
+import LoopbackHTTP
+import TestSupport
+import Testing
+
+/// Answers with HTTP 200 that are the target's trouble, not the records': tried again (and refused credentials
+/// pause), where each used to be a data error that failed the job outright, with nothing retried or dead-lettered.
+@Suite struct AnswerFaultTests {
+    let data = TemporaryDirectory("answers")
+
+    /// Lansweeper's GraphQL errors: their `extensions.code` says whose fault it is.
+    func pull(answering code: String) throws -> Command.Result {
+        let server = try RecordingServer { _, _ in
+            HTTPServerResponse(
+                status: 200,
+                json: #"{"errors":[{"message":"Something went wrong","extensions":{"code":"\#(code)"}}],"data":null}"#)
+        }
+        let config = data.file(
+            "config-\(code).json",
+            JSON([
+                "base_url": .string(server.server.baseURL), "site_ids": ["site-1"],
+                "auth": ["type": "api_key", "header": "Authorization", "prefix": "Token", "key": "k"],
+                "retry": ["max_attempts": 1],
+            ]).serialized())
+        return try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("lansweeper"), "--op", "pull", "--config", config, "--data-dir",
+            data.path, "--json",
+        ])
+    }
+
+    @Test(arguments: [
+        ("INTERNAL_SERVER_ERROR", "server_error"), ("UNAUTHENTICATED", "auth_error"),
+        ("GRAPHQL_VALIDATION_FAILED", "data_error"),
+    ])
+    func anErrorsCodeSaysWhoseFaultItIs(code: String, status: String) throws {
+        let result = try pull(answering: code)
+        #expect(result.status != 0)
+        #expect(try JSON.parse(result.stdout)["status"]?.stringValue == status, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("Something went wrong"))
+    }
+
+    /// An IRE answer with fewer items than were sent cannot be matched to the records.
+    @Test func aShortIREAnswerIsTheTargetsFault() throws {
+        let server = try RecordingServer { _, _ in
+            HTTPServerResponse(
+                status: 200,
+                json: #"{"result":{"items":[{"className":"cmdb_ci_server","operation":"INSERT","sysId":"a1"}]}}"#)
+        }
+        let config = data.file(
+            "servicenow.json",
+            JSON([
+                "base_url": .string(server.server.baseURL),
+                "auth": ["type": "basic", "username": "u", "password": "p"],
+                "retry": ["max_attempts": 1],
+            ]).serialized())
+        let input = data.file(
+            "records.json",
+            JSON([
+                "records": [
+                    ["key": "r1", "fields": ["fqdn": "a.example.com"]],
+                    ["key": "r2", "fields": ["fqdn": "b.example.com"]],
+                ]
+            ])
+            .serialized())
+        let result = try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("servicenow-cmdb"), "--op", "push", "--config", config, "--input",
+            input, "--data-dir", data.path, "--json",
+        ])
+        #expect(result.status != 0)
+        let outcome = try JSON.parse(result.stdout)
+        #expect(outcome["status"] == "server_error", "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("IRE answered 1 items for 2 sent"))
+    }
+}
