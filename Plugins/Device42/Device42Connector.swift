@@ -83,6 +83,11 @@ enum Device42Error {
     static func failure(_ response: HTTPResponse, _ action: String) -> ConnectorError? {
         let body = try? JSON.parse(response.body)
         let message = body?["msg"].map { $0.stringValue ?? $0.serialized() }
+        // A user without the rights is refused with HTTP 500 (the reference's own example): credentials to fix,
+        // which pause the integration, not an outage to wait out.
+        if let message, message.lowercased().contains("have permission") {
+            return .auth("\(action): Device42 says: \(message)")
+        }
         if var failure = response.failure(action) {
             if let message { failure.message += " — Device42 says: \(message)" }
             return failure

@@ -4,8 +4,9 @@ import LoopbackHTTP
 import TestSupport
 import Testing
 
-/// Answers with HTTP 200 that are the target's trouble, not the records': tried again (and refused credentials
-/// pause), where each used to be a data error that failed the job outright, with nothing retried or dead-lettered.
+/// Answers whose HTTP status does not say whose fault they are. The target's trouble with HTTP 200 is tried again,
+/// where it used to be a data error that failed the job outright, with nothing retried or dead-lettered; refused
+/// rights with HTTP 500 pause the integration, where they were retried as an outage forever.
 @Suite struct AnswerFaultTests {
     let data = TemporaryDirectory("answers")
 
@@ -71,5 +72,28 @@ import Testing
         let outcome = try JSON.parse(result.stdout)
         #expect(outcome["status"] == "server_error", "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("IRE answered 1 items for 2 sent"))
+    }
+
+    /// Device42 refuses a user without the rights with HTTP 500.
+    @Test func device42sMissingPermissionIsACredentialsProblem() throws {
+        let server = try RecordingServer { _, _ in
+            HTTPServerResponse(
+                status: 500, json: #"{"msg":"You don't have permissions to access this resource.","code":"1"}"#)
+        }
+        let config = data.file(
+            "device42.json",
+            JSON([
+                "base_url": .string(server.server.baseURL),
+                "auth": ["type": "basic", "username": "u", "password": "p"],
+                "retry": ["max_attempts": 1],
+            ]).serialized())
+        let result = try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("device42"), "--op", "pull", "--config", config, "--data-dir",
+            data.path, "--json",
+        ])
+        #expect(result.status != 0)
+        #expect(try JSON.parse(result.stdout)["status"] == "auth_error", "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("You don't have permissions to access this resource."))
+        #expect(server.requests.count == 1)  // not retried
     }
 }
