@@ -26,7 +26,11 @@ struct EngineOptions: ParsableArguments {
         do {
             vault = SecretVault(store: store, key: try MasterKey.load(file: key.file))
         } catch {
-            if requireKey || key.file != nil { throw CLIError(error.description) }
+            // A key named but unusable is the operator's to fix before a job runs, not "no key" at the first sealed
+            // secret (a command that only reads the store goes on without it).
+            if requireKey || key.file != nil || (loadPlugins && MasterKey.isConfigured()) {
+                throw CLIError(error.description)
+            }
         }
         let catalog = PluginCatalog(directory: host.resolvedPluginsDirectory, discovery: host.discovery)
         do {

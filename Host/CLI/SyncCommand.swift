@@ -111,20 +111,33 @@ extension Sync {
         static let configuration = CommandConfiguration(abstract: "Recent jobs of an integration (or all).")
         @OptionGroup var host: HostOptions
         @Argument var integration: String?
-        @Option var limit = 20
+        @Option(help: "How many of the latest jobs to list (at least 1).") var limit = 20
+
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1, not \(limit)") }
+        }
 
         func run() throws {
             let store = try host.openExistingStore()
             if let integration { try InventoryCommand.requireIntegration(integration, in: store) }
-            let jobs = try JobQueue(store: store).jobs(integration: integration, limit: limit)
+            let queue = JobQueue(store: store)
+            let jobs = try queue.jobs(integration: integration, limit: limit)
+            guard !jobs.isEmpty else {
+                print(integration.map { "No jobs for \($0)." } ?? "No jobs.")
+                return
+            }
+            // A job left running by a killed process is not running: it waits for the next host.
+            let orphaned = try queue.orphanedJobs()
             print(
                 Console.table(
                     ["ID", "INTEGRATION", "KIND", "TRIGGER", "STATE", "ATTEMPTS", "FINISHED", "STATS / ERROR"],
                     jobs.map {
                         [
-                            "\($0.id)", $0.integration, $0.kind.rawValue, $0.trigger.rawValue, $0.state.rawValue,
-                            "\($0.attempts)",
-                            $0.finishedAt ?? "-", $0.error ?? $0.stats?.serialized() ?? "",
+                            "\($0.id)", $0.integration, $0.kind.rawValue, $0.trigger.rawValue,
+                            orphaned.contains($0.id)
+                                ? "running (its process is gone; resumes at the next start)"
+                                : $0.state.rawValue,
+                            "\($0.attempts)", $0.finishedAt ?? "-", $0.error ?? $0.stats?.serialized() ?? "",
                         ]
                     }))
         }

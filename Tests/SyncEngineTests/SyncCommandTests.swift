@@ -95,6 +95,25 @@ import Testing
             ] + common,
             environment: ["CRYPTOCONNECT_MASTER_KEY": ""])
         #expect(noKey.stderr.contains("which are stored sealed: set CRYPTOCONNECT_MASTER_KEY"))
+        // A key named but unusable is named as such, before anything is queued (it used to say "no master key").
+        let fifth = try cc([
+            "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", bad, "--name",
+            "fifth",
+            "--no-test",
+        ])
+        #expect(fifth.status == 0, "\(fifth.stderr)")
+        for (variable, value, problem) in [
+            ("CRYPTOCONNECT_MASTER_KEY", "short", "must be 32 bytes encoded as base64"),
+            ("CRYPTOCONNECT_MASTER_KEY_FILE", folder.path + "/no-such-key", "no-such-key cannot be read"),
+        ] {
+            let run = try Command.cryptoconnect(
+                ["sync", "run", "fifth", "--wait"] + common, environment: [variable: value])
+            #expect(run.status != 0)
+            #expect(run.stderr.contains(problem), "\(run.stderr)")
+            #expect(!run.stderr.contains("no master key"))
+        }
+        let jobs = try cc(["sync", "jobs", "fifth"])
+        #expect(jobs.stdout == "No jobs for fifth.\n", "\(jobs.stdout) \(jobs.stderr)")
         for plugin in ["@1.0.0", "fixture-rest-sink@"] {
             let pinned = try cc([
                 "integrations", "add", "--tenant", "acme", "--plugin", plugin, "--config", bad, "--name", "fourth",

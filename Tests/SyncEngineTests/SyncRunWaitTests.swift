@@ -1,6 +1,7 @@
 import Foundation
 import JSONCore
 import LoopbackHTTP
+import Store
 import TestSupport
 import Testing
 
@@ -103,5 +104,25 @@ extension SyncCommandTests {
         let next = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait", "--push-only"], timeout: .seconds(40))
         #expect(next.status == 0, "\(next.stderr)")
         #expect(sink.created == 50)
+    }
+}
+
+extension SyncCommandTests {
+    /// A job left "running" by a process killed outright is listed as such until a host or a `--wait` takes it up
+    /// (it used to look as if it still ran); an empty list says so, and a limit below 1 is refused.
+    @Test func syncJobsTellsAJobWhoseProcessIsGone() throws {
+        try setUp()
+        #expect(try cc(["sync", "jobs", "acme-fixture-rest-sink"]).stdout == "No jobs for acme-fixture-rest-sink.\n")
+        #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only"]).status == 0)
+        let store = try Store(path: folder.path + "/data/cryptoconnect.sqlite")
+        try store.pool.write {
+            try $0.execute(
+                sql: "UPDATE job SET state = 'running', lease_owner = 'host-gone#4242', lease_expires = 9999999999999")
+        }
+        let jobs = try cc(["sync", "jobs", "acme-fixture-rest-sink"])
+        #expect(jobs.stdout.contains("running (its process is gone; resumes at the next start)"), "\(jobs.stdout)")
+        let zero = try cc(["sync", "jobs", "--limit", "0"])
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("--limit must be at least 1, not 0"), "\(zero.stderr)")
     }
 }

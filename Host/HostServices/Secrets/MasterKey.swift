@@ -33,6 +33,11 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
     }
 
     /// The configured key: a file given explicitly, else the environment variables.
+    /// Whether the environment names a master key (well formed or not).
+    public static func isConfigured(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        [environmentVariable, fileEnvironmentVariable].contains { !(environment[$0] ?? "").isEmpty }
+    }
+
     public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(Problem) -> MasterKey
     {

@@ -188,6 +188,19 @@ public struct JobQueue: Sendable {
     /// Returns to the queue the jobs whose runner's process is gone, and those whose lease expired. A lease of a
     /// live process is left alone, whichever process (a host, a `--wait` runner) holds it. Returns how many.
     @discardableResult
+    /// The running jobs whose runner's process is gone (killed): they go back to the queue when a host or a
+    /// `--wait` runner next starts.
+    public func orphanedJobs() throws -> Set<Int64> {
+        let holder = try LeaseHolder.of(store)
+        return try store.pool.read { db in
+            Set(
+                try Row.fetchAll(
+                    db, sql: "SELECT id, lease_owner FROM job WHERE state = 'running' AND lease_owner IS NOT NULL"
+                )
+                .filter { !holder.isAlive($0["lease_owner"]) }.map { $0["id"] as Int64 })
+        }
+    }
+
     public func recoverLeases(now: Date) throws -> Int {
         let holder = try LeaseHolder.of(store)
         return try store.pool.write { db in
