@@ -95,6 +95,17 @@ import Testing
             ] + common,
             environment: ["CRYPTOCONNECT_MASTER_KEY": ""])
         #expect(noKey.stderr.contains("which are stored sealed: set CRYPTOCONNECT_MASTER_KEY"))
+        // A configuration copied from `integrations show` has the mask where the secret was: refused, not sealed.
+        let copied = folder.file(
+            "copied.json",
+            JSON(["base_url": .string(sink.baseURL), "auth": ["type": "bearer", "token": "********"]]).serialized())
+        let masked = try cc([
+            "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", copied, "--name",
+            "copy", "--no-test",
+        ])
+        #expect(masked.status != 0)
+        #expect(masked.stderr.contains("auth.token is \"********\", the mask `integrations show` prints"))
+        #expect(try !cc(["integrations", "list"]).stdout.contains("copy"))
         // A key named but unusable is named as such, before anything is queued (it used to say "no master key").
         let fifth = try cc([
             "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config", bad, "--name",

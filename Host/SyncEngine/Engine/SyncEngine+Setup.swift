@@ -67,6 +67,14 @@ extension SyncEngine {
             throw IntegrationSetupError(
                 "no tenant \(request.tenant); add it with `cryptoconnect tenants add \(request.tenant)`")
         }
+        // A configuration copied from `integrations show` carries the mask where a secret was: no secret to send.
+        let masked = Self.paths(in: request.configuration) { $0 == .string(Integration.secretMask) }
+        guard masked.isEmpty else {
+            throw IntegrationSetupError(
+                "\(masked.joined(separator: ", ")) \(masked.count == 1 ? "is" : "are") \"\(Integration.secretMask)\", "
+                    + "the mask `integrations show` prints for a stored secret, and a new integration has none: give "
+                    + "the secret itself")
+        }
         let prepared = try prepare(request.configuration, for: build)
         let id = request.id ?? "\(request.tenant)-\(build.manifest.id)"
         let integration = Integration(

@@ -91,7 +91,7 @@ extension SyncEngine {
     }
 
     /// The dotted paths of the values in `json`'s objects for which `matches` holds.
-    private static func paths(in json: JSON, prefix: String = "", where matches: (JSON) -> Bool) -> [String] {
+    static func paths(in json: JSON, prefix: String = "", where matches: (JSON) -> Bool) -> [String] {
         guard let object = json.objectValue else { return matches(json) && !prefix.isEmpty ? [prefix] : [] }
         return object.keys.sorted().flatMap { key in
             paths(in: object[key]!, prefix: prefix.isEmpty ? key : "\(prefix).\(key)", where: matches)
