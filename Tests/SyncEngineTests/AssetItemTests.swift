@@ -32,6 +32,20 @@ import Testing
         #expect(item.members == [1, 0])
     }
 
+    /// Records as risky as each other: the same one stands for the asset whatever order they come in (the push
+    /// reads them in id order, the preview in the file's; they used to show different items).
+    @Test func aTieIsSettledTheSameWayInAnyOrder() {
+        let ssh: JSON = [
+            "asset": ["hostname": "web01"], "crypto_implementation": ["protocol": "SSH", "port": 22, "risk_score": 8],
+        ]
+        let tls: JSON = [
+            "asset": ["hostname": "web01"],
+            "crypto_implementation": ["protocol": "TLS", "port": 8443, "risk_score": 8],
+        ]
+        #expect(AssetItem(of: [ssh, tls], mapping: mapping, now: Date()).fields["proto"] == "SSH")
+        #expect(AssetItem(of: [tls, ssh], mapping: mapping, now: Date()).fields["proto"] == "SSH")
+    }
+
     /// Extensions (an owner the CMDB keeps) are not cleared when the riskiest record lacks them; crypto fields are.
     @Test func onlyCryptoFieldsAreCleared() {
         let mapping = try! FieldMapping(json: [

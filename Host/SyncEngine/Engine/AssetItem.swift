@@ -18,7 +18,7 @@ public struct AssetItem {
     public init(of documents: [JSON], mapping: FieldMapping, now: Date) {
         let several = documents.count > 1
         var order = Array(documents.indices)
-        if several { order.sort { Self.rank(documents[$0]) > Self.rank(documents[$1]) } }
+        if several { order.sort { Self.ranksBefore(documents[$0], documents[$1]) } }
         // The item names the asset as its fullest-named record does (the FQDN, not a short name the riskiest
         // endpoint was found under), whichever record is riskiest; what its own record lacks of the host's identity
         // (an address, a serial number) comes from the host's other records.
@@ -71,8 +71,25 @@ public struct AssetItem {
         return groups
     }
 
+    /// Whether `first` stands for the asset before `second`: the riskier, then, between records as risky, by their
+    /// endpoint, so the push (its records in id order) and the preview (in the file's) choose the same one.
+    static func ranksBefore(_ first: JSON, _ second: JSON) -> Bool {
+        let (one, other) = (rank(first), rank(second))
+        guard one == other else { return one > other }
+        return endpoint(first) < endpoint(second)
+    }
+
+    /// A record's natural key, in parts: no two records of a tenant share it.
+    private static func endpoint(_ document: JSON) -> (String, Int, String, String) {
+        (
+            document[path: "crypto_implementation.protocol"]?.stringValue ?? "",
+            document[path: "crypto_implementation.port"]?.intValue ?? 0,
+            document[path: "asset.hostname"]?.stringValue ?? "", document[path: "asset.ip_address"]?.stringValue ?? ""
+        )
+    }
+
     /// How risky a record is, to choose the one an asset's item is made of: the highest risk score, then the lowest
-    /// key size (ties go to the first in the order records come).
+    /// key size.
     static func rank(_ document: JSON) -> (Double, Int) {
         (
             document[path: "crypto_implementation.risk_score"]?.doubleValue ?? -1,
