@@ -85,6 +85,12 @@ public struct HTTPResponse: Sendable, Equatable {
     public func failure(_ message: String) -> ConnectorError? {
         switch statusCode {
         case 200..<300: return nil
+        case 300..<400:
+            // Not an outage to retry: base_url leads elsewhere (a moved API, a proxy's or single sign-on page).
+            let location = header("Location").map { " to \($0)" } ?? ""
+            return .config(
+                "\(message) (HTTP \(statusCode), redirected\(location)): fix base_url, or set follow_redirects if the "
+                    + "API moved")
         case 401, 403: return .auth("\(message) (HTTP \(statusCode))")
         case 404: return .notFound("\(message) (HTTP \(statusCode))")
         case 408: return ConnectorError(.timeout, "\(message) (HTTP 408)")

@@ -96,4 +96,24 @@ import Testing
         #expect(result.stdout.contains("You don't have permissions to access this resource."))
         #expect(server.requests.count == 1)  // not retried
     }
+
+    /// A redirect (a sign-on page in front of the API) is a setting to fix, not an outage to retry for hours.
+    @Test func aRedirectIsAConfigurationProblemThatSaysWhere() throws {
+        let server = try RecordingServer { _, _ in
+            HTTPServerResponse(status: 302, headers: [("Location", "https://sso.example.com/login")], body: [])
+        }
+        let config = data.file(
+            "redirected.json",
+            JSON([
+                "base_url": .string(server.server.baseURL),
+                "auth": ["type": "basic", "username": "u", "password": "p"],
+            ]).serialized())
+        let result = try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("device42"), "--op", "pull", "--config", config, "--data-dir",
+            data.path, "--json",
+        ])
+        #expect(try JSON.parse(result.stdout)["status"] == "config_error", "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("redirected to https://sso.example.com/login"))
+        #expect(server.requests.count == 1)  // not retried
+    }
 }
