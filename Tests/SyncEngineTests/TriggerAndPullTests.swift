@@ -471,3 +471,27 @@ extension StatusTests {
         #expect(again.http?.metrics.snapshot.attempts == 0)
     }
 }
+
+extension PullTests {
+    /// A pull does not start from a page another job stored: it would count only the rest and look complete.
+    @Test func aPullStartsFromItsOwnPageOnly() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        fixture.sink.assets = (0..<6).map { ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")] }
+        try fixture.store.pool.write {  // left by a pull job that gave up on its third page
+            try $0.execute(
+                sql: """
+                    INSERT INTO integration_state (integration, key, value)
+                    VALUES ('acme-sink', '__pull_cursor', '4'), ('acme-sink', '__pull_cursor_job', '999')
+                    """)
+        }
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.pull])
+        try fixture.engine.drain(owner: "t")
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["pulled"] == 6)
+    }
+}

@@ -226,3 +226,32 @@ extension WithdrawalTests {
         #expect(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .running)
     }
 }
+
+extension WithdrawalTests {
+    /// A pull whose runner died (its job requeued, as for a killed host) is taken up from its last stored page with
+    /// the counts stored with it: every asset counted once (the pages before the death used to be lost from them).
+    @Test func aPullTakenUpAfterItsRunnerDiedCountsEveryPageOnce() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        fixture.sink.assets = (0..<20).map { ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")] }
+        fixture.sink.latency = 0.05
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.pull])
+        let done = runInBackground(fixture, owner: "first")
+        try waitUntil {
+            try fixture.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM asset_context")! } >= 6
+        }
+        try fixture.store.pool.write {  // what lease recovery does when the runner's process is gone
+            try $0.execute(sql: "UPDATE job SET state = 'queued', lease_owner = NULL, lease_expires = NULL")
+        }
+        done.wait()
+        fixture.sink.latency = 0
+        try fixture.engine.drain(owner: "second")
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["pulled"] == 20)
+        #expect(try AssetContextRepository(store: fixture.store).contexts(integration: "acme-sink").count == 20)
+    }
+}

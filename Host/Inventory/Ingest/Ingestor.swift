@@ -114,11 +114,11 @@ public struct Ingestor: Sendable {
     /// `records`, or by its entry of `locations` (a pulled CI).
     /// `storedTimes`: the records carry discovery times the store already holds (a pull's enrichments of stored
     /// records), which are not checked against the clock again: one kept before such checks stays usable.
-    /// `alongside` writes in the same transaction, first: what must be stored with the records or not at all (a
-    /// pull's page and checkpoint), or may stop them (throwing, it writes nothing).
+    /// `alongside` writes in the same transaction, after the records, given their counts: what must be stored with
+    /// them or not at all (a pull's page and checkpoint), or may undo them (throwing, nothing is written).
     public func ingest(
         records: [JSON], tenant: String, locations: [String]? = nil, storedTimes: Bool = false,
-        alongside: ((Database) throws -> Void)? = nil
+        alongside: ((Database, IngestCounts) throws -> Void)? = nil
     ) throws -> IngestReport {
         var report = IngestReport(file: "(request)", tenant: tenant, format: .json)
         let source =
@@ -130,7 +130,7 @@ public struct Ingestor: Sendable {
 
     private func run(
         _ source: consuming some RecordSource, into report: inout IngestReport, checksDiscoveryTimes: Bool = true,
-        alongside: ((Database) throws -> Void)? = nil
+        alongside: ((Database, IngestCounts) throws -> Void)? = nil
     ) throws {
         let (tenant, rules, stamp, repository) = (report.tenant, rules, now(), repository)
         guard Names.isValid(tenant) else {
@@ -153,7 +153,6 @@ public struct Ingestor: Sendable {
         // Everything the transaction mutates is local to its closure: one transaction, all or nothing.
         let (counts, rejections, newTenant) = try repository.store.pool.write {
             db -> (IngestCounts, [RecordProblem], Bool) in
-            try alongside?(db)
             var counts = IngestCounts()
             var rejections: [RecordProblem] = []
             var writer = try IngestWriter(tenant: tenant, rules: rules, now: stamp, in: db)
@@ -167,6 +166,7 @@ public struct Ingestor: Sendable {
                 case .failure(let error):
                     throw error
                 case .end:
+                    try alongside?(db, counts)
                     // A tenant is known by its inventory too: listed and removable, added with its records.
                     guard counts.inserted > 0 else { return (counts, rejections, false) }
                     try db.execute(

@@ -1,4 +1,5 @@
 import Foundation
+import Inventory
 import JSONCore
 import PluginRuntime
 
@@ -82,6 +83,14 @@ struct JobStats {
         var over = JobStats()
         (over.calls, over.errors, over.started) = (calls, errors, started)
         return over
+    }
+
+    /// With a page's enrichments counted: the records they updated, and those refused.
+    func counting(_ enrichments: IngestCounts) -> JobStats {
+        var counted = self
+        counted.enriched += enrichments.updated
+        counted.enrichmentsRefused += enrichments.rejected
+        return counted
     }
 
     mutating func error(_ message: String) {

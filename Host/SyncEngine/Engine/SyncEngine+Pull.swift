@@ -17,10 +17,12 @@ extension SyncEngine {
             return .failed(stats, "\(runtime.build.label) cannot pull (it declares no pull capability)")
         }
         let state = StoredIntegrationState(store: store, integration: integration.id)
-        // A full pull starts from the first page, unless it is this job taken up again (handed back at a stop,
-        // retried): like a delta pull, it goes on from its last stored page, if that page was its own.
-        let resumed = !job.full || state.value(forKey: StoredIntegrationState.pullCursorJobKey) == String(job.id)
+        // A pull starts from the first page, unless it is this job taken up again (handed back at a stop, retried,
+        // its host killed): it goes on from its last stored page, with the counts stored with it. Another job's
+        // page is no place to start from: its counts would cover only the rest, and it would look complete.
+        let resumed = state.value(forKey: StoredIntegrationState.pullCursorJobKey) == String(job.id)
         var checkpoint = resumed ? state.value(forKey: StoredIntegrationState.pullCursorKey) : nil
+        if !resumed { stats = stats.startingOver }
         let contexts = AssetContextRepository(store: store)
         let policy = SourceOfTruth(integration.sourceOfTruth)
         let ingestor = Ingestor(store: store, now: clock)
@@ -90,17 +92,18 @@ extension SyncEngine {
             }
             let result = (try? JSON.parse(outcome.output)) ?? [:]
             checkpoint = result["checkpoint"]?.stringValue
-            // A crash before the commit pulls the page again; a runner that lost the job stores nothing of it.
+            // A crash before the commit pulls the page again; a runner that lost the job stores nothing of it. The
+            // job's counts go with its checkpoint, for the attempt that goes on from there.
             let report = try ingestor.ingest(
                 records: enrichments, tenant: integration.tenant, locations: sources, storedTimes: true
-            ) { [checkpoint] db in
+            ) { [checkpoint, stats] db, counts in
                 try lease?.check(in: db)
                 try contexts.save(page, integration: integration.id, tenant: integration.tenant, in: db)
                 try state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey, in: db)
                 try state.setValue(String(job.id), forKey: StoredIntegrationState.pullCursorJobKey, in: db)
+                try JobQueue.save(.init(job: job.id, cursor: nil, stats: stats.counting(counts).json), db)
             }
-            stats.enriched += report.counts.updated
-            stats.enrichmentsRefused += report.counts.rejected
+            stats = stats.counting(report.counts)
             for problem in report.rejections { stats.error("enrichment from \(problem)") }
             if result["has_more"]?.boolValue != true { break }
             if stopRequested {
