@@ -120,7 +120,7 @@ import Testing
         #expect(report.counts == counts(received: 5, inserted: 3, rejected: 2, events: ["discovery": 3]))
         #expect(
             report.rejections.map(\.description) == [
-                "line 3: is not valid JSON: line 1, column 11: unexpected end of input, expected a value",
+                "line 3: is not valid JSON: column 11: unexpected end of input, expected a value",
                 "line 5: must be an object, got array",
             ])
     }

@@ -115,10 +115,10 @@ final class ValidatedBatches: @unchecked Sendable {
                 switch value {
                 case .failure(let error):
                     rejected += 1
-                    // A line repeating a name is JSON, but one of the values would be lost.
-                    let why =
-                        error.repeatedName == nil
-                        ? "is not valid JSON: \(error)" : "column \(error.column): \(error.message)"
+                    // A line is one record: its column says where (the parser's "line 1" would contradict the
+                    // place). A line repeating a name is JSON, but one of the values would be lost.
+                    let at = "column \(error.column): \(error.message)"
+                    let why = error.repeatedName == nil ? "is not valid JSON: \(at)" : at
                     problems.append(RecordProblem(location: place.location, why))
                 case .success(let raw):
                     switch validator.validate(raw, at: place.location) {
