@@ -172,20 +172,25 @@ enum StatusBox {
     static func render(_ status: IntegrationStatus) -> String {
         let icon =
             ["healthy": "🟢", "degraded": "🟡", "failing": "🔴", "paused": "⏸", "disabled": "⚪"][status.health] ?? "?"
+        let paused = status.integration.pausedReason
         var lines = [
-            "Integration: \(status.integration.id) (\(status.integration.pluginReference), tenant \(status.integration.tenant))",
-            "Status: \(icon) \(status.health.capitalized)\(status.integration.pausedReason.map { ": \($0)" } ?? "")",
+            "Integration: \(status.integration.id) (\(status.integration.pluginReference), tenant \(status.integration.tenant))"
+        ]
+        lines += wrapped("Status: \(icon) \(status.health.capitalized)\(paused.map { ": \($0)" } ?? "")", width: 96)
+        lines += [
             "Last Sync: \(status.lastSync.map(relative) ?? "never")",
             "Success Rate: \(status.successRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-") (last 24h)",
             "Records Synced: \(status.recordsSyncedToday.formatted()) today",
             "Avg Latency: \(status.averageLatencyMilliseconds.map { String(format: "%.0fms", $0) } ?? "-")",
-            "Errors: \(status.openErrors) open (\(status.resolvedErrors) resolved)",
+            "Errors: \(status.openErrors) open (\(status.resolvedErrors) resolved"
+                + (status.discardedErrors > 0 ? ", \(status.discardedErrors) discarded)" : ")"),
         ]
         if let next = status.integration.nextScheduledRun(after: Date()) {
             lines.append("Next Run: \(ISODates.dateTime(next)) (\(status.integration.schedule ?? ""))")
         }
         if status.queuedJobs > 0 { lines.append("Queued Jobs: \(status.queuedJobs)") }
-        if let error = status.lastError, status.health != "healthy" {
+        // Not the pause's reason again (the job it refused carries it).
+        if let error = status.lastError, status.health != "healthy", paused.map(error.hasSuffix) != true {
             lines += wrapped("Last Error: " + error, width: 96)  // whole, over as many lines as it takes
         }
         let width = max(60, lines.map(columns).max()! + 2)

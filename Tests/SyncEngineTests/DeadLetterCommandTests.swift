@@ -70,3 +70,18 @@ extension SyncCommandTests {
         #expect(status[0]?["resolved_errors"] == 1)
     }
 }
+
+extension SyncCommandTests {
+    /// Discarded letters are settled, not fixed: the status counts them apart from the resolved ones (it said
+    /// "3 resolved" for letters nobody fixed).
+    @Test func discardedLettersAreNotCountedAsResolved() throws {
+        try setUp()
+        try deadLetters(3)
+        #expect(try cc(["dlq", "discard", "1", "2"]).status == 0)
+        let status = try JSON.parse(try cc(["sync", "status", "--json"]).stdout)
+        #expect(status[0]?["open_errors"] == 1)
+        #expect(status[0]?["resolved_errors"] == 0)
+        #expect(status[0]?["discarded_errors"] == 2)
+        #expect(try cc(["sync", "status"]).stdout.contains("Errors: 1 open (0 resolved, 2 discarded)"))
+    }
+}

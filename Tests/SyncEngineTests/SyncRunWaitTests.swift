@@ -26,6 +26,10 @@ extension SyncCommandTests {
         #expect(run.stderr.contains("integration acme-fixture-rest-sink is paused: the target refused the credentials"))
         #expect(run.stderr.contains("Stopped waiting; 2 of its job(s) stay queued."), "\(run.stderr)")
         #expect(sink.created == 0)
+        // The box wraps the pause's reason, and does not repeat it as the last error.
+        let box = try cc(["sync", "status"]).stdout
+        #expect(box.split(separator: "\n").allSatisfy { $0.count <= 100 }, "\(box)")
+        #expect(box.components(separatedBy: "refused the credentials").count == 2, "\(box)")
         // A new run is refused with the pause's own remedy, not "enable it", which would only fail again.
         let again = try cc(["sync", "run", "acme-fixture-rest-sink"])
         #expect(again.stderr.contains("integrations update acme-fixture-rest-sink --config"), "\(again.stderr)")

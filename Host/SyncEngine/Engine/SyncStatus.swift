@@ -16,6 +16,8 @@ public struct IntegrationStatus: Sendable {
     public let averageLatencyMilliseconds: Double?
     public let openErrors: Int
     public let resolvedErrors: Int
+    /// Dead letters an operator discarded: settled, but not fixed.
+    public let discardedErrors: Int
     public let queuedJobs: Int
     public let lastError: String?
 
@@ -26,7 +28,8 @@ public struct IntegrationStatus: Sendable {
             "paused_reason": JSON(integration.pausedReason), "last_sync": JSON(lastSync),
             "success_rate": successRate.map(JSON.number) ?? .null, "records_synced_today": JSON(recordsSyncedToday),
             "avg_latency_ms": averageLatencyMilliseconds.map(JSON.number) ?? .null, "open_errors": JSON(openErrors),
-            "resolved_errors": JSON(resolvedErrors), "queued_jobs": JSON(queuedJobs), "last_error": JSON(lastError),
+            "resolved_errors": JSON(resolvedErrors), "discarded_errors": JSON(discardedErrors),
+            "queued_jobs": JSON(queuedJobs), "last_error": JSON(lastError),
             "schedule": JSON(integration.schedule),
             "next_run": JSON(integration.nextScheduledRun(after: Date()).map(ISODates.dateTime)),
             "realtime": .bool(integration.realtime),
@@ -108,9 +111,10 @@ extension SyncEngine {
                     sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('open', 'replaying')",
                     arguments: [integration.id])!
                 let resolved = try Int.fetchOne(
-                    db,
-                    sql:
-                        "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state IN ('resolved', 'discarded')",
+                    db, sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state = 'resolved'",
+                    arguments: [integration.id])!
+                let discarded = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND state = 'discarded'",
                     arguments: [integration.id])!
                 let queued = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM job WHERE integration = ? AND state IN ('queued', 'running')",
@@ -157,7 +161,7 @@ extension SyncEngine {
                     integration: integration, health: health, lastSync: lastSync, successRate: rate,
                     recordsSyncedToday: today,
                     averageLatencyMilliseconds: latency, openErrors: open + failedJobs + retrying.count,
-                    resolvedErrors: resolved + fixedJobs, queuedJobs: queued,
+                    resolvedErrors: resolved + fixedJobs, discardedErrors: discarded, queuedJobs: queued,
                     lastError: retrying.first ?? lastError ?? integration.pausedReason)
             }
         }
