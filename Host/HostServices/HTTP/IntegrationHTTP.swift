@@ -19,6 +19,8 @@ public final class IntegrationHTTP: @unchecked Sendable {
     let sleep: @Sendable (Duration) -> Void
     let log: HostLog?
     private let allowedOrigins: Set<String>
+    /// Told when the target asks for a pause, with when it ends, so other processes can keep to it too.
+    public var onPause: (@Sendable (Date) -> Void)?
 
     public init(
         integration: String, settings: HTTPSettings, redactor: Redactor, userAgent: String = "CryptoConnect/1.0",
@@ -45,6 +47,12 @@ public final class IntegrationHTTP: @unchecked Sendable {
             ([settings.baseURL].compactMap { $0 } + settings.additionalOrigins).compactMap { URLParts($0)?.origin })
         redactor.register(settings.auth.secretValues)
         redactor.register([settings.tls.clientKeyPEM, settings.tls.clientKeyPassphrase].compactMap { $0 })
+    }
+
+    /// Keeps to a pause the target asked for before this instance existed (another process heard it).
+    public func keepPause(until end: Date) {
+        let left = end.timeIntervalSinceNow
+        if left > 0 { limiter.pause(until: .now + .seconds(left)) }
     }
 
     /// Sends a request with every policy applied. Returns `.ok` with the answer for any HTTP status; a failure
@@ -124,7 +132,10 @@ public final class IntegrationHTTP: @unchecked Sendable {
             var retryAfter: Duration?
             if case .success(let response) = outcome {
                 retryAfter = RetryAfter.delay(statusCode: response.statusCode, headers: response.headers)
-                if let retryAfter { limiter.pause(until: .now + retryAfter) }
+                if let retryAfter {
+                    limiter.pause(until: .now + retryAfter)
+                    onPause?(Date().addingTimeInterval(retryAfter.timeInterval))
+                }
             }
             limiter.release(admission)
             switch outcome {

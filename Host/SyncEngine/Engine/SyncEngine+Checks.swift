@@ -65,6 +65,7 @@ extension SyncEngine {
                 integration: integration.id, settings: $0, redactor: redactor,
                 userAgent: "CryptoConnect/1.0 \(build.label)", log: log)
         }
+        if let http { sharePauses(of: http, integration.id) }  // an update's test keeps to the target's pause
         let services = IntegrationServices(
             source: "plugin \(build.label) \(integration.id)", http: http, log: log, redactor: redactor)
         let instance = InstanceSpec(

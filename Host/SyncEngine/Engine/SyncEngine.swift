@@ -91,6 +91,7 @@ public final class SyncEngine: @unchecked Sendable {
                 userAgent: "CryptoConnect/1.0 \(build.label)",
                 metrics: previous ?? saved.map(HTTPMetrics.init(restoring:)) ?? HTTPMetrics(), log: log)
         }
+        if let http { sharePauses(of: http, integration.id) }
         let services = IntegrationServices(
             source: "plugin \(build.label) \(integration.id)", http: http,
             state: StoredIntegrationState(store: store, integration: integration.id), log: log, redactor: redactor,
@@ -118,6 +119,20 @@ public final class SyncEngine: @unchecked Sendable {
     }
 
     /// Saves an integration's HTTP metrics to the store (after each job).
+    /// A pause a target asks for (Retry-After) holds for every process of the store, not only the one that heard
+    /// it: a job handed back to a `--wait` runner, or an `integrations update` test, keeps to it.
+    func sharePauses(of http: IntegrationHTTP, _ integration: String) {
+        let state = StoredIntegrationState(store: store, integration: integration)
+        @Sendable func stored() -> Int64? {
+            state.value(forKey: StoredIntegrationState.pausedUntilKey).flatMap(Int64.init)
+        }
+        if let end = stored() { http.keepPause(until: IntegrationRepository.date(end)) }
+        http.onPause = { end in
+            let until = max(IntegrationRepository.milliseconds(end), stored() ?? 0)
+            _ = state.setValue(String(until), forKey: StoredIntegrationState.pausedUntilKey)
+        }
+    }
+
     func saveMetrics(_ runtime: IntegrationRuntime) {
         guard let http = runtime.http else { return }
         try? store.saveMetrics(

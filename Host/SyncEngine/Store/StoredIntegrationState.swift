@@ -10,6 +10,8 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
     static let pullCursorKey = "__pull_cursor"
     /// The pull job that stored the cursor: a full pull goes on only from its own.
     static let pullCursorJobKey = "__pull_cursor_job"
+    /// When the pause the target last asked for ends (milliseconds since 1970), for every process.
+    static let pausedUntilKey = "__paused_until"
 
     private let store: Store
     private let integration: String
