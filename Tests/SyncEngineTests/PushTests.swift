@@ -472,3 +472,32 @@ extension PushTests {
         #expect(job.error?.contains("throttled for another") == true, "\(job.error ?? "")")
     }
 }
+
+extension PushTests {
+    /// A stop (SIGTERM) does not wait out a pause the target asked for: the request in hand gives up its wait and
+    /// the job goes back to the queue, instead of holding the stop for as long as the target said (a service
+    /// manager kills a host that takes longer than its stop timeout).
+    @Test func aStopDoesNotWaitOutTheTargetsPause() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        fixture.sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "20")]))
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let done = DispatchSemaphore(value: 0)
+        let engine = fixture.engine
+        Thread.detachNewThread {
+            _ = try? engine.runNext(owner: "test")
+            done.signal()
+        }
+        while fixture.sink.requests < 1 { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 0.3)  // waiting out the pause now
+        let stopped = ContinuousClock.now
+        fixture.engine.stopRequested = true
+        done.wait()
+        #expect(ContinuousClock.now - stopped < .seconds(5))
+        #expect(fixture.sink.requests == 1)
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .queued)
+    }
+}

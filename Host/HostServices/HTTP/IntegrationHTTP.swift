@@ -21,6 +21,9 @@ public final class IntegrationHTTP: @unchecked Sendable {
     private let allowedOrigins: Set<String>
     /// Told when the target asks for a pause, with when it ends, so other processes can keep to it too.
     public var onPause: (@Sendable (Date) -> Void)?
+    /// Whether the host is stopping: a wait for the target's pause or a retry is given up, so a stop is not held
+    /// up for as long as the target asked (the request fails as rate limited, for the job to retry later).
+    public var isStopping: (@Sendable () -> Bool)?
 
     public init(
         integration: String, settings: HTTPSettings, redactor: Redactor, userAgent: String = "CryptoConnect/1.0",
@@ -95,18 +98,21 @@ public final class IntegrationHTTP: @unchecked Sendable {
             attempt += 1
             let admission: RateLimiter.Admission
             do {
-                admission = try limiter.acquire(priority: request.priority)
+                admission = try limiter.acquire(priority: request.priority, stopping: isStopping)
                 metrics.recordThrottled(admission.waited)
             } catch {
                 breaker.abandon()  // nothing was sent, so nothing was learnt about the target
                 let wait = settings.rateLimit.maximumWait.wholeMilliseconds
                 return .failure(
                     .rateLimited,
-                    error.waitingForAnswer
-                        ? "\(integration) sends one request at a time since the target asked for a pause, and the one "
-                            + "before was not answered within the \(wait) ms a caller may wait"
-                        : "\(integration) is throttled for another \(error.retryAfter.wholeMilliseconds) ms, longer "
-                            + "than a caller may wait (\(wait) ms)",
+                    error.stopping
+                        ? "the host is stopping; \(integration) was waiting \(error.retryAfter.wholeMilliseconds) ms for "
+                            + "its turn (a pause the target asked for), and tries again later"
+                        : error.waitingForAnswer
+                            ? "\(integration) sends one request at a time since the target asked for a pause, and the one "
+                                + "before was not answered within the \(wait) ms a caller may wait"
+                            : "\(integration) is throttled for another \(error.retryAfter.wholeMilliseconds) ms, longer "
+                                + "than a caller may wait (\(wait) ms)",
                     retryAfterMilliseconds: UInt32(clamping: error.retryAfter.wholeMilliseconds))
             }
             var headers = request.headers
@@ -149,8 +155,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
                         .warning,
                         "\(request.method) \(url) failed (\(failure)); retry \(attempt) in \(delay.wholeMilliseconds) ms"
                     )
-                    sleep(delay)
-                    continue
+                    if waits(delay) { continue }
                 }
                 note(.error, "\(request.method) \(url) failed: \(failure)")
                 return .failure(failure.kind.status, "\(request.method) \(url): \(failure.message)")
@@ -180,8 +185,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
                         .warning,
                         "\(request.method) \(url) answered \(response.statusCode); retry \(attempt) in \(delay.wholeMilliseconds) ms"
                     )
-                    if retryAfter == nil { sleep(delay) }
-                    continue
+                    if retryAfter != nil || waits(delay) { continue }
                 }
                 note(failure == nil ? .debug : .warning, "\(request.method) \(url) answered \(response.statusCode)")
                 return PluginHTTPResult(
@@ -189,6 +193,22 @@ public final class IntegrationHTTP: @unchecked Sendable {
                     retryAfterMilliseconds: UInt32(clamping: retryAfter?.wholeMilliseconds ?? 0))
             }
         }
+    }
+
+    /// Sleeps `delay` before a retry, unless the host is stopping (looked at every 200 ms): then false, and the
+    /// answer in hand is what the caller gets.
+    private func waits(_ delay: Duration) -> Bool {
+        guard let isStopping else {
+            sleep(delay)
+            return true
+        }
+        var left = delay
+        while left > .zero, !isStopping() {
+            let step = min(left, .milliseconds(200))
+            sleep(step)
+            left -= step
+        }
+        return !isStopping()
     }
 
     private func note(_ level: PluginLogLevel, _ message: String) {

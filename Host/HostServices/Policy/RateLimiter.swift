@@ -38,6 +38,8 @@ public final class RateLimiter: @unchecked Sendable {
         public let retryAfter: Duration
         /// Refused while requests went one at a time: the one before was not answered in time.
         public var waitingForAnswer = false
+        /// Refused because the host is stopping: it does not wait out the pause.
+        public var stopping = false
     }
 
     private let settings: RateLimitSettings
@@ -57,7 +59,8 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     /// Waits for a token (and, after a pause, for the answer to the request before) and lets the caller through.
-    public func acquire(priority: Bool = false) throws(Refused) -> Admission {
+    /// `stopping` (looked at every quarter second while it waits) gives up the wait when the host is stopping.
+    public func acquire(priority: Bool = false, stopping: (@Sendable () -> Bool)? = nil) throws(Refused) -> Admission {
         let started = ContinuousClock.now
         let deadline = started + settings.maximumWait
         condition.lock()
@@ -83,13 +86,20 @@ public final class RateLimiter: @unchecked Sendable {
             }
             let tokenAt = now + .seconds(max(0, floor - tokens) / settings.requestsPerSecond)
             let wakeAt = max(pausedUntil, tokenAt)
+            if stopping?() == true {
+                if !priority { servingTicket = max(servingTicket, ticket + 1) }
+                var refused = Refused(retryAfter: max(wakeAt - now, .seconds(1)))
+                refused.stopping = true
+                throw refused
+            }
             if wakeAt > deadline || (waitingForAnswer && now >= deadline) {
                 if !priority { servingTicket = max(servingTicket, ticket + 1) }  // give up the place in line
                 if wakeAt > deadline { throw Refused(retryAfter: wakeAt - now) }
                 throw Refused(retryAfter: .seconds(1), waitingForAnswer: true)
             }
             // Released answers wake the waiters; otherwise look again when a token is due.
-            let wait = myTurn && !waitingForAnswer ? wakeAt - now : .milliseconds(50)
+            var wait = myTurn && !waitingForAnswer ? wakeAt - now : .milliseconds(50)
+            if stopping != nil { wait = min(wait, .milliseconds(250)) }
             _ = condition.wait(until: Date(timeIntervalSinceNow: min(wait, deadline - now).timeInterval))
         }
     }

@@ -91,7 +91,10 @@ public final class SyncEngine: @unchecked Sendable {
                 userAgent: "CryptoConnect/1.0 \(build.label)",
                 metrics: previous ?? saved.map(HTTPMetrics.init(restoring:)) ?? HTTPMetrics(), log: log)
         }
-        if let http { sharePauses(of: http, integration.id) }
+        if let http {
+            sharePauses(of: http, integration.id)
+            http.isStopping = { [stopFlag] in stopFlag.isSet }  // a stop does not wait out the target's pause
+        }
         let services = IntegrationServices(
             source: "plugin \(build.label) \(integration.id)", http: http,
             state: StoredIntegrationState(store: store, integration: integration.id), log: log, redactor: redactor,
