@@ -37,9 +37,14 @@ extension SyncCommandTests {
 
         sink.requiredToken = token
         #expect(try cc(["integrations", "enable", "acme-fixture-rest-sink"]).status == 0)
-        let resumed = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait", "--pull-only"], timeout: .seconds(30))
+        // The run joins the jobs still waiting, and reports what they did rather than a new job's nothing.
+        let resumed = try cc(["sync", "run", "acme-fixture-rest-sink", "--wait"], timeout: .seconds(30))
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("pull job 1: succeeded"), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("push job 2: succeeded"), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains(#""acknowledged":20"#), "\(resumed.stdout)")
         #expect(sink.created == 20)  // the push left queued ran once the integration was enabled
+        #expect(try JSON.parse(try cc(["sync", "status", "--json"]).stdout)[0]?["queued_jobs"] == 0)
     }
 
     /// Another tenant's queued job is left to `serve`.

@@ -78,6 +78,12 @@ extension SyncEngine {
         var created: [Int64] = []
         for kind in kinds where capabilities.contains(kind == .pull ? .pull : .push) {
             if trigger == .schedule, try queue.hasPending(integration: integration.id, kind: kind) { continue }
+            if trigger == .manual,
+                let waiting = try queue.joinWaiting(integration: integration.id, kind: kind, full: full)
+            {
+                created.append(waiting)
+                continue
+            }
             created.append(
                 try queue.enqueue(
                     integration: integration.id, tenant: integration.tenant, kind: kind, trigger: trigger, full: full,

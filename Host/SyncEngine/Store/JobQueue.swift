@@ -32,6 +32,25 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// A waiting job of `integration` and `kind` that does what a new one asked for now would (every pending record,
+    /// and all of them if `full`), made due now; nil if there is none. A sync run by hand joins it: a new job behind
+    /// it would find nothing left to do, and report that instead of what was done.
+    public func joinWaiting(integration: String, kind: Job.Kind, full: Bool) throws -> Int64? {
+        try store.pool.write { db in
+            guard
+                let id = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id FROM job WHERE integration = ? AND kind = ? AND state = 'queued' AND record_ids IS NULL
+                            AND (full = 1 OR ? = 0) ORDER BY id LIMIT 1
+                        """,
+                    arguments: [integration, kind.rawValue, full])
+            else { return nil }
+            try db.execute(sql: "UPDATE job SET not_before = NULL WHERE id = ?", arguments: [id])
+            return id
+        }
+    }
+
     /// Queues a real-time push of `recordIDs`, or adds them to the one still waiting (raising its priority to the
     /// more urgent): while a target is down, each ingest's events would otherwise add a job that retries on its own.
     /// Returns the new job's id, or nil when the records joined a waiting job.
