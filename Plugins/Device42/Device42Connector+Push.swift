@@ -6,6 +6,7 @@ import PluginSDK
 extension Device42Connector {
     func push(_ records: [PushRecord]) throws -> [RecordResult] {
         var results: [RecordResult] = []
+        var timedOut = false  // the write before this one timed out
         for (index, record) in records.enumerated() {
             if record.operation == .delete {
                 // Device42 owns the device; a record leaving the inventory leaves it as it is.
@@ -14,6 +15,13 @@ extension Device42Connector {
             }
             do {
                 results.append(try write(record))
+                timedOut = false
+            } catch let error as ConnectorError where error.status == .timeout && !timedOut {
+                // One device's write timed out: go on with the others (it is retried later on its own), or one
+                // slow device would hold back every record after it, push after push. Two in a row: the appliance
+                // is the slow one, and the batch stops below.
+                results.append(.failed(record.key, error))
+                timedOut = true
             } catch let error as ConnectorError where error.status.isRetryable || error.status == .auth {
                 // The target is throttling, failing, unreachable or refusing the credentials: stop here. What it
                 // took already is reported as taken (a thrown error would lose those writes' results, and the host

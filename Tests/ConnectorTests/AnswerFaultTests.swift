@@ -116,4 +116,41 @@ import Testing
         #expect(result.stdout.contains("redirected to https://sso.example.com/login"))
         #expect(server.requests.count == 1)  // not retried
     }
+
+    /// One device whose write times out does not hold back the devices after it (they were all left to retry, and
+    /// the slow one came first again on every push); two in a row stop the batch, as the appliance is the slow one.
+    @Test func oneSlowDeviceDoesNotHoldBackTheOthers() throws {
+        let server = try RecordingServer { request, _ in
+            if request.bodyText.contains("name=slow") { Thread.sleep(forTimeInterval: 1.5) }
+            return HTTPServerResponse(
+                status: 200, json: #"{"msg":["custom key pair values added or updated",7,"host",false,false],"code":0}"#
+            )
+        }
+        let config = data.file(
+            "device42-slow.json",
+            JSON([
+                "base_url": .string(server.server.baseURL),
+                "auth": ["type": "basic", "username": "u", "password": "p"],
+                "retry": ["max_attempts": 1], "timeouts": ["request_ms": 500],
+            ]).serialized())
+        func push(_ names: [String]) throws -> [String: String] {
+            let input = data.file(
+                "devices-\(names.joined(separator: "-")).json",
+                JSON([
+                    "records": .array(
+                        names.map { ["key": .string($0), "fields": ["name": .string($0), "crypto_risk_score": 70]] })
+                ]).serialized())
+            let result = try Command.cryptoconnect([
+                "plugins", "call", PackagePaths.plugin("device42"), "--op", "push", "--config", config, "--input",
+                input, "--data-dir", data.path, "--json",
+            ])
+            let results = try JSON.parse(result.stdout)["results"]?.arrayValue ?? []
+            return Dictionary(
+                uniqueKeysWithValues: results.compactMap { item in
+                    item["key"]?.stringValue.map { ($0, item["status"]?.stringValue ?? "") }
+                })
+        }
+        #expect(try push(["a", "slow", "b"]) == ["a": "ok", "slow": "timeout", "b": "ok"])
+        #expect(try push(["slow", "slow2", "c"]).values.allSatisfy { $0 == "timeout" })
+    }
 }
