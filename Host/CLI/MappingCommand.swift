@@ -51,6 +51,11 @@ extension Mapping {
         @Option(help: "Records to map, in any form `ingest` reads: a JSON array, {\"records\": [...]}, NDJSON, a CBOM.")
         var input: String
         @Option(help: "json, ndjson, cbom or auto.") var format = "auto"
+        @Flag(
+            help:
+                "Print the items as a plugin's push input ({\"records\": [...]}, keyed by record id), for `plugins call --op push --input`."
+        )
+        var pushInput = false
 
         func validate() throws {
             guard IngestFormat(rawValue: format) != nil else {
@@ -72,7 +77,16 @@ extension Mapping {
             var output: [JSON] = []
             var failed = false
             let records = preview.records
-            func item(_ fields: [String: JSON], standingFor members: [InventoryRecord]? = nil) -> JSON {
+            func item(
+                _ fields: [String: JSON], of record: InventoryRecord, standingFor members: [InventoryRecord]? = nil
+            )
+                -> JSON
+            {
+                // As the plugin gets it: keyed by the record the item is made of.
+                if pushInput {
+                    return PushItem(key: record.id, externalID: nil, table: fieldMapping.targetTable, fields: fields)
+                        .json
+                }
                 var item: [String: JSON] = ["fields": .object(fields)]
                 if let table = fieldMapping.targetTable { item["table"] = .string(table) }
                 if let members { item["records"] = .array(members.map { .string($0.naturalKey) }) }
@@ -88,19 +102,22 @@ extension Mapping {
                 for group in AssetItem.groups(of: records.map(\.document)) {
                     let made = AssetItem(of: group.map { records[$0].document }, mapping: fieldMapping, now: Date())
                     for (index, problems) in made.refused { refused(records[group[index]], problems) }
-                    guard made.chosen != nil else { continue }
-                    output.append(item(made.fields, standingFor: made.members.map { records[group[$0]] }))
+                    guard let chosen = made.chosen else { continue }
+                    output.append(
+                        item(
+                            made.fields, of: records[group[chosen]],
+                            standingFor: made.members.map { records[group[$0]] }))
                 }
             } else {
                 for record in records {
                     do throws(MappingProblems) {
-                        output.append(item(try fieldMapping.apply(to: record.document)))
+                        output.append(item(try fieldMapping.apply(to: record.document), of: record))
                     } catch {
                         refused(record, error)
                     }
                 }
             }
-            print(JSON.array(output).prettyPrinted())
+            print((pushInput ? JSON(["records": .array(output)]) : JSON.array(output)).prettyPrinted())
             if failed || !preview.rejections.isEmpty { throw ExitCode(1) }
         }
     }

@@ -135,3 +135,26 @@ extension SyncCommandTests {
         #expect(zero.stderr.contains("--limit must be at least 1, not 0"), "\(zero.stderr)")
     }
 }
+
+extension SyncCommandTests {
+    /// `mapping apply --push-input` prints the items as the plugin gets them, so a partner can call the plugin
+    /// with the preview (`plugins call` refused the preview's own shape).
+    @Test func aMappingPreviewFeedsAPluginCall() throws {
+        let mapping = folder.file("map.json", #"[{"source_field": "asset.hostname", "target_field": "name"}]"#)
+        let preview = try Command.cryptoconnect([
+            "mapping", "apply", "--mapping", mapping, "--input", records(3), "--push-input",
+        ])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        let items = try JSON.parse(preview.stdout)["records"]?.arrayValue ?? []
+        #expect(items.count == 3)
+        #expect(items.allSatisfy { $0["key"]?.stringValue?.count == 16 && $0["operation"] == "upsert" })
+        let call = try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("fixture-rest-sink"), "--op", "push", "--config",
+            config(token: token), "--input", folder.file("push.json", preview.stdout), "--data-dir",
+            folder.path + "/call-data", "--json",
+        ])
+        #expect(call.status == 0, "\(call.stderr)")
+        #expect(sink.created == 3)
+        #expect(Set(sink.stored.values.compactMap { $0.fields["name"]?.stringValue }) == ["host0", "host1", "host2"])
+    }
+}

@@ -2,11 +2,15 @@ import JSONCore
 
 /// One record as a push batch carries it to the plugin (the SDK's `PushRecord`): the mapped fields under the
 /// record's key. Written straight into the batch, member by member, instead of building a tree per record first.
-struct PushItem: Sendable {
+public struct PushItem: Sendable {
     let key: String
     let externalID: String?
     let table: String?
     let fields: [String: JSON]
+
+    public init(key: String, externalID: String?, table: String?, fields: [String: JSON]) {
+        (self.key, self.externalID, self.table, self.fields) = (key, externalID, table, fields)
+    }
 
     /// The same bytes as `json.serializedBytes()`: members in sorted order.
     func write(to output: inout [UInt8]) {
@@ -29,7 +33,7 @@ struct PushItem: Sendable {
     }
 
     /// The item as a document, kept with a dead letter as the payload the target refused.
-    var json: JSON {
+    public var json: JSON {
         var item: [String: JSON] = ["key": .string(key), "operation": "upsert", "fields": .object(fields)]
         if let externalID { item["external_id"] = .string(externalID) }
         if let table { item["table"] = .string(table) }
