@@ -10,35 +10,51 @@ import Testing
 @Suite struct AnswerFaultTests {
     let data = TemporaryDirectory("answers")
 
-    /// Lansweeper's GraphQL errors: their `extensions.code` says whose fault it is.
-    func pull(answering code: String) throws -> Command.Result {
-        let server = try RecordingServer { _, _ in
-            HTTPServerResponse(
-                status: 200,
-                json: #"{"errors":[{"message":"Something went wrong","extensions":{"code":"\#(code)"}}],"data":null}"#)
+    /// `cryptoconnect plugins call` of a first-party plugin against `server`, one attempt per request; the outcome
+    /// as `--json` prints it.
+    func call(
+        _ plugin: String, _ operation: String, _ server: RecordingServer, records: [JSON]? = nil,
+        settings: JSON = [:]
+    ) throws -> JSON {
+        var configuration: [String: JSON] = [
+            "base_url": .string(server.server.baseURL), "auth": ["type": "basic", "username": "u", "password": "p"],
+            "retry": ["max_attempts": 1],
+        ]
+        for (name, value) in settings.objectValue ?? [:] { configuration[name] = value }
+        var arguments = [
+            "plugins", "call", PackagePaths.plugin(plugin), "--op", operation, "--config",
+            data.file("config-\(UUID().uuidString).json", JSON.object(configuration).serialized()),
+            "--data-dir", data.path, "--json",
+        ]
+        if let records {
+            arguments += [
+                "--input",
+                data.file("input-\(UUID().uuidString).json", JSON(["records": .array(records)]).serialized()),
+            ]
         }
-        let config = data.file(
-            "config-\(code).json",
-            JSON([
-                "base_url": .string(server.server.baseURL), "site_ids": ["site-1"],
-                "auth": ["type": "api_key", "header": "Authorization", "prefix": "Token", "key": "k"],
-                "retry": ["max_attempts": 1],
-            ]).serialized())
-        return try Command.cryptoconnect([
-            "plugins", "call", PackagePaths.plugin("lansweeper"), "--op", "pull", "--config", config, "--data-dir",
-            data.path, "--json",
-        ])
+        let result = try Command.cryptoconnect(arguments)
+        return try JSON.parse(result.stdout)
     }
 
+    /// Lansweeper's GraphQL errors: their `extensions.code` says whose fault it is.
     @Test(arguments: [
         ("INTERNAL_SERVER_ERROR", "server_error"), ("UNAUTHENTICATED", "auth_error"),
         ("GRAPHQL_VALIDATION_FAILED", "data_error"),
     ])
     func anErrorsCodeSaysWhoseFaultItIs(code: String, status: String) throws {
-        let result = try pull(answering: code)
-        #expect(result.status != 0)
-        #expect(try JSON.parse(result.stdout)["status"]?.stringValue == status, "\(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("Something went wrong"))
+        let server = try RecordingServer { _, _ in
+            HTTPServerResponse(
+                status: 200,
+                json: #"{"errors":[{"message":"Something went wrong","extensions":{"code":"\#(code)"}}],"data":null}"#)
+        }
+        let outcome = try call(
+            "lansweeper", "pull", server,
+            settings: [
+                "site_ids": ["site-1"],
+                "auth": ["type": "api_key", "header": "Authorization", "prefix": "Token", "key": "k"],
+            ])
+        #expect(outcome["status"]?.stringValue == status, "\(outcome)")
+        #expect(outcome.serialized().contains("Something went wrong"))
     }
 
     /// An IRE answer with fewer items than were sent cannot be matched to the records.
@@ -48,30 +64,13 @@ import Testing
                 status: 200,
                 json: #"{"result":{"items":[{"className":"cmdb_ci_server","operation":"INSERT","sysId":"a1"}]}}"#)
         }
-        let config = data.file(
-            "servicenow.json",
-            JSON([
-                "base_url": .string(server.server.baseURL),
-                "auth": ["type": "basic", "username": "u", "password": "p"],
-                "retry": ["max_attempts": 1],
-            ]).serialized())
-        let input = data.file(
-            "records.json",
-            JSON([
-                "records": [
-                    ["key": "r1", "fields": ["fqdn": "a.example.com"]],
-                    ["key": "r2", "fields": ["fqdn": "b.example.com"]],
-                ]
+        let outcome = try call(
+            "servicenow-cmdb", "push", server,
+            records: [
+                ["key": "r1", "fields": ["fqdn": "a.example.com"]], ["key": "r2", "fields": ["fqdn": "b.example.com"]],
             ])
-            .serialized())
-        let result = try Command.cryptoconnect([
-            "plugins", "call", PackagePaths.plugin("servicenow-cmdb"), "--op", "push", "--config", config, "--input",
-            input, "--data-dir", data.path, "--json",
-        ])
-        #expect(result.status != 0)
-        let outcome = try JSON.parse(result.stdout)
-        #expect(outcome["status"] == "server_error", "\(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("IRE answered 1 items for 2 sent"))
+        #expect(outcome["status"] == "server_error", "\(outcome)")
+        #expect(outcome.serialized().contains("IRE answered 1 items for 2 sent"))
     }
 
     /// Device42 refuses a user without the rights with HTTP 500.
@@ -80,20 +79,9 @@ import Testing
             HTTPServerResponse(
                 status: 500, json: #"{"msg":"You don't have permissions to access this resource.","code":"1"}"#)
         }
-        let config = data.file(
-            "device42.json",
-            JSON([
-                "base_url": .string(server.server.baseURL),
-                "auth": ["type": "basic", "username": "u", "password": "p"],
-                "retry": ["max_attempts": 1],
-            ]).serialized())
-        let result = try Command.cryptoconnect([
-            "plugins", "call", PackagePaths.plugin("device42"), "--op", "pull", "--config", config, "--data-dir",
-            data.path, "--json",
-        ])
-        #expect(result.status != 0)
-        #expect(try JSON.parse(result.stdout)["status"] == "auth_error", "\(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("You don't have permissions to access this resource."))
+        let outcome = try call("device42", "pull", server)
+        #expect(outcome["status"] == "auth_error", "\(outcome)")
+        #expect(outcome.serialized().contains("You don't have permissions to access this resource."))
         #expect(server.requests.count == 1)  // not retried
     }
 
@@ -102,18 +90,9 @@ import Testing
         let server = try RecordingServer { _, _ in
             HTTPServerResponse(status: 302, headers: [("Location", "https://sso.example.com/login")], body: [])
         }
-        let config = data.file(
-            "redirected.json",
-            JSON([
-                "base_url": .string(server.server.baseURL),
-                "auth": ["type": "basic", "username": "u", "password": "p"],
-            ]).serialized())
-        let result = try Command.cryptoconnect([
-            "plugins", "call", PackagePaths.plugin("device42"), "--op", "pull", "--config", config, "--data-dir",
-            data.path, "--json",
-        ])
-        #expect(try JSON.parse(result.stdout)["status"] == "config_error", "\(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("redirected to https://sso.example.com/login"))
+        let outcome = try call("device42", "pull", server)
+        #expect(outcome["status"] == "config_error", "\(outcome)")
+        #expect(outcome.serialized().contains("redirected to https://sso.example.com/login"))
         #expect(server.requests.count == 1)  // not retried
     }
 
@@ -126,27 +105,13 @@ import Testing
                 status: 200, json: #"{"msg":["custom key pair values added or updated",7,"host",false,false],"code":0}"#
             )
         }
-        let config = data.file(
-            "device42-slow.json",
-            JSON([
-                "base_url": .string(server.server.baseURL),
-                "auth": ["type": "basic", "username": "u", "password": "p"],
-                "retry": ["max_attempts": 1], "timeouts": ["request_ms": 500],
-            ]).serialized())
         func push(_ names: [String]) throws -> [String: String] {
-            let input = data.file(
-                "devices-\(names.joined(separator: "-")).json",
-                JSON([
-                    "records": .array(
-                        names.map { ["key": .string($0), "fields": ["name": .string($0), "crypto_risk_score": 70]] })
-                ]).serialized())
-            let result = try Command.cryptoconnect([
-                "plugins", "call", PackagePaths.plugin("device42"), "--op", "push", "--config", config, "--input",
-                input, "--data-dir", data.path, "--json",
-            ])
-            let results = try JSON.parse(result.stdout)["results"]?.arrayValue ?? []
+            let outcome = try call(
+                "device42", "push", server,
+                records: names.map { ["key": .string($0), "fields": ["name": .string($0), "crypto_risk_score": 70]] },
+                settings: ["timeouts": ["request_ms": 500]])
             return Dictionary(
-                uniqueKeysWithValues: results.compactMap { item in
+                uniqueKeysWithValues: (outcome["results"]?.arrayValue ?? []).compactMap { item in
                     item["key"]?.stringValue.map { ($0, item["status"]?.stringValue ?? "") }
                 })
         }
