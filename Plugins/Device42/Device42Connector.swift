@@ -85,7 +85,7 @@ enum Device42Error {
         let message = body?["msg"].map { $0.stringValue ?? $0.serialized() }
         // A user without the rights is refused with HTTP 500 (the reference's own example): credentials to fix,
         // which pause the integration, not an outage to wait out.
-        if let message, message.lowercased().contains("have permission") {
+        if response.statusCode == 500, let message, message.lowercased().contains("have permission") {
             return .auth("\(action): Device42 says: \(message)")
         }
         if var failure = response.failure(action) {

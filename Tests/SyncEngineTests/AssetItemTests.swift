@@ -44,6 +44,11 @@ import Testing
         ]
         #expect(AssetItem(of: [ssh, tls], mapping: mapping, now: Date()).fields["proto"] == "SSH")
         #expect(AssetItem(of: [tls, ssh], mapping: mapping, now: Date()).fields["proto"] == "SSH")
+        // Two names as full as each other (a scanner's spelling): the same one names the item either way.
+        var upper = tls
+        upper = upper.setting(path: "asset.hostname", to: "WEB01")
+        #expect(AssetItem(of: [ssh, upper], mapping: mapping, now: Date()).fields["fqdn"] == "WEB01")
+        #expect(AssetItem(of: [upper, ssh], mapping: mapping, now: Date()).fields["fqdn"] == "WEB01")
     }
 
     /// Extensions (an owner the CMDB keeps) are not cleared when the riskiest record lacks them; crypto fields are.

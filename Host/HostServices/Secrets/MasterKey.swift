@@ -32,12 +32,12 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// The configured key: a file given explicitly, else the environment variables.
     /// Whether the environment names a master key (well formed or not).
     public static func isConfigured(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         [environmentVariable, fileEnvironmentVariable].contains { !(environment[$0] ?? "").isEmpty }
     }
 
+    /// The configured key: a file given explicitly, else the environment variables.
     public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(Problem) -> MasterKey
     {

@@ -22,8 +22,7 @@ public struct AssetItem {
         // The item names the asset as its fullest-named record does (the FQDN, not a short name the riskiest
         // endpoint was found under), whichever record is riskiest; what its own record lacks of the host's identity
         // (an address, a serial number) comes from the host's other records.
-        let fullest =
-            several ? documents.indices.max { Self.nameLength(documents[$0]) < Self.nameLength(documents[$1]) } : nil
+        let fullest = several ? documents.indices.max { Self.namesLess(documents[$0], documents[$1]) } : nil
         var refused: [(index: Int, problems: MappingProblems)] = []
         for (position, index) in order.enumerated() {
             var document = documents[index]
@@ -97,8 +96,13 @@ public struct AssetItem {
         )
     }
 
-    private static func nameLength(_ document: JSON) -> Int {
-        document[path: "asset.hostname"]?.stringValue?.count ?? 0
+    /// Whether `first`'s host name is less full than `second`'s: shorter, or as long and later in order (so the
+    /// same one is the fullest whatever order the records come in).
+    private static func namesLess(_ first: JSON, _ second: JSON) -> Bool {
+        let (one, other) = (
+            first[path: "asset.hostname"]?.stringValue ?? "", second[path: "asset.hostname"]?.stringValue ?? ""
+        )
+        return one.count != other.count ? one.count < other.count : one > other
     }
 
     /// The item stands for whichever record is riskiest now: a crypto or certificate field that record lacks is

@@ -121,7 +121,6 @@ public final class SyncEngine: @unchecked Sendable {
         return try vault.secrets(owner: integration.id)
     }
 
-    /// Saves an integration's HTTP metrics to the store (after each job).
     /// A pause a target asks for (Retry-After) holds for every process of the store, not only the one that heard
     /// it: a job handed back to a `--wait` runner, or an `integrations update` test, keeps to it.
     func sharePauses(of http: IntegrationHTTP, _ integration: String) {
@@ -136,6 +135,7 @@ public final class SyncEngine: @unchecked Sendable {
         }
     }
 
+    /// Saves an integration's HTTP metrics to the store (after each job).
     func saveMetrics(_ runtime: IntegrationRuntime) {
         guard let http = runtime.http else { return }
         try? store.saveMetrics(

@@ -204,9 +204,6 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Returns to the queue the jobs whose runner's process is gone, and those whose lease expired. A lease of a
-    /// live process is left alone, whichever process (a host, a `--wait` runner) holds it. Returns how many.
-    @discardableResult
     /// The running jobs whose runner's process is gone (killed): they go back to the queue when a host or a
     /// `--wait` runner next starts.
     public func orphanedJobs() throws -> Set<Int64> {
@@ -220,6 +217,9 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Returns to the queue the jobs whose runner's process is gone, and those whose lease expired. A lease of a
+    /// live process is left alone, whichever process (a host, a `--wait` runner) holds it. Returns how many.
+    @discardableResult
     public func recoverLeases(now: Date) throws -> Int {
         let holder = try LeaseHolder.of(store)
         return try store.pool.write { db in
