@@ -498,6 +498,10 @@ extension PushTests {
         done.wait()
         #expect(ContinuousClock.now - stopped < .seconds(5))
         #expect(fixture.sink.requests == 1)
-        #expect(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .queued)
+        // Handed back: the stop is no failed attempt of the job, and no open error.
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .queued)
+        #expect(job.attempts == 0)
+        #expect(job.error == nil)
     }
 }

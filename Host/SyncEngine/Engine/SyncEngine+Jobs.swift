@@ -14,7 +14,7 @@ extension SyncEngine {
         }
         let held = try queue.lease(of: job, owner: owner)
         let heartbeat = LeaseHeartbeat(every: lease / 3) { [self] in renewLease(job, owner: owner) }
-        let outcome = execute(job, owner: owner, lease: held)
+        let outcome = handedBackIfStopping(execute(job, owner: owner, lease: held))
         heartbeat.stop()
         do {
             try finish(job, outcome, lease: held)
@@ -22,6 +22,13 @@ extension SyncEngine {
             note(.warning, "\(job.kind.rawValue) job \(job.id) for \(job.integration): \(lost)")
         }
         return try queue.job(job.id)
+    }
+
+    /// A job that ends in a retry while the host stops (a request gave up waiting out the target's pause) is
+    /// handed back, not failed: the stop is no failure of the job, and uses up none of its attempts.
+    private func handedBackIfStopping(_ outcome: JobOutcome) -> JobOutcome {
+        guard stopRequested, case .retry(_, let stats, _, _) = outcome else { return outcome }
+        return .handedBack(stats, "the host is stopping; the job resumes where it left off")
     }
 
     /// Runs jobs (of `integration` only, if given) until none is due (for tests and the demo).
