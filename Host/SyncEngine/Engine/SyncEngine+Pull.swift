@@ -42,6 +42,8 @@ extension SyncEngine {
                 stats.error(redactor.redact(failure.description))
                 return self.outcome(of: failure, job: job, stats: stats)
             }
+            // The page's counts join the job's once the page is stored: a page not stored is pulled again.
+            var counted = stats
             var pulled: [(raw: JSON, fields: JSON, record: JSON, externalKey: String)] = []
             for bytes in outcome.records {
                 guard let raw = try? JSON.parse(bytes) else { continue }
@@ -51,7 +53,7 @@ extension SyncEngine {
                     ?? InventoryRecord.digest(raw.serializedBytes())  // stable across runs, unlike hashValue
                 pulled.append((raw, fields, runtime.mapping.reverse(fields).record, externalKey))
             }
-            stats.pulled += pulled.count
+            counted.pulled += pulled.count
             let correlations = try inventory.correlate(
                 tenant: integration.tenant,
                 keys: pulled.map {
@@ -64,7 +66,7 @@ extension SyncEngine {
             var sources: [String] = []  // the CI each enrichment came from, for its problems
             var page: [AssetContextRepository.Context] = []
             for (item, matches) in zip(pulled, correlations) {
-                if !matches.isEmpty { stats.correlated += 1 }
+                if !matches.isEmpty { counted.correlated += 1 }
                 page.append(
                     .init(
                         externalKey: item.externalKey, record: item.record, raw: item.raw, correlated: matches.map(\.id)
@@ -78,8 +80,8 @@ extension SyncEngine {
                     where policy.owner(of: problem.location) == "itam"
                         && (!runtime.mapping.onePerAsset || problem.location.hasPrefix("asset."))
                     {
-                        stats.enrichmentsRefused += 1
-                        stats.error("enrichment from \(item.externalKey) (for record \(match.id)): \(problem)")
+                        counted.enrichmentsRefused += 1
+                        counted.error("enrichment from \(item.externalKey) (for record \(match.id)): \(problem)")
                     }
                     // An item that stands for a host carries one endpoint's crypto fields: only its identity is
                     // the host's, to take back into each of its records.
@@ -92,28 +94,26 @@ extension SyncEngine {
             }
             let result = (try? JSON.parse(outcome.output)) ?? [:]
             checkpoint = result["checkpoint"]?.stringValue
+            let last = result["has_more"]?.boolValue != true
             // A crash before the commit pulls the page again; a runner that lost the job stores nothing of it. The
-            // job's counts go with its checkpoint, for the attempt that goes on from there.
+            // job's counts go with its checkpoint, for the attempt that goes on from there; after the last page the
+            // checkpoint goes, so the next pull starts over.
             let report = try ingestor.ingest(
                 records: enrichments, tenant: integration.tenant, locations: sources, storedTimes: true
-            ) { [checkpoint, stats] db, counts in
+            ) { [checkpoint, counted] db, counts in
                 try lease?.check(in: db)
                 try contexts.save(page, integration: integration.id, tenant: integration.tenant, in: db)
-                try state.setValue(checkpoint, forKey: StoredIntegrationState.pullCursorKey, in: db)
-                try state.setValue(String(job.id), forKey: StoredIntegrationState.pullCursorJobKey, in: db)
-                try JobQueue.save(.init(job: job.id, cursor: nil, stats: stats.counting(counts).json), db)
+                try state.setValue(last ? nil : checkpoint, forKey: StoredIntegrationState.pullCursorKey, in: db)
+                try state.setValue(
+                    last ? nil : String(job.id), forKey: StoredIntegrationState.pullCursorJobKey, in: db)
+                try JobQueue.save(.init(job: job.id, cursor: nil, stats: counted.counting(counts).json), db)
             }
-            stats = stats.counting(report.counts)
+            stats = counted.counting(report.counts)
             for problem in report.rejections { stats.error("enrichment from \(problem)") }
-            if result["has_more"]?.boolValue != true { break }
+            if last { break }
             if stopRequested {
                 return .handedBack(stats, "the host is stopping; the pull resumes from its checkpoint")
             }
-        }
-        try store.pool.write { db in  // the next pull starts over
-            try lease?.check(in: db)
-            try state.setValue(nil, forKey: StoredIntegrationState.pullCursorKey, in: db)
-            try state.setValue(nil, forKey: StoredIntegrationState.pullCursorJobKey, in: db)
         }
         return .succeeded(stats)
     }
