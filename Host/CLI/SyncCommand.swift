@@ -48,7 +48,9 @@ extension Sync {
                     "\(found.pluginReference) can do none of: \(kinds.map(\.rawValue).joined(separator: ", "))")
             }
             guard wait else {
-                return print("Queued \(queued.count) job(s) for \(integration); `cryptoconnect serve` runs them.")
+                // A job of its kind already waiting is joined rather than queued again.
+                let jobs = queued.map { "job \($0)" }.joined(separator: ", ")
+                return print("\(integration): \(jobs) due now; `cryptoconnect serve` runs them.")
             }
             defer { engine.supervisor.shutdown() }
             let waited = try engine.runUntilFinished(

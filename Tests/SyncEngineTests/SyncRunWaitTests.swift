@@ -158,3 +158,24 @@ extension SyncCommandTests {
         #expect(Set(sink.stored.values.compactMap { $0.fields["name"]?.stringValue }) == ["host0", "host1", "host2"])
     }
 }
+
+extension SyncCommandTests {
+    /// A push that has been retrying through an outage is joined by a sync run by hand and run now, as urgent as the
+    /// run asks, its attempts counted afresh: the wait used to return at once ("still retrying") without running it.
+    @Test func aSyncRunByHandRunsTheRetryingJobItJoins() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(5), "--tenant", "acme"]).status == 0)
+        #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only"]).stdout.contains("job 1 due now"))
+        let store = try Store(path: folder.path + "/data/cryptoconnect.sqlite")
+        try store.pool.write {
+            try $0.execute(
+                sql: """
+                    UPDATE job SET attempts = 12, priority = 0, not_before = 9999999999999, error = 'server_error: 503'
+                    """)
+        }
+        let run = try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only", "--wait"], timeout: .seconds(30))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("push job 1: succeeded"), "\(run.stdout)")
+        #expect(sink.created == 5)
+    }
+}

@@ -79,7 +79,8 @@ extension SyncEngine {
         for kind in kinds where capabilities.contains(kind == .pull ? .pull : .push) {
             if trigger == .schedule, try queue.hasPending(integration: integration.id, kind: kind) { continue }
             if trigger == .manual,
-                let waiting = try queue.joinWaiting(integration: integration.id, kind: kind, full: full)
+                let waiting = try queue.joinWaiting(
+                    integration: integration.id, kind: kind, full: full, priority: priority)
             {
                 created.append(waiting)
                 continue

@@ -33,9 +33,10 @@ public struct JobQueue: Sendable {
     }
 
     /// A waiting job of `integration` and `kind` that does what a new one asked for now would (every pending record,
-    /// and all of them if `full`), made due now; nil if there is none. A sync run by hand joins it: a new job behind
-    /// it would find nothing left to do, and report that instead of what was done.
-    public func joinWaiting(integration: String, kind: Job.Kind, full: Bool) throws -> Int64? {
+    /// and all of them if `full`), made due now, at least as urgent as `priority`, with its attempts counted afresh
+    /// (asked for again, it is tried again); nil if there is none. A sync run by hand joins it: a new job behind it
+    /// would find nothing left to do, and report that instead of what was done.
+    public func joinWaiting(integration: String, kind: Job.Kind, full: Bool, priority: Int) throws -> Int64? {
         try store.pool.write { db in
             guard
                 let id = try Int64.fetchOne(
@@ -46,7 +47,9 @@ public struct JobQueue: Sendable {
                         """,
                     arguments: [integration, kind.rawValue, full])
             else { return nil }
-            try db.execute(sql: "UPDATE job SET not_before = NULL WHERE id = ?", arguments: [id])
+            try db.execute(
+                sql: "UPDATE job SET not_before = NULL, priority = MAX(priority, ?), attempts = 0 WHERE id = ?",
+                arguments: [priority, id])
             return id
         }
     }
