@@ -86,6 +86,13 @@ extension Store {
         }
     }
 
+    public func metricsDocument(integration: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT document FROM http_metrics WHERE integration = ?", arguments: [integration])
+        }
+    }
+
     public func metricsDocuments() throws -> [(integration: String, document: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT integration, document FROM http_metrics ORDER BY integration")

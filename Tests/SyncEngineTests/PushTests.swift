@@ -451,20 +451,23 @@ extension PushTests {
 extension PushTests {
     /// A pause the target asked for holds for another process of the store: a runner that takes up the job (a
     /// `--wait`, a restarted host) sends nothing before it ends. It used to send at once, throttled again.
-    @Test func aTargetsPauseHoldsForEveryProcess() throws {
+    @Test(arguments: [false, true])
+    func aTargetsPauseHoldsForEveryProcess(otherRanBefore: Bool) throws {
         let fixture = try EngineFixture()
-        try fixture.integration()
+        let integration = try fixture.integration()
         try fixture.ingest([asset("a")])
-        // Longer than a caller waits (30 s): the push goes back to the queue to retry after it.
-        fixture.sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "120")]))
-        #expect(try fixture.push("acme-sink").state == .queued)
-        let requests = fixture.sink.requests
-
         let log = CollectingLog()
         let other = SyncEngine(
             store: fixture.store, catalog: fixture.engine.catalog, supervisor: PluginSupervisor(log: log),
             vault: SecretVault(store: fixture.store, key: fixture.key), log: log)
         defer { other.supervisor.shutdown() }
+        // A host that ran the integration before keeps its runtime: it too keeps to the pause.
+        if otherRanBefore { _ = try other.runtime(for: integration) }
+
+        // Longer than a caller waits (30 s): the push goes back to the queue to retry after it.
+        fixture.sink.queue(HTTPServerResponse(status: 429, headers: [("Retry-After", "120")]))
+        #expect(try fixture.push("acme-sink").state == .queued)
+        let requests = fixture.sink.requests
         try other.drain(owner: "other")  // its clock is past the retry time the first engine set
         #expect(fixture.sink.requests == requests)
         let job = try #require(try other.queue.jobs(integration: "acme-sink", limit: 1).first)

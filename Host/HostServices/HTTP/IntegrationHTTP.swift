@@ -138,12 +138,11 @@ public final class IntegrationHTTP: @unchecked Sendable {
             var retryAfter: Duration?
             if case .success(let response) = outcome {
                 retryAfter = RetryAfter.delay(statusCode: response.statusCode, headers: response.headers)
-                if let retryAfter {
-                    limiter.pause(until: .now + retryAfter)
-                    onPause?(Date().addingTimeInterval(retryAfter.timeInterval))
-                }
+                if let retryAfter { limiter.pause(until: .now + retryAfter) }
             }
             limiter.release(admission)
+            // Told after the next caller may go: keeping it for other processes writes to the store.
+            if let retryAfter { onPause?(Date().addingTimeInterval(retryAfter.timeInterval)) }
             switch outcome {
             case .failure(let failure):
                 metrics.recordAttempt(latency: ContinuousClock.now - started, sent: 0, received: 0)

@@ -65,7 +65,10 @@ extension SyncEngine {
                 integration: integration.id, settings: $0, redactor: redactor,
                 userAgent: "CryptoConnect/1.0 \(build.label)", log: log)
         }
-        if let http { sharePauses(of: http, integration.id) }  // an update's test keeps to the target's pause
+        if let http {  // an update's test keeps to the target's pause
+            sharePauses(of: http, integration.id)
+            keepStoredPause(http, integration.id)
+        }
         let services = IntegrationServices(
             source: "plugin \(build.label) \(integration.id)", http: http, log: log, redactor: redactor)
         let instance = InstanceSpec(

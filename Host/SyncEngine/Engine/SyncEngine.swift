@@ -74,11 +74,14 @@ public final class SyncEngine: @unchecked Sendable {
         ].joined(separator: "\n")
         // Metrics the runtime counted that are no longer saved: the integration was removed (by another process)
         // and this one is added again under its name, whose runtime starts afresh.
-        let saved = try store.metricsDocuments().first { $0.integration == integration.id }
-            .flatMap { try? JSON.parse($0.document) }.map(HTTPMetricsSnapshot.init(json:))
+        let saved = try store.metricsDocument(integration: integration.id)
+            .flatMap { try? JSON.parse($0) }.map(HTTPMetricsSnapshot.init(json:))
         let cached = lock.withLock { runtimes[integration.id] }
         let replaced = saved == nil && (cached?.http?.metrics.snapshot.attempts ?? 0) > 0
-        if let cached, cached.fingerprint == fingerprint, !replaced { return cached }
+        if let cached, cached.fingerprint == fingerprint, !replaced {
+            if let http = cached.http { keepStoredPause(http, integration.id) }  // another process may have heard one
+            return cached
+        }
 
         let mapping = try FieldMapping(json: integration.mapping, stored: true)
         var http: IntegrationHTTP?
@@ -93,6 +96,7 @@ public final class SyncEngine: @unchecked Sendable {
         }
         if let http {
             sharePauses(of: http, integration.id)
+            keepStoredPause(http, integration.id)
             http.isStopping = { [stopFlag] in stopFlag.isSet }  // a stop does not wait out the target's pause
         }
         let services = IntegrationServices(
@@ -122,17 +126,20 @@ public final class SyncEngine: @unchecked Sendable {
     }
 
     /// A pause a target asks for (Retry-After) holds for every process of the store, not only the one that heard
-    /// it: a job handed back to a `--wait` runner, or an `integrations update` test, keeps to it.
+    /// it: a job handed back to a `--wait` runner, a host's next job, or an `integrations update` test keeps to it.
+    /// Kept in the store when heard...
     func sharePauses(of http: IntegrationHTTP, _ integration: String) {
         let state = StoredIntegrationState(store: store, integration: integration)
-        @Sendable func stored() -> Int64? {
-            state.value(forKey: StoredIntegrationState.pausedUntilKey).flatMap(Int64.init)
-        }
-        if let end = stored() { http.keepPause(until: IntegrationRepository.date(end)) }
         http.onPause = { end in
-            let until = max(IntegrationRepository.milliseconds(end), stored() ?? 0)
-            _ = state.setValue(String(until), forKey: StoredIntegrationState.pausedUntilKey)
+            try? state.raise(StoredIntegrationState.pausedUntilKey, to: IntegrationRepository.milliseconds(end))
         }
+    }
+
+    /// ...and kept to before each job (a stored pause already over changes nothing).
+    func keepStoredPause(_ http: IntegrationHTTP, _ integration: String) {
+        let stored = StoredIntegrationState(store: store, integration: integration)
+            .value(forKey: StoredIntegrationState.pausedUntilKey).flatMap(Int64.init)
+        if let stored { http.keepPause(until: IntegrationRepository.date(stored)) }
     }
 
     /// Saves an integration's HTTP metrics to the store (after each job).

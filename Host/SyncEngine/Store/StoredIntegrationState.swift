@@ -36,6 +36,19 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
         (try? store.pool.write { db in try setValue(value, forKey: key, in: db) }) != nil
     }
 
+    /// Raises a whole number to `value`, unless it is higher already (one statement, so two processes raising it
+    /// at once keep the higher).
+    func raise(_ key: String, to value: Int64) throws {
+        try store.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO integration_state (integration, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT (integration, key) DO UPDATE
+                        SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)
+                    """, arguments: [integration, key, String(value)])
+        }
+    }
+
     /// Sets (nil: removes) a value in a transaction of the caller's, beside what goes with it.
     func setValue(_ value: String?, forKey key: String, in db: Database) throws {
         if let value {
