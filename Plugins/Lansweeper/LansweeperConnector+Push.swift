@@ -108,7 +108,7 @@ extension LansweeperConnector {
                 results[item.record.key] = .updated(item.record.key, externalID: item.asset)
             } else {
                 let alias = "a\(index)"
-                let own = errors.filter { $0["path"]?.arrayValue?.last?.stringValue == alias }
+                let own = errors.filter { Self.alias(of: $0) == alias }
                 let action = "asset \(item.asset) in site \(site)"
                 let message = own.first?["message"]?.stringValue
                 results[item.record.key] = .failed(

@@ -113,6 +113,15 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
         return data
     }
 
+    /// The alias (`a3`) of the mutation field an error is about, from its `path`; nil for an error of the whole
+    /// answer or of a field that is not one asset's (`["site"]`).
+    static func alias(of error: JSON) -> String? {
+        guard let last = error["path"]?.arrayValue?.last?.stringValue, last.first == "a",
+            last.dropFirst().allSatisfy(\.isNumber), last.count > 1
+        else { return nil }
+        return last
+    }
+
     /// What GraphQL errors mean when their `extensions.code` says: the service's trouble is tried again, refused
     /// credentials pause the integration; nil for the request's own faults (a refused value, a query it rejects).
     static func failure(of errors: [JSON], _ action: String) -> ConnectorError? {
@@ -141,8 +150,9 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
             // The target's fault (a proxy's error page, a cut-off body), not the records': tried again.
             throw ConnectorError.server("\(action): the answer (HTTP \(response.statusCode)) is not JSON")
         }
-        // Errors of the whole answer (no field's path), with HTTP 200: the service's trouble is not the records'.
-        if let failure = Self.failure(of: errors.filter { $0["path"] == nil }, action) { throw failure }
+        // Errors not about one asset, with HTTP 200 (of the whole answer, or of the site a query or mutation goes
+        // through): the service's trouble, or refused credentials, are not the records' fault.
+        if let failure = Self.failure(of: errors.filter { Self.alias(of: $0) == nil }, action) { throw failure }
         return (body["data"] ?? .null, errors)
     }
 

@@ -37,15 +37,21 @@ import Testing
     }
 
     /// Lansweeper's GraphQL errors: their `extensions.code` says whose fault it is.
-    @Test(arguments: [
-        ("INTERNAL_SERVER_ERROR", "server_error"), ("UNAUTHENTICATED", "auth_error"),
-        ("GRAPHQL_VALIDATION_FAILED", "data_error"),
-    ])
-    func anErrorsCodeSaysWhoseFaultItIs(code: String, status: String) throws {
+    @Test(
+        arguments: [
+            ("INTERNAL_SERVER_ERROR", "server_error", nil), ("UNAUTHENTICATED", "auth_error", nil),
+            ("GRAPHQL_VALIDATION_FAILED", "data_error", nil),
+            // A resolver's error names the field it failed in: the site a pull goes through is no asset's.
+            ("INTERNAL_SERVER_ERROR", "server_error", #"["site"]"#), ("INTERNAL_SERVER_ERROR", "server_error", "null"),
+        ] as [(String, String, String?)])
+    func anErrorsCodeSaysWhoseFaultItIs(code: String, status: String, path: String?) throws {
+        let at = path.map { #","path":\#($0)"# } ?? ""
         let server = try RecordingServer { _, _ in
             HTTPServerResponse(
                 status: 200,
-                json: #"{"errors":[{"message":"Something went wrong","extensions":{"code":"\#(code)"}}],"data":null}"#)
+                json:
+                    #"{"errors":[{"message":"Something went wrong"\#(at),"extensions":{"code":"\#(code)"}}],"data":null}"#
+            )
         }
         let outcome = try call(
             "lansweeper", "pull", server,
