@@ -255,3 +255,30 @@ extension WithdrawalTests {
         #expect(try AssetContextRepository(store: fixture.store).contexts(integration: "acme-sink").count == 20)
     }
 }
+
+extension WithdrawalTests {
+    /// Removed while its pull was being refused for credentials: the runner notes the job is gone, as for any
+    /// job of a removed integration, instead of failing with "no integration" (a runner error in serve's log,
+    /// and a raw error out of `sync run --wait`).
+    @Test func aJobRefusedForCredentialsAfterItsIntegrationWasRemovedIsJustGone() throws {
+        let fixture = try EngineFixture()
+        fixture.sink.requiredToken = "right"
+        try fixture.integration(token: "wrong")
+        fixture.sink.latency = 0.3
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.pull])
+        let done = DispatchSemaphore(value: 0)
+        let failure = LockedList()
+        let engine = fixture.engine
+        Thread.detachNewThread {
+            do { _ = try engine.runNext(owner: "test") } catch { failure.append("\(error)") }
+            done.signal()
+        }
+        try waitUntil { fixture.sink.requests >= 1 }
+        try fixture.engine.integrations.remove("acme-sink")
+        done.wait()
+        #expect(failure.items.isEmpty, "\(failure.items)")
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink").isEmpty)
+    }
+}

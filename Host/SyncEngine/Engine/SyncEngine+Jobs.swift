@@ -94,7 +94,11 @@ extension SyncEngine {
             // The job waits for the integration to resume (new credentials, or enabled), then runs: its records
             // have no other push to go with when the integration only pushes in real time. Paused first, so no
             // runner takes it up meanwhile; a failed attempt, as `sync status` counts it.
-            try integrations.pause(job.integration, reason: reason)
+            do {
+                try integrations.pause(job.integration, reason: reason)
+            } catch is IntegrationRepository.Problem {
+                throw JobQueue.Lost(job: job.id)  // removed meanwhile, and its jobs with it
+            }
             try queue.requeue(
                 job.id, notBefore: nil, stats: stats.json, error: "integration paused: \(reason)", lease: lease)
             note(.error, "\(label): integration \(job.integration) paused: \(reason); the job waits for it to resume")
