@@ -7,6 +7,9 @@ import PluginABI
 public struct PluginDiscovery: Sendable {
     public var cache: PluginCache
     public var scanner: ManifestScanner
+    /// The plugins each file was found to be, by its stat: one unchanged since the last scan is not hashed or
+    /// scanned in a new process again (a host rescans every 30 s, and when a job needs a plugin it has not loaded).
+    private let seen = LockedValue([String: (stamp: FileStamp, found: DiscoveredPlugin)]())
 
     public init(cache: PluginCache, scanner: ManifestScanner = ManifestScanner()) {
         self.cache = cache
@@ -27,7 +30,18 @@ public struct PluginDiscovery: Sendable {
         let files = Self.sharedObjects(under: directory)
         let results = LockedValue([DiscoveredPlugin?](repeating: nil, count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let found = inspect(file: files[index])
+            let file = files[index]
+            let stamp = FileStamp(of: file)
+            let found: DiscoveredPlugin
+            if let stamp, let earlier = seen.value[file], earlier.stamp == stamp,
+                FileManager.default.fileExists(atPath: earlier.found.cachedPath ?? "")
+            {
+                found = earlier.found
+            } else {
+                found = inspect(file: file)
+                // Only a loaded plugin is kept: a rejection may be passing (a full disk, no process to scan with).
+                if let stamp, found.isLoaded { seen.mutate { $0[file] = (stamp, found) } }
+            }
             results.mutate { $0[index] = found }
         }
         return Self.rejectDuplicates(results.value.compactMap { $0 })
@@ -85,5 +99,24 @@ public struct PluginDiscovery: Sendable {
             firstByReference[manifest.reference] = plugin.path
             return plugin
         }
+    }
+}
+
+/// A file's identity and last change, as `stat` gives them: equal stamps, the same content.
+struct FileStamp: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modifiedSeconds: Int
+    let modifiedNanoseconds: Int
+
+    init?(of path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modifiedSeconds = info.st_mtim.tv_sec
+        modifiedNanoseconds = info.st_mtim.tv_nsec
     }
 }

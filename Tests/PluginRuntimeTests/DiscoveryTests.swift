@@ -70,3 +70,25 @@ import Testing
         #expect(fixture.secretFields == ["auth.password", "token"])
     }
 }
+
+extension DiscoveryTests {
+    /// A rescan takes an unchanged file as it found it before (not hashed or scanned in a process again), yet a
+    /// file replaced in place, or whose cached copy is gone, is inspected anew.
+    @Test func aRescanSeesAFileReplacedInPlace() throws {
+        let folder = TemporaryDirectory("plugins")
+        folder.copy(try CFixtures.build("good"), to: "partner.so")
+        let first = try #require(try discovery.discover(in: folder.path).first)
+        #expect(try discovery.discover(in: folder.path).first?.sha256 == first.sha256)
+
+        try FileManager.default.removeItem(atPath: folder.path + "/partner.so")
+        folder.copy(PackagePaths.plugin("file-export"), to: "partner.so")
+        let replaced = try #require(try discovery.discover(in: folder.path).first)
+        #expect(replaced.sha256 != first.sha256)
+        #expect(replaced.manifest?.id == "file-export")
+
+        try FileManager.default.removeItem(atPath: try #require(replaced.cachedPath))
+        let again = try #require(try discovery.discover(in: folder.path).first)
+        #expect(again.isLoaded)
+        #expect(FileManager.default.fileExists(atPath: try #require(again.cachedPath)))
+    }
+}
