@@ -418,7 +418,7 @@ extension PushTests {
 extension PushTests {
     /// A plugin dropped into the plugins directory of a running host is loaded at its first job, not at the next
     /// periodic scan (those jobs used to retry with "not loaded" for up to half a minute), and the log says so.
-    /// A miss right after a scan does not scan again.
+    /// A miss right after a scan does not scan again. Its file deleted, the build is unloaded (it ran on).
     @Test func aPluginDroppedInIsUsedByTheNextJob() throws {
         let fixture = try EngineFixture()
         try fixture.integration()
@@ -445,6 +445,16 @@ extension PushTests {
         #expect(try engine.queue.jobs(integration: "acme-sink", limit: 1).first?.state == .succeeded)
         #expect(fixture.sink.stored.count == 3)
         #expect(log.entries.contains { $0.message == "loaded fixture-rest-sink@1.0.0 from the plugins directory" })
+
+        // Removing the file unloads its build at the next scan: a bad build is rolled back by deleting it.
+        try FileManager.default.removeItem(atPath: plugins + "/libfixture-rest-sink.so")
+        catalog.rescanOnMissAfter = .seconds(3600)
+        try catalog.refresh()
+        #expect(throws: PluginCatalog.NotFound.self) { try catalog.resolve("fixture-rest-sink") }
+        #expect(
+            log.entries.contains {
+                $0.message == "unloaded fixture-rest-sink@1.0.0: its file is gone from the plugins directory"
+            })
     }
 }
 

@@ -12,8 +12,9 @@ public final class PluginCatalog: @unchecked Sendable {
     private var found: [DiscoveredPlugin] = []
     private var scanned = false
     private var scannedAt = ContinuousClock.now
-    /// Told of each build a scan after the first loads: a file dropped in, or an upgrade beside the old build.
-    public var onNewBuild: (@Sendable (PluginBuild) -> Void)?
+    /// Told of each build a scan after the first loads (true: a file dropped in, an upgrade beside the old build)
+    /// or unloads (false: its file is gone).
+    public var onChange: (@Sendable (PluginBuild, _ loaded: Bool) -> Void)?
     /// How soon after a scan an id that is not loaded makes the directory be scanned again.
     public var rescanOnMissAfter: Duration = .seconds(2)
 
@@ -26,18 +27,24 @@ public final class PluginCatalog: @unchecked Sendable {
         self.discovery = discovery
     }
 
-    /// Scans the directory again: new files load, changed files load as new builds beside the old ones.
+    /// Scans the directory again: new files load as new builds beside the others, and a build whose file is gone
+    /// (deleted, or replaced by another build) is unloaded, so a bad build is rolled back by removing its file.
     @discardableResult
     public func refresh() throws -> [DiscoveredPlugin] {
         let discovered = try discovery.discover(in: directory)
-        let (added, tell) = lock.withLock { () -> ([PluginBuild], Bool) in
+        let (added, removed, tell) = lock.withLock { () -> ([PluginBuild], [PluginBuild], Bool) in
             found = discovered
-            let added = discovered.compactMap(PluginBuild.init).filter { !loaded.contains($0) }
-            loaded += added
+            let present = discovered.compactMap(PluginBuild.init)
+            let added = present.filter { !loaded.contains($0) }
+            let removed = loaded.filter { !present.contains($0) }
+            loaded = loaded.filter { present.contains($0) } + added
             defer { (scanned, scannedAt) = (true, .now) }
-            return (added, scanned)
+            return (added, removed, scanned)
         }
-        if tell, let onNewBuild { added.forEach(onNewBuild) }
+        if tell {
+            added.forEach { onChange?($0, true) }
+            removed.forEach { onChange?($0, false) }
+        }
         return discovered
     }
 
@@ -67,7 +74,8 @@ public final class PluginCatalog: @unchecked Sendable {
             }
             return exact
         }
-        guard let newest = candidates.max(by: { Self.version($0) < Self.version($1) }) else {
+        // Of builds of one version (a rebuild under the same number), the one loaded last, as for a pin.
+        guard let newest = candidates.reversed().max(by: { Self.version($0) < Self.version($1) }) else {
             throw NotFound(description: "plugin \(id) is not loaded from \(directory)")
         }
         return newest

@@ -53,9 +53,12 @@ public final class SyncEngine: @unchecked Sendable {
         self.redactor = redactor ?? vault?.redactor ?? Redactor()
         self.log = RedactingLog(log, redactor: self.redactor)
         self.clock = clock
-        catalog.onNewBuild = { [log = self.log] build in
-            log.write(
-                LogEntry(level: .info, source: "sync", message: "loaded \(build.label) from the plugins directory"))
+        catalog.onChange = { [log = self.log] build, loaded in
+            let message =
+                loaded
+                ? "loaded \(build.label) from the plugins directory"
+                : "unloaded \(build.label): its file is gone from the plugins directory"
+            log.write(LogEntry(level: loaded ? .info : .warning, source: "sync", message: message))
         }
         queue = JobQueue(store: store)
         integrations = IntegrationRepository(store: store)
