@@ -9,7 +9,8 @@ struct Serve: ParsableCommand {
             "SIGTERM or SIGINT stops taking jobs; running jobs stop at their next batch and go back to the queue.")
 
     @OptionGroup var options: EngineOptions
-    @Option(help: "Job runners (concurrent jobs across integrations).") var runners = 2
+    @Option(help: "Job runners (concurrent jobs across integrations; one plugin's jobs take at most all but one).")
+    var runners = 4
 
     func run() throws {
         let engine = try options.engine()

@@ -75,6 +75,11 @@ public final class PluginSupervisor: @unchecked Sendable {
         lock.withLock { Array(pools.values) }.forEach { $0.close() }
     }
 
+    /// Ends every call in progress by killing its worker (a stopping host whose jobs did not hand back in time).
+    public func abandonCalls() {
+        lock.withLock { Array(pools.values) }.forEach { $0.killLent() }
+    }
+
     /// Stops every worker idle for longer than `limit`; the next call to its plugin starts another.
     public func stopWorkers(idleLongerThan limit: Duration) {
         let cutoff = ContinuousClock.now - limit

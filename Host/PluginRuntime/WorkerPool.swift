@@ -11,6 +11,8 @@ final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
     /// Workers free for a call, each with when it last finished one; the last is the latest.
     private var idle: [(worker: WorkerProcess, since: ContinuousClock.Instant)] = []
+    /// Workers lent to calls now, so a stopping host can end calls that hang.
+    private var lent: [ObjectIdentifier: WorkerProcess] = [:]
     private var running = 0
     private var consecutiveFaults = 0
     private var lastFault: PluginCallError?
@@ -53,6 +55,7 @@ final class WorkerPool: @unchecked Sendable {
                     )
                     continue
                 }
+                lent[ObjectIdentifier(worker)] = worker
                 condition.unlock()
                 return worker
             }
@@ -61,9 +64,13 @@ final class WorkerPool: @unchecked Sendable {
                 running += 1
                 condition.unlock()
                 do {
-                    return try WorkerProcess(
+                    let worker = try WorkerProcess(
                         build: build, memoryLimit: configuration.memoryLimitBytes,
                         loadTimeout: configuration.loadTimeout, log: log)
+                    condition.lock()
+                    lent[ObjectIdentifier(worker)] = worker
+                    condition.unlock()
+                    return worker
                 } catch {
                     condition.lock()
                     running -= 1
@@ -88,6 +95,7 @@ final class WorkerPool: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+        lent[ObjectIdentifier(worker)] = nil
         if let fault {
             recordFault(fault)
         } else {
@@ -126,6 +134,15 @@ final class WorkerPool: @unchecked Sendable {
         return PoolHealth(
             plugin: build.label, sha256: build.sha256, tenant: tenant, workers: running, idleWorkers: idle.count,
             consecutiveFaults: consecutiveFaults, quarantined: quarantined, lastFault: lastFault?.description)
+    }
+
+    /// Kills the workers lent to calls: the calls end with the worker gone (a stopping host's last resort against
+    /// a call that hangs).
+    func killLent() {
+        condition.lock()
+        let busy = Array(lent.values)
+        condition.unlock()
+        busy.forEach { $0.kill() }
     }
 
     func resetQuarantine() {

@@ -88,6 +88,22 @@ import Testing
         #expect(try fixture.engine.queue.jobs(integration: "globex-sink").isEmpty)
     }
 
+    /// A host's runners never all go to one plugin: one that hangs (its calls run to their deadline) would stall
+    /// every other integration; the jobs of its other integrations wait while it holds its share.
+    @Test func onePluginHoldsAtMostItsShareOfTheRunners() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration(tenant: "acme")
+        try fixture.integration(tenant: "globex")
+        let first = try fixture.engine.queue.enqueue(
+            integration: "acme-sink", tenant: "acme", kind: .push, trigger: .manual)
+        let second = try fixture.engine.queue.enqueue(
+            integration: "globex-sink", tenant: "globex", kind: .push, trigger: .manual)
+        let queue = fixture.engine.queue
+        #expect(try queue.lease(owner: "a", now: fixture.clock.now, lease: .seconds(60), perPlugin: 1)?.id == first)
+        #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), perPlugin: 1) == nil)
+        #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), perPlugin: 2)?.id == second)
+    }
+
     @Test func criticalWorkIsLeasedBeforeBulkWork() throws {
         let fixture = try EngineFixture()
         try fixture.integration(id: "bulk")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONCore
+import PluginRuntime
 import SyncEngine
 import TestSupport
 import Testing
@@ -280,5 +281,66 @@ extension WithdrawalTests {
         done.wait()
         #expect(failure.items.isEmpty, "\(failure.items)")
         #expect(try fixture.engine.queue.jobs(integration: "acme-sink").isEmpty)
+    }
+}
+
+extension WithdrawalTests {
+    /// A job that runs on (a plugin call that hangs until its deadline) says so in the log now and then, where
+    /// nothing was told until the deadline, minutes later.
+    @Test func aJobThatRunsOnSaysSo() throws {
+        let fixture = try EngineFixture()
+        fixture.engine.lease = .milliseconds(300)
+        fixture.engine.longRunningNotice = .milliseconds(200)
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        fixture.sink.latency = 1
+        #expect(try fixture.push("acme-sink").state == .succeeded)
+        #expect(fixture.log.entries.contains { $0.message.hasPrefix("push job 1 for acme-sink has run for 0 min") })
+    }
+}
+
+extension WithdrawalTests {
+    /// A stop waits a grace period for running jobs to hand back at their next batch, then ends the plugin calls
+    /// still in progress: one that hangs held the stop until its deadline (five minutes for a push), past a service
+    /// manager's stop timeout. Its job goes back to the queue, no attempt used.
+    @Test func aStopEndsAPluginCallThatHangs() throws {
+        let fixture = try EngineFixture()
+        let plugins = fixture.folder.directory("c-plugins")
+        fixture.folder.copy(try CFixtures.build("good"), to: "c-plugins/c-fixture.so")
+        let catalog = PluginCatalog(
+            directory: plugins,
+            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c3"))))
+        try catalog.refresh()
+        let log = CollectingLog()
+        let engine = SyncEngine(
+            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: nil, log: log)
+        try engine.integrations.ensureTenant("acme")
+        var request = IntegrationRequest(
+            tenant: "acme", plugin: "c-fixture", configuration: [:],
+            mapping: [
+                ["source_field": "asset.hostname", "target_field": "name"],
+                ["source_field": "extensions.none", "target_field": "fault", "transform": #"default("hang")"#],
+            ], id: "hangs")
+        request.testConnection = false
+        let integration = try engine.addIntegration(request).integration
+        try fixture.ingest([asset("a")])
+        try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+        let host = SyncHost(engine: engine)
+        host.stopGrace = .milliseconds(500)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? host.run()
+            done.signal()
+        }
+        try waitUntil { try engine.queue.jobs(integration: "hangs", limit: 1).first?.state == .running }
+        Thread.sleep(forTimeInterval: 0.5)  // the call hangs now
+        let stopped = ContinuousClock.now
+        host.stop()
+        done.wait()
+        #expect(ContinuousClock.now - stopped < .seconds(10))
+        let job = try #require(try engine.queue.jobs(integration: "hangs", limit: 1).first)
+        #expect(job.state == .queued)
+        #expect(job.attempts == 0)
+        #expect(log.entries.contains { $0.message.contains("ending their plugin calls") })
     }
 }

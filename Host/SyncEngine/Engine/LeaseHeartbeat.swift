@@ -6,8 +6,14 @@ final class LeaseHeartbeat: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false
 
-    init(every interval: Duration, _ renew: @escaping @Sendable () -> Void) {
+    /// `notice` is told how long the job has run, every `noticeEvery`.
+    init(
+        every interval: Duration, renew: @escaping @Sendable () -> Void, noticeEvery: Duration? = nil,
+        notice: (@Sendable (Duration) -> Void)? = nil
+    ) {
         let thread = Thread { [self] in
+            let started = ContinuousClock.now
+            var told = started
             condition.lock()
             defer { condition.unlock() }
             while !stopped {
@@ -16,6 +22,10 @@ final class LeaseHeartbeat: @unchecked Sendable {
                 guard !stopped else { return }
                 condition.unlock()
                 renew()
+                if let noticeEvery, let notice, ContinuousClock.now - told >= noticeEvery {
+                    told = .now
+                    notice(told - started)
+                }
                 condition.lock()
             }
         }

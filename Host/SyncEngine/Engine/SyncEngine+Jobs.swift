@@ -5,15 +5,27 @@ import PluginRuntime
 import Store
 
 extension SyncEngine {
-    /// Leases the next runnable job (of `integration` only, if given), runs it, and records its outcome. Returns
-    /// the job, or nil when nothing is due.
+    /// Leases the next runnable job (of `integration` only, if given; with `perPlugin`, of a plugin running fewer
+    /// jobs than that), runs it, and records its outcome. Returns the job, or nil when nothing is due.
     @discardableResult
-    public func runNext(owner: String, integration: String? = nil) throws -> Job? {
-        guard let job = try queue.lease(owner: owner, now: clock(), lease: lease, integration: integration) else {
+    public func runNext(owner: String, integration: String? = nil, perPlugin: Int? = nil) throws -> Job? {
+        guard
+            let job = try queue.lease(
+                owner: owner, now: clock(), lease: lease, integration: integration, perPlugin: perPlugin)
+        else {
             return nil
         }
         let held = try queue.lease(of: job, owner: owner)
-        let heartbeat = LeaseHeartbeat(every: lease / 3) { [self] in renewLease(job, owner: owner) }
+        let heartbeat = LeaseHeartbeat(
+            every: lease / 3, renew: { [self] in renewLease(job, owner: owner) },
+            // A job that runs long says so now and then: a plugin that hangs is seen before its deadline.
+            noticeEvery: longRunningNotice,
+            notice: { [self] elapsed in
+                note(
+                    .warning,
+                    "\(job.kind.rawValue) job \(job.id) for \(job.integration) has run for "
+                        + "\(elapsed.components.seconds / 60) min")
+            })
         let outcome = handedBackIfStopping(execute(job, owner: owner, lease: held))
         heartbeat.stop()
         do {

@@ -31,6 +31,8 @@ public final class SyncEngine: @unchecked Sendable {
     /// Attempts before a job that keeps failing for retryable reasons is given up.
     public var maximumAttempts = 10
     public var lease: Duration = .seconds(60)
+    /// How often a job that runs on says how long it has run (a hung plugin shows in the log before its deadline).
+    public var longRunningNotice: Duration = .seconds(120)
 
     private let lock = NSLock()
     private var runtimes: [String: IntegrationRuntime] = [:]

@@ -13,12 +13,15 @@ import PluginRuntime
 /// stop at their next batch boundary and go back to the queue, and the host exits.
 public final class SyncHost: @unchecked Sendable {
     public let engine: SyncEngine
-    public var runners = 2
+    public var runners = 4
     public var triggerInterval: Duration = .milliseconds(200)
     public var rescanInterval: Duration = .seconds(30)
     /// How long a plugin worker may stay idle before it is stopped (checked at each rescan): the workers of a build
     /// an upgrade replaced go with it.
     public var workerIdleLimit: Duration = .seconds(300)
+    /// How long a stop waits for running jobs to hand back at their next batch before it ends the plugin calls
+    /// still in progress (one that hangs would hold the stop until its deadline, past a service manager's patience).
+    public var stopGrace: Duration = .seconds(20)
     private let owner = "host-\(ProcessInfo.processInfo.hostName)-\(getpid())"
     private let stopping = LockedFlag()
     private var watchesSignals = false
@@ -85,7 +88,14 @@ public final class SyncHost: @unchecked Sendable {
         }
         engine.stopRequested = true
         wake.broadcast()
-        group.wait()
+        if group.wait(timeout: .now() + stopGrace.timeInterval) == .timedOut {
+            engine.note(
+                .warning,
+                "jobs still running \(stopGrace.components.seconds) s after the stop: ending their plugin calls; the "
+                    + "jobs go back to the queue")
+            engine.supervisor.abandonCalls()
+            group.wait()
+        }
         engine.supervisor.shutdown()
     }
 
@@ -104,7 +114,8 @@ public final class SyncHost: @unchecked Sendable {
         while !stopping.isSet {
             let ran: Bool
             do {
-                ran = try engine.runNext(owner: owner) != nil
+                // One plugin never holds every runner: a hung one would stall every other integration.
+                ran = try engine.runNext(owner: owner, perPlugin: max(1, runners - 1)) != nil
             } catch {
                 engine.note(.error, "runner \(owner): \(error)")
                 ran = false

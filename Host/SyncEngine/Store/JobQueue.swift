@@ -92,8 +92,11 @@ public struct JobQueue: Sendable {
     public static let realtimeRecordsPerJob = 1000
 
     /// Leases the next runnable job (of `integration` only, if given) for `owner` until `now + lease`, or returns
-    /// nil.
-    public func lease(owner: String, now: Date, lease: Duration, integration: String? = nil) throws -> Job? {
+    /// nil. With `perPlugin`, a job whose plugin already runs that many jobs waits: a plugin that hangs holds at
+    /// most that many of a host's runners, and the others go on with other plugins' jobs.
+    public func lease(
+        owner: String, now: Date, lease: Duration, integration: String? = nil, perPlugin: Int? = nil
+    ) throws -> Job? {
         let nowMilliseconds = IntegrationRepository.milliseconds(now)
         let owner = try LeaseHolder.of(store).owner(owner)
         return try store.pool.write { db in
@@ -107,12 +110,15 @@ public struct JobQueue: Sendable {
                         WHERE j.state = 'queued' AND (j.not_before IS NULL OR j.not_before <= ?)
                             AND (? IS NULL OR j.integration = ?) AND i.enabled = 1 AND i.paused_reason IS NULL
                             AND NOT EXISTS (SELECT 1 FROM job r WHERE r.integration = j.integration AND r.state = 'running')
+                            AND (? IS NULL OR (
+                                SELECT COUNT(*) FROM job r JOIN integration ri ON ri.id = r.integration
+                                WHERE r.state = 'running' AND ri.plugin_id = i.plugin_id) < ?)
                         ORDER BY j.priority DESC, j.id LIMIT 1)
                     RETURNING *
                     """,
                 arguments: [
                     owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now),
-                    nowMilliseconds, integration, integration,
+                    nowMilliseconds, integration, integration, perPlugin, perPlugin,
                 ]
             ).map(Job.init(row:))
         }
