@@ -83,7 +83,8 @@ extension Plugins {
                 throw ExitCode(1)
             }
             report(outcome)
-            if outcome.status != .ok { throw ExitCode(1) }
+            // A record the plugin failed is an error too, as it is for `sync run --wait`.
+            if outcome.status != .ok || outcome.results.contains(where: { $0.status != .ok }) { throw ExitCode(1) }
         }
 
         private func preparedInput(for operation: PluginOperation) throws -> ([UInt8], [String]?) {

@@ -65,11 +65,13 @@ public enum ManifestReader {
 
         let capabilities = PluginCapabilities(rawValue: raw.capabilities)
         guard PluginCapabilities.known.isSuperset(of: capabilities) else {
-            throw .invalid(field: "capabilities", "has unknown bits 0x\(hex(raw.capabilities))")
+            throw .invalid(
+                field: "capabilities",
+                "has unknown bits 0x\(hex(raw.capabilities & ~PluginCapabilities.known.rawValue))")
         }
         let flags = PluginFlags(rawValue: raw.flags)
         guard PluginFlags.known.isSuperset(of: flags) else {
-            throw .invalid(field: "flags", "has unknown bits 0x\(hex(raw.flags))")
+            throw .invalid(field: "flags", "has unknown bits 0x\(hex(raw.flags & ~PluginFlags.known.rawValue))")
         }
         let schema = try document(raw.config_schema_json, field: "config_schema_json")
         try checkConfigSchema(schema)

@@ -48,6 +48,14 @@ import Testing
         #expect(message?.contains("cc_plugin_entry") == true)
     }
 
+    /// Only the bits this host does not know are named, not the whole mask.
+    @Test func unknownCapabilityBitsAreNamedAlone() throws {
+        let plugin = try CFixtures.build("caps-bit-9", defines: ["FIXTURE_EXTRA_CAPABILITIES=(1u<<9)"])
+        let (code, message) = rejection(plugin)
+        #expect(code == "invalid_manifest")
+        #expect(message?.contains("field `capabilities` has unknown bits 0x00000200") == true, "\(message ?? "")")
+    }
+
     @Test func badMagicNamesBothValues() throws {
         let plugin = try CFixtures.build("bad-magic", defines: ["FIXTURE_MAGIC=0x12345678u"])
         let (code, message) = rejection(plugin)

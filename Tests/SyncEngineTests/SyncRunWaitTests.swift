@@ -156,6 +156,15 @@ extension SyncCommandTests {
         #expect(call.status == 0, "\(call.stderr)")
         #expect(sink.created == 3)
         #expect(Set(sink.stored.values.compactMap { $0.fields["name"]?.stringValue }) == ["host0", "host1", "host2"])
+
+        // A record the target refuses makes the call exit 1, as `sync run --wait` does (it exited 0).
+        sink.rejectFieldValue = "host1"
+        let refused = try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("fixture-rest-sink"), "--op", "push", "--config",
+            config(token: token), "--input", folder.path + "/push.json", "--data-dir", folder.path + "/call-data",
+        ])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("data_error"), "\(refused.stdout)")
     }
 }
 

@@ -3,6 +3,7 @@
 //
 //   FIXTURE_ID, FIXTURE_VERSION      identity (defaults "c-fixture", "1.0.0")
 //   FIXTURE_MAGIC, FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR, FIXTURE_STRUCT_SIZE
+//   FIXTURE_EXTRA_CAPABILITIES       capability bits beside push, pull and schema
 //                                    manifest header overrides, for the loader's rejection reasons
 //   FIXTURE_NO_ENTRY                 export no cc_plugin_entry
 //   FIXTURE_NULL_CREATE              leave `create` NULL (an invalid manifest)
@@ -35,6 +36,9 @@
 #endif
 #ifndef FIXTURE_ABI_MINOR
 #define FIXTURE_ABI_MINOR CC_ABI_MINOR
+#endif
+#ifndef FIXTURE_EXTRA_CAPABILITIES
+#define FIXTURE_EXTRA_CAPABILITIES 0
 #endif
 #ifndef FIXTURE_STRUCT_SIZE
 #define FIXTURE_STRUCT_SIZE sizeof(cc_plugin_manifest)
@@ -238,7 +242,7 @@ static const cc_plugin_manifest manifest = {
     .version = FIXTURE_VERSION,
     .vendor = "CryptoConnect tests",
     .description = "A plugin in plain C used by the test suite.",
-    .capabilities = CC_CAP_PUSH | CC_CAP_PULL | CC_CAP_SCHEMA,
+    .capabilities = CC_CAP_PUSH | CC_CAP_PULL | CC_CAP_SCHEMA | FIXTURE_EXTRA_CAPABILITIES,
     .flags = CC_FLAG_CONCURRENT_INSTANCES,
     .config_schema_json = "{\"type\":\"object\",\"properties\":{\"reject\":{\"type\":\"boolean\"},"
                           "\"ping\":{\"type\":\"boolean\"},\"base_url\":{\"type\":\"string\"},"
