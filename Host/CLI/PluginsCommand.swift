@@ -1,4 +1,5 @@
 import ArgumentParser
+import Inventory
 import JSONCore
 import PluginRuntime
 
@@ -65,11 +66,24 @@ extension Plugins {
                 Console.error(plugin.message ?? "\(file) was rejected")
                 throw ExitCode(1)
             }
+            // The default mapping is checked as `integrations add` checks it: a partner learns of a wrong path here,
+            // not from the first customer who enables the plugin.
+            var mappingProblems: [String] = []
+            do throws(MappingProblems) {
+                _ = try FieldMapping(json: manifest.defaultMapping)
+            } catch {
+                mappingProblems = error.problems.map { "default mapping: \($0)" }
+            }
+            defer {
+                for problem in mappingProblems { Console.error(problem) }
+            }
             if json {
                 var document = manifest.json.objectValue ?? [:]
                 document["path"] = .string(plugin.path)
                 document["sha256"] = JSON(plugin.sha256)
+                if !mappingProblems.isEmpty { document["problems"] = JSON(mappingProblems) }
                 print(JSON.object(document).prettyPrinted())
+                if !mappingProblems.isEmpty { throw ExitCode(1) }
                 return
             }
             print(
@@ -90,6 +104,7 @@ extension Plugins {
                 Default mapping:
                 \(manifest.defaultMapping.prettyPrinted())
                 """)
+            if !mappingProblems.isEmpty { throw ExitCode(1) }
         }
     }
 }

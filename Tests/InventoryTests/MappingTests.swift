@@ -247,6 +247,17 @@ import Testing
         }
     }
 
+    /// A field named without its section is suggested with it (it suggested `source` for `risk_score`).
+    @Test func aFieldWithoutItsSectionIsSuggestedWithIt() {
+        #expect {
+            try FieldMapping(json: [["source_field": "risk_score", "target_field": "r"]])
+        } throws: { error in
+            (error as? MappingProblems)?.problems.map(\.description) == [
+                "mapping[0].source_field: \"risk_score\" is not a field of the standard crypto schema (did you mean \"crypto_implementation.risk_score\"?)"
+            ]
+        }
+    }
+
     @Test func reverseMappingUndoesWhatCanBeUndone() throws {
         let mapping = try FieldMapping(json: [
             ["source_field": "asset.hostname", "target_field": "name"],

@@ -53,6 +53,21 @@ import Testing
         #expect(bad.stderr.contains("abi_major_mismatch: \(plugin) was built for PluginAPI 2.0; this host speaks 1.0"))
     }
 
+    /// A default mapping that names no field of the standard schema is found by `plugins inspect`, as `integrations
+    /// add` would find it, with the field it means; the manifest is still shown.
+    @Test func inspectChecksTheDefaultMapping() throws {
+        let plugin = try CFixtures.build(
+            "bad-mapping",
+            defines: [#"FIXTURE_DEFAULT_MAPPING="[{\"source_field\":\"risk_score\",\"target_field\":\"risk\"}]""#])
+        let result = try Command.cryptoconnect(["plugins", "inspect", plugin, "--data-dir", data.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("Default mapping:"))
+        #expect(
+            result.stderr.contains(
+                #"default mapping: mapping[0].source_field: "risk_score" is not a field of the standard crypto schema (did you mean "crypto_implementation.risk_score"?)"#
+            ), "\(result.stderr)")
+    }
+
     @Test func missingPluginsDirectoryFailsClearly() throws {
         let result = try Command.cryptoconnect(
             ["plugins", "list", "--plugins-dir", data.path + "/missing", "--data-dir", data.path])

@@ -108,7 +108,11 @@ public struct FieldMapping: Sendable {
                 continue
             }
             guard StandardSchema.allows(source) else {
-                let suggestion = StandardSchema.fields.keys.min { distance($0, source) < distance($1, source) } ?? ""
+                // A field named without its section (`risk_score`) is that field; else the nearest path.
+                let sections = StandardSchema.fields.keys.filter { $0.hasSuffix("." + source) }.sorted()
+                let suggestion =
+                    sections.first
+                    ?? StandardSchema.fields.keys.sorted().min { distance($0, source) < distance($1, source) } ?? ""
                 problems.append(
                     Problem(
                         location: "\(location).source_field",

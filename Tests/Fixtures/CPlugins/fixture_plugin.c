@@ -4,6 +4,7 @@
 //   FIXTURE_ID, FIXTURE_VERSION      identity (defaults "c-fixture", "1.0.0")
 //   FIXTURE_MAGIC, FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR, FIXTURE_STRUCT_SIZE
 //   FIXTURE_EXTRA_CAPABILITIES       capability bits beside push, pull and schema
+//   FIXTURE_DEFAULT_MAPPING          the default mapping's JSON
 //                                    manifest header overrides, for the loader's rejection reasons
 //   FIXTURE_NO_ENTRY                 export no cc_plugin_entry
 //   FIXTURE_NULL_CREATE              leave `create` NULL (an invalid manifest)
@@ -36,6 +37,9 @@
 #endif
 #ifndef FIXTURE_ABI_MINOR
 #define FIXTURE_ABI_MINOR CC_ABI_MINOR
+#endif
+#ifndef FIXTURE_DEFAULT_MAPPING
+#define FIXTURE_DEFAULT_MAPPING "[{\"source_field\":\"asset.hostname\",\"target_field\":\"name\"}]"
 #endif
 #ifndef FIXTURE_EXTRA_CAPABILITIES
 #define FIXTURE_EXTRA_CAPABILITIES 0
@@ -249,7 +253,7 @@ static const cc_plugin_manifest manifest = {
                           "\"token\":{\"type\":\"string\",\"x-secret\":true},"
                           "\"auth\":{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\"},"
                           "\"username\":{\"type\":\"string\"},\"password\":{\"type\":\"string\",\"x-secret\":true}}}}}",
-    .default_mapping_json = "[{\"source_field\":\"asset.hostname\",\"target_field\":\"name\"}]",
+    .default_mapping_json = FIXTURE_DEFAULT_MAPPING,
 #ifdef FIXTURE_NULL_CREATE
     .create = NULL,
 #else
