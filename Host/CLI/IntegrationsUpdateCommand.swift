@@ -31,6 +31,11 @@ extension Integrations {
             name: .customLong("source-of-truth"),
             help: "JSON file mapping fields or sections to \"itam\" or \"platform\", laid over the default policy.")
         var sourceOfTruth: String?
+        @Option(
+            help:
+                "ID@VERSION runs that version of the integration's plugin (a pin); the ID alone, the newest version loaded."
+        )
+        var plugin: String?
         @Flag(name: .customLong("no-test"), help: "Skip the connection test.") var noTest = false
 
         func validate() throws {
@@ -49,10 +54,19 @@ extension Integrations {
             changes.environment = environment
             changes.sourceOfTruth = try sourceOfTruth.map { try readJSON($0, "--source-of-truth") }
             changes.testConnection = !noTest
+            if let plugin {
+                let parts = plugin.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(
+                    String.init)
+                guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+                    throw CLIError("--plugin \"\(plugin)\" must be a plugin id, optionally @VERSION")
+                }
+                changes.versionPin = .some(parts.count > 1 ? parts[1] : nil)
+                changes.pluginID = parts[0]
+            }
             guard !changes.named.isEmpty else {
                 throw CLIError(
-                    "nothing to update for \(id): give --config, --mapping, --schedule, --no-schedule, --realtime, "
-                        + "--no-realtime, --events, --environment or --source-of-truth")
+                    "nothing to update for \(id): give --plugin, --config, --mapping, --schedule, --no-schedule, "
+                        + "--realtime, --no-realtime, --events, --environment or --source-of-truth")
             }
             let engine = try options.engine(existingStore: true)
             defer { engine.supervisor.shutdown() }

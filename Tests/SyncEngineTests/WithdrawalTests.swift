@@ -344,3 +344,49 @@ extension WithdrawalTests {
         #expect(log.entries.contains { $0.message.contains("ending their plugin calls") })
     }
 }
+
+extension WithdrawalTests {
+    /// An integration pinned to a build that is gone can be moved to another version, or to the newest, keeping its
+    /// sync state: every update used to be refused, and remove + add forgot what it had sent.
+    @Test func aPinnedIntegrationMovesToAnotherVersion() throws {
+        let fixture = try EngineFixture()
+        let plugins = fixture.folder.directory("versions")
+        fixture.folder.copy(try CFixtures.build("v100", defines: [#"FIXTURE_VERSION="1.0.0""#]), to: "versions/v100.so")
+        fixture.folder.copy(try CFixtures.build("v110", defines: [#"FIXTURE_VERSION="1.1.0""#]), to: "versions/v110.so")
+        let catalog = PluginCatalog(
+            directory: plugins,
+            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c4"))))
+        try catalog.refresh()
+        let log = CollectingLog()
+        let engine = SyncEngine(
+            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: nil, log: log)
+        defer { engine.supervisor.shutdown() }
+        try engine.integrations.ensureTenant("acme")
+        var request = IntegrationRequest(tenant: "acme", plugin: "c-fixture@1.0.0", configuration: [:], id: "pinned")
+        request.testConnection = false
+        try engine.addIntegration(request)
+        try FileManager.default.removeItem(atPath: plugins + "/v100.so")
+        try catalog.refresh()
+
+        var realtime = IntegrationChanges()
+        realtime.realtime = true
+        realtime.testConnection = false
+        #expect { try engine.updateIntegration("pinned", realtime) } throws: {
+            "\($0)".contains("plugin c-fixture@1.0.0 is not loaded (loaded: 1.1.0)")
+        }
+        var newest = IntegrationChanges()
+        (newest.pluginID, newest.versionPin) = ("c-fixture", .some(nil))
+        let moved = try engine.updateIntegration("pinned", newest)
+        #expect(moved.connectionTest != nil)  // tested with the build it moves to
+        #expect(try engine.integrations.integration("pinned")?.versionPin == nil)
+        var pinned = IntegrationChanges()
+        (pinned.pluginID, pinned.versionPin) = ("c-fixture", .some("1.1.0"))
+        _ = try engine.updateIntegration("pinned", pinned)
+        #expect(try engine.integrations.integration("pinned")?.versionPin == "1.1.0")
+        var other = IntegrationChanges()
+        (other.pluginID, other.versionPin) = ("device42", .some(nil))
+        #expect { try engine.updateIntegration("pinned", other) } throws: {
+            "\($0)".contains("pinned runs plugin c-fixture, whose version can be chosen")
+        }
+    }
+}

@@ -15,6 +15,10 @@ public struct IntegrationChanges: Sendable {
     public var environment: String?
     /// Source-of-truth entries laid over the default policy; they replace the integration's policy.
     public var sourceOfTruth: JSON?
+    /// The plugin version to run: `.some(nil)` the newest loaded, `.some("1.2.0")` that one (a pin).
+    public var versionPin: String??
+    /// The plugin id `--plugin` named with the version: it must be the integration's own.
+    public var pluginID: String?
     public var testConnection = true
 
     public init() {}
@@ -25,6 +29,7 @@ public struct IntegrationChanges: Sendable {
             configuration.map { _ in "configuration" }, mapping.map { _ in "mapping" },
             schedule.map { _ in "schedule" }, realtime.map { _ in "real time" }, eventTypes.map { _ in "events" },
             environment.map { _ in "environment" }, sourceOfTruth.map { _ in "source of truth" },
+            versionPin.map { _ in "plugin version" },
         ].compactMap { $0 }
     }
 }
@@ -116,6 +121,12 @@ extension SyncEngine {
         let remapped = changes.mapping.map { $0 != integration.mapping } ?? false
         var integration = integration
         let id = integration.id
+        if let named = changes.pluginID, named != integration.pluginID {
+            throw IntegrationSetupError(
+                "--plugin: \(id) runs plugin \(integration.pluginID), whose version can be chosen; another plugin takes "
+                    + "an integration of its own")
+        }
+        if let pin = changes.versionPin { integration.versionPin = pin }  // resolved, then tested, as the new build
         let build = try catalog.resolve(integration.pluginID, pin: integration.versionPin)
         let configuration = try changes.configuration.map { try prepare(unmasked($0, of: integration), for: build) }
         if let configuration { integration.configuration = configuration.pluginConfiguration }

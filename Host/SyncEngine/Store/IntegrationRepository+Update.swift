@@ -5,8 +5,8 @@ import JSONCore
 import Store
 
 extension IntegrationRepository {
-    /// Saves what `integrations update` may change (configuration, mapping, schedule, real time, event types,
-    /// environment, source of truth) and, unless nil, replaces the sealed secrets, all in one transaction. Sync
+    /// Saves what `integrations update` may change (plugin version, configuration, mapping, schedule, real time,
+    /// event types, environment, source of truth) and, unless nil, replaces the sealed secrets, all in one transaction. Sync
     /// state, dead letters, jobs, the pull checkpoint, the event cursor and the enabled flag stay as they are; a
     /// changed schedule is due afresh. Lifts a pause whose reason starts with `resuming`; returns whether it did.
     /// With `resendingAll`, every record is due for the next push again (its acknowledged hash forgotten, its
@@ -25,7 +25,7 @@ extension IntegrationRepository {
             let resumed = resuming.map { reason?.hasPrefix($0) == true } ?? false
             try db.execute(
                 sql: """
-                    UPDATE integration SET configuration = ?, mapping = ?,
+                    UPDATE integration SET version_pin = ?, configuration = ?, mapping = ?,
                         next_run_at = CASE WHEN schedule IS ? THEN next_run_at ELSE NULL END, schedule = ?,
                         realtime = ?, event_types = ?, environment = ?, source_of_truth = ?,
                         event_cursor = MAX(event_cursor, ?),
@@ -33,7 +33,8 @@ extension IntegrationRepository {
                     WHERE id = ?
                     """,
                 arguments: [
-                    integration.configuration.serialized(), integration.mapping.serialized(), integration.schedule,
+                    integration.versionPin, integration.configuration.serialized(), integration.mapping.serialized(),
+                    integration.schedule,
                     integration.schedule, integration.realtime, JSON(integration.eventTypes).serialized(),
                     integration.environment, integration.sourceOfTruth.serialized(), integration.eventCursor, resumed,
                     ISODates.dateTime(Date()), integration.id,
