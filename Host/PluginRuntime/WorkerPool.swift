@@ -124,7 +124,7 @@ final class WorkerPool: @unchecked Sendable {
     private var quarantineMessage: String {
         "\(build.label)\(tenant.map { " for tenant \($0)" } ?? "") is quarantined after \(consecutiveFaults) "
             + "consecutive failures (last: \(lastFault?.description ?? "unknown")); it is retried after "
-            + "\(configuration.quarantineDuration.components.seconds) s or when reset"
+            + "\(configuration.quarantineDuration.components.seconds) s; a new build of it loads at once"
     }
 
     var health: PoolHealth {

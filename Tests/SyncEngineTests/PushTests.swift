@@ -518,3 +518,31 @@ extension PushTests {
         #expect(job.error == nil)
     }
 }
+
+extension PushTests {
+    /// A new build of a plugin makes the jobs its integrations held back due at once (a quarantined build's jobs
+    /// waited five minutes after the fix was dropped in).
+    @Test func aNewBuildMakesHeldBackJobsDue() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("a")])
+        let plugins = fixture.folder.directory("fixed-plugins")
+        let catalog = PluginCatalog(
+            directory: plugins,
+            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c5"))))
+        try catalog.refresh()
+        let log = CollectingLog()
+        let engine = SyncEngine(
+            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log),
+            vault: SecretVault(store: fixture.store, key: fixture.key), log: log)
+        defer { engine.supervisor.shutdown() }
+        let held = try engine.queue.enqueue(
+            integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime,
+            notBefore: Date().addingTimeInterval(300))
+        fixture.folder.copy(PackagePaths.plugin("fixture-rest-sink"), to: "fixed-plugins/libfixture-rest-sink.so")
+        try catalog.refresh()
+        try engine.drain(owner: "test")
+        #expect(try engine.queue.job(held)?.state == .succeeded)
+        #expect(fixture.sink.stored.count == 1)
+    }
+}

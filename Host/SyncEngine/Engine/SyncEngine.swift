@@ -61,6 +61,7 @@ public final class SyncEngine: @unchecked Sendable {
                 ? "loaded \(build.label) from the plugins directory"
                 : "unloaded \(build.label): its file is gone from the plugins directory"
             log.write(LogEntry(level: loaded ? .info : .warning, source: "sync", message: message))
+            if loaded { try? JobQueue(store: store).makeDue(plugin: build.manifest.id) }
         }
         queue = JobQueue(store: store)
         integrations = IntegrationRepository(store: store)

@@ -88,6 +88,18 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Makes the waiting jobs of `plugin`'s integrations due now: a new build of it loaded, so jobs held back by
+    /// the old one (quarantined, not loaded) go at once rather than when their retry comes.
+    public func makeDue(plugin: String) throws {
+        try store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET not_before = NULL WHERE state = 'queued' AND not_before IS NOT NULL
+                        AND integration IN (SELECT id FROM integration WHERE plugin_id = ?)
+                    """, arguments: [plugin])
+        }
+    }
+
     /// The most records one real-time job takes.
     public static let realtimeRecordsPerJob = 1000
 
