@@ -8,6 +8,8 @@ public final class HostServicesBridge {
     let table: UnsafeMutablePointer<cc_host_services>
     var results: [RecordResult] = []
     var records: [[UInt8]] = []
+    /// Bytes of records emitted in this call, against `PluginInstance.outputLimit`.
+    var recordBytes = 0
     /// A plugin that breaks the ABI's rules inside a call (e.g. a truncated result struct); reported by the call.
     var violation: String?
 
@@ -33,6 +35,7 @@ public final class HostServicesBridge {
     func beginCall() {
         results.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
+        recordBytes = 0
         violation = nil
     }
 
@@ -93,8 +96,13 @@ private enum Thunks {
     static let emitRecord: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int) -> Void = {
         context, json, length in
         guard let json else { return }
-        HostServicesBridge.from(context).records.append(
-            Array(UnsafeRawBufferPointer(start: json, count: length)))
+        let bridge = HostServicesBridge.from(context)
+        bridge.recordBytes += length
+        guard bridge.recordBytes <= PluginInstance.outputLimit else {
+            bridge.violation = bridge.violation ?? PluginInstance.outputLimitMessage("records")
+            return
+        }
+        bridge.records.append(Array(UnsafeRawBufferPointer(start: json, count: length)))
     }
 
     static let emitResult: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<cc_record_result>?) -> Void = {

@@ -4,8 +4,11 @@ import CCPluginAPI
 /// bytes are copied during `write`, so nothing is ever freed across the boundary.
 public final class OutputBuffer {
     public private(set) var bytes: [UInt8] = []
+    /// The most bytes kept; what comes after is dropped, and `overflowed` says so.
+    public let limit: Int
+    public private(set) var overflowed = false
 
-    public init() {}
+    public init(limit: Int = .max) { self.limit = limit }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -22,7 +25,13 @@ public final class OutputBuffer {
         cc_output(context: Unmanaged.passUnretained(self).toOpaque(), write: OutputBuffer.writeThunk)
     }
 
-    public func append(_ data: UnsafeRawBufferPointer) { bytes.append(contentsOf: data.bindMemory(to: UInt8.self)) }
+    public func append(_ data: UnsafeRawBufferPointer) {
+        guard !overflowed, bytes.count + data.count <= limit else {
+            overflowed = true
+            return
+        }
+        bytes.append(contentsOf: data.bindMemory(to: UInt8.self))
+    }
 
     private static let writeThunk: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int) -> Void = {
         context, data, length in

@@ -39,6 +39,14 @@ public final class PluginInstance {
 
     public var capabilities: PluginCapabilities { PluginCapabilities(rawValue: manifest.pointee.capabilities) }
 
+    /// The most bytes a call may write as its output, and as its records: past it the call fails, naming the limit,
+    /// instead of the worker growing until its memory cap aborts it (and the host holding as much again).
+    public static let outputLimit = 64 << 20
+
+    static func outputLimitMessage(_ what: String) -> String {
+        "the plugin wrote more than \(outputLimit >> 20) MB of \(what) in one call (the limit); page what it returns"
+    }
+
     /// Calls one operation. The outcome carries the plugin's status and output, plus everything it emitted.
     public func call(_ operation: PluginOperation, input: [UInt8] = []) -> CallOutcome {
         input.withUnsafeBytes { call(operation, input: $0) }
@@ -50,7 +58,7 @@ public final class PluginInstance {
             return unsupported(operation)
         }
         let raw = manifest.pointee
-        let output = OutputBuffer()
+        let output = OutputBuffer(limit: Self.outputLimit)
         bridge.beginCall()
         let status: Int32 = output.withOutput { out in
             let data = input.baseAddress?.assumingMemoryBound(to: CChar.self)
@@ -64,6 +72,7 @@ public final class PluginInstance {
             case .event: return raw.handle_event!(handle, data, count, out)
             }
         }
+        if output.overflowed, bridge.violation == nil { bridge.violation = Self.outputLimitMessage("output") }
         if let violation = bridge.violation {
             return CallOutcome(
                 status: .internal,

@@ -36,6 +36,17 @@ import Testing
         #expect(result.stderr.contains("plugin_crashed: c-fixture@1.0.0 crashed with SIGSEGV (signal 11) during push"))
     }
 
+    /// A call that writes more output than the host takes fails naming the limit (it grew the worker until its
+    /// memory cap aborted it, reported as a crash, and the host held as much again).
+    @Test func outputPastTheLimitIsRefusedByName() throws {
+        let plugin = try CFixtures.build("good")
+        let input = write(["records": [["key": "a", "fields": ["fault": "flood"]]]])
+        let result = try Command.cryptoconnect(
+            ["plugins", "call", plugin, "--op", "push", "--input", input, "--data-dir", data.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("wrote more than 64 MB of output in one call (the limit)"), "\(result.stderr)")
+    }
+
     @Test func timeoutOptionBoundsAHang() throws {
         let plugin = try CFixtures.build("good")
         let input = write(["records": [["key": "a", "fields": ["fault": "hang"]]]])

@@ -12,7 +12,7 @@
 //                                    misbehave inside cc_plugin_entry
 //
 // At run time a push batch may ask for a fault by carrying a record with a field "fault" set to one of
-// "segfault", "abort", "exit", "hang", "allocate", "print", "garbage", "unknown_key": a plugin that breaks on some
+// "segfault", "abort", "exit", "hang", "allocate", "print", "flood", "garbage", "unknown_key": a plugin that breaks on some
 // input, then behaves on the next call.
 #define _GNU_SOURCE  // memmem
 #include "cryptoconnect_plugin.h"
@@ -156,6 +156,12 @@ static void fault(const char *batch, size_t length, const cc_output *out) {
       fputs("noise on stderr\n", stderr);
     }
     fflush(stdout);
+  }
+  if (has(batch, length, "\"fault\":\"flood\"")) {
+    // 80 MiB of output in one call, past the host's limit.
+    static char chunk[1 << 20];
+    memset(chunk, ' ', sizeof chunk);
+    for (int i = 0; i < 80; i++) out->write(out->context, chunk, sizeof chunk);
   }
   if (has(batch, length, "\"fault\":\"scribble\"")) {
     // Writes over the worker's private channel (descriptor 3), as a buggy plugin might.
