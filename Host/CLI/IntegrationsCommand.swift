@@ -118,6 +118,8 @@ extension Integrations {
             document["mapping"] = integration.mapping
             document["source_of_truth"] = integration.sourceOfTruth
             document["event_types"] = JSON(integration.eventTypes)
+            // The build its jobs last ran with: the newest loaded then, for one pinned to no version.
+            document["last_run_with"] = JSON(StoredIntegrationState(store: store, integration: id).lastBuild)
             print(JSON.object(document).prettyPrinted())
         }
     }

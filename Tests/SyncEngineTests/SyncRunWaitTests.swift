@@ -186,5 +186,8 @@ extension SyncCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("push job 1: succeeded"), "\(run.stdout)")
         #expect(sink.created == 5)
+        // `show` says which build the jobs ran with (the integration is pinned to no version).
+        let shown = try cc(["integrations", "show", "acme-fixture-rest-sink"]).stdout
+        #expect(shown.contains(#""last_run_with": "fixture-rest-sink@1.0.0""#), "\(shown)")
     }
 }

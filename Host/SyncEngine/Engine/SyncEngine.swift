@@ -116,6 +116,9 @@ public final class SyncEngine: @unchecked Sendable {
                 configuration: integration.configuration.serializedBytes()),
             services: services, mapping: mapping, fingerprint: fingerprint)
         lock.withLock { runtimes[integration.id] = runtime }
+        // Which build an integration pinned to no version runs, for `integrations show`.
+        _ = StoredIntegrationState(store: store, integration: integration.id)
+            .setValue(build.label, forKey: StoredIntegrationState.buildKey)
         saveMetrics(runtime)  // saved from the start, so metrics that are not saved were removed with the integration
         return runtime
     }

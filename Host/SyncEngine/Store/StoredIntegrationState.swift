@@ -12,6 +12,11 @@ public final class StoredIntegrationState: IntegrationState, @unchecked Sendable
     static let pullCursorJobKey = "__pull_cursor_job"
     /// When the pause the target last asked for ends (milliseconds since 1970), for every process.
     static let pausedUntilKey = "__paused_until"
+    /// The plugin build the integration's jobs last ran with (`id@version`), for `integrations show`.
+    static let buildKey = "__build"
+
+    /// The plugin build the integration's jobs last ran with; nil before its first job.
+    public var lastBuild: String? { value(forKey: Self.buildKey) }
 
     private let store: Store
     private let integration: String
