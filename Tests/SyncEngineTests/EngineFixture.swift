@@ -50,6 +50,24 @@ final class EngineFixture {
 
     deinit { engine.supervisor.shutdown() }
 
+    /// Another host of the same store, as a second process would be: its own supervisor and log, and its plugins
+    /// from `plugins` (a folder of the fixture's, scanned now) or the fixture's own catalog. Shut its supervisor
+    /// down when done.
+    func otherHost(plugins: String? = nil) throws -> (engine: SyncEngine, log: CollectingLog) {
+        var catalog = engine.catalog
+        if let plugins {
+            catalog = PluginCatalog(
+                directory: plugins,
+                discovery: PluginDiscovery(cache: PluginCache(directory: folder.url.appendingPathComponent("cache"))))
+            try catalog.refresh()
+        }
+        let log = CollectingLog()
+        let other = SyncEngine(
+            store: store, catalog: catalog, supervisor: PluginSupervisor(log: log),
+            vault: SecretVault(store: store, key: key), log: log)
+        return (other, log)
+    }
+
     /// Adds a tenant (if new) and an integration of the REST sink connector for it, the way `integrations add` does.
     @discardableResult
     func integration(

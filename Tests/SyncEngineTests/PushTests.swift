@@ -424,15 +424,9 @@ extension PushTests {
         try fixture.integration()
         try fixture.ingest((0..<3).map { asset("host\($0)") })
         let plugins = fixture.folder.directory("later-plugins")
-        let catalog = PluginCatalog(
-            directory: plugins,
-            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c2"))))
-        try catalog.refresh()
+        let (engine, log) = try fixture.otherHost(plugins: plugins)
+        let catalog = engine.catalog
         catalog.rescanOnMissAfter = .seconds(3600)
-        let log = CollectingLog()
-        let engine = SyncEngine(
-            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log),
-            vault: SecretVault(store: fixture.store, key: fixture.key), log: log)
         defer { engine.supervisor.shutdown() }
         fixture.folder.copy(PackagePaths.plugin("fixture-rest-sink"), to: "later-plugins/libfixture-rest-sink.so")
         #expect(throws: PluginCatalog.NotFound.self) { try catalog.resolve("fixture-rest-sink") }
@@ -466,10 +460,7 @@ extension PushTests {
         let fixture = try EngineFixture()
         let integration = try fixture.integration()
         try fixture.ingest([asset("a")])
-        let log = CollectingLog()
-        let other = SyncEngine(
-            store: fixture.store, catalog: fixture.engine.catalog, supervisor: PluginSupervisor(log: log),
-            vault: SecretVault(store: fixture.store, key: fixture.key), log: log)
+        let (other, _) = try fixture.otherHost()
         defer { other.supervisor.shutdown() }
         // A host that ran the integration before keeps its runtime: it too keeps to the pause.
         if otherRanBefore { _ = try other.runtime(for: integration) }
@@ -527,14 +518,8 @@ extension PushTests {
         try fixture.integration()
         try fixture.ingest([asset("a")])
         let plugins = fixture.folder.directory("fixed-plugins")
-        let catalog = PluginCatalog(
-            directory: plugins,
-            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c5"))))
-        try catalog.refresh()
-        let log = CollectingLog()
-        let engine = SyncEngine(
-            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log),
-            vault: SecretVault(store: fixture.store, key: fixture.key), log: log)
+        let (engine, _) = try fixture.otherHost(plugins: plugins)
+        let catalog = engine.catalog
         defer { engine.supervisor.shutdown() }
         let held = try engine.queue.enqueue(
             integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime,

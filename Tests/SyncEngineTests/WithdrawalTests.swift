@@ -307,13 +307,7 @@ extension WithdrawalTests {
         let fixture = try EngineFixture()
         let plugins = fixture.folder.directory("c-plugins")
         fixture.folder.copy(try CFixtures.build("good"), to: "c-plugins/c-fixture.so")
-        let catalog = PluginCatalog(
-            directory: plugins,
-            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c3"))))
-        try catalog.refresh()
-        let log = CollectingLog()
-        let engine = SyncEngine(
-            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: nil, log: log)
+        let (engine, log) = try fixture.otherHost(plugins: plugins)
         try engine.integrations.ensureTenant("acme")
         var request = IntegrationRequest(
             tenant: "acme", plugin: "c-fixture", configuration: [:],
@@ -353,13 +347,8 @@ extension WithdrawalTests {
         let plugins = fixture.folder.directory("versions")
         fixture.folder.copy(try CFixtures.build("v100", defines: [#"FIXTURE_VERSION="1.0.0""#]), to: "versions/v100.so")
         fixture.folder.copy(try CFixtures.build("v110", defines: [#"FIXTURE_VERSION="1.1.0""#]), to: "versions/v110.so")
-        let catalog = PluginCatalog(
-            directory: plugins,
-            discovery: PluginDiscovery(cache: PluginCache(directory: fixture.folder.url.appendingPathComponent("c4"))))
-        try catalog.refresh()
-        let log = CollectingLog()
-        let engine = SyncEngine(
-            store: fixture.store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: nil, log: log)
+        let (engine, _) = try fixture.otherHost(plugins: plugins)
+        let catalog = engine.catalog
         defer { engine.supervisor.shutdown() }
         try engine.integrations.ensureTenant("acme")
         var request = IntegrationRequest(tenant: "acme", plugin: "c-fixture@1.0.0", configuration: [:], id: "pinned")
