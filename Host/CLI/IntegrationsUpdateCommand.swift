@@ -55,13 +55,12 @@ extension Integrations {
             changes.sourceOfTruth = try sourceOfTruth.map { try readJSON($0, "--source-of-truth") }
             changes.testConnection = !noTest
             if let plugin {
-                let parts = plugin.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(
-                    String.init)
-                guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
-                    throw CLIError("--plugin \"\(plugin)\" must be a plugin id, optionally @VERSION")
+                do {
+                    let (pluginID, pin) = try SyncEngine.pluginReference(plugin)
+                    (changes.pluginID, changes.versionPin) = (pluginID, .some(pin))
+                } catch {
+                    throw CLIError("\(error)")
                 }
-                changes.versionPin = .some(parts.count > 1 ? parts[1] : nil)
-                changes.pluginID = parts[0]
             }
             guard !changes.named.isEmpty else {
                 throw CLIError(

@@ -49,18 +49,22 @@ public struct IntegrationSetupError: Error, Sendable, CustomStringConvertible {
 }
 
 extension SyncEngine {
+    /// `--plugin ID[@VERSION]`: the plugin id, and the version pinned if one is given.
+    public static func pluginReference(_ text: String) throws(IntegrationSetupError) -> (id: String, pin: String?) {
+        let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+            throw IntegrationSetupError("--plugin \"\(text)\" must be a plugin id, optionally @VERSION")
+        }
+        return (parts[0], parts.count > 1 ? parts[1] : nil)
+    }
+
     /// Validates the configuration against the plugin's schema, the mapping against the standard schema, the
     /// schedule, event types, environment and source-of-truth policy, runs the plugin's connection test, then saves
     /// the integration with its secrets sealed. Saves nothing on failure.
     public func addIntegration(_ request: IntegrationRequest) throws -> AddedIntegration {
-        let parts = request.plugin.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(
-            String.init)
-        guard !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty else {
-            throw IntegrationSetupError("--plugin \"\(request.plugin)\" must be a plugin id, optionally @VERSION")
-        }
-        let pin = parts.count > 1 ? parts[1] : nil
+        let (pluginID, pin) = try Self.pluginReference(request.plugin)
         let build: PluginBuild
-        do { build = try catalog.resolve(parts[0], pin: pin) } catch {
+        do { build = try catalog.resolve(pluginID, pin: pin) } catch {
             throw IntegrationSetupError(error.description)
         }
         guard try integrations.tenantExists(request.tenant) else {
