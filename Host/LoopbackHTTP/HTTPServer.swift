@@ -13,6 +13,8 @@ public final class HTTPServer: @unchecked Sendable {
     public let port: Int
     private let handler: Handler
     private let descriptors: Descriptors
+    private let servingLock = NSLock()
+    private var servingSeconds: Double = 0
 
     /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves until `stop()`.
     public init(port: Int = 0, handler: @escaping Handler) throws {
@@ -57,6 +59,10 @@ public final class HTTPServer: @unchecked Sendable {
     /// Connections accepted so far (clients that reuse connections open few).
     public var acceptedConnections: Int { descriptors.accepted }
 
+    /// The CPU time the connections' threads have spent reading requests, answering and writing the answers: what
+    /// serving cost, apart from whatever else runs in the process (benchmarks set a target's cost apart with it).
+    public var servingCPUSeconds: Double { servingLock.withLock { servingSeconds } }
+
     /// Stops listening and closes every open connection.
     public func stop() { descriptors.shutdownAll() }
 
@@ -81,12 +87,28 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func serve(_ client: Int32) {
         let reader = ConnectionReader(descriptor: client)
+        var counted = Self.threadCPUSeconds()
         while let request = reader.nextRequest() {
             let response = handler(request)
             if let delay = response.delay { Thread.sleep(forTimeInterval: delay) }
             let keepAlive = request.header("Connection")?.lowercased() != "close" && !response.closeConnection
-            guard ConnectionReader.write(client, response.serialized(keepAlive: keepAlive)), keepAlive else { return }
+            count()  // before the answer goes, so a client that has it sees the handler's time counted
+            let written = ConnectionReader.write(client, response.serialized(keepAlive: keepAlive))
+            count()
+            guard written, keepAlive else { return }
         }
+
+        func count() {
+            let now = Self.threadCPUSeconds()
+            servingLock.withLock { servingSeconds += now - counted }
+            counted = now
+        }
+    }
+
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// The listening socket and the open connections. Shutting one down and closing it happen under one lock, so

@@ -45,6 +45,24 @@ import Testing
         #expect(server.server.acceptedConnections == 1)
     }
 
+    @Test func theServerCountsTheCPUTimeItsConnectionsSpend() throws {
+        // The handler spins until its own thread has used 50 ms of CPU: that much at least is counted as serving.
+        @Sendable func threadCPU() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+        let server = try RecordingServer { _, _ in
+            let start = threadCPU()
+            while threadCPU() - start < 0.05 {}
+            return ok()
+        }
+        #expect(server.server.servingCPUSeconds == 0)
+        let http = try integrationHTTP(["base_url": .string(server.baseURL)])
+        #expect(http.send(get("/spin")).statusCode == 200)
+        #expect(server.server.servingCPUSeconds >= 0.05)
+    }
+
     @Test func redirectsAreNotFollowedUnlessConfigured() throws {
         let server = try RecordingServer { request, _ in
             request.path == "/old"

@@ -53,6 +53,8 @@ public final class RecordSinkServer: @unchecked Sendable {
 
     public var baseURL: String { server.baseURL }
     public var port: Int { server.port }
+    /// The CPU time spent serving requests so far.
+    public var servingCPUSeconds: Double { server.servingCPUSeconds }
     public func stop() { server.stop() }
 
     /// The next answers to give, whatever the request (then normal service resumes).
