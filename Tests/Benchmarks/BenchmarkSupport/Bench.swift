@@ -50,13 +50,17 @@ public enum Bench {
     /// CPU time (user and system) used so far by this process and by its children that have exited and been
     /// reaped: what a run cost the machine, whatever its wall-clock time.
     public static func cpuSeconds() -> Double {
-        func seconds(_ who: __rusage_who_t) -> Double {
-            var usage = rusage()
-            getrusage(who, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        }
-        return seconds(RUSAGE_SELF.rawValue) + seconds(RUSAGE_CHILDREN.rawValue)
+        cpuSeconds(RUSAGE_SELF.rawValue) + childrenCPUSeconds()
+    }
+
+    /// The CPU time of this process's children that have exited and been reaped (plugin workers, say).
+    public static func childrenCPUSeconds() -> Double { cpuSeconds(RUSAGE_CHILDREN.rawValue) }
+
+    private static func cpuSeconds(_ who: __rusage_who_t) -> Double {
+        var usage = rusage()
+        getrusage(who, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Writes a line to standard output at once (a pipe would otherwise buffer it until the end).

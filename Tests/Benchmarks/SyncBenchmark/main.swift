@@ -157,9 +157,11 @@ let ceilingCPU = Bench.cpuSeconds() - ceilingCPUBefore
 let integration = try engine.integrations.integration("bench-sink")!
 try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
 let cpuBefore = Bench.cpuSeconds()
+let workersCPUBefore = Bench.childrenCPUSeconds()
 let pushed = try ContinuousClock().measure { try engine.drain(owner: "bench") }
 engine.supervisor.shutdown()  // the workers exit and are reaped, so their CPU time is counted
 let pushCPU = Bench.cpuSeconds() - cpuBefore
+let workersCPU = Bench.childrenCPUSeconds() - workersCPUBefore
 let job = try engine.queue.jobs(integration: "bench-sink", limit: 1).first!
 let acknowledged = job.stats?["acknowledged"]?.intValue ?? 0
 let engineRate = Double(acknowledged) / (Bench.nanoseconds(pushed) / 1e9)
@@ -186,9 +188,9 @@ Bench.report(
 Bench.report(
     String(
         format:
-            "CPU: the ceiling used %.2f s (its sink %.2f s, the client %.2f s); the engine %.2f s (its sink %.2f s, host and plugin workers %.2f s)",
+            "CPU: the ceiling used %.2f s (its sink %.2f s, the client %.2f s); the engine %.2f s (its sink %.2f s, the host %.2f s, the plugin workers %.2f s)",
         ceilingCPU, ceilingSink.servingCPUSeconds, ceilingCPU - ceilingSink.servingCPUSeconds, pushCPU,
-        sink.servingCPUSeconds, pushCPU - sink.servingCPUSeconds))
+        sink.servingCPUSeconds, pushCPU - sink.servingCPUSeconds - workersCPU, workersCPU))
 
 // 3. A target across a network (20 ms a round trip): one batch in flight against two.
 if !skip.contains("far") {
