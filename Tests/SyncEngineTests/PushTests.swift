@@ -39,6 +39,24 @@ import Testing
         #expect(ids?.hasPrefix("sink-") == true)
     }
 
+    /// Draining stops at the first look that finds no job due: it used to look up to its limit (1000 write
+    /// transactions of the job queue) after the last job, which a benchmark's timed push paid for.
+    @Test func drainingStopsWhenNoJobIsDue() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration()
+        try fixture.ingest((0..<3).map { asset("host\($0)") })
+        try fixture.engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+        let looks = LockedList()  // one item each time the engine reads its clock
+        let clock = fixture.clock
+        fixture.engine.clock = {
+            looks.append("now")
+            return clock.now
+        }
+        try fixture.engine.drain(owner: "test")
+        #expect(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 5).map(\.state) == [.succeeded])
+        #expect(looks.items.count < 100, "the clock was read \(looks.items.count) times for one job")
+    }
+
     /// A full push handed back at a stop (SIGTERM) and taken up again goes on after the batches it had sent, instead
     /// of starting over: every record reaches the target once for the job, and the job's counts say so.
     @Test func aStoppedFullPushGoesOnWhereItStopped() throws {

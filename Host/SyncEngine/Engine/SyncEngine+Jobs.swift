@@ -43,9 +43,11 @@ extension SyncEngine {
         return .handedBack(stats, "the host is stopping; the job resumes where it left off")
     }
 
-    /// Runs jobs (of `integration` only, if given) until none is due (for tests and the demo).
+    /// Runs jobs (of `integration` only, if given) until none is due, at most `limit` (for tests and the demo).
     public func drain(owner: String, integration: String? = nil, limit: Int = 1000) throws {
-        for _ in 0..<limit where try runNext(owner: owner, integration: integration) != nil {}
+        for _ in 0..<limit {
+            guard try runNext(owner: owner, integration: integration) != nil else { return }
+        }
     }
 
     func execute(_ job: Job, owner: String, lease: JobQueue.Lease? = nil) -> JobOutcome {
