@@ -23,6 +23,7 @@ final class AcknowledgementWriter: @unchecked Sendable {
         delivery: DeliveryRepository, lease: JobQueue.Lease?, integration: String, tenant: String, mapping: JSON,
         clock: @escaping @Sendable () -> Date
     ) {
+        let mapping = SentMapping(mapping)
         let thread = Thread { [self] in
             while let (acknowledged, refused, progress) = take() {
                 let outcome = Result {

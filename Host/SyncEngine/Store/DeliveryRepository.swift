@@ -36,6 +36,22 @@ public struct DeadLetter: Sendable, Equatable {
     public let updatedAt: String
 }
 
+/// The mapping a push sends with, and its stored text: a commit of its acknowledgements compares the text with the
+/// integration's, and parses the stored one only when the two differ (every commit used to parse it).
+public struct SentMapping: Sendable {
+    let json: JSON
+    let text: String
+
+    public init(_ json: JSON) { (self.json, text) = (json, json.serialized()) }
+
+    /// Whether `integration`'s mapping is no longer this one (changed, or the integration is gone).
+    func isOutdated(_ integration: String, _ db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT mapping FROM integration WHERE id = ?")
+        guard let stored = try String.fetchOne(statement, arguments: [integration]) else { return true }
+        return stored != text && (try? JSON.parse(stored)) != json
+    }
+}
+
 /// Per-record delivery state: what each integration acknowledged (delta sync) and what it refused (dead letters).
 public struct DeliveryRepository: Sendable {
     public let store: Store
@@ -186,7 +202,7 @@ public struct DeliveryRepository: Sendable {
     public func record(
         acknowledged: [Acknowledgement], refused: [(record: SentRecord, payload: JSON, code: String, error: String)],
         progress: Progress? = nil, lease: JobQueue.Lease? = nil, integration: String, tenant: String,
-        sentWith mapping: JSON? = nil, at now: Date = Date()
+        sentWith mapping: SentMapping? = nil, at now: Date = Date()
     ) throws {
         let stamp = ISODates.dateTime(now)
         try store.pool.write { db in
@@ -194,13 +210,7 @@ public struct DeliveryRepository: Sendable {
             if let progress { try JobQueue.save(progress, db) }
             // Sent with a mapping changed since (`integrations update --mapping` while the push ran): delivered, with
             // the target's id kept, but as the old mapping made them, so they stay pending for the next push.
-            let outdated =
-                try mapping.map { sent in
-                    try String.fetchOne(
-                        db, sql: "SELECT mapping FROM integration WHERE id = ?", arguments: [integration]
-                    )
-                    .flatMap { try? JSON.parse($0) } != sent
-                } ?? false
+            let outdated = try mapping.map { try $0.isOutdated(integration, db) } ?? false
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at,
