@@ -3,7 +3,7 @@ import PluginABI
 
 /// Checks that what a plugin returned keeps the ABI's promises, whatever isolation it ran under: JSON where JSON
 /// is due, a result only for records that were sent, at most one each. A record the plugin left without a result
-/// is failed explicitly rather than lost.
+/// is failed explicitly rather than lost. A push's results come back in the order its records were sent.
 enum OutcomeValidator {
     static func validate(
         _ outcome: CallOutcome, operation: PluginOperation, expectedKeys: [String]?, plugin: String
@@ -34,21 +34,26 @@ enum OutcomeValidator {
         return outcome
     }
 
+    /// The results in the order of `expected`, one each: a record the plugin left without one gets an internal
+    /// failure. A caller can then pair the records it sent with their results by position.
     private static func reconcile(_ results: [RecordResult], expected: [String], plugin: String)
         throws(PluginCallError) -> [RecordResult]
     {
-        var pending = Set(expected)
+        var position: [String: Int] = [:]
+        position.reserveCapacity(expected.count)
+        for (index, key) in expected.enumerated() { position[key] = index }
+        var aligned = [RecordResult?](repeating: nil, count: expected.count)
         for result in results {
-            guard pending.remove(result.key) != nil else {
-                let reason = expected.contains(result.key) ? "a second result for" : "a result for unknown"
+            guard let index = position[result.key], aligned[index] == nil else {
+                let reason = position[result.key] != nil ? "a second result for" : "a result for unknown"
                 throw PluginCallError(.protocolError, "\(plugin) emitted \(reason) record \"\(result.key)\"")
             }
+            aligned[index] = result
         }
-        guard !pending.isEmpty else { return results }
-        return results
-            + expected.filter(pending.contains).map {
-                RecordResult(key: $0, status: .internal, message: "the plugin reported no result for this record")
-            }
+        return zip(expected, aligned).map { key, result in
+            result
+                ?? RecordResult(key: key, status: .internal, message: "the plugin reported no result for this record")
+        }
     }
 
     private static func preview(_ bytes: [UInt8]) -> String {

@@ -18,7 +18,7 @@ public final class PluginSupervisor: @unchecked Sendable {
 
     /// Runs one operation. Returns the plugin's outcome (which may be an error status the plugin chose, such as
     /// `auth_error`); throws `PluginCallError` when the plugin misbehaved or is quarantined. For a push, pass the
-    /// keys of the records sent, so the results can be checked against them.
+    /// keys of the records sent, so the results can be checked against them; they come back in that order, one each.
     public func call(
         _ build: PluginBuild, instance: InstanceSpec, isolation: IsolationLevel = .process,
         operation: PluginOperation, input: [UInt8] = [], expectedKeys: [String]? = nil,

@@ -15,10 +15,19 @@ extension SyncEngine {
         let selected: Int
         var input: [UInt8] = []
         var keys: [String] = []
-        // What acknowledgements and dead letters need; the documents, mapped already, are freed on the preparing thread.
-        // An item's members are the records it stands for: itself, or every record of its asset.
-        var byKey: [String: (record: SentRecord, item: PushItem, refreshAfter: Date?, members: [SentRecord])] = [:]
+        /// What acknowledgements and dead letters need, in the order of `keys` (the order the results come back in);
+        /// the documents, mapped already, are freed on the preparing thread.
+        var sent: [SentItem] = []
         var refused: [AcknowledgementWriter.Refusal] = []
+    }
+
+    /// One item of a batch: the record that made it, and the records it stands for (itself, or every record of its
+    /// asset).
+    struct SentItem: Sendable {
+        let record: SentRecord
+        let item: PushItem
+        let refreshAfter: Date?
+        let members: [SentRecord]
     }
 
     /// A batch with the plugin, on a thread of its own; no call when the mapping refused every record.
@@ -72,9 +81,11 @@ extension SyncEngine {
                 table: table, fields: fields)
             items.append(item)
             batch.keys.append(record.id)
-            batch.byKey[record.id] = (
-                record.sent, item, runtime.mapping.nextChange(of: record.document, after: now), members.map(\.sent)
-            )
+            batch.sent.append(
+                SentItem(
+                    record: record.sent, item: item,
+                    refreshAfter: runtime.mapping.nextChange(of: record.document, after: now),
+                    members: members.map(\.sent)))
         }
         func refuse(_ record: PendingRecord, _ problems: MappingProblems) {
             batch.refused.append((record.sent, record.document, "mapping_error", problems.description))
@@ -186,8 +197,9 @@ extension SyncEngine {
             return taken
         }
         stats.pushed += batch.keys.count
-        for result in outcome.results {
-            guard let (record, item, refreshAfter, members) = batch.byKey[result.key] else { continue }
+        // The supervisor returns one result per item, in the batch's order.
+        for (sent, result) in zip(batch.sent, outcome.results) where sent.record.id == result.key {
+            let (item, refreshAfter, members) = (sent.item, sent.refreshAfter, sent.members)
             switch result.status {
             case .ok:
                 for member in members {
