@@ -111,6 +111,41 @@ import Testing
         #expect { try map(transform, input) } throws: { "\($0)" == message }
     }
 
+    /// A push writes each item's fields straight into its batch: the bytes are those of the object `apply` makes,
+    /// members in canonical order and nulls left out, and a record that fails writes nothing.
+    @Test func writingTheFieldsGivesTheBytesOfWhatApplyMakes() throws {
+        let mapping = try FieldMapping(json: [
+            ["source_field": "asset.hostname", "target_field": "zeta", "transform": "uppercase"],
+            ["source_field": "asset.serial_number", "target_field": "Serial"],  // absent: left out
+            ["source_field": "crypto_implementation.risk_score", "target_field": "risk", "transform": "scale_to_100"],
+            ["source_field": "crypto_implementation.protocol", "target_field": "é.proto"],
+            ["source_field": "extensions.value", "target_field": "a", "transform": "number"],
+            ["source_field": "crypto_implementation.port", "target_field": "A_port"],
+        ])
+        func with(_ value: JSON, hostname: JSON = "web01.example.com") -> JSON {
+            var fields = record(risk: 7).objectValue!
+            fields["extensions"] = ["value": value]
+            fields["asset"] = ["hostname": hostname]
+            return .object(fields)
+        }
+        let good = with("12.5")
+        var output = Array("prefix".utf8)
+        try mapping.write(good, now: now, to: &output)
+        #expect(output == Array("prefix".utf8) + JSON.object(try mapping.apply(to: good, now: now)).serializedBytes())
+        #expect(String(decoding: output, as: UTF8.self).hasPrefix(#"prefix{"A_port":443,"a":12.5,"risk":70,"#))
+
+        // Every problem, in the order of the entries, as `apply` names them.
+        let bad = with("n/a", hostname: 5)
+        let problems = """
+            asset.hostname → zeta: uppercase needs a string, got integer
+            extensions.value → a: number needs a numeric value, got "n/a"
+            """
+        #expect { try mapping.apply(to: bad, now: now) } throws: { "\($0)" == problems }
+        var untouched = Array("prefix".utf8)
+        #expect { try mapping.write(bad, now: now, to: &untouched) } throws: { "\($0)" == problems }
+        #expect(untouched == Array("prefix".utf8))
+    }
+
     @Test func formatFillsPlaceholders() throws {
         let mapping = try FieldMapping(json: [
             [

@@ -52,6 +52,9 @@ public struct FieldMapping: Sendable {
     public let onePerAsset: Bool
     /// The entries whose value depends on the clock, not only on the record.
     private let clockedEntries: [Entry]
+    /// The entries in the canonical order of their target fields, each with its member name written out: `write`
+    /// goes through them in turn, with nothing to sort or hash.
+    private let canonicalEntries: [(index: Int, name: [UInt8])]
 
     /// The table the mapping writes to: the one its entries name (all that name one name the same).
     public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
@@ -205,6 +208,14 @@ public struct FieldMapping: Sendable {
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         self.entries = entries
         clockedEntries = entries.filter { $0.steps.contains(.dateToDaysRemaining) }
+        canonicalEntries = entries.indices.sorted {
+            entries[$0].targetField.utf8.lexicographicallyPrecedes(entries[$1].targetField.utf8)
+        }.map { index in
+            var name: [UInt8] = []
+            JSON.writeString(entries[index].targetField, to: &name)
+            name.append(UInt8(ascii: ":"))
+            return (index, name)
+        }
     }
 
     /// Why a field that must be text is not: absent (`is required`, unless `optional`), or of another type.
@@ -246,6 +257,37 @@ public struct FieldMapping: Sendable {
         }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         return fields
+    }
+
+    /// The fields `apply` makes of `record`, written to `output` as the JSON object `apply`'s would serialise to
+    /// (members in canonical order, nulls left out) without building it: a push writes its batches this way. On a
+    /// problem nothing is left written.
+    public func write(_ record: JSON, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems) {
+        let start = output.count
+        var problems: [(index: Int, problem: Problem)] = []
+        var first = true
+        output.append(UInt8(ascii: "{"))
+        for (index, name) in canonicalEntries {
+            let entry = entries[index]
+            let value: JSON
+            do {
+                value = try entry.value(of: record, now: now)
+            } catch {
+                let location = "\(entry.sourceField) → \(entry.targetField)"
+                problems.append((index, Problem(location: location, message: error.description)))
+                continue
+            }
+            guard !value.isNull, problems.isEmpty else { continue }
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            output.append(contentsOf: name)
+            value.write(to: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+        guard problems.isEmpty else {
+            output.removeSubrange(start...)
+            throw MappingProblems(problems: problems.sorted { $0.index < $1.index }.map(\.problem))  // as `apply` lists them
+        }
     }
 
     /// When the fields this mapping makes of `record` next change by the clock alone (a `date_to_days_remaining`

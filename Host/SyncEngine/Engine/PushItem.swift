@@ -14,6 +14,16 @@ public struct PushItem: Sendable {
 
     /// The same bytes as `json.serializedBytes()`: members in sorted order.
     func write(to output: inout [UInt8]) {
+        Self.write(key: key, externalID: externalID, table: table, to: &output) { JSON.object(fields).write(to: &$0) }
+    }
+
+    /// An item whose fields `writeFields` writes as a JSON object: members in sorted order. If it throws, nothing
+    /// of the item is left written.
+    static func write<Failure: Error>(
+        key: String, externalID: String?, table: String?, to output: inout [UInt8],
+        fields writeFields: (inout [UInt8]) throws(Failure) -> Void
+    ) throws(Failure) {
+        let start = output.count
         output.append(UInt8(ascii: "{"))
         if let externalID {
             output.append(contentsOf: #""external_id":"#.utf8)
@@ -21,7 +31,12 @@ public struct PushItem: Sendable {
             output.append(UInt8(ascii: ","))
         }
         output.append(contentsOf: #""fields":"#.utf8)
-        JSON.object(fields).write(to: &output)
+        do {
+            try writeFields(&output)
+        } catch {
+            output.removeSubrange(start...)
+            throw error
+        }
         output.append(contentsOf: #","key":"#.utf8)
         JSON.writeString(key, to: &output)
         output.append(contentsOf: #","operation":"upsert""#.utf8)
@@ -42,14 +57,43 @@ public struct PushItem: Sendable {
 
     /// A batch of items as the plugin's push input: `{"records":[...]}`.
     static func batch(_ items: [PushItem]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(items.count * 320)
-        output.append(contentsOf: #"{"records":["#.utf8)
-        for (position, item) in items.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            item.write(to: &output)
+        var batch = Batch(reserving: items.count)
+        for item in items { batch.add { item.write(to: &$0) } }
+        return batch.finish()
+    }
+
+    /// A push input written item by item: `{"records":[...]}`.
+    struct Batch {
+        private var bytes: [UInt8] = []
+        private var count = 0
+
+        init(reserving items: Int) {
+            bytes.reserveCapacity(items * 320)
+            bytes.append(contentsOf: #"{"records":["#.utf8)
         }
-        output.append(contentsOf: "]}".utf8)
-        return output
+
+        /// Adds the item `writeItem` writes, and returns where it lies in the input; if it throws, nothing of the
+        /// item is left written.
+        @discardableResult
+        mutating func add<Failure: Error>(_ writeItem: (inout [UInt8]) throws(Failure) -> Void) throws(Failure)
+            -> Range<Int>
+        {
+            let start = bytes.count
+            if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            do {
+                try writeItem(&bytes)
+            } catch {
+                bytes.removeSubrange(start...)
+                throw error
+            }
+            count += 1
+            return (count > 1 ? start + 1 : start)..<bytes.count
+        }
+
+        /// The input, closed.
+        mutating func finish() -> [UInt8] {
+            bytes.append(contentsOf: "]}".utf8)
+            return bytes
+        }
     }
 }

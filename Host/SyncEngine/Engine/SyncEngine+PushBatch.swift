@@ -19,13 +19,21 @@ extension SyncEngine {
         /// the documents, mapped already, are freed on the preparing thread.
         var sent: [SentItem] = []
         var refused: [AcknowledgementWriter.Refusal] = []
+
+        /// The item as the plugin got it, read back from the input (only for the few a target refuses).
+        func payload(of item: SentItem) -> JSON {
+            input.withUnsafeBufferPointer {
+                (try? JSON.parse(UnsafeBufferPointer(rebasing: $0[item.payload]))) ?? .null
+            }
+        }
     }
 
     /// One item of a batch: the record that made it, and the records it stands for (itself, or every record of its
     /// asset).
     struct SentItem: Sendable {
         let record: SentRecord
-        let item: PushItem
+        /// Where the item lies in the batch's input: a target that refuses it gets it kept as the dead letter's payload.
+        let payload: Range<Int>
         let refreshAfter: Date?
         let members: [SentRecord]
     }
@@ -73,17 +81,21 @@ extension SyncEngine {
             ? try assetGroups(of: pending, integration, assets, resumedAfter: job.full ? job.pushCursor : nil) : nil
         var batch = PreparedBatch(cursor: last.id, selected: groups?.reduce(0) { $0 + $1.count } ?? pending.count)
         let table = runtime.mapping.targetTable
-        var items: [PushItem] = []
-        items.reserveCapacity(pending.count)
-        func add(_ record: PendingRecord, _ fields: [String: JSON], members: [PendingRecord]) {
-            let item = PushItem(
-                key: record.id, externalID: record.externalID ?? members.lazy.compactMap(\.externalID).first,
-                table: table, fields: fields)
-            items.append(item)
+        var input = PushItem.Batch(reserving: pending.count)
+        // The item of `record` with the fields `writeFields` writes, standing for `members`.
+        func add<Failure: Error>(
+            _ record: PendingRecord, members: [PendingRecord],
+            fields writeFields: (inout [UInt8]) throws(Failure) -> Void
+        ) throws(Failure) {
+            let externalID = record.externalID ?? members.lazy.compactMap(\.externalID).first
+            let payload = try input.add { (output) throws(Failure) in
+                try PushItem.write(
+                    key: record.id, externalID: externalID, table: table, to: &output, fields: writeFields)
+            }
             batch.keys.append(record.id)
             batch.sent.append(
                 SentItem(
-                    record: record.sent, item: item,
+                    record: record.sent, payload: payload,
                     refreshAfter: runtime.mapping.nextChange(of: record.document, after: now),
                     members: members.map(\.sent)))
         }
@@ -96,18 +108,25 @@ extension SyncEngine {
                 // next riskiest stands for the asset.
                 let made = AssetItem(of: group.map(\.document), mapping: runtime.mapping, now: now)
                 for (index, problems) in made.refused { refuse(group[index], problems) }
-                if let chosen = made.chosen { add(group[chosen], made.fields, members: made.members.map { group[$0] }) }
+                if let chosen = made.chosen {
+                    add(group[chosen], members: made.members.map { group[$0] }) {
+                        JSON.object(made.fields).write(to: &$0)
+                    }
+                }
             }
         } else {
             for record in pending {
                 do throws(MappingProblems) {
-                    add(record, try runtime.mapping.apply(to: record.document, now: now), members: [record])
+                    // Mapped straight into the input: no tree of fields is built per record.
+                    try add(record, members: [record]) { (output) throws(MappingProblems) in
+                        try runtime.mapping.write(record.document, now: now, to: &output)
+                    }
                 } catch {
                     refuse(record, error)
                 }
             }
         }
-        batch.input = PushItem.batch(items)
+        batch.input = input.finish()
         return batch
     }
 
@@ -199,7 +218,7 @@ extension SyncEngine {
         stats.pushed += batch.keys.count
         // The supervisor returns one result per item, in the batch's order.
         for (sent, result) in zip(batch.sent, outcome.results) where sent.record.id == result.key {
-            let (item, refreshAfter, members) = (sent.item, sent.refreshAfter, sent.members)
+            let (refreshAfter, members) = (sent.refreshAfter, sent.members)
             switch result.status {
             case .ok:
                 for member in members {
@@ -220,7 +239,8 @@ extension SyncEngine {
                 // Every record the item stands for is refused with it: left pending, the asset's others would send
                 // the same refused item again on every push.
                 let message = redactor.redact(result.message ?? result.status.name)
-                for member in members { taken.refused.append((member, item.json, result.status.name, message)) }
+                let payload = batch.payload(of: sent)
+                for member in members { taken.refused.append((member, payload, result.status.name, message)) }
             }
         }
         return taken
