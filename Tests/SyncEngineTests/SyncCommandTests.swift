@@ -296,6 +296,29 @@ extension SyncCommandTests {
 }
 
 extension SyncCommandTests {
+    /// A new tenant or integration named like an existing one but for case is refused: an ingest into "Acme" used
+    /// to fill a second inventory beside "acme", which none of acme's integrations pushed.
+    @Test func aNameDifferingOnlyInCaseIsRefused() throws {
+        try setUp()
+        let records = folder.file("records.ndjson", asset("web01.example.com").serialized() + "\n")
+        let twin = "differs only in case from the existing tenant acme: names are case-sensitive; use acme"
+        for command in [["tenants", "add", "ACME"], ["ingest", records, "--tenant", "Acme"]] {
+            let run = try cc(command)
+            #expect(run.status != 0, "\(command)")
+            #expect(run.stderr.contains(twin), "\(command): \(run.stderr)")
+        }
+        let renamed = try cc([
+            "integrations", "add", "--tenant", "acme", "--plugin", "fixture-rest-sink", "--config",
+            config(token: token), "--name", "ACME-fixture-rest-sink", "--no-test",
+        ])
+        #expect(renamed.stderr.contains("differs only in case from the existing integration acme-fixture-rest-sink"))
+        #expect(try cc(["tenants", "list"]).stdout.split(separator: "\n") == ["acme"])
+        #expect(try cc(["ingest", records, "--tenant", "acme"]).status == 0)
+        #expect(try cc(["inventory", "list", "--tenant", "acme"]).stdout.contains("web01.example.com"))
+    }
+}
+
+extension SyncCommandTests {
     /// A scheduled integration says when it next runs, in `integrations show` and in the status box, before the
     /// scheduler has first seen it.
     @Test func aScheduleSaysWhenItNextRuns() throws {

@@ -155,6 +155,11 @@ public struct Ingestor: Sendable {
             db -> (IngestCounts, [RecordProblem], Bool) in
             var counts = IngestCounts()
             var rejections: [RecordProblem] = []
+            do {
+                try Names.refuseCaseTwin(of: tenant, .tenant, in: db)
+            } catch let twin as Names.CaseTwin {
+                throw IngestError(report.file, twin.description)
+            }
             var writer = try IngestWriter(tenant: tenant, rules: rules, now: stamp, in: db)
             while true {
                 switch batches.next() {

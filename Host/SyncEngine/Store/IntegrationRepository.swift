@@ -26,6 +26,7 @@ public struct IntegrationRepository: Sendable {
             else {
                 throw Problem(description: "tenant \(id) already exists")
             }
+            try Names.refuseCaseTwin(of: id, .tenant, in: db)
             try db.execute(
                 sql: "INSERT INTO tenant (id, created_at) VALUES (?, ?)", arguments: [id, ISODates.dateTime(Date())])
         }
@@ -37,6 +38,7 @@ public struct IntegrationRepository: Sendable {
             throw Problem(description: "tenant \"\(id)\" must be 1-64 letters, digits, '-' or '_'")
         }
         try store.pool.write { db in
+            try Names.refuseCaseTwin(of: id, .tenant, in: db)
             try db.execute(
                 sql: "INSERT OR IGNORE INTO tenant (id, created_at) VALUES (?, ?)",
                 arguments: [id, ISODates.dateTime(Date())])
@@ -91,6 +93,7 @@ public struct IntegrationRepository: Sendable {
                 try !Bool.fetchOne(
                     db, sql: "SELECT EXISTS (SELECT 1 FROM integration WHERE id = ?)", arguments: [integration.id])!
             else { throw Problem(description: "integration \(integration.id) already exists") }
+            try Names.refuseCaseTwin(of: integration.id, .integration, in: db)
             let stamp = ISODates.dateTime(Date())
             try db.execute(
                 sql: """
