@@ -16,9 +16,10 @@ extension LansweeperConnector {
             ?? "{limit: \(limit), page: FIRST}"
         let fields = Self.pulledFields.map { Self.quote($0.path) }.joined(separator: ", ")
         let filters = assetFilter.map { ", filters: \(Self.literal($0))" } ?? ""
+        // No `total`: Lansweeper refuses it with any page but the first.
         let data = try graphQL(
             "{ site(id: \(Self.quote(site))) { assetResources(assetPagination: \(pagination), fields: [\(fields)]\(filters)) "
-                + "{ total pagination { limit current next page } items } } }",
+                + "{ pagination { limit current next page } items } } }",
             "reading assets of site \(site)")
         let resources = data[path: "site.assetResources"] ?? .null
         let records: [JSON] = (resources["items"]?.arrayValue ?? []).map { item in

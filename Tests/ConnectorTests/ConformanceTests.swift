@@ -170,6 +170,7 @@ import Testing
     @Test(arguments: Connector.allCases)
     func pullPagesPastTheFirstPageAndCorrelatesWithTheInventory(_ connector: Connector) throws {
         let fixture = try ConnectorFixture(connector)
+        fixture.engine.pageSize = 8  // several pages within each Lansweeper site too (20 assets each)
         try fixture.enable()
         try fixture.ingest(fixture.scannerRecords)
         let pull = try fixture.run(.pull)

@@ -111,9 +111,17 @@ extension LansweeperSimulator {
                         + Self.operators.joined(separator: ", "), path)
                 return .null
             }
+            let page = pagination["page"]?.stringValue ?? "FIRST"
+            // Lansweeper counts only on the first page, and refuses the count on the others.
+            guard page == "FIRST" || !field.selections.contains(where: { $0.name == "total" }) else {
+                fail(
+                    400,
+                    "If the total parameter is specified, you cannot use the PREV, NEXT, or LAST pagination fields",
+                    path)
+                return .null
+            }
             let all = simulator.lock.withLock { simulator.assets[site] ?? [] }
             let matching = filters.map { all.filter(Self.predicate($0)) } ?? all
-            let page = pagination["page"]?.stringValue ?? "FIRST"
             let start: Int
             switch page {
             case "FIRST": start = 0
@@ -131,7 +139,7 @@ extension LansweeperSimulator {
             let items = matching.dropFirst(start).prefix(limit).map { Self.projectPaths($0, fieldPaths) }
             let end = start + items.count
             let value: JSON = [
-                "total": page == "FIRST" ? JSON(matching.count) : .null,
+                "total": JSON(matching.count),
                 "pagination": [
                     "limit": JSON(limit), "current": .string(Self.cursor(start)),
                     "next": end < matching.count ? .string(Self.cursor(end)) : .null, "page": .string(page),
