@@ -38,7 +38,10 @@ struct EngineOptions: ParsableArguments {
         } catch {
             throw CLIError("\(error)")
         }
+        // What plugins print goes to the log through the supervisor: masked like the engine's own lines.
+        let redactor = vault?.redactor ?? Redactor()
         return SyncEngine(
-            store: store, catalog: catalog, supervisor: PluginSupervisor(log: log), vault: vault, log: log)
+            store: store, catalog: catalog, supervisor: PluginSupervisor(log: RedactingLog(log, redactor: redactor)),
+            vault: vault, log: log, redactor: redactor)
     }
 }

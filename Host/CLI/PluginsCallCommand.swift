@@ -76,13 +76,14 @@ extension Plugins {
                     let document: JSON = [
                         "error": ["code": .string(error.code.rawValue), "message": .string(error.message)]
                     ]
-                    print(document.prettyPrinted())
+                    print(redactor.redact(document.prettyPrinted()))
                 } else {
-                    Console.error(error.description)
+                    Console.error(redactor.redact(error.description))
                 }
                 throw ExitCode(1)
             }
-            report(outcome)
+            // A target may echo a credential back in its answer: what the plugin made of it is shown masked.
+            report(outcome) { redactor.redact($0) }
             // A record the plugin failed is an error too, as it is for `sync run --wait`.
             if outcome.status != .ok || outcome.results.contains(where: { $0.status != .ok }) { throw ExitCode(1) }
         }
@@ -115,7 +116,8 @@ extension Plugins {
             }
         }
 
-        private func report(_ outcome: CallOutcome) {
+        private func report(_ outcome: CallOutcome, masked: (String) -> String) {
+            func print(_ text: String) { Swift.print(masked(text)) }
             let output = (try? JSON.parse(outcome.output)) ?? .string(String(decoding: outcome.output, as: UTF8.self))
             if json {
                 var document: [String: JSON] = ["status": .string(outcome.status.name), "output": output]
@@ -128,7 +130,7 @@ extension Plugins {
             }
             if outcome.status != .ok {
                 let failure = PluginFailure(status: outcome.status, output: outcome.output)
-                Console.error("\(failure.status.name): \(failure.message)")
+                Console.error(masked("\(failure.status.name): \(failure.message)"))
                 return
             }
             print(output.prettyPrinted())

@@ -2,6 +2,7 @@ import Foundation
 import HostServices
 import Inventory
 import JSONCore
+import LoopbackHTTP
 import Store
 import SyncEngine
 import TestSupport
@@ -296,6 +297,24 @@ extension SyncCommandTests {
 }
 
 extension SyncCommandTests {
+    /// A target that echoes the credential back (here in a redirect's Location, which the failure names) leaves it
+    /// masked in the job's error, the pause reason, the status and the store: read-only commands show what is stored
+    /// without the key that would let them mask it.
+    @Test func aCredentialATargetEchoesBackIsNeverStored() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(3), "--tenant", "acme"]).status == 0)
+        sink.queue(HTTPServerResponse(status: 302, headers: [("Location", "https://elsewhere.example/?t=\(token)")]))
+        let run = try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only", "--wait"])
+        #expect(run.status != 0)
+        #expect(run.stdout.contains("redirected to https://elsewhere.example/?t="), "\(run.stdout)")
+        for command in [["sync", "jobs", "acme-fixture-rest-sink"], ["sync", "status"]] {
+            let shown = try cc(command)
+            #expect(!(shown.stdout + shown.stderr).contains(token), "\(command)")
+        }
+        #expect(!(run.stdout + run.stderr).contains(token))
+        #expect(try !storeHolds(token))
+    }
+
     /// A new tenant or integration named like an existing one but for case is refused: an ingest into "Acme" used
     /// to fill a second inventory beside "acme", which none of acme's integrations pushed.
     @Test func aNameDifferingOnlyInCaseIsRefused() throws {

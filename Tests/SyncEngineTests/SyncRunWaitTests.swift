@@ -165,6 +165,15 @@ extension SyncCommandTests {
         ])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("data_error"), "\(refused.stdout)")
+
+        // A target that echoes the credential back: the call's failure shows it masked.
+        sink.queue(HTTPServerResponse(status: 302, headers: [("Location", "https://elsewhere.example/?t=\(token)")]))
+        let echoed = try Command.cryptoconnect([
+            "plugins", "call", PackagePaths.plugin("fixture-rest-sink"), "--op", "push", "--config",
+            config(token: token), "--input", folder.path + "/push.json", "--data-dir", folder.path + "/call-data",
+        ])
+        #expect(echoed.stderr.contains("redirected to https://elsewhere.example/?t=[REDACTED]"), "\(echoed.stderr)")
+        #expect(!(echoed.stdout + echoed.stderr).contains(token))
     }
 }
 

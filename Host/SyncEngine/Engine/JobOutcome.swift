@@ -1,4 +1,5 @@
 import Foundation
+import HostServices
 import Inventory
 import JSONCore
 import PluginRuntime
@@ -29,6 +30,25 @@ enum JobOutcome {
     }
 
     static let refusedCredentials = "the target refused the credentials"
+
+    /// The outcome with every secret `redactor` knows masked in its messages and in the errors its counts keep.
+    func redacted(by redactor: Redactor) -> JobOutcome {
+        func clean(_ stats: JobStats) -> JobStats {
+            var stats = stats
+            stats.errors = stats.errors.map(redactor.redact)
+            stats.retryReason = stats.retryReason.map(redactor.redact)
+            return stats
+        }
+        return switch self {
+        case .succeeded(let stats): .succeeded(clean(stats))
+        case .retry(let at, let stats, let error, let targetDown):
+            .retry(at: at, clean(stats), redactor.redact(error), targetDown: targetDown)
+        case .handedBack(let stats, let reason): .handedBack(clean(stats), redactor.redact(reason))
+        case .postponed(let at, let stats, let reason): .postponed(at: at, clean(stats), redactor.redact(reason))
+        case .failed(let stats, let error): .failed(clean(stats), redactor.redact(error))
+        case .paused(let reason, let stats): .paused(redactor.redact(reason), clean(stats))
+        }
+    }
 }
 
 /// What a job did, kept with it in the queue.

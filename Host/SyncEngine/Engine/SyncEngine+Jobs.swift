@@ -78,7 +78,9 @@ extension SyncEngine {
     /// Records the outcome while the job is still this runner's (`lease`); throws `JobQueue.Lost` otherwise.
     private func finish(_ job: Job, _ outcome: JobOutcome, lease: JobQueue.Lease) throws {
         let label = "\(job.kind.rawValue) job \(job.id) for \(job.integration)"
-        switch outcome {
+        // What a plugin or a target said goes into the store, where read-only commands show it without the key
+        // that would let them redact it: a target that echoes a credential back must not leave it there.
+        switch outcome.redacted(by: redactor) {
         case .succeeded(let stats):
             try queue.succeed(job.id, stats: stats.json, lease: lease)
             note(.info, "\(label) succeeded: \(stats.json.serialized())")
