@@ -13,8 +13,22 @@
 
 extern char **environ;
 
+// The environment without the host's own CRYPTOCONNECT_* variables (the master key among them); a new array of
+// pointers into `environ`, NULL if out of memory.
+static char **environment_without_host_variables(void) {
+  size_t count = 0;
+  while (environ[count] != NULL) count++;
+  char **kept = calloc(count + 1, sizeof *kept);
+  if (kept == NULL) return NULL;
+  size_t next = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (strncmp(environ[i], "CRYPTOCONNECT_", 14) != 0) kept[next++] = environ[i];
+  }
+  return kept;
+}
+
 int cc_spawn(const char *path, char *const argv[], const int *child_fds, const int *parent_fds, int count,
-             int new_session, pid_t *pid_out) {
+             int new_session, int without_host_variables, pid_t *pid_out) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   int result = posix_spawn_file_actions_init(&actions);
@@ -39,7 +53,10 @@ int cc_spawn(const char *path, char *const argv[], const int *child_fds, const i
   if (result == 0) result = posix_spawnattr_setflags(&attributes, flags);
   if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &empty);
   if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all);
-  if (result == 0) result = posix_spawn(pid_out, path, &actions, &attributes, argv, environ);
+  char **environment = without_host_variables ? environment_without_host_variables() : environ;
+  if (environment == NULL && result == 0) result = ENOMEM;
+  if (result == 0) result = posix_spawn(pid_out, path, &actions, &attributes, argv, environment);
+  if (without_host_variables) free(environment);
 
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);

@@ -35,10 +35,12 @@ public final class ChildProcess: @unchecked Sendable {
     private var status: ExitStatus?
 
     /// Spawns `executable`; each `(child, parent)` pair makes descriptor `child` in the new process a copy of
-    /// `parent` in this one; all other descriptors above 2 are closed.
+    /// `parent` in this one; all other descriptors above 2 are closed. `withoutHostVariables` leaves the host's
+    /// CRYPTOCONNECT_* variables (the master key among them) out of its environment: for processes that load
+    /// plugins.
     public static func spawn(
         _ executable: String, arguments: [String], descriptors: [(child: Int32, parent: Int32)],
-        newSession: Bool = true
+        newSession: Bool = true, withoutHostVariables: Bool = false
     ) throws(HostSystemError) -> ChildProcess {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -48,7 +50,7 @@ public final class ChildProcess: @unchecked Sendable {
         let result = argv.withUnsafeBufferPointer { argvPointer in
             cc_spawn(
                 executable, argvPointer.baseAddress, childFDs, parentFDs, Int32(descriptors.count),
-                newSession ? 1 : 0, &pid)
+                newSession ? 1 : 0, withoutHostVariables ? 1 : 0, &pid)
         }
         guard result == 0 else { throw HostSystemError(operation: "spawn \(executable)", code: result) }
         return ChildProcess(pid: pid)

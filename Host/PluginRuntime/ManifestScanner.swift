@@ -37,7 +37,7 @@ public struct ManifestScanner: Sendable {
                 arguments: [Self.command, path, "--report-fd", "3", "--parent-pid", "\(getpid())"],
                 descriptors: [
                     (0, output.descriptor), (1, output.descriptor), (2, output.descriptor), (3, report.write),
-                ])
+                ], withoutHostVariables: true)
         } catch {
             close(report.read)
             close(report.write)

@@ -48,7 +48,7 @@ final class WorkerProcess {
             do {
                 spawned = try ChildProcess.spawn(
                     HostExecutable.path, arguments: arguments,
-                    descriptors: [(1, stdout.write), (2, stderr.write), (3, workerEnd)])
+                    descriptors: [(1, stdout.write), (2, stderr.write), (3, workerEnd)], withoutHostVariables: true)
             } catch {
                 [hostEnd, workerEnd, stdout.read, stdout.write, stderr.read, stderr.write].forEach { close($0) }
                 throw error

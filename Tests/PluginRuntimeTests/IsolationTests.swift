@@ -88,6 +88,20 @@ import Testing
         #expect(counts.failed == 0)
     }
 
+    /// A plugin's worker gets the host's environment without its CRYPTOCONNECT_* variables: the master key among
+    /// them would open every tenant's secrets. In the host's own process (`none`) nothing can be hidden.
+    @Test func aWorkerNeverSeesTheHostsOwnVariables() throws {
+        setenv("CRYPTOCONNECT_TEST_CANARY", "master-key-stand-in", 1)
+        let plugin = try PluginBuilds.cFixture()
+        let outcome = try push(plugin, ["fault": "environment"])
+        #expect(outcome.status == .ok)
+        let seen = try JSON.parse(outcome.output)
+        #expect(seen["host_variables"] == 0)
+        #expect(seen["has_path"] == true)  // the rest of the environment is kept
+        let inProcess = try push(plugin, ["fault": "environment"], isolation: .none)
+        #expect((try JSON.parse(inProcess.output))["host_variables"]?.intValue ?? 0 >= 1)
+    }
+
     @Test func printingMegabytesDoesNotCorruptTheChannel() throws {
         let plugin = try PluginBuilds.cFixture()
         let outcome = try push(plugin, ["fault": "print"])

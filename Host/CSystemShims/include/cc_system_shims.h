@@ -12,9 +12,11 @@
 // Spawns `path` with `argv` (NULL-terminated) and the current environment. Child descriptor child_fds[i] becomes
 // a copy of parent_fds[i]; every other descriptor above 2 is closed in the child. Signal mask and dispositions are
 // reset to defaults. With `new_session`, the child leads its own session, so a terminal's Ctrl-C reaches only the
-// host, which then stops its workers in order. Returns 0 or an errno value.
+// host, which then stops its workers in order. With `without_host_variables`, the child's environment lacks the
+// host's CRYPTOCONNECT_* variables (the master key among them): what a plugin's worker must never see. Returns 0 or
+// an errno value.
 int cc_spawn(const char *path, char *const argv[], const int *child_fds, const int *parent_fds, int count,
-             int new_session, pid_t *pid_out);
+             int new_session, int without_host_variables, pid_t *pid_out);
 
 // pipe2(fds, O_CLOEXEC). Returns 0 or an errno value.
 int cc_pipe_cloexec(int fds[2]);

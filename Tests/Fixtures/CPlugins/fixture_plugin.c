@@ -13,7 +13,7 @@
 //
 // At run time a push batch may ask for a fault by carrying a record with a field "fault" set to one of
 // "segfault", "abort", "exit", "hang", "allocate", "print", "flood", "garbage", "unknown_key": a plugin that breaks on some
-// input, then behaves on the next call.
+// input, then behaves on the next call. "environment" answers how many CRYPTOCONNECT_* variables the plugin can see.
 #define _GNU_SOURCE  // memmem
 #include "cryptoconnect_plugin.h"
 
@@ -205,7 +205,18 @@ static cc_status fixture_push(cc_instance *instance, const char *batch, size_t l
     instance->host->emit_result(instance->host->context, &stray);
   }
   char summary[128];
-  snprintf(summary, sizeof summary, "{\"received\":%ld,\"version\":\"%s\"}", count, FIXTURE_VERSION);
+  if (has(batch, length, "\"fault\":\"environment\"")) {
+    // What a plugin sees of the host's environment: its CRYPTOCONNECT_* variables (none, if the host scrubs them).
+    extern char **environ;
+    long host_variables = 0;
+    for (char **variable = environ; *variable != NULL; variable++) {
+      if (strncmp(*variable, "CRYPTOCONNECT_", 14) == 0) host_variables++;
+    }
+    snprintf(summary, sizeof summary, "{\"host_variables\":%ld,\"has_path\":%s}", host_variables,
+             getenv("PATH") != NULL ? "true" : "false");
+  } else {
+    snprintf(summary, sizeof summary, "{\"received\":%ld,\"version\":\"%s\"}", count, FIXTURE_VERSION);
+  }
   write_text(out, summary);
   return CC_OK;
 }
