@@ -71,5 +71,21 @@ struct TLSTests {
         let wrong = try integrationHTTP(try configuration("wrong passphrase"), redactor: redactor).send(get("/"))
         #expect(wrong.status == .tls)
         #expect(wrong.errorMessage?.contains("wrong passphrase") == false)
+
+        // Without one, the configuration is refused naming what is missing (OpenSSL asked a terminal and crashed).
+        var missing = try configuration("").objectValue!
+        missing["tls"] = .object(missing["tls"]!.objectValue!.filter { $0.key != "client_key_passphrase" })
+        #expect {
+            try integrationHTTP(.object(missing))
+        } throws: {
+            "\($0)" == "tls.client_key_passphrase: is required: tls.client_key_pem is an encrypted key"
+        }
+        // Settings made without that check (a caller of the HTTP stack's own) fail the request, not the process.
+        let (publicPart, secrets) = try ConfigurationSchema(ConnectionSchema.schema(required: [])).split(
+            try configuration(certificates.clientKeyPassphrase))
+        var settings = try HTTPSettings(configuration: publicPart, secrets: secrets)
+        settings.tls.clientKeyPassphrase = nil
+        let unlocked = IntegrationHTTP(integration: "test", settings: settings, redactor: redactor).send(get("/"))
+        #expect(unlocked.status == .tls)
     }
 }

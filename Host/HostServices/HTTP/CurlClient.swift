@@ -146,9 +146,8 @@ public final class CurlClient: @unchecked Sendable {
             _ = cc_curl_set_string(handle, CURLOPT_SSLCERTTYPE, "PEM")
             Self.setBlob(handle, CURLOPT_SSLKEY_BLOB, key)
             _ = cc_curl_set_string(handle, CURLOPT_SSLKEYTYPE, "PEM")
-            if let passphrase = tls.clientKeyPassphrase {
-                _ = cc_curl_set_string(handle, CURLOPT_KEYPASSWD, passphrase)
-            }
+            // Always set: without one, OpenSSL asks a terminal for the passphrase of an encrypted key, and crashed.
+            _ = cc_curl_set_string(handle, CURLOPT_KEYPASSWD, tls.clientKeyPassphrase ?? "")
         }
     }
 

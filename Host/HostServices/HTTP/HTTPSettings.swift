@@ -51,6 +51,11 @@ public struct HTTPSettings: Sendable {
             throw ConfigurationProblem(
                 path: "tls", "client_certificate_pem and client_key_pem go together for mutual TLS")
         }
+        // OpenSSL would ask a terminal for the passphrase of an encrypted key (and the host has none to ask).
+        if let key = tls.clientKeyPEM, tls.clientKeyPassphrase == nil, TLSSettings.isEncrypted(key) {
+            throw ConfigurationProblem(
+                path: "tls.client_key_passphrase", "is required: tls.client_key_pem is an encrypted key")
+        }
         auth = try AuthMethod(reader)
         rateLimit = RateLimitSettings(
             requestsPerSecond: try reader.number("rate_limit.requests_per_second") ?? rateLimit.requestsPerSecond,
@@ -68,6 +73,12 @@ public struct HTTPSettings: Sendable {
 }
 
 public struct TLSSettings: Sendable {
+    /// Whether a PEM private key is encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional key's
+    /// `Proc-Type: 4,ENCRYPTED` header).
+    static func isEncrypted(_ pem: String) -> Bool {
+        pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED")
+    }
+
     public var verify = true
     public var caFile: String?
     public var caPEM: String?
