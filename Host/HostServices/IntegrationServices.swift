@@ -69,10 +69,12 @@ public final class IntegrationServices: HostServiceHandler, @unchecked Sendable 
         state.setCheckpoint(checkpoint) ? .ok : .internal
     }
 
-    public func value(forKey key: String) -> String? { state.value(forKey: key) }
+    /// Keys that begin with `__` are the host's (its pause, the build a job ran with, pull cursors): a plugin
+    /// neither reads nor writes them.
+    public func value(forKey key: String) -> String? { key.hasPrefix("__") ? nil : state.value(forKey: key) }
 
     public func setValue(_ value: String?, forKey key: String) -> PluginStatus {
-        guard key.utf8.count <= 256, (value?.utf8.count ?? 0) <= 1 << 20 else { return .data }
+        guard !key.hasPrefix("__"), key.utf8.count <= 256, (value?.utf8.count ?? 0) <= 1 << 20 else { return .data }
         return state.setValue(value, forKey: key) ? .ok : .internal
     }
 

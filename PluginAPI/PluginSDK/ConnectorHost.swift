@@ -83,7 +83,7 @@ public final class ConnectorHost: @unchecked Sendable {
         }
     }
 
-    /// Small state scoped to the integration (e.g. a cached site id).
+    /// Small state scoped to the integration (e.g. a cached site id). Keys beginning with `__` are the host's.
     public func value(forKey key: String) -> String? {
         let out = OutputBuffer()
         let found = out.withOutput { out in key.withCString { services.pointee.kv_get(context, $0, out) } }

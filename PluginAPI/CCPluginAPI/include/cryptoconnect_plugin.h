@@ -180,7 +180,8 @@ typedef struct cc_host_services {
   cc_status (*checkpoint_set)(void *context, const char *checkpoint, size_t length);
 
   /* Small key-value state scoped to the integration. kv_get returns 1 and writes the value when the key exists,
-   * 0 otherwise. kv_set with value NULL deletes the key. */
+   * 0 otherwise. kv_set with value NULL deletes the key. Keys beginning with "__" are the host's: kv_get finds
+   * none, kv_set refuses them (CC_ERR_DATA). */
   int32_t (*kv_get)(void *context, const char *key, const cc_output *out);
   cc_status (*kv_set)(void *context, const char *key, const char *value, size_t length);
 
