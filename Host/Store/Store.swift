@@ -16,8 +16,13 @@ public final class Store: Sendable {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {  // a bare file name lives in the current directory
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        // Private from the start: SQLite gives its -wal and -shm files the database file's mode, and what is sealed
+        // (secrets) is not all there is to keep from other users (inventory, targets, errors).
+        let created = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if created >= 0 { close(created) }
         _ = Self.withoutMemoryStatistics
         var configuration = Configuration()
         // A writer waits for another's transaction: an ingest of a large file holds the write lock for all of it.

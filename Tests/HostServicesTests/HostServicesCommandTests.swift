@@ -72,6 +72,7 @@ import Testing
         try SecretVault(store: store, key: try MasterKey(base64: oldKey, source: "t")).save(
             owner: "t/i", secrets: ["auth.token": "tok-abcdef"])
         let newKeyFile = folder.file("new.key", newKey)
+        chmod(newKeyFile, 0o600)  // a key file others can read is refused
 
         let rotated = try Command.cryptoconnect(
             ["secrets", "rotate", "--new-key-file", newKeyFile, "--data-dir", folder.path],

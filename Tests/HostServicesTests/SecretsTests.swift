@@ -45,6 +45,19 @@ import Testing
         }
     }
 
+    /// A new store's folder and files are its user's alone: they were created readable by everyone.
+    @Test func aNewStoreIsPrivateToItsUser() throws {
+        let store = try Store(path: folder.path + "/data/cc.sqlite")
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t (x)") }  // the WAL and shared memory exist now
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int ?? 0) & 0o777
+        }
+        #expect(try mode(folder.path + "/data") == 0o700)
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path + "/data") {
+            #expect(try mode(folder.path + "/data/" + file) == 0o600, "\(file)")
+        }
+    }
+
     @Test func tamperedOrMovedSecretsDoNotOpen() throws {
         let store = try store()
         let key = try MasterKey(base64: MasterKey.generate(), source: "test")
@@ -81,6 +94,18 @@ import Testing
         #expect { _ = try MasterKey.load(file: folder.path + "/missing.key") } throws: {
             "\($0)".contains("missing.key cannot be read")
         }
+    }
+
+    /// A key file other users can read opens every tenant's secrets to them: refused, as ssh refuses such a key.
+    @Test func aMasterKeyFileOthersCanReadIsRefused() throws {
+        let path = folder.file("master.key", MasterKey.generate())
+        chmod(path, 0o644)
+        #expect { _ = try MasterKey.load(file: path) } throws: {
+            "\($0)" == "the master key file \(path) can be read by other users (mode 644): make it private with "
+                + "chmod 600 \(path)"
+        }
+        chmod(path, 0o600)
+        #expect(throws: Never.self) { _ = try MasterKey.load(file: path) }
     }
 
     @Test func redactionBlanksKnownSecretsInLogLines() {

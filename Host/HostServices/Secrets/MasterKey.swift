@@ -45,6 +45,13 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw Problem(description: "the master key file \(path) cannot be read")
             }
+            // As ssh does with a private key: a key other users can read opens every tenant's secrets to them.
+            var status = stat()
+            if stat(path, &status) == 0, status.st_mode & 0o077 != 0 {
+                throw Problem(
+                    description: "the master key file \(path) can be read by other users (mode "
+                        + String(status.st_mode & 0o777, radix: 8) + "): make it private with chmod 600 \(path)")
+            }
             return try MasterKey(base64: text, source: path)
         }
         if let text = environment[environmentVariable], !text.isEmpty {
