@@ -73,6 +73,45 @@ import Testing
         #expect(following.send(get("/old")).text == #"{"at":"new"}"#)
     }
 
+    /// Followed redirects stay within the origins the credentials may go to: libcurl carried an API key header to
+    /// any host a target named. Another origin is refused naming only the origin; listed in additional_origins, it
+    /// is followed. A POST answered 303 goes on as a GET.
+    @Test func followedRedirectsKeepCredentialsOnTheirOrigins() throws {
+        let elsewhere = try RecordingServer { _, _ in ok(#"{"at":"elsewhere"}"#) }
+        let server = try RecordingServer { request, _ in
+            switch request.path {
+            case "/away": HTTPServerResponse(status: 302, headers: [("Location", elsewhere.baseURL + "/x?token=t0k")])
+            case "/submit": HTTPServerResponse(status: 303, headers: [("Location", "done")])
+            default: ok(#"{"method":"\#(request.method)","path":"\#(request.path)"}"#)
+            }
+        }
+        func http(_ more: [String: JSON] = [:]) throws -> IntegrationHTTP {
+            var configuration: [String: JSON] = [
+                "base_url": .string(server.baseURL), "follow_redirects": true,
+                "auth": ["type": "api_key", "header": "X-API-Key", "key": "key-never-elsewhere"],
+            ]
+            configuration.merge(more) { $1 }
+            return try integrationHTTP(.object(configuration))
+        }
+        let refused = try http().send(get("/away"))
+        #expect(refused.status == .config)
+        #expect(
+            refused.errorMessage?.contains(
+                "redirected to \(elsewhere.baseURL), which is neither the base_url origin nor one of additional_origins"
+            )
+                == true, "\(refused.errorMessage ?? "")")
+        #expect(refused.errorMessage?.contains("t0k") == false)
+        #expect(elsewhere.requests.isEmpty)
+
+        let allowed = try http(["additional_origins": [.string(elsewhere.baseURL)]]).send(get("/away"))
+        #expect(allowed.text == #"{"at":"elsewhere"}"#)
+        #expect(elsewhere.requests.first?.header("X-API-Key") == "key-never-elsewhere")
+
+        let submitted = try http().send(
+            PluginHTTPRequest(method: "POST", url: "/submit", headers: [], body: Array("{}".utf8)))
+        #expect(submitted.text == #"{"method":"GET","path":"/done"}"#)
+    }
+
     @Test func timeoutsAndRefusedConnectionsAreClassified() throws {
         let server = try RecordingServer { _, _ in HTTPServerResponse(status: 200, delay: 2) }
         let slow = try integrationHTTP([

@@ -88,8 +88,8 @@ public final class CurlClient: @unchecked Sendable {
         _ = cc_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headerList)
         _ = cc_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(settings.connectTimeout))
         _ = cc_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
-        _ = cc_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, settings.followRedirects ? 1 : 0)
-        _ = cc_curl_set_long(handle, CURLOPT_MAXREDIRS, 5)
+        // Never libcurl's to follow: `IntegrationHTTP` follows them itself, within the allowed origins.
+        _ = cc_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         _ = cc_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
         configureTLS(handle)
         if let proxy = settings.proxy { _ = cc_curl_set_string(handle, CURLOPT_PROXY, proxy) }

@@ -131,7 +131,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
             if headers.value(for: "User-Agent") == nil { headers.append(HTTPHeader("User-Agent", userAgent)) }
 
             let started = ContinuousClock.now
-            let outcome = client.perform(
+            let outcome = perform(
                 TransportRequest(
                     method: request.method, url: url, headers: headers, body: request.body, timeout: timeout))
             // A pause the target asks for is set before the next caller in line may go.
@@ -224,6 +224,29 @@ public final class IntegrationHTTP: @unchecked Sendable {
             return ("Authorization", "Bearer \(token)")
         }
         return settings.auth.staticHeader
+    }
+
+    /// Performs `request`, and with `follow_redirects` the redirects it meets within the allowed origins; one to
+    /// any other origin is refused, naming only the origin (a Location may carry a token).
+    private func perform(_ request: TransportRequest) -> Result<TransportResponse, TransportFailure> {
+        var request = request
+        for _ in 0...Redirect.limit {
+            let outcome = client.perform(request)
+            guard settings.followRedirects, case .success(let response) = outcome,
+                let next = Redirect.next(after: request, response)
+            else { return outcome }
+            guard let origin = URLParts(next.url)?.origin, allowedOrigins.contains(origin) else {
+                return .failure(
+                    TransportFailure(
+                        kind: .config,
+                        message:
+                            "redirected to \(URLParts(next.url)?.origin ?? "an address that is not a URL"), which is "
+                            + "neither the base_url origin nor one of additional_origins: credentials go nowhere else "
+                            + "(add the origin to additional_origins if it is the API's)"))
+            }
+            request = next
+        }
+        return .failure(TransportFailure(kind: .config, message: "more than \(Redirect.limit) redirects in a row"))
     }
 
     struct URLProblem: Error {
