@@ -186,12 +186,39 @@ import Testing
 
     /// A token in `base_url`'s query would be logged with every request, and the paths appended after it; refused
     /// by name, without quoting the value.
-    @Test(arguments: ["https://x.example.com/?token=TopSecret-1", "https://x.example.com/api#TopSecret-1"])
+    @Test(arguments: [
+        "https://x.example.com/?token=TopSecret-1", "https://x.example.com/api#TopSecret-1",
+        "dev1.service-now.com/api?token=TopSecret-1",
+    ])
     func aBaseURLWithAQueryOrFragmentIsRefused(url: String) {
         #expect {
             _ = try HTTPSettings(configuration: ["base_url": .string(url)], secrets: [:])
         } throws: { error in
             "\(error)".hasPrefix("base_url: must not have a query or fragment") && !"\(error)".contains("TopSecret")
+        }
+    }
+
+    /// The URLs the host connects through are read strictly: a password holding a `/`, which a parser takes for a
+    /// port and a path, is refused all the same, and no message quotes the value.
+    @Test(arguments: [
+        ("base_url", "https://admin:pa/ss-TopSecret-78@x.example.com"),
+        ("proxy", "http://proxyuser:px/TopSecret-79@proxy:3128"),
+    ])
+    func aPasswordAParserWouldMissIsRefusedToo(field: String, url: String) {
+        var configuration: [String: JSON] = ["base_url": "https://x.example.com"]
+        configuration[field] = .string(url)
+        #expect {
+            _ = try HTTPSettings(configuration: .object(configuration), secrets: [:])
+        } throws: { error in
+            "\(error)".hasPrefix("\(field): is a URL with a password in it") && !"\(error)".contains("TopSecret")
+        }
+    }
+
+    @Test func aBaseURLThatIsNoURLIsNamedWithoutQuotingIt() {
+        #expect {
+            _ = try HTTPSettings(configuration: ["base_url": "x.example.com/TopSecret-5"], secrets: [:])
+        } throws: { error in
+            "\(error)" == "base_url: must be an absolute http or https URL (scheme://host[:port][/path])"
         }
     }
 }

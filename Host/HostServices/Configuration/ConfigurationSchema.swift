@@ -157,6 +157,16 @@ public struct ConfigurationSchema: Sendable {
         return authority[..<at].contains(":")
     }
 
+    /// Stricter, for the URLs the host itself connects through (`base_url`, `proxy`): any `user:…@` before the
+    /// query, even where the password holds a `/` (`https://admin:pa/ss@host`), which a parser would take apart
+    /// differently but which is a password all the same. A path with an `@` after a port reads so too; `%40` spells it.
+    public static func mayCarryPassword(_ text: String) -> Bool {
+        guard let scheme = text.range(of: "://") else { return false }
+        let rest = text[scheme.upperBound...].prefix { $0 != "?" && $0 != "#" }
+        guard let at = rest.lastIndex(of: "@") else { return false }
+        return rest[..<at].contains(":")
+    }
+
     private func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
     static func matches(_ value: JSON, type: String) -> Bool {

@@ -23,19 +23,23 @@ public struct HTTPSettings: Sendable {
         let reader = SettingsReader(configuration: configuration, secrets: secrets)
         baseURL = try reader.string("base_url")
         proxy = try reader.string("proxy")
+        // None of these messages quotes the URL: it may hold a password or a token.
         for (path, url) in [("base_url", baseURL), ("proxy", proxy)]
-        where url.map(ConfigurationSchema.carriesPassword) == true {
-            throw ConfigurationProblem(path: path, "is a URL with a password in it; credentials belong in auth")
-        }
-        if let baseURL, URLParts(baseURL) == nil {
-            throw ConfigurationProblem(path: "base_url", "must be an absolute http or https URL, got \"\(baseURL)\"")
+        where url.map(ConfigurationSchema.mayCarryPassword) == true {
+            throw ConfigurationProblem(
+                path: path,
+                "is a URL with a password in it (user:password@); credentials belong in auth (an @ in a path is %40)")
         }
         // Request paths are appended to the base: a query or fragment would end up in the middle of every URL (and
-        // a token in one would be logged with each request). The value is not quoted, as it may hold one.
+        // a token in one would be logged with each request).
         if let baseURL, baseURL.contains("?") || baseURL.contains("#") {
             throw ConfigurationProblem(
                 path: "base_url",
                 "must not have a query or fragment (\"?…\" or \"#…\"): paths are appended to it; put a token in auth")
+        }
+        if let baseURL, URLParts(baseURL) == nil {
+            throw ConfigurationProblem(
+                path: "base_url", "must be an absolute http or https URL (scheme://host[:port][/path])")
         }
         additionalOrigins = try reader.strings("additional_origins")
         connectTimeout = try reader.milliseconds("timeouts.connect_ms") ?? connectTimeout
