@@ -108,6 +108,32 @@ import Testing
         #expect(throws: Never.self) { _ = try MasterKey.load(file: path) }
     }
 
+    /// A target or a URL echoes a secret percent-encoded (a Location, a form body), form-encoded or JSON-escaped;
+    /// and the OAuth client's own Basic header is one too. Each form is blanked.
+    @Test func redactionBlanksTheFormsASecretIsEchoedIn() throws {
+        let redactor = Redactor()
+        redactor.register(["P@ss/w0rd+Secret=X", #"pa"ss\word 1"#])
+        let echoes = [
+            ("leak=P%40ss%2Fw0rd%2BSecret%3DX", "leak=[REDACTED]"),
+            ("leak=P%40ss%2fw0rd%2bSecret%3dX", "leak=[REDACTED]"),
+            (#"{"error":"bad pa\"ss\\word 1"}"#, #"{"error":"bad [REDACTED]"}"#),
+            ("password=pa%22ss%5Cword+1&x=1", "password=[REDACTED]&x=1"),
+        ]
+        for (echo, masked) in echoes { #expect(redactor.redact(echo) == masked) }
+
+        let oauth = Redactor()
+        _ = try integrationHTTP(
+            [
+                "base_url": "https://x.example.com",
+                "auth": [
+                    "type": "oauth2_client_credentials", "token_url": "https://x.example.com/token",
+                    "client_id": "cc-client", "client_secret": "cc-secret-42", "client_authentication": "basic",
+                ],
+            ], redactor: oauth)
+        let header = Data("cc-client:cc-secret-42".utf8).base64EncodedString()
+        #expect(oauth.redact("auth=Basic \(header)") == "auth=[REDACTED]")
+    }
+
     @Test func redactionBlanksKnownSecretsInLogLines() {
         let redactor = Redactor()
         redactor.register(["hunter2-password", "abc"])

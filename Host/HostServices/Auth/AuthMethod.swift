@@ -84,7 +84,9 @@ public enum AuthMethod: Sendable, CustomStringConvertible {
             return [password, header, String(header.dropFirst("Basic ".count))]
         case .bearer(let token): return [token]
         case .oauth2(let settings):
-            var values = [settings.clientSecret]
+            // The token request's own Basic header too, when the client's secret goes in one.
+            let header = Self.basic(settings.clientID, settings.clientSecret)
+            var values = [settings.clientSecret, header, String(header.dropFirst("Basic ".count))]
             if case .password(_, let password) = settings.grant { values.append(password) }
             return values
         }

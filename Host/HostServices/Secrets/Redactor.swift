@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import PluginRuntime
 
 /// Knows the secret values the host holds and blanks them out of any text: log lines, error messages, CLI and API
@@ -10,10 +11,49 @@ public final class Redactor: @unchecked Sendable {
 
     public init() {}
 
+    /// Registers each secret with the forms a target or a URL may echo it in: percent-encoded (as in a query, a
+    /// form body or a Location), form-encoded (spaces as `+`) and JSON-escaped.
     public func register(_ secrets: some Sequence<String>) {
         lock.withLock {
-            for secret in secrets where secret.count >= 4 { values.insert(secret) }
+            for secret in secrets where secret.count >= 4 {
+                values.insert(secret)
+                values.formUnion(Self.encodings(of: secret))
+            }
         }
+    }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    static func encodings(of secret: String) -> Set<String> {
+        var forms: Set<String> = []
+        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
+            forms.insert(encoded)
+            forms.insert(encoded.replacingOccurrences(of: "%20", with: "+"))
+            forms.insert(lowercasingEscapes(encoded))  // `%2f`, as some servers write them
+        }
+        var escaped: [UInt8] = []
+        JSON.writeString(secret, to: &escaped)
+        forms.insert(String(decoding: escaped.dropFirst().dropLast(), as: UTF8.self))
+        forms.remove(secret)
+        return forms
+    }
+
+    private static func lowercasingEscapes(_ text: String) -> String {
+        var result = ""
+        var escapeDigits = 0
+        for character in text {
+            if character == "%" {
+                escapeDigits = 2
+                result.append(character)
+            } else if escapeDigits > 0 {
+                result += character.lowercased()
+                escapeDigits -= 1
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 
     public func redact(_ text: String) -> String {
