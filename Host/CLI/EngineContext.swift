@@ -25,11 +25,13 @@ struct EngineOptions: ParsableArguments {
         var vault: SecretVault?
         do {
             vault = SecretVault(store: store, key: try MasterKey.load(file: key.file))
+            // A command that runs jobs or seals secrets: the wrong key is said now, not by every job that fails.
+            if loadPlugins { try vault?.checkKeyMatchesStore() }
         } catch {
             // A key named but unusable is the operator's to fix before a job runs, not "no key" at the first sealed
             // secret (a command that only reads the store goes on without it).
             if requireKey || key.file != nil || (loadPlugins && MasterKey.isConfigured()) {
-                throw CLIError(error.description)
+                throw CLIError("\(error)")
             }
         }
         let catalog = PluginCatalog(directory: host.resolvedPluginsDirectory, discovery: host.discovery)

@@ -39,6 +39,11 @@ extension Store {
         }
     }
 
+    /// The ids of the master keys the stored secrets are sealed under.
+    public func secretKeyIDs() throws -> Set<String> {
+        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT key_id FROM secret")) }
+    }
+
     public func allSecrets() throws -> [SealedSecret] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM secret ORDER BY owner, name").map(SealedSecret.init(row:))

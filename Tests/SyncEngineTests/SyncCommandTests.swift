@@ -315,6 +315,27 @@ extension SyncCommandTests {
         #expect(try !storeHolds(token))
     }
 
+    /// Secrets are sealed under one master key: another is refused before it seals anything or runs a job (it was
+    /// accepted, leaving no key that opened every integration, and each job failed on its own).
+    @Test func anotherMasterKeyIsRefusedBeforeItSealsOrRuns() throws {
+        try setUp()
+        let other = ["CRYPTOCONNECT_MASTER_KEY": MasterKey.generate()]
+        #expect(try cc(["tenants", "add", "globex"]).status == 0)
+        let added = try Command.cryptoconnect(
+            [
+                "integrations", "add", "--tenant", "globex", "--plugin", "fixture-rest-sink", "--config",
+                config(token: "tok-globex-1"), "--no-test",
+            ] + common, environment: other)
+        let run = try Command.cryptoconnect(
+            ["sync", "run", "acme-fixture-rest-sink", "--wait"] + common, environment: other)
+        for refused in [added, run] {
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("the store's secrets are sealed under master key"), "\(refused.stderr)")
+        }
+        #expect(try cc(["integrations", "list"]).stdout.contains("globex") == false)
+        #expect(try cc(["sync", "jobs", "acme-fixture-rest-sink"]).stdout.contains("No jobs"))
+    }
+
     /// A new tenant or integration named like an existing one but for case is refused: an ingest into "Acme" used
     /// to fill a second inventory beside "acme", which none of acme's integrations pushed.
     @Test func aNameDifferingOnlyInCaseIsRefused() throws {

@@ -24,8 +24,23 @@ public final class SecretVault: Sendable {
         for secret in try seal(owner: owner, secrets: secrets) { try store.saveSecret(secret) }
     }
 
-    /// The secrets sealed for `owner`, for a caller that stores them in its own transaction.
+    /// Throws unless the store's secrets are sealed under this vault's key (or there are none): one sealed under
+    /// another key would leave no key that opens them all, and every job of the others would fail.
+    public func checkKeyMatchesStore() throws {
+        let others = try store.secretKeyIDs().subtracting([key.id]).sorted()
+        guard others.isEmpty else {
+            throw Problem(
+                description:
+                    "the store's secrets are sealed under master key \(others.joined(separator: ", ")), but the "
+                    + "configured master key is \(key.id): configure the key they were stored with (`cryptoconnect "
+                    + "secrets rotate` moves them to another)")
+        }
+    }
+
+    /// The secrets sealed for `owner`, for a caller that stores them in its own transaction. Refused under a key
+    /// other than the one the store's secrets are sealed under.
     public func seal(owner: String, secrets: [String: String]) throws -> [SealedSecret] {
+        if !secrets.isEmpty { try checkKeyMatchesStore() }
         redactor.register(secrets.values)
         return try secrets.sorted { $0.key < $1.key }.map {
             try seal(owner: owner, name: $0.key, value: $0.value, with: key)
