@@ -34,6 +34,13 @@ struct EngineOptions: ParsableArguments {
                 throw CLIError("\(error)")
             }
         }
+        // Without a key, every job of an integration with sealed credentials would fail (a service started
+        // without its environment variable threw its queue away): said now instead.
+        if vault == nil, loadPlugins, try !store.secretKeyIDs().isEmpty {
+            throw CLIError(
+                "no master key is configured, and the store holds sealed secrets: set \(MasterKey.environmentVariable) "
+                    + "or \(MasterKey.fileEnvironmentVariable), or pass --master-key-file")
+        }
         let catalog = PluginCatalog(directory: host.resolvedPluginsDirectory, discovery: host.discovery)
         do {
             if loadPlugins { try catalog.refresh() }

@@ -95,7 +95,8 @@ import Testing
                 "third", "--no-test",
             ] + common,
             environment: ["CRYPTOCONNECT_MASTER_KEY": ""])
-        #expect(noKey.stderr.contains("which are stored sealed: set CRYPTOCONNECT_MASTER_KEY"))
+        #expect(noKey.status != 0)
+        #expect(noKey.stderr.contains("no master key is configured, and the store holds sealed secrets: set "))
         // A configuration copied from `integrations show` has the mask where the secret was: refused, not sealed.
         let copied = folder.file(
             "copied.json",
@@ -331,6 +332,16 @@ extension SyncCommandTests {
         for refused in [added, run] {
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("the store's secrets are sealed under master key"), "\(refused.stderr)")
+        }
+        // No key at all: a service started without its variable used to fail every queued job for good.
+        for command in [["serve"], ["sync", "run", "acme-fixture-rest-sink", "--wait"]] {
+            let keyless = try Command.cryptoconnect(
+                command + common, environment: ["CRYPTOCONNECT_MASTER_KEY": "", "CRYPTOCONNECT_MASTER_KEY_FILE": ""],
+                timeout: .seconds(20))
+            #expect(keyless.status != 0)
+            #expect(
+                keyless.stderr.contains("no master key is configured, and the store holds sealed secrets"),
+                "\(command): \(keyless.stderr)")
         }
         #expect(try cc(["integrations", "list"]).stdout.contains("globex") == false)
         #expect(try cc(["sync", "jobs", "acme-fixture-rest-sink"]).stdout.contains("No jobs"))
