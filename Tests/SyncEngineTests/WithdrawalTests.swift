@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONCore
+import LoopbackHTTP
 import PluginRuntime
 import SyncEngine
 import TestSupport
@@ -336,6 +337,35 @@ extension WithdrawalTests {
         #expect(job.state == .queued)
         #expect(job.attempts == 0)
         #expect(log.entries.contains { $0.message.contains("ending their plugin calls") })
+    }
+}
+
+extension WithdrawalTests {
+    /// A target that never answers: once the stop's grace runs out, the host's own request for the plugin is ended
+    /// too. It used to run to its timeout (any length a configuration sets), holding the stop.
+    @Test func aStopEndsAnHTTPRequestThatHangs() throws {
+        let fixture = try EngineFixture()
+        let silent = try RecordingServer { _, _ in HTTPServerResponse(status: 200, delay: 25) }
+        try fixture.integration(sinkURL: silent.baseURL)
+        try fixture.ingest([asset("a")])
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
+            kinds: [.push])
+        let host = SyncHost(engine: fixture.engine)
+        host.stopGrace = .milliseconds(500)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? host.run()
+            done.signal()
+        }
+        try waitUntil { !silent.requests.isEmpty }
+        let stopped = ContinuousClock.now
+        host.stop()
+        done.wait()
+        #expect(ContinuousClock.now - stopped < .seconds(10))
+        let job = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(job.state == .queued)
+        #expect(job.attempts == 0)
     }
 }
 

@@ -27,6 +27,17 @@ static inline CURLcode cc_curl_set_callback(CURL *handle, CURLoption option, cc_
   return curl_easy_setopt(handle, option, callback);
 }
 
+typedef int (*cc_curl_progress_callback)(void *context, curl_off_t download_total, curl_off_t downloaded,
+                                         curl_off_t upload_total, curl_off_t uploaded);
+
+// A transfer's progress, at least once a second even while nothing moves: returning non-zero aborts it.
+static inline CURLcode cc_curl_set_progress(CURL *handle, cc_curl_progress_callback callback, void *context) {
+  CURLcode result = curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+  if (result == CURLE_OK) result = curl_easy_setopt(handle, CURLOPT_XFERINFODATA, context);
+  if (result == CURLE_OK) result = curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+  return result;
+}
+
 // Certificates and keys given as bytes (PEM), so a decrypted client key never touches the disk.
 static inline CURLcode cc_curl_set_blob(CURL *handle, CURLoption option, const void *data, size_t length) {
   struct curl_blob blob = {.data = (void *)data, .len = length, .flags = CURL_BLOB_COPY};

@@ -10,13 +10,19 @@ public struct TransportRequest: Sendable {
     public var headers: [HTTPHeader]
     public var body: [UInt8]
     public var timeout: Duration
+    /// Asked about once a second while the request is out: true ends it at once (its caller was given up on).
+    public var cancelled: (@Sendable () -> Bool)?
 
-    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], timeout: Duration) {
+    public init(
+        method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], timeout: Duration,
+        cancelled: (@Sendable () -> Bool)? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.cancelled = cancelled
     }
 }
 
@@ -68,7 +74,7 @@ public final class CurlClient: @unchecked Sendable {
     private func run(_ request: TransportRequest, on handle: UnsafeMutableRawPointer)
         -> Result<TransportResponse, TransportFailure>
     {
-        let collector = ResponseCollector()
+        let collector = ResponseCollector(cancelled: request.cancelled)
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -105,6 +111,7 @@ public final class CurlClient: @unchecked Sendable {
         _ = cc_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
         _ = cc_curl_set_callback(handle, CURLOPT_HEADERFUNCTION, ResponseCollector.writeHeader)
         _ = cc_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+        if request.cancelled != nil { _ = cc_curl_set_progress(handle, ResponseCollector.progress, context) }
 
         let code: CURLcode = request.body.withUnsafeBytes { body in
             if !body.isEmpty || !["GET", "HEAD"].contains(request.method.uppercased()) {
@@ -120,6 +127,11 @@ public final class CurlClient: @unchecked Sendable {
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             if collector.overflowed {
                 return .failure(TransportFailure(kind: .server, message: "the response is larger than 256 MB"))
+            }
+            if code == CURLE_ABORTED_BY_CALLBACK {
+                return .failure(
+                    TransportFailure(
+                        kind: .connection, message: "the request was ended: the host gave up waiting for it"))
             }
             return .failure(TransportFailure(kind: Self.classify(code), message: message))
         }
@@ -177,6 +189,14 @@ private final class ResponseCollector {
     var headers: [HTTPHeader] = []
     var body: [UInt8] = []
     var overflowed = false
+    let cancelled: (@Sendable () -> Bool)?
+
+    init(cancelled: (@Sendable () -> Bool)?) { self.cancelled = cancelled }
+
+    static let progress: cc_curl_progress_callback = { context, _, _, _, _ in
+        let collector = Unmanaged<ResponseCollector>.fromOpaque(context!).takeUnretainedValue()
+        return collector.cancelled?() == true ? 1 : 0  // non-zero makes libcurl abort the transfer
+    }
 
     static let writeBody: cc_curl_data_callback = { data, size, count, context in
         let collector = Unmanaged<ResponseCollector>.fromOpaque(context!).takeUnretainedValue()

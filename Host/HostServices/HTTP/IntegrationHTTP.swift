@@ -24,6 +24,9 @@ public final class IntegrationHTTP: @unchecked Sendable {
     /// Whether the host is stopping: a wait for the target's pause or a retry is given up, so a stop is not held
     /// up for as long as the target asked (the request fails as rate limited, for the job to retry later).
     public var isStopping: (@Sendable () -> Bool)?
+    /// Whether the caller was given up on (a stop's grace ran out): a request still out is ended at once, rather
+    /// than held for as long as its timeout allows.
+    public var isAbandoned: (@Sendable () -> Bool)?
 
     public init(
         integration: String, settings: HTTPSettings, redactor: Redactor, userAgent: String = "CryptoConnect/1.0",
@@ -133,7 +136,8 @@ public final class IntegrationHTTP: @unchecked Sendable {
             let started = ContinuousClock.now
             let outcome = perform(
                 TransportRequest(
-                    method: request.method, url: url, headers: headers, body: request.body, timeout: timeout))
+                    method: request.method, url: url, headers: headers, body: request.body, timeout: timeout,
+                    cancelled: isAbandoned))
             // A pause the target asks for is set before the next caller in line may go.
             var retryAfter: Duration?
             if case .success(let response) = outcome {

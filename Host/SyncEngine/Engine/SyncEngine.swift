@@ -37,11 +37,19 @@ public final class SyncEngine: @unchecked Sendable {
     private let lock = NSLock()
     private var runtimes: [String: IntegrationRuntime] = [:]
     private let stopFlag = LockedFlag()
+    private let abandonFlag = LockedFlag()
 
     /// Set when the host is stopping: running jobs stop at their next batch boundary and go back to the queue.
     public var stopRequested: Bool {
         get { stopFlag.isSet }
         set { newValue ? stopFlag.set() : stopFlag.clear() }
+    }
+
+    /// Gives up on the jobs still running after a stop's grace: their plugin calls end (the workers are killed,
+    /// the jobs go back to the queue) and so do the HTTP requests the host has out for them.
+    public func abandonRunningCalls() {
+        abandonFlag.set()
+        supervisor.abandonCalls()
     }
 
     public init(
@@ -104,6 +112,7 @@ public final class SyncEngine: @unchecked Sendable {
             sharePauses(of: http, integration.id)
             keepStoredPause(http, integration.id)
             http.isStopping = { [stopFlag] in stopFlag.isSet }  // a stop does not wait out the target's pause
+            http.isAbandoned = { [abandonFlag] in abandonFlag.isSet }
         }
         let services = IntegrationServices(
             source: "plugin \(build.label) \(integration.id)", http: http,

@@ -93,7 +93,7 @@ public final class SyncHost: @unchecked Sendable {
                 .warning,
                 "jobs still running \(stopGrace.components.seconds) s after the stop: ending their plugin calls; the "
                     + "jobs go back to the queue")
-            engine.supervisor.abandonCalls()
+            engine.abandonRunningCalls()
             group.wait()
         }
         engine.supervisor.shutdown()
