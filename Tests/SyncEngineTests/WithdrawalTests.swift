@@ -230,6 +230,51 @@ extension WithdrawalTests {
 }
 
 extension WithdrawalTests {
+    /// A pull stops at its next page when its integration is disabled, and makes way for an alert's push, as a push
+    /// does; each time it goes on from its checkpoint, every asset pulled once. It used to run to its end, calling the
+    /// target after the disable and holding the alert back behind every page.
+    @Test func aPullStopsWhenDisabledAndMakesWayForAnAlert() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        try fixture.ingest((0..<40).map { asset("host\($0)") })
+        fixture.sink.assets = (0..<40).map { ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")] }
+        fixture.sink.latency = 0.1
+        let integration = try #require(try fixture.engine.integrations.integration("acme-sink"))
+        try fixture.engine.enqueueSync(integration, trigger: .manual, full: true, kinds: [.pull])
+        func contexts() throws -> Int {
+            try fixture.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM asset_context")! }
+        }
+        var done = runInBackground(fixture)
+        try waitUntil { try contexts() >= 4 }
+        try fixture.engine.integrations.setEnabled("acme-sink", false)
+        done.wait()
+        let paused = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(paused.state == .queued)
+        #expect(try contexts() < 40)
+
+        try fixture.engine.integrations.setEnabled("acme-sink", true)
+        done = runInBackground(fixture)
+        let before = try contexts()
+        try waitUntil { try contexts() >= before + 4 }
+        let record = try #require(try fixture.engine.inventory.list(tenant: "acme").first)
+        let alert = try fixture.engine.queue.enqueue(
+            integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime,
+            priority: Job.Priority.critical, recordIDs: [record.id])
+        done.wait()
+        #expect(try contexts() < 40)
+        fixture.sink.latency = 0
+        #expect(try fixture.engine.runNext(owner: "test")?.id == alert)
+        try fixture.engine.drain(owner: "test")
+        let pull = try #require(
+            try fixture.engine.queue.jobs(integration: "acme-sink", limit: 5).first { $0.kind == .pull })
+        #expect(pull.state == .succeeded)
+        #expect(pull.stats?["pulled"] == 40)
+        #expect(try contexts() == 40)
+    }
+}
+
+extension WithdrawalTests {
     /// A pull whose runner died (its job requeued, as for a killed host) is taken up from its last stored page with
     /// the counts stored with it: every asset counted once (the pages before the death used to be lost from them).
     @Test func aPullTakenUpAfterItsRunnerDiedCountsEveryPageOnce() throws {

@@ -26,6 +26,11 @@ extension SyncEngine {
         let contexts = AssetContextRepository(store: store)
         let policy = SourceOfTruth(integration.sourceOfTruth)
         let ingestor = Ingestor(store: store, now: clock)
+        // As a push does: a pull stops at its next page when its integration is disabled or removed, or makes way
+        // for a more urgent job of it (an alert's push), going on from its checkpoint afterwards.
+        var withdrawal = WithdrawalCheck(job.integration) { [queue, clock] in
+            try queue.hasMoreUrgent(integration: job.integration, than: job.priority, now: clock())
+        }
         for _ in 0..<100_000 {
             let outcome: CallOutcome
             do {
@@ -113,6 +118,9 @@ extension SyncEngine {
             if last { break }
             if stopRequested {
                 return .handedBack(stats, "the host is stopping; the pull resumes from its checkpoint")
+            }
+            if withdrawal.isWithdrawn(in: integrations), let reason = withdrawal.reason {
+                return .handedBack(stats, reason + "; the pull resumes from its checkpoint")
             }
         }
         return .succeeded(stats)
