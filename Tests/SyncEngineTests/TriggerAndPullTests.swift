@@ -104,6 +104,31 @@ import Testing
         #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), perPlugin: 2)?.id == second)
     }
 
+    /// Below critical priority, jobs take at most a host's runners less one, whatever their plugin: the last runner
+    /// is an alert's, even one of a plugin at its share. Another tenant's bulk refreshes held an alert's push back
+    /// until one of them ended.
+    @Test func oneRunnerIsAlwaysFreeForAnAlert() throws {
+        let fixture = try EngineFixture()
+        for tenant in ["t1", "t2", "t3", "acme"] { try fixture.integration(tenant: tenant) }
+        let queue = fixture.engine.queue
+        for tenant in ["t1", "t2", "t3"] {
+            _ = try queue.enqueue(
+                integration: "\(tenant)-sink", tenant: tenant, kind: .push, trigger: .schedule,
+                priority: Job.Priority.bulk)
+        }
+        func lease(_ owner: String) throws -> Job? {
+            try queue.lease(owner: owner, now: fixture.clock.now, lease: .seconds(60), perPlugin: 2)  // 3 runners
+        }
+        #expect(try lease("a") != nil)
+        #expect(try lease("b") != nil)
+        #expect(try lease("c") == nil)  // the third runner is kept for an alert
+        // The plugin already runs its share (two jobs): an alert's push of it goes all the same.
+        let alert = try queue.enqueue(
+            integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime, priority: Job.Priority.critical)
+        #expect(try lease("c")?.id == alert)
+        #expect(try lease("d") == nil)
+    }
+
     @Test func criticalWorkIsLeasedBeforeBulkWork() throws {
         let fixture = try EngineFixture()
         try fixture.integration(id: "bulk")

@@ -104,8 +104,10 @@ public struct JobQueue: Sendable {
     public static let realtimeRecordsPerJob = 1000
 
     /// Leases the next runnable job (of `integration` only, if given) for `owner` until `now + lease`, or returns
-    /// nil. With `perPlugin`, a job whose plugin already runs that many jobs waits: a plugin that hangs holds at
-    /// most that many of a host's runners, and the others go on with other plugins' jobs.
+    /// nil. With `perPlugin` (a host's runners less one): a job whose plugin already runs that many jobs waits, so a
+    /// plugin that hangs holds at most that many runners and the others go on with other plugins' jobs; and jobs
+    /// below critical priority take at most that many runners in all, so one is always free for an alert's push
+    /// (which may take it even from a plugin at its share): another tenant's bulk refresh never holds it back.
     public func lease(
         owner: String, now: Date, lease: Duration, integration: String? = nil, perPlugin: Int? = nil
     ) throws -> Job? {
@@ -124,13 +126,15 @@ public struct JobQueue: Sendable {
                             AND NOT EXISTS (SELECT 1 FROM job r WHERE r.integration = j.integration AND r.state = 'running')
                             AND (? IS NULL OR (
                                 SELECT COUNT(*) FROM job r JOIN integration ri ON ri.id = r.integration
-                                WHERE r.state = 'running' AND ri.plugin_id = i.plugin_id) < ?)
+                                WHERE r.state = 'running' AND ri.plugin_id = i.plugin_id) < ? + (j.priority >= ?))
+                            AND (? IS NULL OR j.priority >= ? OR (SELECT COUNT(*) FROM job r WHERE r.state = 'running') < ?)
                         ORDER BY j.priority DESC, j.id LIMIT 1)
                     RETURNING *
                     """,
                 arguments: [
                     owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now),
-                    nowMilliseconds, integration, integration, perPlugin, perPlugin,
+                    nowMilliseconds, integration, integration, perPlugin, perPlugin, Job.Priority.critical, perPlugin,
+                    Job.Priority.critical, perPlugin,
                 ]
             ).map(Job.init(row:))
         }
