@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HostServices
+import Inventory
 import JSONCore
 import LoopbackHTTP
 import PluginRuntime
@@ -230,6 +231,37 @@ import Testing
         #expect(try fixture.engine.queue.job(job.id)?.state == .succeeded)
         #expect(fixture.sink.stored.count == 2)
         #expect(try fixture.engine.status(now: fixture.clock.now).first?.health == "healthy")
+    }
+
+    /// A failed push of a few records (real-time) stays an open error until a push of every pending record
+    /// succeeds: a later real-time push of other records used to mark it resolved, and the status said healthy while
+    /// the records it was for never arrived.
+    @Test func aFailedRealTimePushIsFixedOnlyByAPushThatSendsItsRecords() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        try fixture.ingest([asset("a"), asset("b")])
+        let records = try fixture.engine.inventory.list(tenant: "acme")
+        func pushOnly(_ record: StoredRecord) throws -> Job {
+            let id = try fixture.engine.queue.enqueue(
+                integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime,
+                priority: Job.Priority.critical, recordIDs: [record.id])
+            try fixture.engine.drain(owner: "t")
+            return try #require(try fixture.engine.queue.job(id))
+        }
+        fixture.sink.queue(HTTPServerResponse(status: 400, json: #"{"error":"refused whole"}"#))
+        #expect(try pushOnly(records[0]).state == .failed)
+        #expect(try pushOnly(records[1]).state == .succeeded)
+        var status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.openErrors == 1)
+        #expect(status.resolvedErrors == 0)
+        #expect(status.health == "degraded")
+        #expect(status.successRate == 0.5)
+
+        #expect(try fixture.push("acme-sink").state == .succeeded)  // a delta push sends the record left behind
+        #expect(fixture.sink.stored.count == 2)
+        status = try #require(try fixture.engine.status(now: fixture.clock.now).first)
+        #expect(status.openErrors == 0)
+        #expect(status.resolvedErrors == 1)
     }
 
     @Test func serverTroubleRetriesWithBackoffUntilItWorks() throws {

@@ -51,24 +51,29 @@ extension SyncEngine {
                 let finished = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, kind, full, state, stats, finished_at, error FROM job WHERE integration = ? AND finished_at >= ?
-                        ORDER BY id
+                        SELECT id, kind, full, record_ids, state, stats, finished_at, error FROM job
+                        WHERE integration = ? AND finished_at >= ? ORDER BY id
                         """,
                     arguments: [integration.id, since])
-                // A failed job is an open error until a job of its kind (a push or pull, full or not) finishes
-                // successfully after it: then it was fixed. By finishing time, as jobs run by priority.
-                // (Times are to the second: a tie goes by id. The failures looked at are the last day's, so are the
-                // successes.)
+                // A failed job is an open error until a job that does its work over finishes successfully after it:
+                // then it was fixed. A pull by a pull (full or not as it was); a push by a push of every pending
+                // record (a full one by a full one). A push of a few records (real-time) is no such job: it sent
+                // other records. By finishing time, as jobs run by priority. (Times are to the second: a tie goes by
+                // id. The failures looked at are the last day's, so are the successes.)
                 var lastSucceeded: [String: (at: String, id: Int64)] = [:]
                 for row in try Row.fetchAll(
                     db,
                     sql: """
                         SELECT kind || '/' || full AS kind, finished_at, id FROM job
-                        WHERE integration = ? AND state = 'succeeded' AND finished_at >= ? ORDER BY finished_at, id
+                        WHERE integration = ? AND state = 'succeeded' AND finished_at >= ? AND record_ids IS NULL
+                        ORDER BY finished_at, id
                         """,
                     arguments: [integration.id, since])
                 {
                     lastSucceeded[row["kind"]] = (row["finished_at"], row["id"])
+                }
+                func fixers(_ kind: String, full: Int, scoped: Bool) -> [String] {
+                    kind == "push" && (scoped || full == 0) ? ["push/0", "push/1"] : ["\(kind)/\(full)"]
                 }
                 var accepted = 0
                 var attempted = 0
@@ -82,14 +87,17 @@ extension SyncEngine {
                     accepted += acknowledged
                     let settled =
                         acknowledged + (stats["dead_lettered"]?.intValue ?? 0) + (stats["retry_later"]?.intValue ?? 0)
-                    // A job that failed outright (credentials refused) settled none of the records it selected.
+                    // A job that failed outright (credentials refused) settled none of the records it selected, or
+                    // that it was for, when it failed before selecting them (no key to open its credentials).
                     let failed = row["state"] as String != "succeeded"
-                    attempted += failed ? max(settled, stats["selected"]?.intValue ?? 0) : settled
+                    let recordIDs = (row["record_ids"] as String?).flatMap { try? JSON.parse($0) }?.arrayValue?.count
+                    attempted += failed ? max(settled, stats["selected"]?.intValue ?? 0, recordIDs ?? 0) : settled
+                    let failedAt = (row["finished_at"] as String, row["id"] as Int64)
                     if row["state"] as String == "succeeded" {
                         succeededJobs += 1
-                    } else if let fixed = lastSucceeded["\(row["kind"] as String)/\(row["full"] as Int)"],
-                        (row["finished_at"] as String, row["id"] as Int64) < fixed
-                    {
+                    } else if fixers(row["kind"], full: row["full"], scoped: recordIDs != nil).contains(where: {
+                        lastSucceeded[$0].map { failedAt < $0 } ?? false
+                    }) {
                         fixedJobs += 1
                     } else {
                         failedJobs += 1
