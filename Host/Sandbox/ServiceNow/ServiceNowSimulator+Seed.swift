@@ -60,7 +60,7 @@ extension ServiceNowSimulator {
                 ], source: nil)
         }
         for index in 0..<25 {
-            _ = insert(
+            let record = insert(
                 "cmdb_ci_linux_server",
                 [
                     "name": "legacy-\(String(format: "%03d", index))", "ip_address": "10.90.0.\(10 + index)",
@@ -68,6 +68,8 @@ extension ServiceNowSimulator {
                     "manufacturer": "Dell Inc.", "environment": "Production", "discovery_source": "ServiceNow",
                     "operational_status": index % 5 == 0 ? "6" : "1",
                 ], source: nil)
+            // Four CIs an ACL keeps from the integration user, three of them side by side.
+            if [6, 7, 8, 12].contains(index), let sysID = record["sys_id"] { restricted.insert(sysID) }
         }
     }
 
@@ -76,6 +78,7 @@ extension ServiceNowSimulator {
             [
                 "records": .array(order.compactMap { records[$0] }.map { .object($0.mapValues(JSON.string)) }),
                 "sources": .object(sources.mapValues(JSON.string)), "sequence": JSON(Int(sequence)),
+                "restricted": JSON(restricted.sorted()),
             ]
         }
     }
@@ -92,6 +95,7 @@ extension ServiceNowSimulator {
             }
             sources = (state["sources"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             sequence = UInt64(state["sequence"]?.intValue ?? Int(sequence))
+            restricted = Set(state["restricted"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 }

@@ -20,7 +20,8 @@ extension ServiceNowSimulator {
             : lock.withLock {
                 query.sorted(order.compactMap { records[$0] }.filter { isA($0, table) && query.matches($0) })
             }
-        let page = Array(matching.dropFirst(offset).prefix(limit))
+        let hidden = lock.withLock { restricted }
+        let page = matching.dropFirst(offset).prefix(limit).filter { !hidden.contains($0["sys_id"] ?? "") }
         if page.isEmpty && !version2 { return failure(status: 404, message: "No Record found") }
         var headers: [(name: String, value: String)] = []
         if parameters["sysparm_no_count"] != "true" { headers.append(("X-Total-Count", String(matching.count))) }

@@ -16,6 +16,10 @@ final class ServiceNowSimulator: VendorSimulator, @unchecked Sendable {
     /// CIs by sys_id; `order` keeps creation order, the default order of a Table API answer.
     var records: [String: [String: String]] = [:]
     var order: [String] = []
+    /// CIs the integration user may not read (a row-level ACL): the Table API leaves them out of its pages after the
+    /// query ran, as ServiceNow does, so a page comes back short, or empty while more follow, and `X-Total-Count`
+    /// still counts them.
+    var restricted: Set<String> = []
     /// `source_name|source_native_key` → sys_id: what IRE's `sys_object_source_info` links.
     var sources: [String: String] = [:]
     var tokens: [String: Date] = [:]
