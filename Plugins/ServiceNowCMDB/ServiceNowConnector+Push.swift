@@ -45,15 +45,17 @@ extension ServiceNowConnector {
             throw ConnectorError.server("IRE answered \(answered.count) items for \(records.count) sent")
         }
         return zip(records, answered).map { record, item in
-            let sysID = item["sysId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            // IRE answers "Unknown" for an item it wrote no CI for.
+            let sysID = item["sysId"]?.stringValue.flatMap { $0.isEmpty || $0 == "Unknown" ? nil : $0 }
             if (item["errorCount"]?.intValue ?? 0) > 0 || sysID == nil {
                 let errors = item["errors"]?.arrayValue ?? []
                 let text = errors.map { "\($0["error"]?.stringValue ?? "ERROR"): \($0["message"]?.stringValue ?? "")" }
                 return .failed(record.key, .data(text.isEmpty ? "IRE returned no CI" : text.joined(separator: "; ")))
             }
-            switch item["operation"]?.stringValue {
+            // An update that also reclassified the CI (UPDATE_WITH_UPGRADE, _DOWNGRADE, _SWITCH) is an update.
+            switch item["operation"]?.stringValue ?? "" {
             case "INSERT": return .created(record.key, externalID: sysID)
-            case "UPDATE": return .updated(record.key, externalID: sysID)
+            case let operation where operation.hasPrefix("UPDATE"): return .updated(record.key, externalID: sysID)
             default: return .unchanged(record.key, externalID: sysID)
             }
         }

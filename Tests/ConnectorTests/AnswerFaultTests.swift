@@ -79,6 +79,25 @@ import Testing
         #expect(outcome.serialized().contains("IRE answered 1 items for 2 sent"))
     }
 
+    /// IRE's updates that reclassify a CI are updates, and an item answered with sysId "Unknown" got no CI: they
+    /// were reported as unchanged, and as acknowledged with the id "Unknown".
+    @Test func aReclassifyingIREUpdateIsAnUpdateAndAnUnknownCIIsNone() throws {
+        let items = [
+            #"{"className":"cmdb_ci_server","operation":"UPDATE_WITH_DOWNGRADE","sysId":"a1"}"#,
+            #"{"className":"cmdb_ci_server","operation":"UPDATE_WITH_SWITCH","sysId":"a2"}"#,
+            #"{"className":"cmdb_ci_server","operation":"NO_CHANGE","sysId":"Unknown"}"#,
+        ]
+        let server = try RecordingServer { _, _ in
+            HTTPServerResponse(status: 200, json: #"{"result":{"items":["# + items.joined(separator: ",") + "]}}")
+        }
+        let outcome = try call(
+            "servicenow-cmdb", "push", server,
+            records: ["r1", "r2", "r3"].map { ["key": .string($0), "fields": ["fqdn": .string("\($0).example.com")]] })
+        let results = outcome["results"]?.arrayValue ?? []
+        #expect(results.map { $0["action"]?.stringValue } == ["updated", "updated", nil], "\(outcome)")
+        #expect(results.map { $0["status"]?.stringValue } == ["ok", "ok", "data_error"])
+    }
+
     /// Device42 refuses a user without the rights with HTTP 500.
     @Test func device42sMissingPermissionIsACredentialsProblem() throws {
         let server = try RecordingServer { _, _ in
