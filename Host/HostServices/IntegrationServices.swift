@@ -89,7 +89,8 @@ public struct PreparedConfiguration: Sendable {
     public let settings: HTTPSettings?
 
     public init(_ configuration: JSON, schema: JSON) throws {
-        let (publicPart, secrets) = try ConfigurationSchema(schema).split(configuration)
+        let checked = ConfigurationSchema(schema)
+        let (publicPart, secrets) = try checked.split(checked.applyingDefaults(to: configuration))
         try self.init(stored: publicPart, secrets: secrets)
     }
 

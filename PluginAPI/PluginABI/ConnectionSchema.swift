@@ -88,15 +88,30 @@ public enum ConnectionSchema {
         ]
     }
 
-    /// A whole configuration schema: the connection sections plus the connector's own properties.
+    /// A whole configuration schema: the connection sections plus the connector's own properties. `rateLimit` is
+    /// the target's own limit, the default an integration is added with (the host's is 20 requests a second).
     public static func schema(
         auth methods: [AuthMethod] = AuthMethod.allCases, properties extra: [String: JSON] = [:],
-        required: [String] = ["base_url", "auth"]
+        required: [String] = ["base_url", "auth"], rateLimit: (requestsPerSecond: Double, burst: Int)? = nil
     ) -> JSON {
-        [
+        var connection = properties(auth: methods)
+        if let rateLimit {
+            connection["rate_limit"] = [
+                "type": "object", "additionalProperties": false,
+                "properties": [
+                    "requests_per_second": [
+                        "type": "number", "minimum": 0.001, "default": .number(rateLimit.requestsPerSecond),
+                        "description": "The target's limit by default",
+                    ],
+                    "burst": ["type": "integer", "minimum": 1, "default": .integer(Int64(rateLimit.burst))],
+                    "max_wait_ms": connection["rate_limit"]?[path: "properties.max_wait_ms"] ?? [:],
+                ],
+            ]
+        }
+        return [
             "type": "object", "additionalProperties": false,
             "required": JSON(required),
-            "properties": .object(properties(auth: methods).merging(extra) { _, connector in connector }),
+            "properties": .object(connection.merging(extra) { _, connector in connector }),
         ]
     }
 }

@@ -25,7 +25,10 @@ final class LansweeperConnector: PushConnector, PullConnector, SchemaConnector {
                     "description":
                         "assetResources filters for the pull, e.g. {\"conjunction\":\"AND\",\"conditions\":[{\"operator\":\"LIKE\",\"path\":\"assetBasicInfo.type\",\"value\":\"Linux\"}]}",
                 ],
-            ]),
+            ],
+            // Lansweeper allows 150 requests a minute, and a request in a minute over the limit starts its lockout
+            // over: 2.4 a second after a burst of 6 never goes past 150 in any minute.
+            rateLimit: (requestsPerSecond: 2.4, burst: 6)),
         defaultMapping: DefaultMapping(
             hostname: "name", ipAddress: "ip_address", serialNumber: "serial_number", riskScore: "custom3",
             protocolAndVersion: "custom1", weakestCipher: "custom4", certificateExpiry: "custom2",

@@ -38,6 +38,16 @@ import Testing
         let prepared = try PreparedConfiguration(sample, schema: schema)
         #expect(!prepared.secrets.isEmpty)
         #expect(!prepared.pluginConfiguration.serialized().contains("REPLACE-"))
+        // Lansweeper's limit (150 requests a minute) is what an integration runs with unless it says otherwise; the
+        // host's 20 a second would lock it out within seconds.
+        if connector == .lansweeper {
+            #expect(prepared.pluginConfiguration["rate_limit"] == ["requests_per_second": 2.4, "burst": 6])
+            #expect(prepared.settings?.rateLimit.requestsPerSecond == 2.4)
+            var faster = sample.objectValue!
+            faster["rate_limit"] = ["requests_per_second": 1]
+            let own = try PreparedConfiguration(.object(faster), schema: schema).pluginConfiguration["rate_limit"]
+            #expect(own == ["requests_per_second": 1, "burst": 6])
+        }
     }
 
     @Test(arguments: Connector.allCases)

@@ -35,6 +35,25 @@ public struct ConfigurationSchema: Sendable {
         return found.sorted { $0.path < $1.path }
     }
 
+    /// The configuration with the schema's `default`s filled in where it leaves a property out (a connector's own
+    /// rate limit, say), inside objects it leaves out too: what the integration is saved with, so `integrations
+    /// show` says what it runs with.
+    public func applyingDefaults(to configuration: JSON) -> JSON {
+        Self.fill(configuration, from: schema) ?? configuration
+    }
+
+    /// `value` (nil when absent) with the defaults of `schema` filled in; nil when absent and nothing is filled.
+    private static func fill(_ value: JSON?, from schema: JSON) -> JSON? {
+        guard value == nil || value?.objectValue != nil, let properties = schema["properties"]?.objectValue else {
+            return value ?? schema["default"]
+        }
+        var object = value?.objectValue ?? [:]
+        for (name, property) in properties {
+            if let filled = fill(object[name], from: property) { object[name] = filled }
+        }
+        return value == nil && object.isEmpty ? nil : .object(object)
+    }
+
     /// Dotted paths of the properties marked `"x-secret": true`, e.g. `auth.password`.
     public var secretPaths: [String] { PluginManifest.secretPaths(in: schema) }
 

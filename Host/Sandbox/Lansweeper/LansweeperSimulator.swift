@@ -71,6 +71,9 @@ final class LansweeperSimulator: VendorSimulator, @unchecked Sendable {
         [
             "auth": ["type": "api_key", "header": "Authorization", "prefix": "Token", "key": .string(Self.token)],
             "site_ids": JSON(SampleEstate.sites.map(\.id)),
+            // The connector keeps to Lansweeper's 150 requests a minute by default; the simulator limits only when a
+            // fault says so, and a sandbox integration need not wait.
+            "rate_limit": ["requests_per_second": 200, "burst": 50],
         ]
     }
 
