@@ -12,6 +12,8 @@ protocol VendorSimulator: AnyObject, Sendable {
     func respond(to request: HTTPServerRequest) -> HTTPServerResponse
     /// An error in the vendor's own shape.
     func failure(status: Int, message: String) -> HTTPServerResponse
+    /// What the vendor says to a request without valid credentials (its own words, in its own shape).
+    var unauthenticatedMessage: String { get }
     /// The state, for `--state` persistence and the admin API.
     func snapshot() -> JSON
     func restore(_ state: JSON)
@@ -24,6 +26,7 @@ protocol VendorSimulator: AnyObject, Sendable {
 }
 
 extension VendorSimulator {
+    var unauthenticatedMessage: String { "User Not Authenticated" }  // ServiceNow's
     func rateLimitHeaders(limit: Int, resetAt: Date) -> [(name: String, value: String)] { [] }
     func mutates(_ request: HTTPServerRequest) -> Bool { request.method != "GET" }
 }
@@ -150,7 +153,7 @@ final class FaultGate: @unchecked Sendable {
         } else if failing {
             response = simulator.failure(status: 503, message: "Service temporarily unavailable")
         } else if active.rejectCredentials || !simulator.isAuthorized(request) {
-            response = simulator.failure(status: 401, message: "User Not Authenticated")
+            response = simulator.failure(status: 401, message: simulator.unauthenticatedMessage)
         } else {
             response = simulator.respond(to: request)
             if active.malformedBodies, !response.body.isEmpty {

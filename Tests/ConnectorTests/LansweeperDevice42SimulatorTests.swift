@@ -43,6 +43,22 @@ import Testing
                 == "If the total parameter is specified, you cannot use the PREV, NEXT, or LAST pagination fields")
     }
 
+    /// Lansweeper takes a personal access token (`Token`) or an OAuth app's (`Bearer`), and refuses others in its
+    /// own words, as a GraphQL error (the simulator used to refuse Bearer, and to answer in ServiceNow's words).
+    @Test func lansweeperTakesBothKindsOfTokenAndRefusesOthersInItsOwnWords() throws {
+        let body = JSON(["query": "{ authorizedSites { sites { id } } }"]).serialized()
+        func answer(_ authorization: String) -> SandboxClient.Answer {
+            client.send("POST", "/api/v2/graphql", body: body, headers: [("Authorization", authorization)])
+        }
+        #expect(answer("Token sandbox-lansweeper-pat").status == 200)
+        #expect(answer("Bearer sandbox-lansweeper-oauth-access-token").status == 200)
+        let refused = answer("Bearer wrong-token")
+        #expect(refused.status == 401)
+        #expect(refused.json["errors"]?[0]?["extensions"]?["code"] == "UNAUTHENTICATED")
+        #expect(refused.text.contains("access token is missing, invalid or expired"))
+        #expect(!refused.text.contains("User Not Authenticated"))
+    }
+
     /// Filters as the connector's lookups send them: OR of EQUAL conditions (case-insensitive) mixed with other
     /// operators; under AND every condition must hold.
     @Test func lansweeperFiltersMatchLikeTheRealAPI() throws {

@@ -8,6 +8,8 @@ import LoopbackHTTP
 final class LansweeperSimulator: VendorSimulator, @unchecked Sendable {
     let name = "lansweeper"
     static let token = "sandbox-lansweeper-pat"
+    /// An OAuth app's access token, as Lansweeper issues it to an integration app.
+    static let oauthToken = "sandbox-lansweeper-oauth-access-token"
     static let paths: Set<String> = ["/api/v2/graphql", "/api/integrations/graphql"]
     static let maximumFieldPaths = 30
     static let maximumConditions = 100
@@ -81,7 +83,12 @@ final class LansweeperSimulator: VendorSimulator, @unchecked Sendable {
 
     func mutates(_ request: HTTPServerRequest) -> Bool { request.bodyText.contains("mutation") }
 
-    func isAuthorized(_ request: HTTPServerRequest) -> Bool { request.header("Authorization") == "Token \(Self.token)" }
+    /// A personal access token (`Token …`) or an OAuth app's access token (`Bearer …`).
+    func isAuthorized(_ request: HTTPServerRequest) -> Bool {
+        ["Token \(Self.token)", "Bearer \(Self.oauthToken)"].contains(request.header("Authorization"))
+    }
+
+    var unauthenticatedMessage: String { "Unauthorized: the access token is missing, invalid or expired" }
 
     func failure(status: Int, message: String) -> HTTPServerResponse {
         let code: String
