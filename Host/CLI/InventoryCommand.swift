@@ -114,7 +114,8 @@ extension InventoryCommand {
         @OptionGroup var host: HostOptions
         @Option var tenant = "default"
         @Option(help: "Only events after this sequence number.") var after: Int64 = 0
-        @Option(help: "Only this type: discovery, alert, compliance_change, certificate_expiry.") var type: String?
+        @Option(help: "Only this type: discovery, alert, compliance_change, certificate_expiry, configuration_change.")
+        var type: String?
         @Option(help: "At most this many events.") var limit = 1000
         @Flag(help: "Print JSON.") var json = false
 

@@ -285,6 +285,14 @@ enum Migrations {
                         """)
             }
         }
+        // A new event type, `configuration_change`: integrations that took every type (the default) take it too.
+        migrator.registerMigration("v11-configuration-change-events") { db in
+            try db.execute(
+                sql: """
+                    UPDATE integration SET event_types = '["discovery","alert","compliance_change","certificate_expiry","configuration_change"]'
+                    WHERE event_types = '["discovery","alert","compliance_change","certificate_expiry"]'
+                    """)
+        }
         return migrator
     }
 }

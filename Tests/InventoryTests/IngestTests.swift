@@ -13,7 +13,11 @@ import Testing
         #expect(first.counts == counts(received: 2, inserted: 2, events: ["discovery": 2]))
         let again = try fixture.ingestor.ingest(
             file: fixture.file("b.ndjson", [record(), record(host: "web02", keySize: 4096)]), tenant: "t")
-        #expect(again.counts == counts(received: 2, updated: 1, unchanged: 1))
+        // A changed key size is a configuration change, a target should show at once.
+        #expect(again.counts == counts(received: 2, updated: 1, unchanged: 1, events: ["configuration_change": 1]))
+        let change = try #require(try fixture.repository.events(tenant: "t", after: 0, limit: 10).last)
+        #expect(change.event.kind == .configurationChange)
+        #expect(change.event.detail["changed"] == ["key_size"])
         #expect(try fixture.repository.count(tenant: "t") == 2)
         let stored = try fixture.repository.list(tenant: "t", filter: try InventoryFilter(["hostname=web02"]))
         #expect(stored.first?.document[path: "crypto_implementation.key_size"] == 4096)

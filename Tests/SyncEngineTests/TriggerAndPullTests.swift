@@ -25,6 +25,15 @@ import Testing
         try fixture.engine.drain(owner: "t")
         #expect(fixture.sink.stored.values.contains { $0.fields["name"] == "legacy" })
         #expect(try fixture.engine.pollEvents() == 0)  // events are consumed once
+
+        // The host fixed: no alert says so, a configuration change does, and the target shows the fix as soon as it
+        // showed the alert (it waited for the next scheduled or manual push).
+        try fixture.ingest([asset("legacy", risk: 1)])
+        #expect(try fixture.engine.pollEvents() == 1)
+        let fixed = try #require(try fixture.engine.queue.jobs(integration: "acme-sink", limit: 1).first)
+        #expect(fixed.trigger == .realtime)
+        try fixture.engine.drain(owner: "t")
+        #expect(fixture.sink.stored.values.first { $0.fields["name"] == "legacy" }?.fields["risk"] == 10)
     }
 
     /// Events that come while the integration's plugin version is not loaded (pinned to one a new host has not

@@ -8,6 +8,10 @@ public struct InventoryEvent: Sendable, Equatable {
         case complianceChange = "compliance_change"
         case certificateExpiry = "certificate_expiry"
         case alert
+        /// An endpoint's crypto configuration changed (a protocol version, a cipher suite, the certificate, the risk
+        /// score) with no alert or compliance change to say so: a host fixed, say, which a target should show as
+        /// soon as it showed the alert.
+        case configurationChange = "configuration_change"
     }
 
     public let kind: Kind
@@ -69,7 +73,24 @@ public struct EventRules: Sendable {
                     kind: .alert, severity: critical ? "critical" : "high",
                     detail: detail(after: [("reasons", JSON(weaknesses.map(\.reason)))])))
         }
+        if events.isEmpty, let changed = configurationChanges(from: previous, to: record) {
+            events.append(
+                EncodedEvent(
+                    kind: .configurationChange, severity: "info", detail: detail(after: [("changed", JSON(changed))])))
+        }
         return events
+    }
+
+    /// The crypto fields (compliance apart, which has its own event) whose values changed, in order; nil when none
+    /// did or nothing is known of the stored record.
+    private func configurationChanges(from previous: StoredState?, to record: InventoryRecord) -> [String]? {
+        let path = "crypto_implementation"
+        guard let stored = previous?.storedDocument?[path: path]?.objectValue else { return nil }
+        let now = record.document[path: path]?.objectValue ?? [:]
+        let changed = Set(stored.keys).union(now.keys).subtracting(["compliance_status"]).filter {
+            stored[$0] != now[$0]
+        }
+        return changed.isEmpty ? nil : changed.sorted()
     }
 }
 

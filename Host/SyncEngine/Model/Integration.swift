@@ -1,4 +1,5 @@
 import Foundation
+import Inventory
 import JSONCore
 import PluginRuntime
 
@@ -64,7 +65,7 @@ public struct Integration: Sendable, Equatable {
         self.nextRunAt = nextRunAt
     }
 
-    public static let defaultEventTypes = ["discovery", "alert", "compliance_change", "certificate_expiry"]
+    public static let defaultEventTypes = InventoryEvent.Kind.allCases.map(\.rawValue)
 
     /// The product document's default: identity fields belong to the ITAM system, crypto fields to the platform.
     public static let defaultSourceOfTruth: JSON = [
