@@ -79,7 +79,7 @@ extension DeadLetters {
         @Flag(help: "Run the replay now and wait for it.") var wait = false
 
         func run() throws {
-            let engine = try options.engine()
+            let engine = try options.engine(runsJobs: wait)
             var seen: Set<Int64> = []
             var letters = try ids.filter { seen.insert($0).inserted }.map { id -> DeadLetter in
                 guard let letter = try engine.delivery.deadLetter(id) else { throw CLIError("no dead letter \(id)") }

@@ -15,7 +15,11 @@ struct EngineOptions: ParsableArguments {
     /// `loadPlugins: false` for commands that only read the store (`sync status`): they work without a plugins
     /// directory, and a path with no store is an error, not a new empty store; `existingStore` asks the latter of
     /// a command that loads plugins but only changes what is stored (`integrations update`).
-    func engine(requireKey: Bool = false, loadPlugins: Bool = true, existingStore: Bool = false) throws -> SyncEngine {
+    /// `runsJobs` for a command that runs jobs itself (`serve`, `--wait`): the store's sealed secrets must open with
+    /// the configured key, or it refuses to start rather than fail each job.
+    func engine(requireKey: Bool = false, loadPlugins: Bool = true, existingStore: Bool = false, runsJobs: Bool = false)
+        throws -> SyncEngine
+    {
         // The engine runs jobs (serve, --wait): its writes wait less than a job's lease (see `jobBusyTimeout`).
         let wait = Store.jobBusyTimeout
         let store =
@@ -25,8 +29,8 @@ struct EngineOptions: ParsableArguments {
         var vault: SecretVault?
         do {
             vault = SecretVault(store: store, key: try MasterKey.load(file: key.file))
-            // A command that runs jobs or seals secrets: the wrong key is said now, not by every job that fails.
-            if loadPlugins { try vault?.checkKeyMatchesStore() }
+            // The wrong key is said now, not by every job that fails.
+            if runsJobs { try vault?.checkKeyMatchesStore() }
         } catch {
             // A key named but unusable is the operator's to fix before a job runs, not "no key" at the first sealed
             // secret (a command that only reads the store goes on without it).
@@ -36,7 +40,7 @@ struct EngineOptions: ParsableArguments {
         }
         // Without a key, every job of an integration with sealed credentials would fail (a service started
         // without its environment variable threw its queue away): said now instead.
-        if vault == nil, loadPlugins, try !store.secretKeyIDs().isEmpty {
+        if vault == nil, runsJobs, try !store.secretKeyIDs().isEmpty {
             throw CLIError(
                 "no master key is configured, and the store holds sealed secrets: set \(MasterKey.environmentVariable) "
                     + "or \(MasterKey.fileEnvironmentVariable), or pass --master-key-file")

@@ -13,7 +13,7 @@ struct Serve: ParsableCommand {
     var runners = 4
 
     func run() throws {
-        let engine = try options.engine()
+        let engine = try options.engine(runsJobs: true)
         let lock: Int32
         do { lock = try SyncHost.lock(store: options.host.resolvedDatabase) } catch { throw CLIError("\(error)") }
         defer { close(lock) }

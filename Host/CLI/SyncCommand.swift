@@ -32,7 +32,7 @@ extension Sync {
         }
 
         func run() throws {
-            let engine = try options.engine()
+            let engine = try options.engine(runsJobs: wait)
             guard let found = try engine.integrations.integration(integration) else {
                 throw CLIError("no integration \(integration)")
             }

@@ -16,13 +16,33 @@ public struct SealedSecret: Sendable, Equatable {
     }
 }
 
+/// Secrets sealed under a master key other than the configured one.
+public struct KeyMismatch: Error, CustomStringConvertible, Sendable {
+    public let stored: [String]
+    public let configured: String
+
+    public init(stored: [String], configured: String) { (self.stored, self.configured) = (stored, configured) }
+
+    public var description: String {
+        "the store's secrets are sealed under master key \(stored.joined(separator: ", ")), but the configured master "
+            + "key is \(configured): configure the key they were stored with (`cryptoconnect secrets rotate` moves "
+            + "them to another)"
+    }
+}
+
 extension Store {
     public func saveSecret(_ secret: SealedSecret) throws {
         try pool.write { db in try Store.saveSecret(secret, in: db) }
     }
 
-    /// Saves a secret inside a caller's transaction, so it lands together with what it belongs to.
+    /// Saves a secret inside a caller's transaction, so it lands together with what it belongs to. Refused when
+    /// other owners' secrets are sealed under another key: no key would then open them all. (The owner's own may be,
+    /// being replaced: that is how a store left under two keys by an earlier release is brought back to one.)
     public static func saveSecret(_ secret: SealedSecret, in db: Database) throws {
+        let others = try String.fetchAll(
+            db, sql: "SELECT DISTINCT key_id FROM secret WHERE key_id != ? AND owner != ? ORDER BY key_id",
+            arguments: [secret.keyID, secret.owner])
+        guard others.isEmpty else { throw KeyMismatch(stored: others, configured: secret.keyID) }
         try db.execute(
             sql: """
                 INSERT INTO secret (owner, name, key_id, sealed, updated_at) VALUES (?, ?, ?, ?, ?)

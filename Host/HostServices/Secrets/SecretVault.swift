@@ -28,19 +28,12 @@ public final class SecretVault: Sendable {
     /// another key would leave no key that opens them all, and every job of the others would fail.
     public func checkKeyMatchesStore() throws {
         let others = try store.secretKeyIDs().subtracting([key.id]).sorted()
-        guard others.isEmpty else {
-            throw Problem(
-                description:
-                    "the store's secrets are sealed under master key \(others.joined(separator: ", ")), but the "
-                    + "configured master key is \(key.id): configure the key they were stored with (`cryptoconnect "
-                    + "secrets rotate` moves them to another)")
-        }
+        guard others.isEmpty else { throw KeyMismatch(stored: others, configured: key.id) }
     }
 
-    /// The secrets sealed for `owner`, for a caller that stores them in its own transaction. Refused under a key
-    /// other than the one the store's secrets are sealed under.
+    /// The secrets sealed for `owner`, for a caller that stores them in its own transaction (where a key other than
+    /// the one the other owners' secrets are sealed under is refused).
     public func seal(owner: String, secrets: [String: String]) throws -> [SealedSecret] {
-        if !secrets.isEmpty { try checkKeyMatchesStore() }
         redactor.register(secrets.values)
         return try secrets.sorted { $0.key < $1.key }.map {
             try seal(owner: owner, name: $0.key, value: $0.value, with: key)
@@ -62,6 +55,16 @@ public final class SecretVault: Sendable {
     @discardableResult
     public func rotate(to newKey: MasterKey) throws -> Int {
         let all = try store.allSecrets()
+        // A store an earlier release left under two keys: name whose secrets this key cannot open, and the way out.
+        let foreign = Set(all.filter { $0.keyID != key.id }.map(\.owner)).sorted()
+        guard foreign.isEmpty else {
+            throw Problem(
+                description:
+                    "the secrets of \(foreign.joined(separator: ", ")) are sealed under another master key than "
+                    + "the configured one (\(key.id)): enter their credentials again (`cryptoconnect integrations update "
+                    + "INTEGRATION --config FILE` seals them under this key), or configure the key they were sealed "
+                    + "with, then rotate")
+        }
         let resealed = try all.map { sealed in
             try seal(owner: sealed.owner, name: sealed.name, value: try open(sealed, with: key), with: newKey)
         }
