@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "HostServices",
             dependencies: [
-                "CCurl", "PluginABI", "JSONCore", "Store", "PluginRuntime",
+                "CCurl", "CSystemShims", "PluginABI", "JSONCore", "Store", "PluginRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Host/HostServices"

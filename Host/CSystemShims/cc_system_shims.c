@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -149,3 +150,7 @@ extern int sqlite3_config(int, ...);
 int cc_sqlite_without_memory_statistics(void) {
     return sqlite3_config(9 /* SQLITE_CONFIG_MEMSTATUS */, 0);
 }
+
+void cc_keep_memory_from_same_user(void) { prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
+int cc_is_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }

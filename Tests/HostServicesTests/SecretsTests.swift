@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import HostServices
 import JSONCore
@@ -104,8 +105,11 @@ import Testing
             "\($0)" == "the master key file \(path) can be read by other users (mode 644): make it private with "
                 + "chmod 600 \(path)"
         }
-        chmod(path, 0o600)
+        chmod(path, 0o640)  // a group may share it
         #expect(throws: Never.self) { _ = try MasterKey.load(file: path) }
+        // The process that holds the key is not dumpable: a plugin's worker, running as the same user, cannot read
+        // the key from its /proc environ or memory.
+        #expect(cc_is_dumpable() == 0)
     }
 
     /// A target or a URL echoes a secret percent-encoded (a Location, a form body), form-encoded or JSON-escaped;

@@ -42,4 +42,10 @@ int cc_install_memory_crash_guard(unsigned long slack_bytes, int memory_exit_cod
 // allocation SQLite makes, from every connection. sqlite3_config is variadic, which Swift cannot call.
 int cc_sqlite_without_memory_statistics(void);
 
+// Makes the process not dumpable: its /proc files (environ, mem) become root's, so another process of the same
+// user (a plugin's worker) cannot read the master key from them, and no core dump holds it.
+void cc_keep_memory_from_same_user(void);
+// 1 when the process is dumpable, 0 when not.
+int cc_is_dumpable(void);
+
 #endif

@@ -1,3 +1,4 @@
+import CSystemShims
 import Crypto
 import Foundation
 
@@ -37,17 +38,26 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
         [environmentVariable, fileEnvironmentVariable].contains { !(environment[$0] ?? "").isEmpty }
     }
 
-    /// The configured key: a file given explicitly, else the environment variables.
+    /// The configured key: a file given explicitly, else the environment variables. The process that holds it is
+    /// made undumpable: a plugin's worker runs as the same user, and could otherwise read the key from the host's
+    /// /proc environ or memory.
     public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(Problem) -> MasterKey
     {
+        let key = try find(file: file, environment: environment)
+        cc_keep_memory_from_same_user()
+        return key
+    }
+
+    private static func find(file: String?, environment: [String: String]) throws(Problem) -> MasterKey {
         if let path = file ?? environment[fileEnvironmentVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw Problem(description: "the master key file \(path) cannot be read")
             }
-            // As ssh does with a private key: a key other users can read opens every tenant's secrets to them.
+            // As ssh does with a private key: a key every user can read opens every tenant's secrets to them. (A
+            // group may share it, as a container's secret mount with mode 0440 does.)
             var status = stat()
-            if stat(path, &status) == 0, status.st_mode & 0o077 != 0 {
+            if stat(path, &status) == 0, status.st_mode & 0o007 != 0 {
                 throw Problem(
                     description: "the master key file \(path) can be read by other users (mode "
                         + String(status.st_mode & 0o777, radix: 8) + "): make it private with chmod 600 \(path)")
