@@ -232,7 +232,7 @@ import Testing
     /// port and a path, is refused all the same, and no message quotes the value.
     @Test(arguments: [
         ("base_url", "https://admin:pa/ss-TopSecret-78@x.example.com"),
-        ("proxy", "http://proxyuser:px/TopSecret-79@proxy:3128"),
+        ("proxy", "http://proxyuser:px/TopSecret-79@proxy:3128"), ("proxy", "proxyuser:TopSecret-80@127.0.0.1:3128"),
     ])
     func aPasswordAParserWouldMissIsRefusedToo(field: String, url: String) {
         var configuration: [String: JSON] = ["base_url": "https://x.example.com"]

@@ -24,7 +24,9 @@ public struct HTTPSettings: Sendable {
         baseURL = try reader.string("base_url")
         proxy = try reader.string("proxy")
         // None of these messages quotes the URL: it may hold a password or a token.
-        for (path, url) in [("base_url", baseURL), ("proxy", proxy)]
+        // libcurl takes a proxy without a scheme (`user:pw@proxy:3128`): read as http.
+        let proxyURL = proxy.map { $0.contains("://") ? $0 : "http://" + $0 }
+        for (path, url) in [("base_url", baseURL), ("proxy", proxyURL)]
         where url.map(ConfigurationSchema.mayCarryPassword) == true {
             throw ConfigurationProblem(
                 path: path,
