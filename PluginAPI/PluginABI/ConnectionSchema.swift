@@ -95,18 +95,19 @@ public enum ConnectionSchema {
         required: [String] = ["base_url", "auth"], rateLimit: (requestsPerSecond: Double, burst: Int)? = nil
     ) -> JSON {
         var connection = properties(auth: methods)
-        if let rateLimit {
-            connection["rate_limit"] = [
-                "type": "object", "additionalProperties": false,
-                "properties": [
-                    "requests_per_second": [
-                        "type": "number", "minimum": 0.001, "default": .number(rateLimit.requestsPerSecond),
-                        "description": "The target's limit by default",
-                    ],
-                    "burst": ["type": "integer", "minimum": 1, "default": .integer(Int64(rateLimit.burst))],
-                    "max_wait_ms": connection["rate_limit"]?[path: "properties.max_wait_ms"] ?? [:],
-                ],
-            ]
+        if let rateLimit, case .object(var section)? = connection["rate_limit"],
+            case .object(var fields)? = section["properties"]
+        {
+            // Defaults on the host's own properties, so the section stays the host's.
+            func setDefault(_ name: String, _ value: JSON) {
+                guard case .object(var field)? = fields[name] else { return }
+                field["default"] = value
+                fields[name] = .object(field)
+            }
+            setDefault("requests_per_second", .number(rateLimit.requestsPerSecond))
+            setDefault("burst", .integer(Int64(rateLimit.burst)))
+            section["properties"] = .object(fields)
+            connection["rate_limit"] = .object(section)
         }
         return [
             "type": "object", "additionalProperties": false,

@@ -47,6 +47,20 @@ import Testing
             faster["rate_limit"] = ["requests_per_second": 1]
             let own = try PreparedConfiguration(.object(faster), schema: schema).pluginConfiguration["rate_limit"]
             #expect(own == ["requests_per_second": 1, "burst": 6])
+
+            // An integration saved without it (before the plugin named the limit) runs with it all the same.
+            var stored = fixture.configuration().objectValue!
+            stored["rate_limit"] = nil
+            let integration = try fixture.enable(.object(stored)).integration
+            try fixture.engine.store.pool.write {
+                try $0.execute(
+                    sql:
+                        "UPDATE integration SET configuration = json_remove(configuration, '$.rate_limit') WHERE id = ?",
+                    arguments: [integration.id])
+            }
+            let saved = try #require(try fixture.engine.integrations.integration(integration.id))
+            #expect(saved.configuration["rate_limit"] == nil)
+            #expect(try fixture.engine.runtime(for: saved).http?.settings.rateLimit.requestsPerSecond == 2.4)
         }
     }
 

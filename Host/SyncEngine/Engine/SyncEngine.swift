@@ -98,9 +98,13 @@ public final class SyncEngine: @unchecked Sendable {
         }
 
         let mapping = try FieldMapping(json: integration.mapping, stored: true)
+        // The build's defaults for what the stored configuration leaves out: an integration saved before its plugin
+        // named one (Lansweeper's rate limit) runs with it too, and with the newest build's.
+        let configuration = ConfigurationSchema(build.manifest.configSchema).applyingDefaults(
+            to: integration.configuration)
         var http: IntegrationHTTP?
-        if integration.configuration["base_url"] != nil {
-            let settings = try HTTPSettings(configuration: integration.configuration, secrets: secrets)
+        if configuration["base_url"] != nil {
+            let settings = try HTTPSettings(configuration: configuration, secrets: secrets)
             // The metrics go on from the runtime this one replaces (newer than the saved ones).
             let previous = replaced ? nil : cached?.http?.metrics
             http = IntegrationHTTP(
@@ -121,8 +125,7 @@ public final class SyncEngine: @unchecked Sendable {
         let runtime = IntegrationRuntime(
             integration: integration, build: build,
             instance: InstanceSpec(
-                key: integration.id, tenant: integration.tenant,
-                configuration: integration.configuration.serializedBytes()),
+                key: integration.id, tenant: integration.tenant, configuration: configuration.serializedBytes()),
             services: services, mapping: mapping, fingerprint: fingerprint)
         lock.withLock { runtimes[integration.id] = runtime }
         // Which build an integration pinned to no version runs, for `integrations show`.
