@@ -17,9 +17,11 @@ extension ServiceNowConnector {
         if let failure = ServiceNowError.failure(response, "reading \(pullTable)") { throw failure }
         let rows = try response.json("the \(pullTable) page")["result"]?.arrayValue ?? []
         let total = response.header("X-Total-Count").flatMap { Int($0) }
-        let linked = response.header("Link").map(Self.nextOffset)
-        let next = (linked ?? nil) ?? offset + request.pageSize
-        let hasMore = linked.map { $0 != nil } ?? total.map { next < $0 } ?? (rows.count == request.pageSize)
+        // A next link that does not move on (or that cannot be read) is not followed: the total says whether more
+        // follow, after the rows asked for.
+        let linked = response.header("Link").flatMap(Self.nextOffset).flatMap { $0 > offset ? $0 : nil }
+        let next = linked ?? offset + request.pageSize
+        let hasMore = linked != nil || (total.map { next < $0 } ?? (rows.count == request.pageSize))
         return PullPage(
             records: rows.map { ["key": $0["sys_id"] ?? .null, "fields": $0] }, checkpoint: String(next),
             hasMore: hasMore)

@@ -52,9 +52,10 @@ extension ServiceNowConnector {
                 let text = errors.map { "\($0["error"]?.stringValue ?? "ERROR"): \($0["message"]?.stringValue ?? "")" }
                 return .failed(record.key, .data(text.isEmpty ? "IRE returned no CI" : text.joined(separator: "; ")))
             }
-            // An update that also reclassified the CI (UPDATE_WITH_UPGRADE, _DOWNGRADE, _SWITCH) is an update.
+            // An update that also reclassified the CI (UPDATE_WITH_UPGRADE, _DOWNGRADE, _SWITCH) is an update, and an
+            // insert of a CI IRE could not identify fully (INSERT_AS_INCOMPLETE) an insert.
             switch item["operation"]?.stringValue ?? "" {
-            case "INSERT": return .created(record.key, externalID: sysID)
+            case let operation where operation.hasPrefix("INSERT"): return .created(record.key, externalID: sysID)
             case let operation where operation.hasPrefix("UPDATE"): return .updated(record.key, externalID: sysID)
             default: return .unchanged(record.key, externalID: sysID)
             }

@@ -86,16 +86,19 @@ import Testing
             #"{"className":"cmdb_ci_server","operation":"UPDATE_WITH_DOWNGRADE","sysId":"a1"}"#,
             #"{"className":"cmdb_ci_server","operation":"UPDATE_WITH_SWITCH","sysId":"a2"}"#,
             #"{"className":"cmdb_ci_server","operation":"NO_CHANGE","sysId":"Unknown"}"#,
+            #"{"className":"cmdb_ci_server","operation":"INSERT_AS_INCOMPLETE","sysId":"a4"}"#,
         ]
         let server = try RecordingServer { _, _ in
             HTTPServerResponse(status: 200, json: #"{"result":{"items":["# + items.joined(separator: ",") + "]}}")
         }
         let outcome = try call(
             "servicenow-cmdb", "push", server,
-            records: ["r1", "r2", "r3"].map { ["key": .string($0), "fields": ["fqdn": .string("\($0).example.com")]] })
+            records: ["r1", "r2", "r3", "r4"].map {
+                ["key": .string($0), "fields": ["fqdn": .string("\($0).example.com")]]
+            })
         let results = outcome["results"]?.arrayValue ?? []
-        #expect(results.map { $0["action"]?.stringValue } == ["updated", "updated", nil], "\(outcome)")
-        #expect(results.map { $0["status"]?.stringValue } == ["ok", "ok", "data_error"])
+        #expect(results.map { $0["action"]?.stringValue } == ["updated", "updated", nil, "created"], "\(outcome)")
+        #expect(results.map { $0["status"]?.stringValue } == ["ok", "ok", "data_error", "ok"])
     }
 
     /// Device42 refuses a user without the rights with HTTP 500.

@@ -33,8 +33,9 @@ enum Redirect {
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         let origin = url[..<authorityEnd]
         if location.hasPrefix("/") { return origin + location }
-        // A relative path: beside the last segment of the URL's path.
         let path = rest[authorityEnd...].prefix { $0 != "?" && $0 != "#" }
+        if location.hasPrefix("?") { return origin + path + location }  // the same path, another query
+        // A relative path: beside the last segment of the URL's path.
         let directory = path.lastIndex(of: "/").map { path[...$0] } ?? "/"
         return origin + directory + location
     }
