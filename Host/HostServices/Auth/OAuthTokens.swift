@@ -31,24 +31,27 @@ final class OAuthTokens: @unchecked Sendable {
 
     /// A valid access token. `replacing` is the token a 401 was answered to: if nobody has refreshed it since,
     /// a new one is fetched.
-    func token(replacing rejected: String? = nil) throws(Failure) -> String {
+    /// `cancelled`: the request for a token is ended once it says so (its caller was given up on).
+    func token(replacing rejected: String? = nil, cancelled: (@Sendable () -> Bool)? = nil) throws(Failure) -> String {
         lock.lock()
         defer { lock.unlock() }
         if let token = accessToken, token != rejected, Date() < expiresAt.addingTimeInterval(-Self.refreshMargin) {
             return token
         }
         if let refresh = refreshToken, rejected == nil {
-            if let token = try? request(["grant_type": "refresh_token", "refresh_token": refresh]) { return token }
+            if let token = try? request(["grant_type": "refresh_token", "refresh_token": refresh], cancelled) {
+                return token
+            }
         }
         var form = ["grant_type": settings.grant.name]
         if case .password(let username, let password) = settings.grant {
             form["username"] = username
             form["password"] = password
         }
-        return try request(form)
+        return try request(form, cancelled)
     }
 
-    private func request(_ fields: [String: String]) throws(Failure) -> String {
+    private func request(_ fields: [String: String], _ cancelled: (@Sendable () -> Bool)?) throws(Failure) -> String {
         var form = fields
         var headers = [
             HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Accept", "application/json"),
@@ -65,7 +68,8 @@ final class OAuthTokens: @unchecked Sendable {
         fetches += 1
         let result = client.perform(
             TransportRequest(
-                method: "POST", url: settings.tokenURL, headers: headers, body: Array(body.utf8), timeout: timeout))
+                method: "POST", url: settings.tokenURL, headers: headers, body: Array(body.utf8), timeout: timeout,
+                cancelled: cancelled))
         let response: TransportResponse
         switch result {
         case .failure(let failure):

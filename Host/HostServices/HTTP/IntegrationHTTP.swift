@@ -222,7 +222,7 @@ public final class IntegrationHTTP: @unchecked Sendable {
         -> HTTPHeaderValue?
     {
         if let oauth {
-            let token = try oauth.token(replacing: rejected)
+            let token = try oauth.token(replacing: rejected, cancelled: isAbandoned)
             redactor.register(oauth.secretValues)
             used = token
             return ("Authorization", "Bearer \(token)")

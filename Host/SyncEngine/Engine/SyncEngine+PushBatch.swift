@@ -216,8 +216,15 @@ extension SyncEngine {
             return taken
         }
         stats.pushed += batch.keys.count
-        // The supervisor returns one result per item, in the batch's order.
-        for (sent, result) in zip(batch.sent, outcome.results) where sent.record.id == result.key {
+        // The supervisor returns one result per item, in the batch's order; one that is not its item's would be a
+        // fault of the host's, which leaves the record with the target's refusals, not lost.
+        for (sent, answered) in zip(batch.sent, outcome.results) {
+            let result =
+                answered.key == sent.record.id
+                ? answered
+                : RecordResult(
+                    key: sent.record.id, status: .internal,
+                    message: "the result paired with this record was for \(answered.key)")
             let (refreshAfter, members) = (sent.refreshAfter, sent.members)
             switch result.status {
             case .ok:

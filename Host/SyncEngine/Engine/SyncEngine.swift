@@ -46,7 +46,8 @@ public final class SyncEngine: @unchecked Sendable {
     }
 
     /// Gives up on the jobs still running after a stop's grace: their plugin calls end (the workers are killed,
-    /// the jobs go back to the queue) and so do the HTTP requests the host has out for them.
+    /// the jobs go back to the queue) and so do the HTTP requests the host has out for them. For good: the host
+    /// then shuts the supervisor down.
     public func abandonRunningCalls() {
         abandonFlag.set()
         supervisor.abandonCalls()
