@@ -108,9 +108,9 @@ import Testing
         let second = try fixture.engine.queue.enqueue(
             integration: "globex-sink", tenant: "globex", kind: .push, trigger: .manual)
         let queue = fixture.engine.queue
-        #expect(try queue.lease(owner: "a", now: fixture.clock.now, lease: .seconds(60), perPlugin: 1)?.id == first)
-        #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), perPlugin: 1) == nil)
-        #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), perPlugin: 2)?.id == second)
+        #expect(try queue.lease(owner: "a", now: fixture.clock.now, lease: .seconds(60), runnerShare: 1)?.id == first)
+        #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), runnerShare: 1) == nil)
+        #expect(try queue.lease(owner: "b", now: fixture.clock.now, lease: .seconds(60), runnerShare: 2)?.id == second)
     }
 
     /// Below critical priority, jobs take at most a host's runners less one, whatever their plugin: the last runner
@@ -119,23 +119,48 @@ import Testing
     @Test func oneRunnerIsAlwaysFreeForAnAlert() throws {
         let fixture = try EngineFixture()
         for tenant in ["t1", "t2", "t3", "acme"] { try fixture.integration(tenant: tenant) }
+        // t1-t3 each of a plugin of its own, none at its share: only the reserve holds the third back.
+        try fixture.store.pool.write { db in
+            for tenant in ["t1", "t2", "t3"] {
+                try db.execute(
+                    sql: "UPDATE integration SET plugin_id = ? WHERE id = ?",
+                    arguments: ["p-\(tenant)", "\(tenant)-sink"])
+            }
+        }
         let queue = fixture.engine.queue
-        for tenant in ["t1", "t2", "t3"] {
-            _ = try queue.enqueue(
-                integration: "\(tenant)-sink", tenant: tenant, kind: .push, trigger: .schedule,
-                priority: Job.Priority.bulk)
+        func enqueue(_ tenant: String, _ priority: Int) throws -> Int64 {
+            try queue.enqueue(
+                integration: "\(tenant)-sink", tenant: tenant, kind: .push, trigger: .schedule, priority: priority)
         }
         func lease(_ owner: String) throws -> Job? {
-            try queue.lease(owner: owner, now: fixture.clock.now, lease: .seconds(60), perPlugin: 2)  // 3 runners
+            try queue.lease(owner: owner, now: fixture.clock.now, lease: .seconds(60), runnerShare: 2)  // 3 runners
         }
+        for tenant in ["t1", "t2", "t3"] { _ = try enqueue(tenant, Job.Priority.bulk) }
         #expect(try lease("a") != nil)
         #expect(try lease("b") != nil)
         #expect(try lease("c") == nil)  // the third runner is kept for an alert
-        // The plugin already runs its share (two jobs): an alert's push of it goes all the same.
+        let alert = try enqueue("acme", Job.Priority.critical)
+        #expect(try lease("c")?.id == alert)
+    }
+
+    /// An alert's push may take the last runner even from a plugin at its share; other jobs of the plugin wait.
+    @Test func anAlertMayGoPastItsPluginsShare() throws {
+        let fixture = try EngineFixture()
+        for tenant in ["t1", "t2", "t3", "acme"] { try fixture.integration(tenant: tenant) }
+        let queue = fixture.engine.queue
+        func lease(_ owner: String) throws -> Job? {
+            try queue.lease(owner: owner, now: fixture.clock.now, lease: .seconds(60), runnerShare: 2)
+        }
+        for tenant in ["t1", "t2"] {
+            _ = try queue.enqueue(integration: "\(tenant)-sink", tenant: tenant, kind: .push, trigger: .manual)
+        }
+        #expect(try lease("a") != nil)
+        #expect(try lease("b") != nil)  // the plugin runs its share
+        _ = try queue.enqueue(integration: "t3-sink", tenant: "t3", kind: .push, trigger: .manual)
+        #expect(try lease("c") == nil)
         let alert = try queue.enqueue(
             integration: "acme-sink", tenant: "acme", kind: .push, trigger: .realtime, priority: Job.Priority.critical)
         #expect(try lease("c")?.id == alert)
-        #expect(try lease("d") == nil)
     }
 
     @Test func criticalWorkIsLeasedBeforeBulkWork() throws {

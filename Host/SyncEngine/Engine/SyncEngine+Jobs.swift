@@ -5,13 +5,14 @@ import PluginRuntime
 import Store
 
 extension SyncEngine {
-    /// Leases the next runnable job (of `integration` only, if given; with `perPlugin`, of a plugin running fewer
-    /// jobs than that), runs it, and records its outcome. Returns the job, or nil when nothing is due.
+    /// Leases the next runnable job (of `integration` only, if given; with `runnerShare`, the share of a host's
+    /// runners one plugin's jobs, or jobs below critical priority, may hold: see `JobQueue.lease`), runs it, and
+    /// records its outcome. Returns the job, or nil when nothing is due.
     @discardableResult
-    public func runNext(owner: String, integration: String? = nil, perPlugin: Int? = nil) throws -> Job? {
+    public func runNext(owner: String, integration: String? = nil, runnerShare: Int? = nil) throws -> Job? {
         guard
             let job = try queue.lease(
-                owner: owner, now: clock(), lease: lease, integration: integration, perPlugin: perPlugin)
+                owner: owner, now: clock(), lease: lease, integration: integration, runnerShare: runnerShare)
         else {
             return nil
         }

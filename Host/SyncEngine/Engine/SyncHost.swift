@@ -115,7 +115,7 @@ public final class SyncHost: @unchecked Sendable {
             let ran: Bool
             do {
                 // One plugin never holds every runner: a hung one would stall every other integration.
-                ran = try engine.runNext(owner: owner, perPlugin: max(1, runners - 1)) != nil
+                ran = try engine.runNext(owner: owner, runnerShare: max(1, runners - 1)) != nil
             } catch {
                 engine.note(.error, "runner \(owner): \(error)")
                 ran = false

@@ -104,12 +104,12 @@ public struct JobQueue: Sendable {
     public static let realtimeRecordsPerJob = 1000
 
     /// Leases the next runnable job (of `integration` only, if given) for `owner` until `now + lease`, or returns
-    /// nil. With `perPlugin` (a host's runners less one): a job whose plugin already runs that many jobs waits, so a
+    /// nil. With `runnerShare` (a host's runners less one): a job whose plugin already runs that many jobs waits, so a
     /// plugin that hangs holds at most that many runners and the others go on with other plugins' jobs; and jobs
     /// below critical priority take at most that many runners in all, so one is always free for an alert's push
     /// (which may take it even from a plugin at its share): another tenant's bulk refresh never holds it back.
     public func lease(
-        owner: String, now: Date, lease: Duration, integration: String? = nil, perPlugin: Int? = nil
+        owner: String, now: Date, lease: Duration, integration: String? = nil, runnerShare: Int? = nil
     ) throws -> Job? {
         let nowMilliseconds = IntegrationRepository.milliseconds(now)
         let owner = try LeaseHolder.of(store).owner(owner)
@@ -133,8 +133,9 @@ public struct JobQueue: Sendable {
                     """,
                 arguments: [
                     owner, nowMilliseconds + Int64(lease.components.seconds * 1000), ISODates.dateTime(now),
-                    nowMilliseconds, integration, integration, perPlugin, perPlugin, Job.Priority.critical, perPlugin,
-                    Job.Priority.critical, perPlugin,
+                    nowMilliseconds, integration, integration, runnerShare, runnerShare, Job.Priority.critical,
+                    runnerShare,
+                    Job.Priority.critical, runnerShare,
                 ]
             ).map(Job.init(row:))
         }
