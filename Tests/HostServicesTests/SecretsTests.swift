@@ -122,6 +122,8 @@ import Testing
             ("leak=P%40ss%2fw0rd%2bSecret%3dX", "leak=[REDACTED]"),
             (#"{"error":"bad pa\"ss\\word 1"}"#, #"{"error":"bad [REDACTED]"}"#),
             ("password=pa%22ss%5Cword+1&x=1", "password=[REDACTED]&x=1"),
+            ("leak=P%40ss/w0rd%2BSecret%3DX", "leak=[REDACTED]"),  // Python's quote leaves `/`
+            (#"{"p":"P@ss\/w0rd+Secret=X"}"#, #"{"p":"[REDACTED]"}"#),  // JSON's optional `\/`
         ]
         for (echo, masked) in echoes { #expect(redactor.redact(echo) == masked) }
 

@@ -8,6 +8,9 @@ public final class Redactor: @unchecked Sendable {
     public static let mask = "[REDACTED]"
     private let lock = NSLock()
     private var values: Set<String> = []
+    /// `values`, longest first (so a secret that contains another is blanked whole): sorted once per registration,
+    /// not for every line redacted.
+    private var ordered: [String] = []
 
     public init() {}
 
@@ -15,10 +18,12 @@ public final class Redactor: @unchecked Sendable {
     /// form body or a Location), form-encoded (spaces as `+`) and JSON-escaped.
     public func register(_ secrets: some Sequence<String>) {
         lock.withLock {
+            let before = values.count
             for secret in secrets where secret.count >= 4 {
                 values.insert(secret)
                 values.formUnion(Self.encodings(of: secret))
             }
+            if values.count != before { ordered = values.sorted { $0.count > $1.count } }
         }
     }
 
@@ -27,14 +32,22 @@ public final class Redactor: @unchecked Sendable {
 
     static func encodings(of secret: String) -> Set<String> {
         var forms: Set<String> = []
-        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
+        // Encoders differ in what they leave alone: RFC 3986's unreserved set, that and `/` (Python's `quote`), or
+        // less than that (`~` escaped by form encoders).
+        for allowed in [
+            unreserved, unreserved.union(CharacterSet(charactersIn: "/")),
+            unreserved.subtracting(CharacterSet(charactersIn: "~")),
+        ] {
+            guard let encoded = secret.addingPercentEncoding(withAllowedCharacters: allowed) else { continue }
             forms.insert(encoded)
             forms.insert(encoded.replacingOccurrences(of: "%20", with: "+"))
             forms.insert(lowercasingEscapes(encoded))  // `%2f`, as some servers write them
         }
         var escaped: [UInt8] = []
         JSON.writeString(secret, to: &escaped)
-        forms.insert(String(decoding: escaped.dropFirst().dropLast(), as: UTF8.self))
+        let json = String(decoding: escaped.dropFirst().dropLast(), as: UTF8.self)
+        forms.insert(json)
+        forms.insert(json.replacingOccurrences(of: "/", with: "\\/"))  // `\/`, as PHP and some Java write JSON
         forms.remove(secret)
         return forms
     }
@@ -57,11 +70,10 @@ public final class Redactor: @unchecked Sendable {
     }
 
     public func redact(_ text: String) -> String {
-        let known = lock.withLock { values }
+        let known = lock.withLock { ordered }
         guard !known.isEmpty else { return text }
         var result = text
-        // Longest first, so a secret that contains another is blanked whole.
-        for secret in known.sorted(by: { $0.count > $1.count }) where result.contains(secret) {
+        for secret in known where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: Self.mask)
         }
         return result
