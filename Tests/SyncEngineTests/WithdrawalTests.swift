@@ -47,6 +47,27 @@ import Testing
         return (fixture, done)
     }
 
+    /// A pull of `count` assets in pages of 2 from a sink `latency` away, queued (`full`), over an inventory of the
+    /// same hosts when `ingested`; `serials` gives each asset a serial number.
+    func pullQueued(
+        _ count: Int, latency: TimeInterval = 0.1, ingested: Bool = true, serials: Bool = false, full: Bool = true
+    ) throws -> EngineFixture {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        fixture.engine.pageSize = 2
+        if ingested { try fixture.ingest((0..<count).map { asset("host\($0)") }) }
+        fixture.sink.assets = (0..<count).map {
+            var item: [String: JSON] = ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")]
+            if serials { item["serial_number"] = .string("SN-\($0)") }
+            return .object(item)
+        }
+        fixture.sink.latency = latency
+        try fixture.engine.enqueueSync(
+            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: full,
+            kinds: [.pull])
+        return fixture
+    }
+
     /// A bulk push makes way for an alert's push at its next batch: handed back, it goes on after the alert's job.
     @Test func aBulkPushMakesWayForAnAlert() throws {
         let (fixture, done) = try pushUnderWay(priority: Job.Priority.bulk)
@@ -194,17 +215,7 @@ extension WithdrawalTests {
     /// A pull whose job another runner took over (its lease expired while a call hung) stores nothing more: not the
     /// page it has in hand, its enrichments, or a checkpoint that would move the new runner's pull on.
     @Test func aPullTakenOverByAnotherRunnerStoresNothingMore() throws {
-        let fixture = try EngineFixture()
-        try fixture.integration()
-        fixture.engine.pageSize = 2
-        try fixture.ingest((0..<20).map { asset("host\($0)") })
-        fixture.sink.assets = (0..<20).map {
-            ["id": .string("cmdb-\($0)"), "name": .string("host\($0)"), "serial_number": .string("SN-\($0)")]
-        }
-        fixture.sink.latency = 0.1
-        try fixture.engine.enqueueSync(
-            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: true,
-            kinds: [.pull])
+        let fixture = try pullQueued(20, serials: true)
         let done = runInBackground(fixture, owner: "first")
         func stored(_ db: Database) throws -> [Int] {
             [
@@ -234,14 +245,7 @@ extension WithdrawalTests {
     /// does; each time it goes on from its checkpoint, every asset pulled once. It used to run to its end, calling the
     /// target after the disable and holding the alert back behind every page.
     @Test func aPullStopsWhenDisabledAndMakesWayForAnAlert() throws {
-        let fixture = try EngineFixture()
-        try fixture.integration()
-        fixture.engine.pageSize = 2
-        try fixture.ingest((0..<40).map { asset("host\($0)") })
-        fixture.sink.assets = (0..<40).map { ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")] }
-        fixture.sink.latency = 0.1
-        let integration = try #require(try fixture.engine.integrations.integration("acme-sink"))
-        try fixture.engine.enqueueSync(integration, trigger: .manual, full: true, kinds: [.pull])
+        let fixture = try pullQueued(40)
         func contexts() throws -> Int {
             try fixture.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM asset_context")! }
         }
@@ -278,14 +282,7 @@ extension WithdrawalTests {
     /// A pull whose runner died (its job requeued, as for a killed host) is taken up from its last stored page with
     /// the counts stored with it: every asset counted once (the pages before the death used to be lost from them).
     @Test func aPullTakenUpAfterItsRunnerDiedCountsEveryPageOnce() throws {
-        let fixture = try EngineFixture()
-        try fixture.integration()
-        fixture.engine.pageSize = 2
-        fixture.sink.assets = (0..<20).map { ["id": .string("cmdb-\($0)"), "name": .string("host\($0)")] }
-        fixture.sink.latency = 0.05
-        try fixture.engine.enqueueSync(
-            try #require(try fixture.engine.integrations.integration("acme-sink")), trigger: .manual, full: false,
-            kinds: [.pull])
+        let fixture = try pullQueued(20, latency: 0.05, ingested: false, full: false)
         let done = runInBackground(fixture, owner: "first")
         try waitUntil {
             try fixture.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM asset_context")! } >= 6

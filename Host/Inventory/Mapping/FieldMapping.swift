@@ -286,7 +286,8 @@ public struct FieldMapping: Sendable {
         output.append(UInt8(ascii: "}"))
         guard problems.isEmpty else {
             output.removeSubrange(start...)
-            throw MappingProblems(problems: problems.sorted { $0.index < $1.index }.map(\.problem))  // as `apply` lists them
+            // In the order of the entries, as `apply` lists them.
+            throw MappingProblems(problems: problems.sorted { $0.index < $1.index }.map(\.problem))
         }
     }
 
