@@ -407,5 +407,10 @@ extension SyncCommandTests {
         #expect(ISODates.dateTime(next).hasSuffix("T08:00:00Z"))
         let status = try cc(["sync", "status"]).stdout
         #expect(status.contains("Next Run: \(ISODates.dateTime(next)) (0 8 * * MON-FRI)"), "\(status)")
+        // Disabled, it runs on no schedule, and says none.
+        #expect(try cc(["integrations", "disable", "acme-fixture-rest-sink"]).status == 0)
+        #expect(try !cc(["sync", "status"]).stdout.contains("Next Run"))
+        #expect(
+            try JSON.parse(try cc(["integrations", "show", "acme-fixture-rest-sink"]).stdout)["next_run_at"] == .null)
     }
 }

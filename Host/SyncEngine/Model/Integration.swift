@@ -31,9 +31,10 @@ public struct Integration: Sendable, Equatable {
     public var nextRunAt: Date?
 
     /// When the schedule next runs it: as the scheduler set it, or worked out from the schedule before the
-    /// scheduler first saw it; nil without a schedule.
+    /// scheduler first saw it; nil without a schedule, and while the integration is disabled or paused (the
+    /// scheduler passes it over).
     public func nextScheduledRun(after now: Date) -> Date? {
-        guard let schedule else { return nil }
+        guard isActive, let schedule else { return nil }
         return nextRunAt ?? (try? Schedule(schedule).next(after: now))
     }
 
