@@ -89,7 +89,6 @@ struct DemoCommand: ParsableCommand {
     ) throws {
         let plugin = connector.plugin
         var configuration = sandbox.configuration(for: connector.simulator).objectValue!
-        if plugin == "servicenow-cmdb" { configuration["data_source"] = "CryptoConnect demo" }
         // The host paces each integration at 20 requests/s by default, a safe figure for a shared SaaS instance;
         // the sandbox is local, and Device42 takes one request per device.
         configuration["rate_limit"] = ["requests_per_second": 200, "burst": 50]

@@ -8,7 +8,8 @@ enum ServiceNowError {
         if let body = try? JSON.parse(response.body), let error = body["error"] {
             let message = error["message"]?.stringValue ?? ""
             let detail = error["detail"]?.stringValue ?? ""
-            let words = [message, detail].filter { !$0.isEmpty && $0 != "null" }.joined(separator: ": ")
+            let words = [message, detail == message ? "" : detail].filter { !$0.isEmpty && $0 != "null" }
+                .joined(separator: ": ")
             if !words.isEmpty { failure.message += " — ServiceNow says: \(words)" }
         }
         return failure

@@ -111,6 +111,12 @@ import Testing
         let missingSource = client.send("POST", "/api/now/identifyreconcile", as: "servicenow", body: item.serialized())
         #expect(missingSource.status == 400)
         #expect(missingSource.json["error"]?["message"]?.stringValue?.contains("sysparm_data_source") == true)
+        // A data source that is no choice of discovery_source is refused, as IRE does.
+        let unknownSource = client.send(
+            "POST", "/api/now/identifyreconcile?sysparm_data_source=Scanner9", as: "servicenow", body: item.serialized()
+        )
+        #expect(unknownSource.status == 400)
+        #expect(unknownSource.json["error"]?["message"] == "In payload invalid data source [Scanner9] exist")
 
         let anonymous: JSON = ["items": [["className": "cmdb_ci_linux_server", "values": ["os": "Linux"]]]]
         let refused = client.send("POST", path, as: "servicenow", body: anonymous.serialized())

@@ -7,10 +7,18 @@ import LoopbackHTTP
 /// inserted. A CI is never duplicated by sending the same item twice.
 extension ServiceNowSimulator {
     static let identifiers = ["serial_number", "name", "fqdn", "ip_address"]
+    /// The choices of `discovery_source` on an instance whose admin added `CryptoConnect` (the connector's setup
+    /// step): IRE refuses a data source that is not one of them.
+    static let dataSources: Set = [
+        "ServiceNow", "SCCM", "Altiris", "LanDesk", "ManualEntry", "ImportSet", "Other Automated", "CryptoConnect",
+    ]
 
     func identifyReconcile(_ request: HTTPServerRequest, dryRun: Bool) -> HTTPServerResponse {
         guard let dataSource = request.queryItems["sysparm_data_source"], !dataSource.isEmpty else {
             return failure(status: 400, message: "sysparm_data_source is required: name the source of the CI data")
+        }
+        guard Self.dataSources.contains(dataSource) else {
+            return failure(status: 400, message: "In payload invalid data source [\(dataSource)] exist")
         }
         guard let body = request.jsonBody, let items = body["items"]?.arrayValue else {
             return failure(status: 400, message: "The payload must be a JSON object with an items array")
