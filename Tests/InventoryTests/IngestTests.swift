@@ -17,10 +17,47 @@ import Testing
         #expect(again.counts == counts(received: 2, updated: 1, unchanged: 1, events: ["configuration_change": 1]))
         let change = try #require(try fixture.repository.events(tenant: "t", after: 0, limit: 10).last)
         #expect(change.event.kind == .configurationChange)
-        #expect(change.event.detail["changed"] == ["key_size"])
+        #expect(change.event.detail["changed"] == ["crypto_implementation.key_size"])
         #expect(try fixture.repository.count(tenant: "t") == 2)
         let stored = try fixture.repository.list(tenant: "t", filter: try InventoryFilter(["hostname=web02"]))
         #expect(stored.first?.document[path: "crypto_implementation.key_size"] == 4096)
+    }
+
+    /// A configuration change is what changes how the endpoint is secured: a renewed certificate, a suite list
+    /// changed as a set, a risk score that takes the record out of alert. Not a suite list in another order, nor a
+    /// risk score a scanner recomputed a little: each raised an event, and a real-time push with it.
+    @Test func aConfigurationChangeIsOneThatMatters() throws {
+        let fixture = try InventoryFixture()
+        func suites(_ list: [String], risk: Double = 3, expires: String = "2027-06-01") -> JSON {
+            var document = record(expires: expires).objectValue!
+            var crypto = document["crypto_implementation"]!.objectValue!
+            crypto["cipher_suite"] = nil
+            crypto["cipher_suites"] = JSON(list)
+            crypto["risk_score"] = .number(risk)
+            document["crypto_implementation"] = .object(crypto)
+            return .object(document)
+        }
+        func events(_ document: JSON) throws -> [String: Int] {
+            try fixture.ingestor.ingest(records: [document], tenant: "t").counts.events
+        }
+        let both = ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
+        _ = try events(suites(both))
+        #expect(try events(suites(both.reversed())) == [:])
+        #expect(try events(suites(both.reversed(), risk: 3.5)) == [:])
+        #expect(try events(suites(both, risk: 3.5, expires: "2028-06-01")) == ["configuration_change": 1])
+        let renewed = try #require(try fixture.repository.events(tenant: "t", after: 0, limit: 10).last)
+        #expect(renewed.event.detail["changed"] == ["certificate.expiration_date"])
+        #expect(
+            try events(suites(["TLS_AES_256_GCM_SHA384"], risk: 3.5, expires: "2028-06-01")) == [
+                "configuration_change": 1
+            ])
+        #expect(try events(suites(["TLS_AES_256_GCM_SHA384"], risk: 9, expires: "2028-06-01")) == ["alert": 1])
+        #expect(
+            try events(suites(["TLS_AES_256_GCM_SHA384"], risk: 2, expires: "2028-06-01")) == [
+                "configuration_change": 1
+            ])
+        let fixed = try #require(try fixture.repository.events(tenant: "t", after: 0, limit: 10).last)
+        #expect(fixed.event.detail["changed"] == ["crypto_implementation.risk_score"])
     }
 
     /// Lines are validated on several threads but applied in file order: a later line with the same key updates the

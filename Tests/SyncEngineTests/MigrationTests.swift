@@ -1,4 +1,5 @@
 import GRDB
+import Inventory
 import SyncEngine
 import TestSupport
 import Testing
@@ -36,5 +37,8 @@ import Testing
         #expect(try integrations.integration("every")?.eventTypes.last == "configuration_change")
         #expect(try integrations.integration("every")?.eventTypes.count == 5)
         #expect(try integrations.integration("alerts")?.eventTypes == ["alert"])
+        // New integrations take every type the inventory raises, in the order migrations match.
+        #expect(try integrations.integration("every")?.eventTypes == Integration.defaultEventTypes)
+        #expect(Set(Integration.defaultEventTypes) == Set(InventoryEvent.Kind.allCases.map(\.rawValue)))
     }
 }

@@ -8,9 +8,9 @@ public struct InventoryEvent: Sendable, Equatable {
         case complianceChange = "compliance_change"
         case certificateExpiry = "certificate_expiry"
         case alert
-        /// An endpoint's crypto configuration changed (a protocol version, a cipher suite, the certificate, the risk
-        /// score) with no alert or compliance change to say so: a host fixed, say, which a target should show as
-        /// soon as it showed the alert.
+        /// An endpoint's crypto configuration changed (a protocol version, a cipher suite, the certificate, a risk
+        /// score out of alert) with no alert or compliance change to say so: a host fixed, say, which a target should
+        /// show as soon as it showed the alert.
         case configurationChange = "configuration_change"
     }
 
@@ -73,7 +73,7 @@ public struct EventRules: Sendable {
                     kind: .alert, severity: critical ? "critical" : "high",
                     detail: detail(after: [("reasons", JSON(weaknesses.map(\.reason)))])))
         }
-        if events.isEmpty, let changed = configurationChanges(from: previous, to: record) {
+        if events.isEmpty, let changed = configurationChanges(from: previous, to: record, weaknesses: weaknesses) {
             events.append(
                 EncodedEvent(
                     kind: .configurationChange, severity: "info", detail: detail(after: [("changed", JSON(changed))])))
@@ -81,16 +81,36 @@ public struct EventRules: Sendable {
         return events
     }
 
-    /// The crypto fields (compliance apart, which has its own event) whose values changed, in order; nil when none
-    /// did or nothing is known of the stored record.
-    private func configurationChanges(from previous: StoredState?, to record: InventoryRecord) -> [String]? {
-        let path = "crypto_implementation"
-        guard let stored = previous?.storedDocument?[path: path]?.objectValue else { return nil }
-        let now = record.document[path: path]?.objectValue ?? [:]
-        let changed = Set(stored.keys).union(now.keys).subtracting(["compliance_status"]).filter {
-            stored[$0] != now[$0]
+    /// What changed in how the endpoint is secured, named by path, in order; nil when nothing did or nothing is known
+    /// of the stored record. The crypto fields and the certificate; lists (cipher suites) as sets, since a scanner
+    /// may list them in any order; compliance apart (it has its own event); the risk score only when it takes the
+    /// record out of alert (a host fixed), not for every recomputation a scanner makes.
+    private func configurationChanges(
+        from previous: StoredState?, to record: InventoryRecord, weaknesses: [CryptoWeaknesses.Weakness]
+    ) -> [String]? {
+        guard let previous, let stored = previous.storedDocument else { return nil }
+        func same(_ before: JSON?, _ after: JSON?) -> Bool {
+            if let before = before?.arrayValue, let after = after?.arrayValue {
+                return Set(before.map { $0.serialized() }) == Set(after.map { $0.serialized() })
+            }
+            return before == after
         }
-        return changed.isEmpty ? nil : changed.sorted()
+        var changed: [String] = []
+        for section in ["certificate", "crypto_implementation"] {
+            let before = stored[path: section]?.objectValue ?? [:]
+            let after = record.document[path: section]?.objectValue ?? [:]
+            for field in Set(before.keys).union(after.keys).subtracting(["compliance_status", "risk_score"]).sorted()
+            where !same(before[field], after[field]) {
+                changed.append("\(section).\(field)")
+            }
+        }
+        let risk = "crypto_implementation.risk_score"
+        if stored[path: risk] != record.document[path: risk], weaknesses.isEmpty,
+            !previous.alertWeaknesses(self).isEmpty
+        {
+            changed.append(risk)
+        }
+        return changed.isEmpty ? nil : changed
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Inventory
 import JSONCore
 import PluginRuntime
 
@@ -66,7 +65,10 @@ public struct Integration: Sendable, Equatable {
         self.nextRunAt = nextRunAt
     }
 
-    public static let defaultEventTypes = InventoryEvent.Kind.allCases.map(\.rawValue)
+    /// Every type, in the order they came: a type added later goes at the end (migrations match the stored list).
+    public static let defaultEventTypes = [
+        "discovery", "alert", "compliance_change", "certificate_expiry", "configuration_change",
+    ]
 
     /// The product document's default: identity fields belong to the ITAM system, crypto fields to the platform.
     public static let defaultSourceOfTruth: JSON = [
