@@ -1,4 +1,5 @@
 import ArgumentParser
+import HostServices
 import PluginRuntime
 import Store
 
@@ -20,6 +21,10 @@ struct CryptoConnect: ParsableCommand {
     /// ArgumentParser's entry point, with SQLite's "database is locked" told in an operator's words.
     static func main() {
         HostProcess.ignoreBrokenPipes()
+        // A process given the master key in its environment is not dumpable from the start, whether or not the
+        // command loads it (`plugins call` starts a worker without): a plugin's worker, running as the same user,
+        // could otherwise read it from this process's /proc environ. (Workers start without the variable.)
+        if MasterKey.isConfigured() { MasterKey.keepFromSameUser() }
         do {
             var command = try parseAsRoot()
             try command.run()

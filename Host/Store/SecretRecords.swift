@@ -35,14 +35,12 @@ extension Store {
         try pool.write { db in try Store.saveSecret(secret, in: db) }
     }
 
-    /// Saves a secret inside a caller's transaction, so it lands together with what it belongs to. Refused when
-    /// other owners' secrets are sealed under another key: no key would then open them all. (The owner's own may be,
-    /// being replaced: that is how a store left under two keys by an earlier release is brought back to one.)
+    /// Saves a secret inside a caller's transaction, so it lands together with what it belongs to. Refused under a
+    /// key other than the store's: no key would then open every secret (and a host running with the store's key
+    /// would fail the jobs of this one). The owner's own secrets under another key may be replaced when the other
+    /// owners' are under this one: that is how a store left under two keys by an earlier release comes back to one.
     public static func saveSecret(_ secret: SealedSecret, in db: Database) throws {
-        let others = try String.fetchAll(
-            db, sql: "SELECT DISTINCT key_id FROM secret WHERE key_id != ? AND owner != ? ORDER BY key_id",
-            arguments: [secret.keyID, secret.owner])
-        guard others.isEmpty else { throw KeyMismatch(stored: others, configured: secret.keyID) }
+        try checkKey(secret.keyID, for: secret.owner, in: db)
         try db.execute(
             sql: """
                 INSERT INTO secret (owner, name, key_id, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -50,6 +48,27 @@ extension Store {
                     updated_at = excluded.updated_at
                 """,
             arguments: [secret.owner, secret.name, secret.keyID, Data(secret.sealed), Store.timestamp()])
+    }
+
+    /// Replaces an owner's secrets inside a caller's transaction, under `saveSecret`'s rule, judged by what was
+    /// stored before: the owner's old secrets are gone by the time the new ones are saved.
+    public static func replaceSecrets(of owner: String, with secrets: [SealedSecret], in db: Database) throws {
+        if let key = secrets.first?.keyID { try checkKey(key, for: owner, in: db) }
+        try db.execute(sql: "DELETE FROM secret WHERE owner = ?", arguments: [owner])
+        for secret in secrets { try saveSecret(secret, in: db) }
+    }
+
+    /// Throws unless `owner`'s secrets may be sealed under `key`: the other owners' secrets are all under it, or
+    /// with none, the owner's own are.
+    private static func checkKey(_ key: String, for owner: String, in db: Database) throws {
+        func keys(_ owners: String) throws -> [String] {
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT key_id FROM secret WHERE owner \(owners) ? ORDER BY key_id",
+                arguments: [owner])
+        }
+        let others = try keys("!=")
+        let foreign = (others.isEmpty ? try keys("=") : others).filter { $0 != key }
+        guard foreign.isEmpty else { throw KeyMismatch(stored: foreign, configured: key) }
     }
 
     public func secrets(owner: String) throws -> [SealedSecret] {
@@ -70,14 +89,20 @@ extension Store {
         }
     }
 
-    /// Replaces every secret at once (key rotation): all re-sealed under the new key, or none.
-    public func replaceSecrets(_ secrets: [SealedSecret]) throws {
+    /// Re-seals every secret at once (key rotation): read, re-sealed by `reseal` and written in one transaction,
+    /// so a secret saved meanwhile by another process is neither left under the old key nor overwritten with what
+    /// was read before it. Returns how many.
+    public func resealSecrets(_ reseal: ([SealedSecret]) throws -> [SealedSecret]) throws -> Int {
         try pool.write { db in
-            for secret in secrets {
+            let all = try Row.fetchAll(db, sql: "SELECT * FROM secret ORDER BY owner, name").map(
+                SealedSecret.init(row:))
+            let resealed = try reseal(all)
+            for secret in resealed {
                 try db.execute(
                     sql: "UPDATE secret SET key_id = ?, sealed = ?, updated_at = ? WHERE owner = ? AND name = ?",
                     arguments: [secret.keyID, Data(secret.sealed), Store.timestamp(), secret.owner, secret.name])
             }
+            return resealed.count
         }
     }
 

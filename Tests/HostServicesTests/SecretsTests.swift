@@ -100,10 +100,13 @@ import Testing
     /// A key file other users can read opens every tenant's secrets to them: refused, as ssh refuses such a key.
     @Test func aMasterKeyFileOthersCanReadIsRefused() throws {
         let path = folder.file("master.key", MasterKey.generate())
-        chmod(path, 0o644)
-        #expect { _ = try MasterKey.load(file: path) } throws: {
-            "\($0)" == "the master key file \(path) can be read by other users (mode 644): make it private with "
-                + "chmod 600 \(path)"
+        for mode: mode_t in [0o644, 0o660] {
+            chmod(path, mode)
+            #expect { _ = try MasterKey.load(file: path) } throws: {
+                "\($0)"
+                    == "the master key file \(path) is open to other users (mode \(String(mode, radix: 8))): make it "
+                    + "private with chmod 600 \(path) (or 640 for a group to read it)"
+            }
         }
         chmod(path, 0o640)  // a group may share it
         #expect(throws: Never.self) { _ = try MasterKey.load(file: path) }

@@ -45,22 +45,28 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
         throws(Problem) -> MasterKey
     {
         let key = try find(file: file, environment: environment)
-        cc_keep_memory_from_same_user()
+        keepFromSameUser()
         return key
     }
+
+    /// Makes this process undumpable: its /proc environ and memory become root's, out of reach of another process of
+    /// the same user. The cost: debuggers, `lsof` and crash backtraces of the same user cannot read it either.
+    public static func keepFromSameUser() { cc_keep_memory_from_same_user() }
 
     private static func find(file: String?, environment: [String: String]) throws(Problem) -> MasterKey {
         if let path = file ?? environment[fileEnvironmentVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw Problem(description: "the master key file \(path) cannot be read")
             }
-            // As ssh does with a private key: a key every user can read opens every tenant's secrets to them. (A
-            // group may share it, as a container's secret mount with mode 0440 does.)
+            // As ssh does with a private key: a key other users can read opens every tenant's secrets to them, and
+            // one a group can write can be swapped for theirs. (A group may read it, as a container's secret mount
+            // with mode 0440 lets it.)
             var status = stat()
-            if stat(path, &status) == 0, status.st_mode & 0o007 != 0 {
+            if stat(path, &status) == 0, status.st_mode & 0o027 != 0 {
                 throw Problem(
-                    description: "the master key file \(path) can be read by other users (mode "
-                        + String(status.st_mode & 0o777, radix: 8) + "): make it private with chmod 600 \(path)")
+                    description: "the master key file \(path) is open to other users (mode "
+                        + String(status.st_mode & 0o777, radix: 8) + "): make it private with chmod 600 \(path) (or "
+                        + "640 for a group to read it)")
             }
             return try MasterKey(base64: text, source: path)
         }

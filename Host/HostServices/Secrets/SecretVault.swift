@@ -54,22 +54,25 @@ public final class SecretVault: Sendable {
     /// the caller switches configuration to the new key afterwards.
     @discardableResult
     public func rotate(to newKey: MasterKey) throws -> Int {
-        let all = try store.allSecrets()
-        // A store an earlier release left under two keys: name whose secrets this key cannot open, and the way out.
-        let foreign = Set(all.filter { $0.keyID != key.id }.map(\.owner)).sorted()
-        guard foreign.isEmpty else {
-            throw Problem(
-                description:
-                    "the secrets of \(foreign.joined(separator: ", ")) are sealed under another master key than "
-                    + "the configured one (\(key.id)): enter their credentials again (`cryptoconnect integrations update "
-                    + "INTEGRATION --config FILE` seals them under this key), or configure the key they were sealed "
-                    + "with, then rotate")
+        try store.resealSecrets { all in
+            let foreign = all.filter { $0.keyID != key.id }
+            // The wrong key: none opens with it.
+            guard foreign.count < all.count || all.isEmpty else {
+                throw KeyMismatch(stored: Set(foreign.map(\.keyID)).sorted(), configured: key.id)
+            }
+            // A store an earlier release left under two keys: whose secrets this key cannot open, and the way out.
+            guard foreign.isEmpty else {
+                throw Problem(
+                    description:
+                        "the secrets of \(Set(foreign.map(\.owner)).sorted().joined(separator: ", ")) are sealed under "
+                        + "another master key than the configured one (\(key.id)): enter their credentials again "
+                        + "(`cryptoconnect integrations update INTEGRATION --config FILE` seals them under this key), or "
+                        + "configure the key they were sealed with, then rotate")
+            }
+            return try all.map { sealed in
+                try seal(owner: sealed.owner, name: sealed.name, value: try open(sealed, with: key), with: newKey)
+            }
         }
-        let resealed = try all.map { sealed in
-            try seal(owner: sealed.owner, name: sealed.name, value: try open(sealed, with: key), with: newKey)
-        }
-        try store.replaceSecrets(resealed)
-        return resealed.count
     }
 
     private func seal(owner: String, name: String, value: String, with key: MasterKey) throws -> SealedSecret {

@@ -100,7 +100,7 @@ public final class SyncEngine: @unchecked Sendable {
 
         let mapping = try FieldMapping(json: integration.mapping, stored: true)
         // The build's defaults for what the stored configuration leaves out: an integration saved before its plugin
-        // named one (Lansweeper's rate limit) runs with it too, and with the newest build's.
+        // named one (Lansweeper's rate limit) runs with it too. (Defaults present when it was saved were stored.)
         let configuration = ConfigurationSchema(build.manifest.configSchema).applyingDefaults(
             to: integration.configuration)
         var http: IntegrationHTTP?

@@ -44,8 +44,7 @@ extension IntegrationRepository {
                     sql: "UPDATE sync_state SET content_hash = '' WHERE integration = ?", arguments: [integration.id])
             }
             if let secrets {
-                try db.execute(sql: "DELETE FROM secret WHERE owner = ?", arguments: [integration.id])
-                for secret in secrets { try Store.saveSecret(secret, in: db) }
+                try Store.replaceSecrets(of: integration.id, with: secrets, in: db)
             }
             return resumed
         }
