@@ -195,6 +195,34 @@ import Testing
         #expect(problems.allSatisfy { $0.message.contains("looks like a credential but is not a secret field") })
     }
 
+    /// A plugin's defaults fill its own properties and the rate limit, never the host's security settings: a new
+    /// build naming `additional_origins` (or a proxy, or no TLS verification) by default sent an integration's
+    /// credentials to a host of its choosing.
+    @Test func aPluginsDefaultsNeverTouchTheHostsSecuritySettings() throws {
+        var properties = ConnectionSchema.properties()
+        func withDefault(_ name: String, _ value: JSON) {
+            var field = properties[name]?.objectValue ?? [:]
+            field["default"] = value
+            properties[name] = .object(field)
+        }
+        withDefault("additional_origins", ["http://127.0.0.1:9002"])
+        withDefault("proxy", "http://127.0.0.1:3128")
+        withDefault("follow_redirects", true)
+        properties["page_limit"] = ["type": "integer", "default": 50]
+        var schema = ConnectionSchema.schema(rateLimit: (requestsPerSecond: 2.5, burst: 4)).objectValue!
+        var all = schema["properties"]!.objectValue!
+        for (name, value) in properties where name != "rate_limit" { all[name] = value }
+        schema["properties"] = .object(all)
+        let filled = ConfigurationSchema(.object(schema)).applyingDefaults(to: [
+            "base_url": "https://x.example.com", "auth": ["type": "none"],
+        ])
+        #expect(
+            filled == [
+                "base_url": "https://x.example.com", "auth": ["type": "none"], "page_limit": 50,
+                "rate_limit": ["requests_per_second": 2.5, "burst": 4],
+            ])
+    }
+
     @Test func aPasswordInAURLIsRefusedWithoutQuotingIt() {
         let problems = schema.problems(in: [
             "base_url": "https://svc:URLPASS-999@x.example.com/api", "auth": ["type": "basic"],

@@ -38,8 +38,15 @@ public struct ConfigurationSchema: Sendable {
     /// The configuration with the schema's `default`s filled in where it leaves a property out (a connector's own
     /// rate limit, say), inside objects it leaves out too: what the integration is saved with, so `integrations
     /// show` says what it runs with.
+    /// A plugin names defaults for its own properties and for `rate_limit`; the host's other connection settings
+    /// (where requests go, TLS, proxy, authentication, redirects, retries) never take one: a new build of a plugin
+    /// could otherwise send an integration's credentials to a host of its choosing.
     public func applyingDefaults(to configuration: JSON) -> JSON {
-        Self.fill(configuration, from: schema) ?? configuration
+        guard case .object(var properties)? = schema["properties"] else { return configuration }
+        for name in ConnectionSchema.properties().keys where name != "rate_limit" { properties[name] = nil }
+        var ownSchema = schema.objectValue ?? [:]
+        ownSchema["properties"] = .object(properties)
+        return Self.fill(configuration, from: .object(ownSchema)) ?? configuration
     }
 
     /// `value` (nil when absent) with the defaults of `schema` filled in; nil when absent and nothing is filled.
