@@ -35,6 +35,34 @@ import Testing
         #expect(server.requests.allSatisfy { $0.header("User-Agent")?.hasPrefix("CryptoConnect/") == true })
     }
 
+    /// Where a request goes and how it travels are the host's: a plugin's Host header (which routes a request with
+    /// the credentials to another site behind a shared front end) and hop-by-hop headers are dropped, and methods
+    /// that echo or tunnel the request are not sent.
+    @Test func aPluginCannotChooseHostHeaderOrAnEchoingMethod() throws {
+        let server = try RecordingServer { _, _ in ok() }
+        let http = try integrationHTTP([
+            "base_url": .string(server.baseURL), "auth": ["type": "api_key", "key": "key-0123456789"],
+        ])
+        let sent = http.send(
+            get(
+                "/x",
+                headers: [
+                    HTTPHeader("Host", "attacker.example"), HTTPHeader("Connection", "Upgrade"),
+                    HTTPHeader("X-Ok", "1"),
+                ]))
+        #expect(sent.statusCode == 200)
+        let received = try #require(server.requests.first)
+        #expect(received.header("Host") == server.baseURL.replacingOccurrences(of: "http://", with: ""))
+        #expect(received.header("X-Ok") == "1")
+        #expect(received.header("Connection")?.lowercased() != "upgrade")
+        for method in ["TRACE", "connect"] {
+            let refused = http.send(PluginHTTPRequest(method: method, url: "/x", headers: [], body: []))
+            #expect(refused.status == .config)
+            #expect(refused.errorMessage?.contains("is not sent: it would echo or tunnel the request") == true)
+        }
+        #expect(server.requests.count == 1)
+    }
+
     @Test func connectionsAreReusedAcrossCalls() throws {
         let server = try RecordingServer { _, _ in ok() }
         let http = try integrationHTTP(["base_url": .string(server.baseURL)])

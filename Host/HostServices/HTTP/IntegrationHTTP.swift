@@ -77,12 +77,26 @@ public final class IntegrationHTTP: @unchecked Sendable {
         return redacted
     }
 
+    /// Headers that say where a request goes and how it travels: the host's to set, not a plugin's. A plugin's
+    /// `Host` would route a request with the integration's credentials to another site behind a shared front end.
+    static let reservedHeaders: Set = [
+        "host", "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "content-length", "expect",
+    ]
+
     private func attempt(_ request: PluginHTTPRequest) -> PluginHTTPResult {
         let url: String
         switch resolve(request.url) {
         case .success(let resolved): url = resolved
         case .failure(let problem): return .failure(.config, problem.message)
         }
+        // TRACE echoes the request, credentials and all, into the answer the plugin reads; CONNECT opens a tunnel.
+        guard !["TRACE", "TRACK", "CONNECT"].contains(request.method.uppercased()) else {
+            return .failure(
+                .config, "method \(request.method.uppercased()) is not sent: it would echo or tunnel the request")
+        }
+        var request = request
+        request.headers.removeAll { Self.reservedHeaders.contains($0.name.lowercased()) }
         do {
             try breaker.admit(waitingForTrialUpTo: settings.requestTimeout)
         } catch {
