@@ -129,6 +129,15 @@ import Testing
             (#"{"p":"P@ss\/w0rd+Secret=X"}"#, #"{"p":"[REDACTED]"}"#),  // JSON's optional `\/`
         ]
         for (echo, masked) in echoes { #expect(redactor.redact(echo) == masked) }
+        // An HTML error page, JavaScript's and Java's encoders, and base64 of it.
+        let accented = "Adm!n*P&ss<2024>é"
+        redactor.register([accented])
+        for echo in [
+            "Adm!n*P&amp;ss&lt;2024&gt;é", "Adm!n*P%26ss%3C2024%3E%C3%A9", "Adm%21n*P%26ss%3C2024%3E%C3%A9",
+            Data(accented.utf8).base64EncodedString(),
+        ] {
+            #expect(redactor.redact("<p>\(echo)</p>") == "<p>[REDACTED]</p>", "\(echo)")
+        }
 
         let oauth = Redactor()
         _ = try integrationHTTP(

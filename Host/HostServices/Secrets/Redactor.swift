@@ -32,17 +32,27 @@ public final class Redactor: @unchecked Sendable {
 
     static func encodings(of secret: String) -> Set<String> {
         var forms: Set<String> = []
-        // Encoders differ in what they leave alone: RFC 3986's unreserved set, that and `/` (Python's `quote`), or
-        // less than that (`~` escaped by form encoders).
-        for allowed in [
-            unreserved, unreserved.union(CharacterSet(charactersIn: "/")),
-            unreserved.subtracting(CharacterSet(charactersIn: "~")),
-        ] {
-            guard let encoded = secret.addingPercentEncoding(withAllowedCharacters: allowed) else { continue }
+        // Encoders differ in what they leave alone.
+        func and(_ characters: String) -> CharacterSet { CharacterSet(charactersIn: characters) }
+        let encoders = [
+            unreserved,  // RFC 3986
+            unreserved.union(and("/")),  // Python's quote
+            unreserved.union(and("!*'()")),  // JavaScript's encodeURIComponent
+            unreserved.union(and("*")).subtracting(and("~")),  // Java's URLEncoder
+            unreserved.subtracting(and("~")),  // form encoders
+        ]
+        for set in encoders {
+            guard let encoded = secret.addingPercentEncoding(withAllowedCharacters: set) else { continue }
             forms.insert(encoded)
             forms.insert(encoded.replacingOccurrences(of: "%20", with: "+"))
             forms.insert(lowercasingEscapes(encoded))  // `%2f`, as some servers write them
         }
+        // An HTML page quoting it (an error page), and base64 (a token a server built of it).
+        let html = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\"", "&quot;"), ("'", "&#39;")].reduce(secret) {
+            $0.replacingOccurrences(of: $1.0, with: $1.1)
+        }
+        forms.insert(html)
+        forms.insert(Data(secret.utf8).base64EncodedString())
         var escaped: [UInt8] = []
         JSON.writeString(secret, to: &escaped)
         let json = String(decoding: escaped.dropFirst().dropLast(), as: UTF8.self)
