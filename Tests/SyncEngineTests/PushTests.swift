@@ -264,6 +264,29 @@ import Testing
         #expect(status.resolvedErrors == 1)
     }
 
+    /// A host whose key (or none) cannot open an integration's credentials keeps its job waiting, said, instead of
+    /// failing it for good: the records it was for went with it. A host with the store's key runs it.
+    @Test func aJobWhoseCredentialsTheKeyCannotOpenWaits() throws {
+        let fixture = try EngineFixture()
+        let integration = try fixture.integration(token: "tok-waits")
+        try fixture.ingest([asset("a")])
+        let clock = fixture.clock
+        let keyless = SyncEngine(
+            store: fixture.store, catalog: fixture.engine.catalog, supervisor: PluginSupervisor(log: CollectingLog()),
+            vault: nil, log: CollectingLog(), clock: { clock.now })
+        defer { keyless.supervisor.shutdown() }
+        try keyless.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+        let waiting = try #require(try keyless.runNext(owner: "t"))
+        #expect(waiting.state == .queued)
+        #expect(waiting.error?.contains("has sealed secrets, but no master key is configured") == true)
+        #expect(waiting.error?.contains("the job waits for a host with the store's key") == true)
+        #expect(try keyless.runNext(owner: "t") == nil)  // not at once again
+        fixture.clock.advance(61)
+        try fixture.engine.drain(owner: "t")
+        #expect(try fixture.engine.queue.job(waiting.id)?.state == .succeeded)
+        #expect(fixture.sink.stored.count == 1)
+    }
+
     @Test func serverTroubleRetriesWithBackoffUntilItWorks() throws {
         let fixture = try EngineFixture()
         try fixture.integration()

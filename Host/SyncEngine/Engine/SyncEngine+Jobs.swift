@@ -68,6 +68,11 @@ extension SyncEngine {
         } catch  where Store.isBusy(error) {
             // Another process (an ingest) held the store's write lock: nothing is wrong with the job.
             return .postponed(at: clock().addingTimeInterval(30), stats, "the store was busy; the job resumes shortly")
+        } catch let unopened as UnopenedSecrets {
+            // A key that changed under a running host, or none: the job waits, said, rather than failing for good.
+            return .postponed(
+                at: clock().addingTimeInterval(60), stats,
+                "\(unopened.description); the job waits for a host with the store's key")
         } catch let missing as PluginCatalog.NotFound {
             // Being replaced (an upgrade's files land between two scans of the folder), or removed: tried again.
             return .retry(at: backoff(attempts: job.attempts), stats, missing.description)

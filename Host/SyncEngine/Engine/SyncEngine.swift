@@ -140,11 +140,21 @@ public final class SyncEngine: @unchecked Sendable {
         let sealed = try store.secrets(owner: integration.id)
         guard !sealed.isEmpty else { return [:] }
         guard let vault else {
-            throw IntegrationRepository.Problem(
+            throw UnopenedSecrets(
                 description: "integration \(integration.id) has sealed secrets, but no master key is configured "
                     + "(set \(MasterKey.environmentVariable) or \(MasterKey.fileEnvironmentVariable))")
         }
-        return try vault.secrets(owner: integration.id)
+        do {
+            return try vault.secrets(owner: integration.id)
+        } catch {
+            throw UnopenedSecrets(description: "\(error)")
+        }
+    }
+
+    /// An integration's credentials that the configured master key (or no key) cannot open: the host's to fix, not
+    /// the job's, which waits for it.
+    struct UnopenedSecrets: Error, CustomStringConvertible {
+        let description: String
     }
 
     /// A pause a target asks for (Retry-After) holds for every process of the store, not only the one that heard
