@@ -110,6 +110,13 @@ import Testing
         }
         chmod(path, 0o640)  // a group may share it
         #expect(throws: Never.self) { _ = try MasterKey.load(file: path) }
+        // A key another user owns is theirs to read (shown where the tests may give the file away: as root).
+        if geteuid() == 0, chown(path, 65534, 65534) == 0 {
+            #expect { _ = try MasterKey.load(file: path) } throws: {
+                "\($0)".contains("belongs to another user (uid 65534), who can read it")
+            }
+            chown(path, 0, 0)
+        }
         // The process that holds the key is not dumpable: a plugin's worker, running as the same user, cannot read
         // the key from its /proc environ or memory.
         #expect(cc_is_dumpable() == 0)
@@ -275,6 +282,7 @@ import Testing
     @Test(arguments: [
         ("base_url", "https://admin:pa/ss-TopSecret-78@x.example.com"),
         ("proxy", "http://proxyuser:px/TopSecret-79@proxy:3128"), ("proxy", "proxyuser:TopSecret-80@127.0.0.1:3128"),
+        ("proxy", "svc:pr?xy-TopSecret-81@127.0.0.1:3128"),
     ])
     func aPasswordAParserWouldMissIsRefusedToo(field: String, url: String) {
         var configuration: [String: JSON] = ["base_url": "https://x.example.com"]
@@ -283,6 +291,19 @@ import Testing
             _ = try HTTPSettings(configuration: .object(configuration), secrets: [:])
         } throws: { error in
             "\(error)".hasPrefix("\(field): is a URL with a password in it") && !"\(error)".contains("TopSecret")
+        }
+    }
+
+    @Test func anAdditionalOriginWithAPasswordIsRefused() {
+        #expect {
+            _ = try HTTPSettings(
+                configuration: [
+                    "base_url": "https://x.example.com",
+                    "additional_origins": ["http://u:pa/ss-TopSecret@y.example.com"],
+                ], secrets: [:])
+        } throws: { error in
+            "\(error)".hasPrefix("additional_origins[0]: is a URL with a password in it")
+                && !"\(error)".contains("TopSecret")
         }
     }
 

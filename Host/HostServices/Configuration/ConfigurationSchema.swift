@@ -186,9 +186,10 @@ public struct ConfigurationSchema: Sendable {
     /// Stricter, for the URLs the host itself connects through (`base_url`, `proxy`): any `user:…@` before the
     /// query, even where the password holds a `/` (`https://admin:pa/ss@host`), which a parser would take apart
     /// differently but which is a password all the same. A path with an `@` after a port reads so too; `%40` spells it.
-    public static func mayCarryPassword(_ text: String) -> Bool {
+    /// `queries: false` for a URL that has no query (a proxy, an origin): a `?` there is a password's.
+    public static func mayCarryPassword(_ text: String, queries: Bool = true) -> Bool {
         guard let scheme = text.range(of: "://") else { return false }
-        let rest = text[scheme.upperBound...].prefix { $0 != "?" && $0 != "#" }
+        let rest = text[scheme.upperBound...].prefix { !queries || ($0 != "?" && $0 != "#") }
         guard let at = rest.lastIndex(of: "@") else { return false }
         return rest[..<at].contains(":")
     }

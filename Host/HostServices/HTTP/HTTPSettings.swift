@@ -26,8 +26,12 @@ public struct HTTPSettings: Sendable {
         // None of these messages quotes the URL: it may hold a password or a token.
         // libcurl takes a proxy without a scheme (`user:pw@proxy:3128`): read as http.
         let proxyURL = proxy.map { $0.contains("://") ? $0 : "http://" + $0 }
-        for (path, url) in [("base_url", baseURL), ("proxy", proxyURL)]
-        where url.map(ConfigurationSchema.mayCarryPassword) == true {
+        let origins = try reader.strings("additional_origins")
+        let urls =
+            [("base_url", baseURL, true), ("proxy", proxyURL, false)]
+            + origins.enumerated().map { ("additional_origins[\($0.offset)]", $0.element, false) }
+        for (path, url, queries) in urls
+        where url.map({ ConfigurationSchema.mayCarryPassword($0, queries: queries) }) == true {
             throw ConfigurationProblem(
                 path: path,
                 "is a URL with a password in it (user:password@); credentials belong in auth (an @ in a path is %40)")
@@ -43,7 +47,7 @@ public struct HTTPSettings: Sendable {
             throw ConfigurationProblem(
                 path: "base_url", "must be an absolute http or https URL (scheme://host[:port][/path])")
         }
-        additionalOrigins = try reader.strings("additional_origins")
+        additionalOrigins = origins
         connectTimeout = try reader.milliseconds("timeouts.connect_ms") ?? connectTimeout
         requestTimeout = try reader.milliseconds("timeouts.request_ms") ?? requestTimeout
         followRedirects = try reader.bool("follow_redirects") ?? false

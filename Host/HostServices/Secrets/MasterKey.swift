@@ -62,6 +62,11 @@ public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable
             // one a group can write can be swapped for theirs. (A group may read it, as a container's secret mount
             // with mode 0440 lets it.)
             var status = stat()
+            if stat(path, &status) == 0, status.st_uid != geteuid(), status.st_uid != 0 {
+                throw Problem(
+                    description: "the master key file \(path) belongs to another user (uid \(status.st_uid)), who can "
+                        + "read it: give it to this one (chown) with mode 600")
+            }
             if stat(path, &status) == 0, status.st_mode & 0o027 != 0 {
                 throw Problem(
                     description: "the master key file \(path) is open to other users (mode "
