@@ -40,6 +40,7 @@ final class DemoWorkspace {
     /// An engine over a fresh store, with a master key generated for this run (kept in memory only).
     func engine(plugins: String) throws -> SyncEngine {
         let engine: SyncEngine
+        MasterKey.keepFromSameUser()  // the key and the sealed secrets it opens are in this process's memory
         do {
             engine = try SyncEngine.local(
                 directory: root, plugins: plugins, key: try MasterKey(base64: MasterKey.generate(), source: "demo"),
