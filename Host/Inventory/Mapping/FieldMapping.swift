@@ -51,7 +51,10 @@ public struct FieldMapping: Sendable {
     /// records of an asset are pushed as one item, made of its riskiest record (`"one_item_per": "asset"`).
     public let onePerAsset: Bool
     /// The entries whose value depends on the clock, not only on the record.
-    private let clockedEntries: [Entry]
+    private let clockedEntries: [Int]
+    /// The entries' source fields, read from a stored document's bytes without building the rest of it; nil when
+    /// a step reads other fields of the record (`format`).
+    private let sourcePaths: JSONPaths?
     /// The entries in the canonical order of their target fields, each with its member name written out: `write`
     /// goes through them in turn, with nothing to sort or hash.
     private let canonicalEntries: [(index: Int, name: [UInt8])]
@@ -207,7 +210,9 @@ public struct FieldMapping: Sendable {
         }
         guard problems.isEmpty else { throw MappingProblems(problems: problems) }
         self.entries = entries
-        clockedEntries = entries.filter { $0.steps.contains(.dateToDaysRemaining) }
+        clockedEntries = entries.indices.filter { entries[$0].steps.contains(.dateToDaysRemaining) }
+        let readsOtherFields = entries.contains { $0.steps.contains { if case .format = $0 { true } else { false } } }
+        sourcePaths = readsOtherFields ? nil : JSONPaths(entries.map(\.path))
         canonicalEntries = entries.indices.sorted {
             entries[$0].targetField.utf8.lexicographicallyPrecedes(entries[$1].targetField.utf8)
         }.map { index in
@@ -263,6 +268,25 @@ public struct FieldMapping: Sendable {
     /// (members in canonical order, nulls left out) without building it: a push writes its batches this way. On a
     /// problem nothing is left written.
     public func write(_ record: JSON, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems) {
+        try write(to: &output) { (index) throws(Transform.Problem) in try entries[index].value(of: record, now: now) }
+    }
+
+    /// As `write(_:now:to:)` for a document as the store keeps it: only the fields the mapping reads are built.
+    public func write(_ document: StoredDocument, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems)
+    {
+        guard let values = sourcePaths.flatMap(document.values(at:)) else {
+            return try write(document.json, now: now, to: &output)
+        }
+        // No step reads other fields of the record (`sourcePaths` is nil if one does): it is not needed.
+        try write(to: &output) { (index) throws(Transform.Problem) in
+            try entries[index].value(from: values[index], record: [:], now: now)
+        }
+    }
+
+    /// Writes the value `valueOf` makes of each entry, given its index.
+    private func write(to output: inout [UInt8], valueOf: (Int) throws(Transform.Problem) -> JSON)
+        throws(MappingProblems)
+    {
         let start = output.count
         var problems: [(index: Int, problem: Problem)] = []
         var first = true
@@ -271,7 +295,7 @@ public struct FieldMapping: Sendable {
             let entry = entries[index]
             let value: JSON
             do {
-                value = try entry.value(of: record, now: now)
+                value = try valueOf(index)
             } catch {
                 let location = "\(entry.sourceField) → \(entry.targetField)"
                 problems.append((index, Problem(location: location, message: error.description)))
@@ -295,9 +319,24 @@ public struct FieldMapping: Sendable {
     /// count going down), or nil if they never do. A push sends such a record again once that moment has passed, so
     /// a target never keeps a count that stopped being true.
     public func nextChange(of record: JSON, after now: Date) -> Date? {
+        nextChange(after: now, record: record) { Self.lookup(record, entries[$0].path) }
+    }
+
+    /// As `nextChange(of:after:)` for a document as the store keeps it.
+    public func nextChange(of document: StoredDocument, after now: Date) -> Date? {
+        guard !clockedEntries.isEmpty else { return nil }
+        guard let values = sourcePaths.flatMap(document.values(at:)) else {
+            return nextChange(of: document.json, after: now)
+        }
+        return nextChange(after: now, record: [:]) { values[$0] }
+    }
+
+    /// The earliest moment a clocked entry's value changes, its source value given by `sourceOf` its index.
+    private func nextChange(after now: Date, record: JSON, sourceOf: (Int) -> JSON) -> Date? {
         var earliest: Date?
-        for entry in clockedEntries {
-            var value = Self.lookup(record, entry.path)
+        for index in clockedEntries {
+            let entry = entries[index]
+            var value = sourceOf(index)
             for step in entry.steps {
                 if let moment = step.nextChange(of: value, after: now), moment < earliest ?? .distantFuture {
                     earliest = moment
@@ -416,7 +455,12 @@ public struct FieldMapping: Sendable {
 extension FieldMapping.Entry {
     /// The target value this entry makes of `record`.
     func value(of record: JSON, now: Date) throws(Transform.Problem) -> JSON {
-        var value = FieldMapping.lookup(record, path)
+        try value(from: FieldMapping.lookup(record, path), record: record, now: now)
+    }
+
+    /// The target value this entry makes of its source field's value `source`.
+    func value(from source: JSON, record: JSON, now: Date) throws(Transform.Problem) -> JSON {
+        var value = source
         for step in steps { value = try step.apply(value, record: record, now: now) }
         return value
     }

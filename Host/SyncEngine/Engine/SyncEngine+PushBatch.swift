@@ -96,7 +96,7 @@ extension SyncEngine {
             batch.sent.append(
                 SentItem(
                     record: record.sent, payload: payload,
-                    refreshAfter: runtime.mapping.nextChange(of: record.document, after: now),
+                    refreshAfter: runtime.mapping.nextChange(of: record.stored, after: now),
                     members: members.map(\.sent)))
         }
         func refuse(_ record: PendingRecord, _ problems: MappingProblems) {
@@ -119,7 +119,7 @@ extension SyncEngine {
                 do throws(MappingProblems) {
                     // Mapped straight into the input: no tree of fields is built per record.
                     try add(record, members: [record]) { (output) throws(MappingProblems) in
-                        try runtime.mapping.write(record.document, now: now, to: &output)
+                        try runtime.mapping.write(record.stored, now: now, to: &output)
                     }
                 } catch {
                     refuse(record, error)

@@ -7,9 +7,13 @@ import Store
 /// A record waiting to be pushed: changed since the integration last acknowledged it (or all, for a full sync).
 public struct PendingRecord: Sendable {
     public let id: String
-    public let document: JSON
+    /// The document as stored: a push's mapping reads its fields straight from the bytes.
+    public let stored: StoredDocument
     public let contentHash: String
     public let externalID: String?
+
+    /// The document as a mapping sees it (built on first use).
+    public var document: JSON { stored.json }
 
     public var sent: SentRecord { SentRecord(id: id, contentHash: contentHash, externalID: externalID) }
 }
@@ -134,18 +138,10 @@ public struct DeliveryRepository: Sendable {
 
     /// A row of `SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id`.
     private static func pendingRecord(_ row: SteppedRow) -> PendingRecord {
-        let discoveredAt = row.text(2)
-        return PendingRecord(
-            id: row.text(0) ?? "", document: row.withBytes(1) { Self.document($0, discoveredAt: discoveredAt) },
+        PendingRecord(
+            id: row.text(0) ?? "",
+            stored: StoredDocument(bytes: row.withBytes(1) { $0.map(Array.init) ?? [] }, discoveredAt: row.text(2)),
             contentHash: row.text(3) ?? "", externalID: row.text(4))
-    }
-
-    /// A stored document as the mapping sees it, with the record's last-seen time (kept beside it, not in it).
-    private static func document(_ bytes: UnsafeBufferPointer<UInt8>?, discoveredAt: String?) -> JSON {
-        // Parsed straight from SQLite's buffer; the ingest wrote it, so it is an object.
-        guard let bytes, case .object(var fields) = (try? JSON.parse(bytes)) ?? [:] else { return [:] }
-        if let discoveredAt { fields["discovered_at"] = .string(discoveredAt) }
-        return .object(fields)
     }
 
     /// Whether record `r` is due for a push, given its state `s`; binds "everything" (a full sync), then now.

@@ -1,0 +1,65 @@
+import JSONCore
+import Testing
+
+/// Reading paths from a document's bytes gives what parsing the whole document and looking them up gives.
+@Suite struct JSONPathsTests {
+    func read(_ paths: [[String]], in text: String) throws -> [JSON]? {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in
+            try JSONPaths(paths).values(in: buffer)
+        }
+    }
+
+    @Test func readsWhatTheWholeDocumentHoldsUnderEachPath() throws {
+        let document = #"""
+            { "skipped": [1, -2.5e3, {"x": "}]\"{["}, [], {}, true, null, "a\\\"b"],
+              "asset": {"hostname": "web01", "tags": ["a", "b"], "ip": null, "nested": {"deep": {"er": 1}}},
+              "crypto": {"port": 443, "risk": 7.5, "name": "caf\u00e9 \ud83d\ude00"},
+              "flag": false, "text": "plain" }
+            """#
+        let paths = [
+            ["asset", "hostname"], ["asset", "tags"], ["asset", "ip", "under"], ["asset", "nested", "deep"],
+            ["crypto", "port"], ["crypto", "risk"], ["crypto", "name"], ["flag"], ["text"], ["absent"],
+            ["asset", "absent"], ["skipped", "0"], ["missing", "x", "y"], ["asset", "hostname"],
+        ]
+        let whole = try JSON.parse(document)
+        let values = try #require(try read(paths, in: document))
+        #expect(values == paths.map { whole[keys: $0[...]] ?? .null })
+        #expect(values[3] == ["er": 1] && values[6] == "café 😀" && values[9] == .null && values[11] == .null)
+    }
+
+    /// As `JSON.parse` keeps a repeated member name's last value, so do the paths, even when the last one is not an
+    /// object the paths go on through.
+    @Test func aRepeatedNamesLastValueCounts() throws {
+        let paths = [["a", "b"], ["c"]]
+        #expect(try read(paths, in: #"{"a": {"b": 1}, "c": 1, "a": {"x": 2}, "c": 2}"#) == [.null, 2])
+        #expect(try read(paths, in: #"{"a": {"b": 1}, "a": 5}"#) == [.null, .null])
+        #expect(try read(paths, in: #"{"a": 5, "a": {"b": 3}}"#) == [3, .null])
+    }
+
+    /// A member name with a dot, beside a path through its first part, may be meant as that path; a path that ends
+    /// where another goes on needs its whole value. Only the whole document settles either.
+    @Test func leavesToTheWholeDocumentWhatOnlyItSettles() throws {
+        #expect(try read([["extensions", "cmdb", "owner"]], in: #"{"extensions": {"cmdb.owner": "ops"}}"#) == nil)
+        #expect(try read([["a"], ["a", "b"]], in: #"{"a": {"b": 1}}"#) == nil)
+        // A dotted name no path goes on through is stepped over like any other.
+        #expect(try read([["a", "b"], ["x"]], in: #"{"x.y": 1, "a": {"b.c": 2, "b": 3}}"#) == [3, .null])
+    }
+
+    @Test func aBrokenDocumentIsAnErrorNamingWhere() throws {
+        let cases: [(String, String)] = [
+            (#"{"skipped": [1, 2}, "a": 1}"#, "line 1, column 18: expected ',' or ']' after an element"),
+            (#"{"skipped": "open, "a": 1}"#, "line 1, column 21: expected ',' or '}' after an object member"),
+            (
+                "{\"skipped\": \"tab\there\"}",
+                "line 1, column 17: control character byte 0x9 inside a string; escape it"
+            ),
+            (#"{"a": 1} trailing"#, "line 1, column 10: unexpected 't' after the end of the document"),
+            (#"{"a": tru}"#, "line 1, column 7: unexpected 't', expected a value"),
+            ("", "line 1, column 1: empty document"),
+        ]
+        for (text, message) in cases {
+            #expect("\(text)") { try read([["a"]], in: text) } throws: { "\($0)" == message }
+        }
+    }
+}
