@@ -6,6 +6,11 @@ public struct JSONPaths: Sendable {
     struct Node: Sendable {
         var ends: [Int] = []
         var children: [(name: String, node: Int)] = []
+        /// The children's names as UTF-8, compared with a member's name as it is written.
+        var childNames: [[UInt8]] = []
+        /// The names a path goes on through, past the child: a member named one of them and a dot may be read as
+        /// part of that path.
+        var throughNames: [[UInt8]] = []
         /// Every path ending here or below, cleared when a repeated member name starts over.
         var endsBelow: [Int] = []
     }
@@ -25,11 +30,17 @@ public struct JSONPaths: Sendable {
                 } else {
                     nodes.append(Node())
                     nodes[current].children.append((name, nodes.count - 1))
+                    nodes[current].childNames.append(Array(name.utf8))
                     current = nodes.count - 1
                 }
                 nodes[current].endsBelow.append(path)
             }
             nodes[current].ends.append(path)
+        }
+        for number in nodes.indices {
+            nodes[number].throughNames = nodes[number].children.filter { !nodes[$0.node].children.isEmpty }.map {
+                Array($0.name.utf8)
+            }
         }
         self.paths = paths
         self.nodes = nodes
@@ -62,11 +73,10 @@ extension JSONParser {
     private mutating func read(_ paths: JSONPaths, node number: Int, into values: inout [JSON]) throws(JSONParseError)
         -> Bool
     {
-        let node = paths.nodes[number]
-        if !node.ends.isEmpty {
-            guard node.children.isEmpty else { return false }
+        if !paths.nodes[number].ends.isEmpty {
+            guard paths.nodes[number].children.isEmpty else { return false }
             let value = try parseValue()
-            for path in node.ends { values[path] = value }
+            for path in paths.nodes[number].ends { values[path] = value }
             return true
         }
         guard peek() == UInt8(ascii: "{") else {
@@ -84,23 +94,17 @@ extension JSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted member name") }
-            let name = try parseString()
+            let member = try memberName(among: paths.nodes[number])
             skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name \"\(name)\"") }
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             skipWhitespace()
-            if let child = node.children.first(where: { $0.name == name }) {
-                for path in paths.nodes[child.node].endsBelow { values[path] = .null }
-                guard try read(paths, node: child.node, into: &values) else { return false }
-            } else {
-                if name.utf8.contains(UInt8(ascii: ".")),
-                    node.children.contains(where: { child in
-                        !paths.nodes[child.node].children.isEmpty && name.hasPrefix(child.name + ".")
-                    })
-                {
-                    return false
-                }
-                try skipValue()
+            switch member {
+            case .child(let child):
+                for path in paths.nodes[child].endsBelow { values[path] = .null }
+                guard try read(paths, node: child, into: &values) else { return false }
+            case .other: try skipValue()
+            case .unsettled: return false
             }
             skipWhitespace()
             switch peek() {
@@ -113,6 +117,44 @@ extension JSONParser {
             default: throw error("expected ',' or '}' after an object member")
             }
         }
+    }
+
+    private enum MemberName {
+        /// The name of the child node given.
+        case child(Int)
+        case other
+        /// A name with a dot that begins with a name a path goes on through: only the whole document settles it.
+        case unsettled
+    }
+
+    /// Reads the member name at the parser's position, and which of `node`'s children it names. A name written
+    /// plainly in ASCII is compared as it is written; one with escapes or other characters is decoded and compared
+    /// as strings are (canonically equivalent names are equal, as in the parsed document's dictionary).
+    private mutating func memberName(among node: JSONPaths.Node) throws(JSONParseError) -> MemberName {
+        let start = index + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+            bytes[end] >= 0x20, bytes[end] < 0x80
+        {
+            end += 1
+        }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
+            let name = try parseString()
+            if let position = node.children.firstIndex(where: { $0.name == name }) {
+                return .child(node.children[position].node)
+            }
+            let unsettled = node.throughNames.contains { name.hasPrefix(String(decoding: $0, as: UTF8.self) + ".") }
+            return unsettled ? .unsettled : .other
+        }
+        index = end + 1
+        let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        for (position, childName) in node.childNames.enumerated() where name.elementsEqual(childName) {
+            return .child(node.children[position].node)
+        }
+        let unsettled = node.throughNames.contains { through in
+            name.count > through.count && name[through.count] == UInt8(ascii: ".") && name.starts(with: through)
+        }
+        return unsettled ? .unsettled : .other
     }
 
     /// Steps over the value at the parser's position, building nothing.

@@ -37,6 +37,16 @@ import Testing
         #expect(try read(paths, in: #"{"a": 5, "a": {"b": 3}}"#) == [3, .null])
     }
 
+    /// A name written with escapes, or in another Unicode form of the same characters, is the name the whole
+    /// document's dictionary finds.
+    @Test func namesAreComparedAsTheDocumentsDictionaryComparesThem() throws {
+        let document = #"{"asset": {"host\u006eame": "web01", "cafe\u0301": 1, "caf\#u{E9}s": 2}}"#
+        let paths = [["asset", "hostname"], ["asset", "caf\u{E9}"], ["asset", "cafe\u{301}s"]]
+        let whole = try JSON.parse(document)
+        #expect(try read(paths, in: document) == paths.map { whole[keys: $0[...]] ?? .null })
+        #expect(try read(paths, in: document) == ["web01", 1, 2])
+    }
+
     /// A member name with a dot, beside a path through its first part, may be meant as that path; a path that ends
     /// where another goes on needs its whole value. Only the whole document settles either.
     @Test func leavesToTheWholeDocumentWhatOnlyItSettles() throws {

@@ -292,12 +292,11 @@ public struct FieldMapping: Sendable {
         var first = true
         output.append(UInt8(ascii: "{"))
         for (index, name) in canonicalEntries {
-            let entry = entries[index]
             let value: JSON
             do {
                 value = try valueOf(index)
             } catch {
-                let location = "\(entry.sourceField) → \(entry.targetField)"
+                let location = "\(entries[index].sourceField) → \(entries[index].targetField)"
                 problems.append((index, Problem(location: location, message: error.description)))
                 continue
             }
