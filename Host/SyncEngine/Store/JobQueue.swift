@@ -151,9 +151,10 @@ public struct JobQueue: Sendable {
 
         /// Throws `Lost` unless the lease is still held; call inside the transaction that writes for the job.
         func check(in db: Database) throws {
-            let held = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM job WHERE id = ? AND state = 'running' AND lease_owner = ?)",
-                arguments: [job, owner])!
+            // Checked on every commit of a push's acknowledgements: the statement is kept.
+            let statement = try db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM job WHERE id = ? AND state = 'running' AND lease_owner = ?)")
+            let held = try Bool.fetchOne(statement, arguments: [job, owner])!
             guard held else { throw Lost(job: job) }
         }
     }
@@ -182,9 +183,9 @@ public struct JobQueue: Sendable {
 
     /// Where a full push goes on if it is taken up again, and its counts so far (a host killed mid-push saves none).
     static func save(_ progress: DeliveryRepository.Progress, _ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE job SET push_cursor = COALESCE(?, push_cursor), stats = ? WHERE id = ?",
-            arguments: [progress.cursor, progress.stats.serialized(), progress.job])
+        let statement = try db.cachedStatement(
+            sql: "UPDATE job SET push_cursor = COALESCE(?, push_cursor), stats = ? WHERE id = ?")
+        try statement.execute(arguments: [progress.cursor, progress.stats.serialized(), progress.job])
     }
 
     public func succeed(_ id: Int64, stats: JSON, lease: Lease? = nil) throws {

@@ -19,7 +19,7 @@ let bin = Bench.binDirectory
 HostExecutable.path = bin + "/cryptoconnect"
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cc-sync-bench-\(getpid())")
 try FileManager.default.createDirectory(at: folder.appendingPathComponent("plugins"), withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: folder) }
+defer { if ProcessInfo.processInfo.environment["PERF_CTL"] == nil { try? FileManager.default.removeItem(at: folder) } }
 try FileManager.default.copyItem(
     atPath: bin + "/libfixture-rest-sink.so", toPath: folder.path + "/plugins/libfixture-rest-sink.so")
 Bench.report("Sync benchmark, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
@@ -103,9 +103,13 @@ let catalog = PluginCatalog(
     discovery: PluginDiscovery(cache: PluginCache(directory: folder.appendingPathComponent("cache"))))
 try catalog.refresh()
 let quiet = StandardErrorLog(minimumLevel: .error)
+var benchConfiguration = SupervisorConfiguration()
+let depth = Int(ProcessInfo.processInfo.environment["DEPTH"] ?? "") ?? 2
+benchConfiguration.workersPerPool = depth
 let engine = SyncEngine(
-    store: store, catalog: catalog, supervisor: PluginSupervisor(log: quiet), vault: nil, log: quiet)
+    store: store, catalog: catalog, supervisor: PluginSupervisor(configuration: benchConfiguration, log: quiet), vault: nil, log: quiet)
 engine.batchSize = batch
+engine.batchesInFlight = depth
 try IntegrationRepository(store: store).addTenant("bench")
 let build = try catalog.resolve("fixture-rest-sink")
 func sinkConfiguration(_ baseURL: String) -> JSON {
@@ -158,7 +162,13 @@ let integration = try engine.integrations.integration("bench-sink")!
 try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
 let cpuBefore = Bench.cpuSeconds()
 let workersCPUBefore = Bench.childrenCPUSeconds()
+func perfControl(_ word: String) {
+    guard let path = ProcessInfo.processInfo.environment["PERF_CTL"] else { return }
+    let fd = open(path, O_WRONLY); _ = word.withCString { write(fd, $0, strlen($0)) }; close(fd)
+}
+perfControl("enable\n")
 let pushed = try ContinuousClock().measure { try engine.drain(owner: "bench") }
+perfControl("disable\n")
 engine.supervisor.shutdown()  // the workers exit and are reaped, so their CPU time is counted
 let pushCPU = Bench.cpuSeconds() - cpuBefore
 let workersCPU = Bench.childrenCPUSeconds() - workersCPUBefore
