@@ -173,10 +173,8 @@ private enum Trampolines {
             instance, data, length, out in
             let box = InstanceBox.from(instance)
             return box.run(out) {
-                let batch = try input(data, length)
-                let records = try (batch["records"]?.arrayValue ?? []).enumerated().map { index, json in
-                    try PushRecord(json: json, index: index)
-                }
+                let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length)
+                let records = try PushRecord.batch(bytes.bindMemory(to: UInt8.self))
                 let results = try (box.connector as! any PushConnector).push(records)
                 return emit(results, for: records, box: box)
             }

@@ -44,10 +44,15 @@ public struct HTTPRequest: Sendable, Equatable {
 
     /// A request with a JSON body and the headers JSON APIs insist on.
     public static func json(_ method: String, _ url: String, _ body: JSON, idempotent: Bool = false) -> HTTPRequest {
+        json(method, url, body: body.serializedBytes(), idempotent: idempotent)
+    }
+
+    /// A request with a JSON body already written (by a `JSONWriter`), and the headers JSON APIs insist on.
+    public static func json(_ method: String, _ url: String, body: [UInt8], idempotent: Bool = false) -> HTTPRequest {
         HTTPRequest(
             method: method, url: url,
             headers: [HTTPHeader("Accept", "application/json"), HTTPHeader("Content-Type", "application/json")],
-            body: body.serializedBytes(), idempotent: idempotent)
+            body: body, idempotent: idempotent)
     }
 }
 

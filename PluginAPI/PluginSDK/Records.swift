@@ -10,7 +10,16 @@ public struct PushRecord: Sendable, Equatable {
     public var externalID: String?
     /// The target table or class the mapping chose, if any.
     public var table: String?
-    public var fields: [String: JSON]
+    /// The mapped fields, built from the batch the first time they are read.
+    public var fields: [String: JSON] {
+        get { mapped.fields }
+        set { mapped = MappedFields(newValue) }
+    }
+    /// The fields as one JSON object, members in sorted order: for a record from the host, the bytes it sent. A
+    /// connector that sends the fields on unchanged writes these into its body (`JSONWriter.member(_:raw:)`), and
+    /// `fields` is never built.
+    public var fieldsJSON: [UInt8] { mapped.json }
+    private var mapped: MappedFields
 
     public init(
         key: String, operation: Operation = .upsert, externalID: String? = nil, table: String? = nil,
@@ -20,17 +29,20 @@ public struct PushRecord: Sendable, Equatable {
         self.operation = operation
         self.externalID = externalID
         self.table = table
-        self.fields = fields
+        mapped = MappedFields(fields)
     }
 
-    init(json: JSON, index: Int) throws(ConnectorError) {
-        guard let key = json["key"]?.stringValue, !key.isEmpty else {
-            throw .internal("records[\(index)].key: missing; the host always sends one")
-        }
-        let operation = json["operation"]?.stringValue.flatMap(Operation.init(rawValue:)) ?? .upsert
-        self.init(
-            key: key, operation: operation, externalID: json["external_id"]?.stringValue,
-            table: json["table"]?.stringValue, fields: json["fields"]?.objectValue ?? [:])
+    init(key: String, operation: Operation, externalID: String?, table: String?, mapped: MappedFields) {
+        self.key = key
+        self.operation = operation
+        self.externalID = externalID
+        self.table = table
+        self.mapped = mapped
+    }
+
+    public static func == (lhs: PushRecord, rhs: PushRecord) -> Bool {
+        lhs.key == rhs.key && lhs.operation == rhs.operation && lhs.externalID == rhs.externalID
+            && lhs.table == rhs.table && lhs.fields == rhs.fields
     }
 
     /// The record as the push batch carries it.

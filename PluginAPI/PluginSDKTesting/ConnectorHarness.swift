@@ -36,6 +36,13 @@ public final class ConnectorHarness {
         return outcome.results
     }
 
+    /// Pushes a batch exactly as written, `{"records": [...]}`: for what a connector makes of bytes the host sends.
+    public func push(batch: [UInt8]) throws(PluginFailure) -> [RecordResult] {
+        let outcome = instance.call(.push, input: batch)
+        _ = try document(outcome)
+        return outcome.results
+    }
+
     public func pull(checkpoint: String? = nil, pageSize: Int = 100) throws(PluginFailure) -> PullPage {
         let request: JSON = ["checkpoint": JSON(checkpoint), "page_size": JSON(pageSize)]
         let outcome = instance.call(.pull, input: request.serializedBytes())

@@ -64,13 +64,18 @@ public final class FileExportConnector: PushConnector, PullConnector, SchemaConn
     public func push(_ records: [PushRecord]) throws -> [RecordResult] {
         var lines: [UInt8] = []
         for record in records {
-            var line: JSON = ["key": .string(record.key), "fields": .object(record.fields)]
-            if record.operation == .delete { line = ["key": .string(record.key), "deleted": true] }
-            if let table = record.table, case .object(var object) = line {
-                object["table"] = .string(table)
-                line = .object(object)
+            // Members in sorted order, as every line has always been written; the fields as the host sent them.
+            var line = JSONWriter()
+            line.beginObject()
+            if record.operation == .delete {
+                line.member("deleted", true)
+            } else {
+                line.member("fields", raw: record.fieldsJSON)
             }
-            line.write(to: &lines)
+            line.member("key", .string(record.key))
+            if let table = record.table { line.member("table", .string(table)) }
+            line.endObject()
+            lines += line.bytes
             lines.append(0x0A)
         }
         try append(lines)

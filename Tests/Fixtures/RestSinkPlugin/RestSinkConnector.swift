@@ -36,14 +36,22 @@ final class RestSinkConnector: PushConnector, PullConnector {
     }
 
     func push(_ records: [PushRecord]) throws -> [RecordResult] {
-        let body: JSON = [
-            "records": .array(
-                records.map {
-                    ["correlation_id": .string($0.key), "table": JSON($0.table), "fields": .object($0.fields)]
-                })
-        ]
+        // The fields go as the host mapped them: written as they came, never built.
+        var body = JSONWriter(reservingCapacity: records.count * 320)
+        body.beginObject()
+        body.key("records")
+        body.beginArray()
+        for record in records {
+            body.beginObject()
+            body.member("correlation_id", .string(record.key))
+            body.member("fields", raw: record.fieldsJSON)
+            body.member("table", JSON(record.table))
+            body.endObject()
+        }
+        body.endArray()
+        body.endObject()
         // Upserts by correlation id: safe to repeat, so the host may retry it.
-        let response = try host.send(.json("POST", path, body, idempotent: true))
+        let response = try host.send(.json("POST", path, body: body.bytes, idempotent: true))
         if let failure = response.failure("upserting \(records.count) records") { throw failure }
         let answer = try response.json("the sink's answer")
         return (answer["results"]?.arrayValue ?? []).compactMap { item in
