@@ -1,49 +1,65 @@
 /// Paths into JSON documents, read in one pass over a document's bytes: the values under them are built, everything
 /// else is stepped over without being built. A push maps thousands of stored records a second and reads a handful
 /// of fields of each; building each whole document first cost more than the mapping itself.
-public struct JSONPaths: Sendable {
-    /// One object level of the paths: those that end here, and the members they go on through.
-    struct Node: Sendable {
-        var ends: [Int] = []
-        var children: [(name: String, node: Int)] = []
-        /// The children's names as UTF-8, compared with a member's name as it is written.
-        var childNames: [[UInt8]] = []
-        /// The names a path goes on through, past the child: a member named one of them and a dot may be read as
-        /// part of that path.
-        var throughNames: [[UInt8]] = []
-        /// Every path ending here or below, cleared when a repeated member name starts over.
-        var endsBelow: [Int] = []
-    }
-
+public final class JSONPaths: Sendable {
     public let paths: [[String]]
-    let nodes: [Node]
+    /// The tree of the paths' member names, one object level after another, in `Int`s only, so that reading a
+    /// document touches no reference count: see `Levels`.
+    let levels: [Int]
+    /// The members' names in UTF-8, one after another.
+    let names: [UInt8]
+    /// The members' names as strings, by their ordinal: compared with a name written with escapes or beyond ASCII.
+    let nameStrings: [String]
 
     /// `paths`: member names from the top, one per object level.
     public init(_ paths: [[String]]) {
-        var nodes = [Node()]
+        final class Node {
+            var ends: [Int] = []
+            var below: [Int] = []
+            var children: [(name: String, node: Node)] = []
+        }
+        let root = Node()
         for (path, keys) in paths.enumerated() {
-            var current = 0
-            nodes[0].endsBelow.append(path)
+            var current = root
+            root.below.append(path)
             for name in keys {
-                if let child = nodes[current].children.first(where: { $0.name == name }) {
+                if let child = current.children.first(where: { $0.name == name }) {
                     current = child.node
                 } else {
-                    nodes.append(Node())
-                    nodes[current].children.append((name, nodes.count - 1))
-                    nodes[current].childNames.append(Array(name.utf8))
-                    current = nodes.count - 1
+                    let child = Node()
+                    current.children.append((name, child))
+                    current = child
                 }
-                nodes[current].endsBelow.append(path)
+                current.below.append(path)
             }
-            nodes[current].ends.append(path)
+            current.ends.append(path)
         }
-        for number in nodes.indices {
-            nodes[number].throughNames = nodes[number].children.filter { !nodes[$0.node].children.isEmpty }.map {
-                Array($0.name.utf8)
+        var levels: [Int] = []
+        var names: [UInt8] = []
+        var nameStrings: [String] = []
+        // A level: its ends (count, then paths), the paths at or below it (count, then paths), then its children
+        // (count, then for each: where its name starts and its length, its level, whether a path goes on past it,
+        // its name's ordinal).
+        func emit(_ node: Node) -> Int {
+            let start = levels.count
+            levels += [node.ends.count] + node.ends + [node.below.count] + node.below + [node.children.count]
+            let first = levels.count
+            for (name, child) in node.children {
+                levels += [names.count, name.utf8.count, 0, child.children.isEmpty ? 0 : 1, nameStrings.count]
+                names += name.utf8
+                nameStrings.append(name)
             }
+            for (position, (_, child)) in node.children.enumerated() {
+                let level = emit(child)
+                levels[first + position * Levels.childSize + 2] = level
+            }
+            return start
         }
+        _ = emit(root)
         self.paths = paths
-        self.nodes = nodes
+        self.levels = levels
+        self.names = names
+        self.nameStrings = nameStrings
     }
 
     /// The value under each path, in the order given, null where there is none (as `JSON[keys:]` finds them); a
@@ -54,29 +70,74 @@ public struct JSONPaths: Sendable {
     public func values(in bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> [JSON]? {
         var values = [JSON](repeating: .null, count: paths.count)
         var parser = JSONParser(bytes: bytes)
-        guard try parser.readDocument(self, into: &values) else { return nil }
-        return values
+        let complete = try levels.withUnsafeBufferPointer { (levels) throws(JSONParseError) in
+            try names.withUnsafeBufferPointer { (names) throws(JSONParseError) in
+                try parser.readDocument(Levels(levels: levels, names: names, strings: nameStrings), into: &values)
+            }
+        }
+        return complete ? values : nil
+    }
+}
+
+/// The flattened tree of `JSONPaths`, read in place.
+struct Levels {
+    static let childSize = 5
+    let levels: UnsafeBufferPointer<Int>
+    let names: UnsafeBufferPointer<UInt8>
+    let strings: [String]
+
+    struct Child {
+        let name: UnsafeBufferPointer<UInt8>
+        let level: Int
+        let goesOn: Bool
+        let ordinal: Int
+    }
+
+    /// The paths that end at the level starting at `level`.
+    func ends(_ level: Int) -> UnsafeBufferPointer<Int> {
+        UnsafeBufferPointer(rebasing: levels[level + 1..<level + 1 + levels[level]])
+    }
+
+    /// The paths that end at the level or below it.
+    func below(_ level: Int) -> UnsafeBufferPointer<Int> {
+        let start = level + 1 + levels[level]
+        return UnsafeBufferPointer(rebasing: levels[start + 1..<start + 1 + levels[start]])
+    }
+
+    /// Where the level's children are described, and how many there are.
+    func children(_ level: Int) -> (first: Int, count: Int) {
+        let below = level + 1 + levels[level]
+        let count = below + 1 + levels[below]
+        return (count + 1, levels[count])
+    }
+
+    func child(_ first: Int, _ position: Int) -> Child {
+        let at = first + position * Self.childSize
+        return Child(
+            name: UnsafeBufferPointer(rebasing: names[levels[at]..<levels[at] + levels[at + 1]]),
+            level: levels[at + 2], goesOn: levels[at + 3] != 0, ordinal: levels[at + 4])
     }
 }
 
 extension JSONParser {
-    mutating func readDocument(_ paths: JSONPaths, into values: inout [JSON]) throws(JSONParseError) -> Bool {
+    mutating func readDocument(_ paths: Levels, into values: inout [JSON]) throws(JSONParseError) -> Bool {
         skipWhitespace()
         if index == bytes.count { throw error("empty document") }
-        guard try read(paths, node: 0, into: &values) else { return false }
+        guard try read(paths, level: 0, into: &values) else { return false }
         skipWhitespace()
         if index != bytes.count { throw error("unexpected \(describe(bytes[index])) after the end of the document") }
         return true
     }
 
-    /// Reads the value at the parser's position for `node` of `paths`; false when only the whole document settles it.
-    private mutating func read(_ paths: JSONPaths, node number: Int, into values: inout [JSON]) throws(JSONParseError)
-        -> Bool
-    {
-        if !paths.nodes[number].ends.isEmpty {
-            guard paths.nodes[number].children.isEmpty else { return false }
+    /// Reads the value at the parser's position for `level` of `paths`; false when only the whole document settles
+    /// it.
+    private mutating func read(_ paths: Levels, level: Int, into values: inout [JSON]) throws(JSONParseError) -> Bool {
+        let ends = paths.ends(level)
+        let children = paths.children(level)
+        if !ends.isEmpty {
+            guard children.count == 0 else { return false }
             let value = try parseValue()
-            for path in paths.nodes[number].ends { values[path] = value }
+            for path in ends { values[path] = value }
             return true
         }
         guard peek() == UInt8(ascii: "{") else {
@@ -94,15 +155,15 @@ extension JSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted member name") }
-            let member = try memberName(among: paths.nodes[number])
+            let member = try memberName(among: children, of: paths)
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             skipWhitespace()
             switch member {
             case .child(let child):
-                for path in paths.nodes[child].endsBelow { values[path] = .null }
-                guard try read(paths, node: child, into: &values) else { return false }
+                for path in paths.below(child) { values[path] = .null }
+                guard try read(paths, level: child, into: &values) else { return false }
             case .other: try skipValue()
             case .unsettled: return false
             }
@@ -120,17 +181,19 @@ extension JSONParser {
     }
 
     private enum MemberName {
-        /// The name of the child node given.
+        /// The name of the child level given.
         case child(Int)
         case other
         /// A name with a dot that begins with a name a path goes on through: only the whole document settles it.
         case unsettled
     }
 
-    /// Reads the member name at the parser's position, and which of `node`'s children it names. A name written
-    /// plainly in ASCII is compared as it is written; one with escapes or other characters is decoded and compared
-    /// as strings are (canonically equivalent names are equal, as in the parsed document's dictionary).
-    private mutating func memberName(among node: JSONPaths.Node) throws(JSONParseError) -> MemberName {
+    /// Reads the member name at the parser's position, and which of `children` it names. A name written plainly in
+    /// ASCII is compared as it is written; one with escapes or other characters is decoded and compared as strings
+    /// are (canonically equivalent names are equal, as in the parsed document's dictionary).
+    private mutating func memberName(among children: (first: Int, count: Int), of paths: Levels)
+        throws(JSONParseError) -> MemberName
+    {
         let start = index + 1
         var end = start
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
@@ -138,21 +201,26 @@ extension JSONParser {
         {
             end += 1
         }
+        var unsettled = false
         guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
             let name = try parseString()
-            if let position = node.children.firstIndex(where: { $0.name == name }) {
-                return .child(node.children[position].node)
+            for position in 0..<children.count {
+                let child = paths.child(children.first, position)
+                let childName = paths.strings[child.ordinal]
+                if name == childName { return .child(child.level) }
+                unsettled = unsettled || (child.goesOn && name.hasPrefix(childName + "."))
             }
-            let unsettled = node.throughNames.contains { name.hasPrefix(String(decoding: $0, as: UTF8.self) + ".") }
             return unsettled ? .unsettled : .other
         }
         index = end + 1
         let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        for (position, childName) in node.childNames.enumerated() where name.elementsEqual(childName) {
-            return .child(node.children[position].node)
-        }
-        let unsettled = node.throughNames.contains { through in
-            name.count > through.count && name[through.count] == UInt8(ascii: ".") && name.starts(with: through)
+        for position in 0..<children.count {
+            let child = paths.child(children.first, position)
+            if name.elementsEqual(child.name) { return .child(child.level) }
+            unsettled =
+                unsettled
+                || (child.goesOn && name.count > child.name.count && name[child.name.count] == UInt8(ascii: ".")
+                    && name.starts(with: child.name))
         }
         return unsettled ? .unsettled : .other
     }

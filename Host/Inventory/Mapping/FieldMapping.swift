@@ -5,7 +5,7 @@ import JSONCore
 /// transform?}`. Validated when built (an unknown source field or transform is an error naming it), compiled once,
 /// then applied to many records.
 public struct FieldMapping: Sendable {
-    public struct Entry: Sendable {
+    public final class Entry: Sendable {
         public let sourceField: String
         public let targetField: String
         public let targetTable: String?
@@ -57,7 +57,9 @@ public struct FieldMapping: Sendable {
     private let sourcePaths: JSONPaths?
     /// The entries in the canonical order of their target fields, each with its member name written out: `write`
     /// goes through them in turn, with nothing to sort or hash.
-    private let canonicalEntries: [(index: Int, name: [UInt8])]
+    private let canonicalEntries: [(index: Int, name: Range<Int>)]
+    /// The member names `canonicalEntries` point into, each written out with its colon, one after another.
+    private let memberNames: [UInt8]
 
     /// The table the mapping writes to: the one its entries name (all that name one name the same).
     public var targetTable: String? { entries.lazy.compactMap(\.targetTable).first }
@@ -213,14 +215,16 @@ public struct FieldMapping: Sendable {
         clockedEntries = entries.indices.filter { entries[$0].steps.contains(.dateToDaysRemaining) }
         let readsOtherFields = entries.contains { $0.steps.contains { if case .format = $0 { true } else { false } } }
         sourcePaths = readsOtherFields ? nil : JSONPaths(entries.map(\.path))
+        var names: [UInt8] = []
         canonicalEntries = entries.indices.sorted {
             entries[$0].targetField.utf8.lexicographicallyPrecedes(entries[$1].targetField.utf8)
         }.map { index in
-            var name: [UInt8] = []
-            JSON.writeString(entries[index].targetField, to: &name)
-            name.append(UInt8(ascii: ":"))
-            return (index, name)
+            let start = names.count
+            JSON.writeString(entries[index].targetField, to: &names)
+            names.append(UInt8(ascii: ":"))
+            return (index, start..<names.count)
         }
+        memberNames = names
     }
 
     /// Why a field that must be text is not: absent (`is required`, unless `optional`), or of another type.
@@ -268,33 +272,34 @@ public struct FieldMapping: Sendable {
     /// (members in canonical order, nulls left out) without building it: a push writes its batches this way. On a
     /// problem nothing is left written.
     public func write(_ record: JSON, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems) {
-        try write(to: &output) { (index) throws(Transform.Problem) in try entries[index].value(of: record, now: now) }
+        try write(record: record, sources: nil, now: now, to: &output)
     }
 
     /// As `write(_:now:to:)` for a document as the store keeps it: only the fields the mapping reads are built.
     public func write(_ document: StoredDocument, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems)
     {
-        guard let values = sourcePaths.flatMap(document.values(at:)) else {
+        guard let sourcePaths, let values = document.values(at: sourcePaths) else {
             return try write(document.json, now: now, to: &output)
         }
         // No step reads other fields of the record (`sourcePaths` is nil if one does): it is not needed.
-        try write(to: &output) { (index) throws(Transform.Problem) in
-            try entries[index].value(from: values[index], record: [:], now: now)
-        }
+        try write(record: [:], sources: values, now: now, to: &output)
     }
 
-    /// Writes the value `valueOf` makes of each entry, given its index.
-    private func write(to output: inout [UInt8], valueOf: (Int) throws(Transform.Problem) -> JSON)
-        throws(MappingProblems)
-    {
+    /// Writes what each entry makes of `record`, or of its source field's value in `sources` when given. Nothing
+    /// here copies the mapping or captures it in a closure: it runs for every record a push sends.
+    private func write(record: JSON, sources: [JSON]?, now: Date, to output: inout [UInt8]) throws(MappingProblems) {
         let start = output.count
         var problems: [(index: Int, problem: Problem)] = []
         var first = true
         output.append(UInt8(ascii: "{"))
-        for (index, name) in canonicalEntries {
+        for (index, name) in canonicalEntries {  // the names are read in place, like everything per record here
             let value: JSON
             do {
-                value = try valueOf(index)
+                if let sources {
+                    value = try entries[index].value(from: sources[index], record: record, now: now)
+                } else {
+                    value = try entries[index].value(of: record, now: now)
+                }
             } catch {
                 let location = "\(entries[index].sourceField) → \(entries[index].targetField)"
                 problems.append((index, Problem(location: location, message: error.description)))
@@ -303,7 +308,7 @@ public struct FieldMapping: Sendable {
             guard !value.isNull, problems.isEmpty else { continue }
             if !first { output.append(UInt8(ascii: ",")) }
             first = false
-            output.append(contentsOf: name)
+            memberNames.withUnsafeBufferPointer { output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[name])) }
             value.write(to: &output)
         }
         output.append(UInt8(ascii: "}"))
@@ -324,7 +329,7 @@ public struct FieldMapping: Sendable {
     /// As `nextChange(of:after:)` for a document as the store keeps it.
     public func nextChange(of document: StoredDocument, after now: Date) -> Date? {
         guard !clockedEntries.isEmpty else { return nil }
-        guard let values = sourcePaths.flatMap(document.values(at:)) else {
+        guard let sourcePaths, let values = document.values(at: sourcePaths) else {
             return nextChange(of: document.json, after: now)
         }
         return nextChange(after: now, record: [:]) { values[$0] }
