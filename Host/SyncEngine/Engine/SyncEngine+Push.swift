@@ -47,13 +47,12 @@ extension SyncEngine {
         var movesCursor = job.full
         // A full push's counts as of its cursor: a retry goes on from there, so what it sends again counts once.
         var atCursor = job.full ? stats : nil
-        // The next batch is selected and mapped while the current ones are in flight: selection goes by id cursor,
-        // not by what has been acknowledged, so it does not wait for the acknowledgements.
-        let assets = AssetsSent()
-        var next = select(job, runtime, after: resumed ?? "", assets: assets)
+        // The next batches are selected and mapped while the current ones are in flight: selection goes by id
+        // cursor, not by what has been acknowledged, so it does not wait for the acknowledgements.
+        let batches = batches(job, runtime, after: resumed ?? "", assets: AssetsSent())
         var inFlight: [InFlightBatch] = []
         defer {  // never leave a selection or a call running behind a return
-            _ = next.value()
+            batches.stop()
             inFlight.forEach { _ = $0.call?.value() }
         }
         var stopping = false
@@ -61,8 +60,7 @@ extension SyncEngine {
         while true {
             while !stopping, selectionFailure == nil, inFlight.count < pushDepth(runtime) {
                 do {
-                    guard let batch = try next.value().get() else { break }
-                    next = select(job, runtime, after: batch.cursor, assets: assets)
+                    guard let batch = try batches.next() else { break }
                     inFlight.append(send(batch, runtime))
                 } catch {
                     selectionFailure = error
