@@ -1,8 +1,7 @@
 import Foundation
 
-/// Work started on a thread of its own now, whose result is collected later: the push selects and maps its next
-/// batch, and has its batches with the plugin, while it takes the outcome of an earlier one. The result can be read
-/// any number of times.
+/// Work started on a thread of its own now, whose result is collected later: a push has its batches with the
+/// plugin while it takes the outcome of an earlier one. The result can be read any number of times.
 final class Background<Value: Sendable>: @unchecked Sendable {
     private let finished = NSCondition()
     private var result: Value?

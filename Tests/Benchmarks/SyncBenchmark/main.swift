@@ -158,15 +158,38 @@ let ceiling = ContinuousClock().measure {
 }
 
 let ceilingCPU = Bench.cpuSeconds() - ceilingCPUBefore
-let integration = try engine.integrations.integration("bench-sink")!
-try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
-let cpuBefore = Bench.cpuSeconds()
-let workersCPUBefore = Bench.childrenCPUSeconds()
 func perfControl(_ word: String) {
     guard let path = ProcessInfo.processInfo.environment["PERF_CTL"] else { return }
     let fd = open(path, O_WRONLY); _ = word.withCString { write(fd, $0, strlen($0)) }; close(fd)
 }
-perfControl("enable\n")
+if ProcessInfo.processInfo.environment["MICRO"] != nil {
+    let delivery = DeliveryRepository(store: store)
+    var all: [PendingRecord] = []
+    if ProcessInfo.processInfo.environment["MICRO"] == "select" { perfControl("enable\n") }
+    defer { if ProcessInfo.processInfo.environment["MICRO"] == "select" { perfControl("disable\n") } }
+    let tSelect = try ContinuousClock().measure {
+        var cursor = ""
+        while true {
+            let page = try delivery.pending(integration: "bench-sink", tenant: "bench", full: false, after: cursor, limit: 100)
+            guard let last = page.last else { break }
+            all += page
+            cursor = last.id
+        }
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity(40_000_000)
+    let now = Date()
+    if ProcessInfo.processInfo.environment["MICRO"] == "map" { perfControl("enable\n") }
+    let tMap = try ContinuousClock().measure { for r in all { try mapping.write(r.stored, now: now, to: &out) } }
+    if ProcessInfo.processInfo.environment["MICRO"] == "map" { perfControl("disable\n") }
+    let tNext = ContinuousClock().measure { for r in all { _ = mapping.nextChange(of: r.stored, after: now) } }
+    print("MICRO select \(tSelect) map \(tMap) next \(tNext) bytes \(out.count)")
+}
+let integration = try engine.integrations.integration("bench-sink")!
+try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
+let cpuBefore = Bench.cpuSeconds()
+let workersCPUBefore = Bench.childrenCPUSeconds()
+if ProcessInfo.processInfo.environment["MICRO"] == nil { perfControl("enable\n") }
 let pushed = try ContinuousClock().measure { try engine.drain(owner: "bench") }
 perfControl("disable\n")
 engine.supervisor.shutdown()  // the workers exit and are reaped, so their CPU time is counted
