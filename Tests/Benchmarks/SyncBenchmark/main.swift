@@ -14,12 +14,23 @@ import TestSupport
 // plugin worker to an HTTP sink, against the same payloads POSTed by a plain libcurl loop (the ceiling); then the
 // same push interrupted by kill -9 and finished by a new host.
 // Run: swift build -c release && "$(swift build -c release --show-bin-path)/sync-benchmark"
+// Profile the timed push alone: mkfifo /tmp/perfctl, then PERF_CTL=/tmp/perfctl perf record -D -1
+// --control=fifo:/tmp/perfctl --call-graph dwarf <the command>; the working folder is kept for perf to read the
+// plugin's copy.
 
 let bin = Bench.binDirectory
 HostExecutable.path = bin + "/cryptoconnect"
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cc-sync-bench-\(getpid())")
 try FileManager.default.createDirectory(at: folder.appendingPathComponent("plugins"), withIntermediateDirectories: true)
-defer { if ProcessInfo.processInfo.environment["PERF_CTL"] == nil { try? FileManager.default.removeItem(at: folder) } }
+let perfControl = ProcessInfo.processInfo.environment["PERF_CTL"]
+defer { if perfControl == nil { try? FileManager.default.removeItem(at: folder) } }
+/// Tells `perf record --control` to start or stop sampling.
+func profiling(_ command: String) {
+    guard let perfControl else { return }
+    let fifo = open(perfControl, O_WRONLY)
+    _ = (command + "\n").withCString { write(fifo, $0, strlen($0)) }
+    close(fifo)
+}
 try FileManager.default.copyItem(
     atPath: bin + "/libfixture-rest-sink.so", toPath: folder.path + "/plugins/libfixture-rest-sink.so")
 Bench.report("Sync benchmark, release build, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
@@ -103,13 +114,9 @@ let catalog = PluginCatalog(
     discovery: PluginDiscovery(cache: PluginCache(directory: folder.appendingPathComponent("cache"))))
 try catalog.refresh()
 let quiet = StandardErrorLog(minimumLevel: .error)
-var benchConfiguration = SupervisorConfiguration()
-let depth = Int(ProcessInfo.processInfo.environment["DEPTH"] ?? "") ?? 2
-benchConfiguration.workersPerPool = depth
 let engine = SyncEngine(
-    store: store, catalog: catalog, supervisor: PluginSupervisor(configuration: benchConfiguration, log: quiet), vault: nil, log: quiet)
+    store: store, catalog: catalog, supervisor: PluginSupervisor(log: quiet), vault: nil, log: quiet)
 engine.batchSize = batch
-engine.batchesInFlight = depth
 try IntegrationRepository(store: store).addTenant("bench")
 let build = try catalog.resolve("fixture-rest-sink")
 func sinkConfiguration(_ baseURL: String) -> JSON {
@@ -158,40 +165,13 @@ let ceiling = ContinuousClock().measure {
 }
 
 let ceilingCPU = Bench.cpuSeconds() - ceilingCPUBefore
-func perfControl(_ word: String) {
-    guard let path = ProcessInfo.processInfo.environment["PERF_CTL"] else { return }
-    let fd = open(path, O_WRONLY); _ = word.withCString { write(fd, $0, strlen($0)) }; close(fd)
-}
-if ProcessInfo.processInfo.environment["MICRO"] != nil {
-    let delivery = DeliveryRepository(store: store)
-    var all: [PendingRecord] = []
-    if ProcessInfo.processInfo.environment["MICRO"] == "select" { perfControl("enable\n") }
-    defer { if ProcessInfo.processInfo.environment["MICRO"] == "select" { perfControl("disable\n") } }
-    let tSelect = try ContinuousClock().measure {
-        var cursor = ""
-        while true {
-            let page = try delivery.pending(integration: "bench-sink", tenant: "bench", full: false, after: cursor, limit: 100)
-            guard let last = page.last else { break }
-            all += page
-            cursor = last.id
-        }
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(40_000_000)
-    let now = Date()
-    if ProcessInfo.processInfo.environment["MICRO"] == "map" { perfControl("enable\n") }
-    let tMap = try ContinuousClock().measure { for r in all { try mapping.write(r.stored, now: now, to: &out) } }
-    if ProcessInfo.processInfo.environment["MICRO"] == "map" { perfControl("disable\n") }
-    let tNext = ContinuousClock().measure { for r in all { _ = mapping.nextChange(of: r.stored, after: now) } }
-    print("MICRO select \(tSelect) map \(tMap) next \(tNext) bytes \(out.count)")
-}
 let integration = try engine.integrations.integration("bench-sink")!
 try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
 let cpuBefore = Bench.cpuSeconds()
 let workersCPUBefore = Bench.childrenCPUSeconds()
-if ProcessInfo.processInfo.environment["MICRO"] == nil { perfControl("enable\n") }
+profiling("enable")
 let pushed = try ContinuousClock().measure { try engine.drain(owner: "bench") }
-perfControl("disable\n")
+profiling("disable")
 engine.supervisor.shutdown()  // the workers exit and are reaped, so their CPU time is counted
 let pushCPU = Bench.cpuSeconds() - cpuBefore
 let workersCPU = Bench.childrenCPUSeconds() - workersCPUBefore
