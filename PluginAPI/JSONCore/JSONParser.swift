@@ -215,7 +215,7 @@ struct JSONParser {
         return string
     }
 
-    private mutating func appendEscape(to output: inout [UInt8]) throws(JSONParseError) {
+    mutating func appendEscape(to output: inout [UInt8]) throws(JSONParseError) {
         guard let byte = peek() else { throw error("unterminated escape sequence") }
         index += 1
         switch byte {

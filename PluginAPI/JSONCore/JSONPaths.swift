@@ -39,13 +39,16 @@ public final class JSONPaths: Sendable {
         var nameStrings: [String] = []
         // A level: its ends (count, then paths), the paths at or below it (count, then paths), then its children
         // (count, then for each: where its name starts and its length, its level, whether a path goes on past it,
-        // its name's ordinal).
+        // its name's ordinal, whether the name is ASCII).
         func emit(_ node: Node) -> Int {
             let start = levels.count
             levels += [node.ends.count] + node.ends + [node.below.count] + node.below + [node.children.count]
             let first = levels.count
             for (name, child) in node.children {
-                levels += [names.count, name.utf8.count, 0, child.children.isEmpty ? 0 : 1, nameStrings.count]
+                levels += [
+                    names.count, name.utf8.count, 0, child.children.isEmpty ? 0 : 1, nameStrings.count,
+                    name.utf8.allSatisfy { $0 < 0x80 } ? 1 : 0,
+                ]
                 names += name.utf8
                 nameStrings.append(name)
             }
@@ -81,7 +84,7 @@ public final class JSONPaths: Sendable {
 
 /// The flattened tree of `JSONPaths`, read in place.
 struct Levels {
-    static let childSize = 5
+    static let childSize = 6
     let levels: UnsafeBufferPointer<Int>
     let names: UnsafeBufferPointer<UInt8>
     let strings: [String]
@@ -91,6 +94,7 @@ struct Levels {
         let level: Int
         let goesOn: Bool
         let ordinal: Int
+        let isASCII: Bool
     }
 
     /// The paths that end at the level starting at `level`.
@@ -115,7 +119,7 @@ struct Levels {
         let at = first + position * Self.childSize
         return Child(
             name: UnsafeBufferPointer(rebasing: names[levels[at]..<levels[at] + levels[at + 1]]),
-            level: levels[at + 2], goesOn: levels[at + 3] != 0, ordinal: levels[at + 4])
+            level: levels[at + 2], goesOn: levels[at + 3] != 0, ordinal: levels[at + 4], isASCII: levels[at + 5] != 0)
     }
 }
 
@@ -155,9 +159,10 @@ extension JSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted member name") }
+            let name = index
             let member = try memberName(among: children, of: paths)
             skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
+            guard peek() == UInt8(ascii: ":") else { throw missingColon(afterNameAt: name) }
             index += 1
             skipWhitespace()
             switch member {
@@ -189,8 +194,9 @@ extension JSONParser {
     }
 
     /// Reads the member name at the parser's position, and which of `children` it names. A name written plainly in
-    /// ASCII is compared as it is written; one with escapes or other characters is decoded and compared as strings
-    /// are (canonically equivalent names are equal, as in the parsed document's dictionary).
+    /// ASCII is compared as it is written with names that are ASCII too; any other is compared as strings are, as
+    /// the parsed document's dictionary compares them (canonically equivalent names are equal: `K` and the Kelvin
+    /// sign). Where a path goes on through one of `children`, such a name with a dot in it is left unsettled.
     private mutating func memberName(among children: (first: Int, count: Int), of paths: Levels)
         throws(JSONParseError) -> MemberName
     {
@@ -201,19 +207,28 @@ extension JSONParser {
         {
             end += 1
         }
-        var unsettled = false
-        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
-            let name = try parseString()
+        let isPlain = end < bytes.count && bytes[end] == UInt8(ascii: "\"")
+        var allASCII = true
+        for position in 0..<children.count where !paths.child(children.first, position).isASCII { allASCII = false }
+        guard isPlain, allASCII else {
+            let name: String
+            if isPlain {
+                name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                index = end + 1
+            } else {
+                name = try parseString()
+            }
+            var goesOn = false
             for position in 0..<children.count {
                 let child = paths.child(children.first, position)
-                let childName = paths.strings[child.ordinal]
-                if name == childName { return .child(child.level) }
-                unsettled = unsettled || (child.goesOn && name.hasPrefix(childName + "."))
+                if name == paths.strings[child.ordinal] { return .child(child.level) }
+                goesOn = goesOn || child.goesOn
             }
-            return unsettled ? .unsettled : .other
+            return goesOn && name.utf8.contains(UInt8(ascii: ".")) ? .unsettled : .other
         }
         index = end + 1
         let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        var unsettled = false
         for position in 0..<children.count {
             let child = paths.child(children.first, position)
             if name.elementsEqual(child.name) { return .child(child.level) }

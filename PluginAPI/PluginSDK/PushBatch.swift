@@ -10,6 +10,7 @@ extension PushRecord {
         do {
             try reader.readObject { name, reader in
                 guard name == "records", reader.next == .array else { return try reader.skipValue() }
+                records = []  // a repeated name: the last one counts, as when parsing
                 try reader.readArray { index, reader in records.append(try read(&reader, index: index)) }
             }
             try reader.finish()
@@ -33,7 +34,10 @@ extension PushRecord {
             case "operation": operation = try reader.readValue().stringValue.flatMap(Operation.init(rawValue:))
             case "external_id": externalID = try reader.readValue().stringValue
             case "table": table = try reader.readValue().stringValue
-            case "fields" where reader.next == .object: mapped = MappedFields(json: Array(try reader.readRaw()))
+            case "fields" where reader.next == .object: mapped = MappedFields(json: oneLine(try reader.readRaw()))
+            case "fields":
+                try reader.skipValue()
+                mapped = MappedFields([:])
             default: try reader.skipValue()
             }
         }
@@ -42,5 +46,13 @@ extension PushRecord {
         }
         return PushRecord(
             key: key, operation: operation ?? .upsert, externalID: externalID, table: table, mapped: mapped)
+    }
+
+    /// The fields' bytes, on one line: what a connector forwards may go into a file of one record a line. A line
+    /// break or tab can only be whitespace between tokens (inside strings they are escaped), so bytes without any
+    /// are kept as they are; the host writes none.
+    private static func oneLine(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard raw.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { return Array(raw) }
+        return (try? JSON.parse(raw))?.serializedBytes() ?? Array(raw)
     }
 }

@@ -37,6 +37,8 @@ import Testing
             ["source_field": "discovered_at", "target_field": "seen", "transform": "iso_date"],
             ["source_field": "asset.serial_number", "target_field": "serial"],  // absent: left out
             ["source_field": "extensions.cmdb.owner", "target_field": "owner"],
+            // The Kelvin sign is canonically `K`: the document's dictionary finds `Key` under it.
+            ["source_field": "extensions.\u{212A}ey", "target_field": "kelvin"],
         ])
         var withDottedName = record().objectValue!
         withDottedName["extensions"] = ["cmdb.owner": "ops"]  // only the whole document settles it
@@ -47,6 +49,10 @@ import Testing
             stored(record(), discoveredAt: nil), stored(.object(refused)),
             StoredDocument(bytes: Array("[1, 2]".utf8), discoveredAt: "2026-11-25T08:00:00Z"),
             StoredDocument(bytes: Array(#"{"asset": "#.utf8), discoveredAt: nil),
+            stored(["asset": ["hostname": "web01"], "extensions": ["Key": "v"]]),
+            // Not JSON deep in a member the mapping does not read: the whole document is refused, so nothing maps.
+            StoredDocument(
+                bytes: Array(#"{"asset": {"hostname": "web01"}, "source": {"x": "\q"}}"#.utf8), discoveredAt: nil),
         ]
         for document in documents {
             let (bytes, whole) = written(mapping, document)
@@ -58,6 +64,8 @@ import Testing
         #expect(written(mapping, documents[2]).bytes.contains(#""owner":"ops""#))
         #expect(written(mapping, documents[4]).bytes.hasPrefix("refused: asset.hostname → name: uppercase needs"))
         #expect(mapping.nextChange(of: documents[1], after: now) != nil)
+        #expect(written(mapping, documents[7]).bytes.contains(#""kelvin":"v""#))
+        #expect(written(mapping, documents[8]).bytes == "{}")
     }
 
     /// A `format` step names any field of the record: such a mapping reads the whole document.

@@ -47,6 +47,19 @@ import Testing
         #expect(try read(paths, in: document) == ["web01", 1, 2])
     }
 
+    /// Names are compared as strings compare, so a path named with a character that is canonically equivalent to
+    /// an ASCII one (the Kelvin sign and `K`, the Greek question mark and `;`) finds the ASCII name; and where a path
+    /// goes on through such a name, a dotted name is left to the whole document.
+    @Test func equivalentNamesAreFoundAsTheDictionaryFindsThem() throws {
+        let document = #"{"extensions": {"Key": "v", "a;b": 2}}"#
+        let paths = [["extensions", "\u{212A}ey"], ["extensions", "a\u{37E}b"]]
+        let whole = try JSON.parse(document)
+        #expect(try read(paths, in: document) == paths.map { whole[keys: $0[...]] ?? .null })
+        #expect(try read(paths, in: document) == ["v", 2])
+        #expect(try read([["extensions", "\u{212A}ey", "x"]], in: #"{"extensions": {"Key.x": "v"}}"#) == nil)
+        #expect(try read([["extensions", "cafe", "\u{301}x"]], in: "{\"extensions\": {\"cafe.\u{301}x\": 1}}") == nil)
+    }
+
     /// A member name with a dot, beside a path through its first part, may be meant as that path; a path that ends
     /// where another goes on needs its whole value. Only the whole document settles either.
     @Test func leavesToTheWholeDocumentWhatOnlyItSettles() throws {
@@ -57,8 +70,19 @@ import Testing
     }
 
     @Test func aBrokenDocumentIsAnErrorNamingWhere() throws {
+        // A byte that is not UTF-8, in a string stepped over, is found as parsing finds it.
+        let notUTF8 = Array(#"{"skipped": "a"#.utf8) + [0xFF] + Array(#"", "a": 1}"#.utf8)
+        #expect {
+            try notUTF8.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in
+                try JSONPaths([["a"]]).values(in: buffer)
+            }
+        } throws: {
+            "\($0)" == "line 1, column 14: string is not valid UTF-8"
+        }
+        #expect { try JSON.parse(notUTF8) } throws: { "\($0)" == "line 1, column 14: string is not valid UTF-8" }
+
         let cases: [(String, String)] = [
-            (#"{"skipped": [1, 2}, "a": 1}"#, "line 1, column 18: expected ',' or ']' after an element"),
+            (#"{"skipped": [1, 2}, "a": 1}"#, "line 1, column 18: expected ',' or ']' after an array element"),
             (#"{"skipped": "open, "a": 1}"#, "line 1, column 21: expected ',' or '}' after an object member"),
             (
                 "{\"skipped\": \"tab\there\"}",
@@ -67,9 +91,17 @@ import Testing
             (#"{"a": 1} trailing"#, "line 1, column 10: unexpected 't' after the end of the document"),
             (#"{"a": tru}"#, "line 1, column 7: unexpected 't', expected a value"),
             ("", "line 1, column 1: empty document"),
+            // What is stepped over is checked as the parser checks it.
+            (#"{"skipped": "\q", "a": 1}"#, "line 1, column 16: invalid escape '\\q'"),
+            (#"{"skipped": {"b" 1}, "a": 1}"#, "line 1, column 18: expected ':' after member name \"b\""),
+            (#"{"skipped": "\ud800", "a": 1}"#, "line 1, column 20: unpaired UTF-16 surrogate in \\u escape"),
         ]
         for (text, message) in cases {
             #expect("\(text)") { try read([["a"]], in: text) } throws: { "\($0)" == message }
+            // The same words, at the same place, as parsing the whole document gives.
+            if !text.isEmpty, !text.hasSuffix("trailing") {
+                #expect("\(text)") { try JSON.parse(text) } throws: { "\($0)" == message }
+            }
         }
     }
 }

@@ -44,6 +44,22 @@ import Testing
         #expect(results.map(\.message) == ["web01 cmdb_ci_server", "deleted -", "- -"])
     }
 
+    /// Fields written over several lines come out on one (a connector may write one record a line); a repeated
+    /// `records` or `fields` counts as its last, as when parsing, and fields that are not an object are none.
+    @Test func whatABatchMeansIsWhatParsingItMeans() throws {
+        let results = try push(
+            """
+            {"records": [{"key": "old", "fields": {}}],
+             "records": [
+              {"key": "r1", "fields": {
+                 "name": "web01",\t"tags": ["a", "b c"]}},
+              {"key": "r2", "fields": {"name": "web02"}, "fields": 5}
+            ]}
+            """)
+        #expect(results.map(\.key) == ["r1", "r2"])
+        #expect(results.map(\.externalID) == [#"{"name":"web01","tags":["a","b c"]}"#, "{}"])
+    }
+
     /// A record made in Swift gives its fields' canonical bytes, and one whose fields are set again gives the new
     /// ones.
     @Test func aRecordMadeHereGivesItsFieldsCanonicalBytes() throws {
@@ -64,6 +80,11 @@ import Testing
                 "the host sent a push batch that cannot be read: line 1, column 46: unexpected '}', expected a value"
             ),
             (#"[]"#, "the host sent a push batch that cannot be read: line 1, column 1: expected an object, found '['"),
+            // Fields go on as the host wrote them, so they are checked as parsing checks them.
+            (
+                #"{"records": [{"key": "a", "fields": {"n": "\q"}}]}"#,
+                "the host sent a push batch that cannot be read: line 1, column 46: invalid escape '\\q'"
+            ),
         ]
         for (batch, message) in cases {
             #expect(Comment(rawValue: batch)) { try push(batch) } throws: { error in

@@ -73,13 +73,13 @@ extension SyncEngine {
             let (batchSize, limit) = (batchSize, batchSize * Self.batchesPerRead)
             var cursor = cursor
             while true {
-                let now = clock()
                 let pending = try delivery.pending(
                     integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs,
-                    after: cursor, limit: limit, now: now)
+                    after: cursor, limit: limit, now: clock())
                 for start in stride(from: 0, to: pending.count, by: batchSize) {
                     let records = Array(pending[start..<min(start + batchSize, pending.count)])
-                    guard stream.put(try prepare(records, job, runtime, now: now, assets: assets)) else { return }
+                    // Mapped as of now, not as of the read: a count of days left is true when the batch goes out.
+                    guard stream.put(try prepare(records, job, runtime, now: clock(), assets: assets)) else { return }
                 }
                 guard pending.count == limit, let last = pending.last else { return }
                 cursor = last.id
@@ -87,7 +87,7 @@ extension SyncEngine {
         }
     }
 
-    /// One batch of `pending` (records in id order, read at `now`), mapped to the plugin's items.
+    /// One batch of `pending` (records in id order), mapped to the plugin's items as of `now`.
     private func prepare(
         _ pending: [PendingRecord], _ job: Job, _ runtime: IntegrationRuntime, now: Date, assets: AssetsSent
     ) throws -> PreparedBatch {
