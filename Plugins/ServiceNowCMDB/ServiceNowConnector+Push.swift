@@ -39,10 +39,14 @@ extension ServiceNowConnector {
                 ["items": .array(items), "relations": []], idempotent: true))
         if let failure = ServiceNowError.failure(response, "reconciling \(records.count) CIs") { throw failure }
         let answered = try response.json("the IRE answer")[path: "result.items"]?.arrayValue ?? []
-        // Items answer in the order sent; a short or long list cannot be matched to the records, and is the
-        // answer's fault (a cut-off or partial body), not theirs: tried again, not dead-lettered.
+        // Items answer in the order sent; a short or long list cannot be matched to the records. It is a cut-off
+        // body, or an item IRE leaves out of its answer: each record then goes on its own, so such an item holds
+        // back only itself (to be tried again, not dead-lettered), not the records beside it and every batch after.
         guard answered.count == records.count else {
-            throw ConnectorError.server("IRE answered \(answered.count) items for \(records.count) sent")
+            let mismatch = "IRE answered \(answered.count) items for \(records.count) sent"
+            guard records.count > 1 else { return [.failed(records[0].key, .server(mismatch))] }
+            host.log(.warning, "\(mismatch); reconciling each of them on its own")
+            return try records.flatMap { try reconcile([$0]) }
         }
         return zip(records, answered).map { record, item in
             // IRE answers "Unknown" for an item it wrote no CI for.
