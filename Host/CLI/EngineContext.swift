@@ -17,9 +17,11 @@ struct EngineOptions: ParsableArguments {
     /// a command that loads plugins but only changes what is stored (`integrations update`).
     /// `runsJobs` for a command that runs jobs itself (`serve`, `--wait`): the store's sealed secrets must open with
     /// the configured key, or it refuses to start rather than fail each job.
-    func engine(requireKey: Bool = false, loadPlugins: Bool = true, existingStore: Bool = false, runsJobs: Bool = false)
-        throws -> SyncEngine
-    {
+    /// `limits`: what the supervisor holds plugins to.
+    func engine(
+        requireKey: Bool = false, loadPlugins: Bool = true, existingStore: Bool = false, runsJobs: Bool = false,
+        limits: SupervisorConfiguration = SupervisorConfiguration()
+    ) throws -> SyncEngine {
         // The engine runs jobs (serve, --wait): its writes wait less than a job's lease (see `jobBusyTimeout`).
         let wait = Store.jobBusyTimeout
         let store =
@@ -54,7 +56,8 @@ struct EngineOptions: ParsableArguments {
         // What plugins print goes to the log through the supervisor: masked like the engine's own lines.
         let redactor = vault?.redactor ?? Redactor()
         return SyncEngine(
-            store: store, catalog: catalog, supervisor: PluginSupervisor(log: RedactingLog(log, redactor: redactor)),
+            store: store, catalog: catalog,
+            supervisor: PluginSupervisor(configuration: limits, log: RedactingLog(log, redactor: redactor)),
             vault: vault, log: log, redactor: redactor)
     }
 }

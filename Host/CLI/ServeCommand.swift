@@ -9,11 +9,13 @@ struct Serve: ParsableCommand {
             "SIGTERM or SIGINT stops taking jobs; running jobs stop at their next batch and go back to the queue.")
 
     @OptionGroup var options: EngineOptions
+    @OptionGroup(title: "Plugin limits") var limits: PluginLimitOptions
     @Option(help: "Job runners (concurrent jobs across integrations; one plugin's jobs take at most all but one).")
     var runners = 4
 
     func run() throws {
-        let engine = try options.engine(runsJobs: true)
+        let engine = try options.engine(runsJobs: true, limits: limits.supervisor)
+        engine.batchesInFlight = limits.batchesInFlight
         let lock: Int32
         do { lock = try SyncHost.lock(store: options.host.resolvedDatabase) } catch { throw CLIError("\(error)") }
         defer { close(lock) }
@@ -25,6 +27,7 @@ struct Serve: ParsableCommand {
             .info,
             "serving \(options.host.resolvedDatabase) with plugins from \(options.host.resolvedPluginsDirectory): \(loaded.isEmpty ? "none" : loaded)"
         )
+        engine.note(.info, limits.summary)
         try host.run()
         engine.note(.info, "stopped")
     }

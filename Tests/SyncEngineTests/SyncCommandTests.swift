@@ -195,6 +195,44 @@ import Testing
         #expect(serve.wait() == 0)
     }
 
+    /// The limits `serve` is given hold its plugins: a call past `--call-timeout` has its worker stopped, and the
+    /// host says what it runs with. Limits that cannot work are refused with the option and the rule.
+    @Test func serveHoldsPluginsToTheLimitsItIsGiven() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(5), "--tenant", "acme"]).status == 0)
+        #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only"]).status == 0)
+        sink.latency = 3  // the target answers after the call's deadline
+        let log = folder.file("limited.log", "")
+        let serve = try startServe(
+            log: log, ["--call-timeout", "1", "--plugin-memory-limit", "256", "--quarantine-after", "9"])
+        defer { if serve.isRunning { serve.signal(SIGKILL) } }
+        try waitUntil(seconds: 30) {
+            (try String(contentsOfFile: log, encoding: .utf8)).contains("did not finish push in time")
+        }
+        serve.signal(SIGTERM)
+        #expect(serve.wait() == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(
+            text.contains(
+                "plugin limits: 256 MiB of memory, calls of 1 s, 2 workers per plugin, 2 batches in flight, "
+                    + "quarantine after 9 faults for 300 s"), "\(text)")
+        // The sink took the batch, but its answer came after the deadline: nothing was acknowledged, and the job
+        // waits to try again.
+        let store = try Store(path: folder.path + "/data/cryptoconnect.sqlite")
+        let job = try #require(try JobQueue(store: store).jobs(limit: 1).first)
+        #expect(job.state == .queued && job.error?.contains("did not finish push in time") == true, "\(job)")
+        for (option, value, message) in [
+            ("--plugin-memory-limit", "64", "--plugin-memory-limit must be 0 (no limit) or at least 128 MiB, got 64"),
+            ("--workers-per-plugin", "0", "--workers-per-plugin must be 1 to 64, got 0"),
+            ("--batches-in-flight", "3", "--batches-in-flight must be 1 to --workers-per-plugin (2), got 3"),
+            ("--call-timeout", "0", "--call-timeout must be 1 to 86400 seconds, got 0"),
+        ] {
+            let refused = try cc(["serve", option, value])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        }
+    }
+
     /// `kill -9` in the middle of a push (a delta or `--full`), then `serve` again: the job completes, every record
     /// arrives, none twice, and only what the killed host had not committed is sent again.
     @Test(arguments: [false, true]) func killedMidPushTheHostFinishesTheJobOnRestart(full: Bool) throws {
@@ -258,9 +296,9 @@ import Testing
         serve.wait()
     }
 
-    func startServe(log: String? = nil) throws -> Spawned {
+    func startServe(log: String? = nil, _ more: [String] = []) throws -> Spawned {
         try Spawned(
-            PackagePaths.hostExecutable, ["serve"] + common, environment: environment,
+            PackagePaths.hostExecutable, ["serve"] + more + common, environment: environment,
             stderr: log ?? folder.file("serve-\(UUID().uuidString).log", ""))
     }
 
