@@ -14,38 +14,46 @@
 ///     body.endArray()
 ///     body.endObject()
 ///     send(body.bytes)
+///
+/// A container closed as the other kind, a key outside an object, or a member without its key or value is a
+/// programming error and stops the process.
 public struct JSONWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     /// Whether the next value goes first in its container or after a key (no comma before it).
     private var needsNoComma = true
-    private var depth = 0
+    /// The containers begun and not yet ended, innermost last: whether each is an object.
+    private var open: [Bool] = []
+    /// Whether a key was written and its value not yet.
+    private var hasKey = false
 
     public init(reservingCapacity capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     /// Whether every object and array begun has ended.
-    public var isComplete: Bool { depth == 0 && !bytes.isEmpty }
+    public var isComplete: Bool { open.isEmpty && !bytes.isEmpty }
 
-    public mutating func beginObject() { open(UInt8(ascii: "{")) }
-    public mutating func endObject() { close(UInt8(ascii: "}")) }
-    public mutating func beginArray() { open(UInt8(ascii: "[")) }
-    public mutating func endArray() { close(UInt8(ascii: "]")) }
+    public mutating func beginObject() { begin(UInt8(ascii: "{"), isObject: true) }
+    public mutating func endObject() { end(UInt8(ascii: "}"), isObject: true) }
+    public mutating func beginArray() { begin(UInt8(ascii: "["), isObject: false) }
+    public mutating func endArray() { end(UInt8(ascii: "]"), isObject: false) }
 
     /// The name of the object member whose value comes next.
     public mutating func key(_ name: String) {
+        precondition(open.last == true && !hasKey, "JSONWriter: a key outside an object, or after another key")
         separate()
         JSON.writeString(name, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
         needsNoComma = true
+        hasKey = true
     }
 
     public mutating func value(_ value: JSON) {
-        separate()
+        startValue()
         value.write(to: &bytes)
     }
 
     /// A value already serialised as JSON, written as it is: the caller vouches that it is one whole JSON value.
     public mutating func raw(_ json: some Collection<UInt8>) {
-        separate()
+        startValue()
         bytes.append(contentsOf: json)
     }
 
@@ -59,22 +67,31 @@ public struct JSONWriter: Sendable {
         raw(json)
     }
 
+    /// Before a key or a value: the comma, if one is due.
     private mutating func separate() {
         if !needsNoComma { bytes.append(UInt8(ascii: ",")) }
         needsNoComma = false
     }
 
-    private mutating func open(_ bracket: UInt8) {
+    /// Before a value: in an object, it must have its key.
+    private mutating func startValue() {
+        precondition(open.last != true || hasKey, "JSONWriter: a value in an object without its key")
+        hasKey = false
         separate()
+    }
+
+    private mutating func begin(_ bracket: UInt8, isObject: Bool) {
+        startValue()
         bytes.append(bracket)
-        depth += 1
+        open.append(isObject)
         needsNoComma = true
     }
 
-    private mutating func close(_ bracket: UInt8) {
-        precondition(depth > 0, "JSONWriter: \(Character(Unicode.Scalar(bracket))) without its opening")
+    private mutating func end(_ bracket: UInt8, isObject: Bool) {
+        precondition(!hasKey, "JSONWriter: a key without its value")
+        precondition(
+            open.popLast() == isObject, "JSONWriter: \(Character(Unicode.Scalar(bracket))) without its opening")
         bytes.append(bracket)
-        depth -= 1
         needsNoComma = false
     }
 }
