@@ -15,8 +15,8 @@
 ///     body.endObject()
 ///     send(body.bytes)
 ///
-/// A container closed as the other kind, a key outside an object, or a member without its key or value is a
-/// programming error and stops the process.
+/// A container closed as the other kind, a key outside an object, a member without its key or value, or a second
+/// document after the first is a programming error and stops the process.
 public struct JSONWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     /// Whether the next value goes first in its container or after a key (no comma before it).
@@ -76,6 +76,7 @@ public struct JSONWriter: Sendable {
     /// Before a value: in an object, it must have its key.
     private mutating func startValue() {
         precondition(open.last != true || hasKey, "JSONWriter: a value in an object without its key")
+        precondition(!open.isEmpty || bytes.isEmpty, "JSONWriter: a second document after the first")
         hasKey = false
         separate()
     }
