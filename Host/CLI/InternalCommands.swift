@@ -27,9 +27,13 @@ struct Worker: ParsableCommand {
     @Option(name: .customLong("channel-fd")) var channel: Int32
     @Option(name: .customLong("parent-pid")) var parent: Int32
     @Option(name: .customLong("memory-limit-bytes")) var memoryLimit: Int?
+    @Flag(name: .customLong("sandbox")) var sandboxed = false
+    @Option(name: .customLong("sandbox-writable")) var writable: [String] = []
 
     func run() throws {
-        let code = WorkerServer.run(pluginPath: file, channel: channel, parent: parent, memoryLimit: memoryLimit)
+        let code = WorkerServer.run(
+            pluginPath: file, channel: channel, parent: parent, memoryLimit: memoryLimit,
+            sandbox: sandboxed ? FileSandbox(writable: writable) : nil)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PluginRuntime
 import SyncEngine
 
@@ -22,6 +23,15 @@ struct PluginLimitOptions: ParsableArguments {
 
     @Option(help: "Seconds a quarantine lasts before one call is let through to try the plugin again.")
     var quarantineSeconds = 300
+
+    @Flag(
+        help: ArgumentHelp(
+            "Confine plugin workers (Linux landlock): they read only system libraries, and write nowhere but the "
+                + "folders --plugin-sandbox-allow names; the store and the master key are out of their reach."))
+    var pluginSandbox = false
+
+    @Option(help: "A folder sandboxed plugins may read and write (a connector that writes files); repeatable.")
+    var pluginSandboxAllow: [String] = []
 
     /// Below this a worker cannot load the Swift runtime and a plugin: every call would fail as out of memory.
     static let smallestMemoryLimit = 128
@@ -47,6 +57,29 @@ struct PluginLimitOptions: ParsableArguments {
         guard (1...86_400).contains(quarantineSeconds) else {
             throw refuse("quarantine-seconds", "1 to 86400", quarantineSeconds)
         }
+        if !pluginSandboxAllow.isEmpty && !pluginSandbox {
+            throw ValidationError("--plugin-sandbox-allow needs --plugin-sandbox")
+        }
+        if pluginSandbox && !FileSandbox.isAvailable {
+            throw ValidationError(
+                "--plugin-sandbox needs Linux landlock (5.13 or later, enabled), which this kernel lacks")
+        }
+    }
+
+    /// Refuses a sandbox that would leave `secrets` (the store, the master key) within a plugin's reach.
+    func checkSandbox(keeps secrets: [String]) throws {
+        guard pluginSandbox else { return }
+        let secrets = secrets.map { (absolute($0) as NSString).standardizingPath }
+        let pluginSandboxAllow = pluginSandboxAllow.map { (absolute($0) as NSString).standardizingPath }
+        if let exposed = FileSandbox.readablePath(among: secrets)
+            ?? secrets.first(where: { secret in
+                pluginSandboxAllow.contains { secret == $0 || secret.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+            })
+        {
+            throw CLIError(
+                "--plugin-sandbox would leave \(exposed) within plugins' reach (system folders and the folders "
+                    + "--plugin-sandbox-allow names are readable): keep the store and the master key elsewhere")
+        }
     }
 
     var supervisor: SupervisorConfiguration {
@@ -57,6 +90,7 @@ struct PluginLimitOptions: ParsableArguments {
         configuration.workersPerPool = workersPerPlugin
         configuration.quarantineAfter = quarantineAfter
         configuration.quarantineDuration = .seconds(quarantineSeconds)
+        if pluginSandbox { configuration.sandbox = FileSandbox(writable: pluginSandboxAllow.map(absolute)) }
         return configuration
     }
 
@@ -65,5 +99,10 @@ struct PluginLimitOptions: ParsableArguments {
         let memory = pluginMemoryLimit == 0 ? "no memory limit" : "\(pluginMemoryLimit) MiB of memory"
         return "plugin limits: \(memory), calls of \(callTimeout) s, \(workersPerPlugin) workers per plugin, "
             + "\(batchesInFlight) batches in flight, quarantine after \(quarantineAfter) faults for \(quarantineSeconds) s"
+            + (pluginSandbox ? ", sandboxed" + pluginSandboxAllow.map { " (may write in \($0))" }.joined() : "")
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }

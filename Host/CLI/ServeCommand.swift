@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostServices
 import SyncEngine
 
 struct Serve: ParsableCommand {
@@ -14,6 +15,8 @@ struct Serve: ParsableCommand {
     var runners = 4
 
     func run() throws {
+        let keyFile = options.key.file ?? ProcessInfo.processInfo.environment[MasterKey.fileEnvironmentVariable]
+        try limits.checkSandbox(keeps: [options.host.resolvedDatabase] + [keyFile].compactMap { $0 })
         let engine = try options.engine(runsJobs: true, limits: limits.supervisor)
         engine.batchesInFlight = limits.batchesInFlight
         let lock: Int32

@@ -6,10 +6,13 @@
 #include <signal.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -154,3 +157,71 @@ int cc_sqlite_without_memory_statistics(void) {
 void cc_keep_memory_from_same_user(void) { prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 
 int cc_is_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
+
+// Landlock's ABI, declared here rather than taken from <linux/landlock.h>, whose age varies with the build machine.
+struct cc_landlock_ruleset_attr {
+  uint64_t handled_access_fs;
+};
+struct cc_landlock_path_beneath_attr {
+  uint64_t allowed_access;
+  int32_t parent_fd;
+} __attribute__((packed));
+enum {
+  CC_LANDLOCK_CREATE_RULESET_VERSION = 1,
+  CC_LANDLOCK_RULE_PATH_BENEATH = 1,
+  CC_SYS_LANDLOCK_CREATE_RULESET = 444,
+  CC_SYS_LANDLOCK_ADD_RULE = 445,
+  CC_SYS_LANDLOCK_RESTRICT_SELF = 446,
+};
+#define CC_FS_EXECUTE (1ULL << 0)
+#define CC_FS_WRITE_FILE (1ULL << 1)
+#define CC_FS_READ_FILE (1ULL << 2)
+#define CC_FS_READ_DIR (1ULL << 3)
+#define CC_FS_REFER (1ULL << 13)
+#define CC_FS_TRUNCATE (1ULL << 14)
+#define CC_FS_IOCTL_DEV (1ULL << 15)
+
+static int cc_allow_beneath(int ruleset, const char *path, uint64_t access, uint64_t handled) {
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0) return 0;  // nothing there: nothing to allow
+  struct stat status;
+  uint64_t allowed = access & handled;
+  if (fstat(fd, &status) == 0 && !S_ISDIR(status.st_mode)) {
+    allowed &= CC_FS_EXECUTE | CC_FS_WRITE_FILE | CC_FS_READ_FILE | CC_FS_TRUNCATE | CC_FS_IOCTL_DEV;
+  }
+  struct cc_landlock_path_beneath_attr rule = {.allowed_access = allowed, .parent_fd = fd};
+  long added = syscall(CC_SYS_LANDLOCK_ADD_RULE, ruleset, CC_LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return added == 0 ? 0 : -1;
+}
+
+int cc_landlock_version(void) {
+  long abi = syscall(CC_SYS_LANDLOCK_CREATE_RULESET, NULL, 0, CC_LANDLOCK_CREATE_RULESET_VERSION);
+  return abi < 1 ? -1 : (int)abi;
+}
+
+int cc_restrict_filesystem(const char *const *readable, int readable_count, const char *const *writable,
+                           int writable_count) {
+  long abi = syscall(CC_SYS_LANDLOCK_CREATE_RULESET, NULL, 0, CC_LANDLOCK_CREATE_RULESET_VERSION);
+  if (abi < 1) return -1;
+  // Every file right this kernel's landlock knows: what is not granted below is refused.
+  uint64_t handled = (1ULL << 13) - 1;
+  if (abi >= 2) handled |= CC_FS_REFER;
+  if (abi >= 3) handled |= CC_FS_TRUNCATE;
+  if (abi >= 5) handled |= CC_FS_IOCTL_DEV;
+  struct cc_landlock_ruleset_attr attributes = {.handled_access_fs = handled};
+  int ruleset = (int)syscall(CC_SYS_LANDLOCK_CREATE_RULESET, &attributes, sizeof attributes, 0);
+  if (ruleset < 0) return -1;
+  const uint64_t read = CC_FS_EXECUTE | CC_FS_READ_FILE | CC_FS_READ_DIR;
+  int failed = 0;
+  for (int i = 0; i < readable_count && !failed; i++) failed = cc_allow_beneath(ruleset, readable[i], read, handled);
+  for (int i = 0; i < writable_count && !failed; i++) failed = cc_allow_beneath(ruleset, writable[i], handled, handled);
+  if (!failed) failed = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0;
+  if (!failed) failed = syscall(CC_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0;
+  int saved = errno;
+  close(ruleset);
+  errno = saved;
+  return failed ? -1 : 0;
+}

@@ -8,6 +8,8 @@ public struct SupervisorConfiguration: Sendable {
     ]
     /// Heap limit of each worker; past it the call fails with `plugin_memory_limit`.
     public var memoryLimitBytes: Int? = 512 << 20
+    /// What a worker may open once its plugin is loaded; nil (the default): what the host may.
+    public var sandbox: FileSandbox?
     /// Time a worker has to load its plugin.
     public var loadTimeout: Duration = .seconds(10)
     /// Workers per pool: how many calls to one plugin build (and tenant, with `tenant` isolation) run at once.

@@ -65,7 +65,7 @@ final class WorkerPool: @unchecked Sendable {
                 condition.unlock()
                 do {
                     let worker = try WorkerProcess(
-                        build: build, memoryLimit: configuration.memoryLimitBytes,
+                        build: build, memoryLimit: configuration.memoryLimitBytes, sandbox: configuration.sandbox,
                         loadTimeout: configuration.loadTimeout, log: log)
                     condition.lock()
                     lent[ObjectIdentifier(worker)] = worker

@@ -19,7 +19,9 @@ final class WorkerProcess {
     private var nextInstance: UInt32 = 1
     private(set) var isBroken = false
 
-    init(build: PluginBuild, memoryLimit: Int?, loadTimeout: Duration, log: HostLog) throws(PluginCallError) {
+    init(build: PluginBuild, memoryLimit: Int?, sandbox: FileSandbox? = nil, loadTimeout: Duration, log: HostLog)
+        throws(PluginCallError)
+    {
         HostProcess.ignoreBrokenPipes()
         self.build = build
         self.memoryLimit = memoryLimit
@@ -44,6 +46,7 @@ final class WorkerProcess {
                 WorkerServer.command, build.cachedPath, "--channel-fd", "3", "--parent-pid", "\(getpid())",
             ]
             if let memoryLimit { arguments += ["--memory-limit-bytes", "\(memoryLimit)"] }
+            if let sandbox { arguments += ["--sandbox"] + sandbox.writable.flatMap { ["--sandbox-writable", $0] } }
             let spawned: ChildProcess
             do {
                 spawned = try ChildProcess.spawn(

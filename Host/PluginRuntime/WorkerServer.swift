@@ -14,7 +14,10 @@ public enum WorkerServer {
     /// The exit code of a worker that died at its memory limit.
     public static let memoryLimitExitCode: Int32 = 86
 
-    public static func run(pluginPath: String, channel descriptor: Int32, parent: pid_t, memoryLimit: Int?) -> Int32 {
+    /// `sandbox`: confines the worker once its plugin is loaded (its libraries are mapped by then).
+    public static func run(
+        pluginPath: String, channel descriptor: Int32, parent: pid_t, memoryLimit: Int?, sandbox: FileSandbox? = nil
+    ) -> Int32 {
         ParentWatchdog.start(parent: parent)
         signal(SIGPIPE, SIG_IGN)
         CrashSignals.restoreDefaults()
@@ -24,6 +27,7 @@ public enum WorkerServer {
         let library: PluginLibrary
         do {
             library = try PluginLibrary.open(pluginPath)
+            try sandbox?.apply()
         } catch {
             var frame = FrameWriter(type: .fatal)
             frame.string(error.code)

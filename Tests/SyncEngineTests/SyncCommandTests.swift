@@ -3,6 +3,7 @@ import HostServices
 import Inventory
 import JSONCore
 import LoopbackHTTP
+import PluginRuntime
 import Store
 import SyncEngine
 import TestSupport
@@ -226,11 +227,36 @@ import Testing
             ("--workers-per-plugin", "0", "--workers-per-plugin must be 1 to 64, got 0"),
             ("--batches-in-flight", "3", "--batches-in-flight must be 1 to --workers-per-plugin (2), got 3"),
             ("--call-timeout", "0", "--call-timeout must be 1 to 86400 seconds, got 0"),
+            ("--plugin-sandbox-allow", folder.path, "--plugin-sandbox-allow needs --plugin-sandbox"),
         ] {
             let refused = try cc(["serve", option, value])
             #expect(refused.status != 0)
             #expect(refused.stderr.contains(message), "\(refused.stderr)")
         }
+    }
+
+    /// A sandboxed host pushes as any other (the SDK plugin needs nothing the sandbox withholds), and refuses to
+    /// start when the store would be within its plugins' reach.
+    @Test(.enabled(if: FileSandbox.isAvailable, "the kernel has no landlock"))
+    func aSandboxedHostPushesAndKeepsItsStoreFromPlugins() throws {
+        try setUp()
+        #expect(try cc(["ingest", records(5), "--tenant", "acme"]).status == 0)
+        #expect(try cc(["sync", "run", "acme-fixture-rest-sink", "--push-only"]).status == 0)
+        let log = folder.file("sandboxed.log", "")
+        let serve = try startServe(log: log, ["--plugin-sandbox"])
+        defer { if serve.isRunning { serve.signal(SIGKILL) } }
+        try waitUntil(seconds: 30) { sink.stored.count == 5 }
+        serve.signal(SIGTERM)
+        #expect(serve.wait() == 0)
+        #expect(
+            try String(contentsOfFile: log, encoding: .utf8).contains("quarantine after 5 faults for 300 s, sandboxed"))
+
+        let exposed = try cc(["serve", "--plugin-sandbox", "--plugin-sandbox-allow", folder.path])
+        #expect(exposed.status != 0)
+        #expect(
+            exposed.stderr.contains(
+                "--plugin-sandbox would leave \(folder.path)/data/cryptoconnect.sqlite within plugins' reach"),
+            "\(exposed.stderr)")
     }
 
     /// `kill -9` in the middle of a push (a delta or `--full`), then `serve` again: the job completes, every record

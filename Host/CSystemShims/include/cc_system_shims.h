@@ -48,4 +48,13 @@ void cc_keep_memory_from_same_user(void);
 // 1 when the process is dumpable, 0 when not.
 int cc_is_dumpable(void);
 
+// Confines this process's future file opens (Linux landlock): the paths in `readable` and below them may be read
+// and executed, those in `writable` and below also written, created and removed; nothing else may be opened. What is
+// open or mapped already stays so. A path that does not exist grants nothing. Returns 0, or -1 with errno (ENOSYS or
+// EOPNOTSUPP where the kernel has no landlock). `cc_landlock_version` is the kernel's landlock ABI, or -1 without one.
+int cc_landlock_version(void);
+
+int cc_restrict_filesystem(const char *const *readable, int readable_count, const char *const *writable,
+                           int writable_count);
+
 #endif

@@ -17,6 +17,8 @@
 #define _GNU_SOURCE  // memmem
 #include "cryptoconnect_plugin.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,23 @@ static void fault(const char *batch, size_t length, const cc_output *out) {
   (void)out;
 }
 
+// Tries to open the path that follows `field` in the batch, if it is there, and says in `summary` whether it could.
+static int opens(const char *batch, size_t length, const char *field, int flags, char *summary, size_t size) {
+  const char *start = memmem(batch, length, field, strlen(field));
+  if (start == NULL) return 0;
+  start += strlen(field);
+  const char *end = memchr(start, '"', (size_t)(batch + length - start));
+  if (end == NULL || (size_t)(end - start) >= 512) return 0;
+  char path[512];
+  memcpy(path, start, (size_t)(end - start));
+  path[end - start] = 0;
+  int fd = open(path, flags | O_CLOEXEC, 0600);
+  int error = fd < 0 ? errno : 0;
+  if (fd >= 0) close(fd);
+  snprintf(summary, size, "{\"opened\":%s,\"errno\":%d}", fd >= 0 ? "true" : "false", error);
+  return 1;
+}
+
 // Emits one result per `"key":"..."` in the batch (the host writes compact JSON with sorted keys).
 static cc_status fixture_push(cc_instance *instance, const char *batch, size_t length, const cc_output *out) {
   fault(batch, length, out);
@@ -214,6 +233,9 @@ static cc_status fixture_push(cc_instance *instance, const char *batch, size_t l
     }
     snprintf(summary, sizeof summary, "{\"host_variables\":%ld,\"has_path\":%s}", host_variables,
              getenv("PATH") != NULL ? "true" : "false");
+  } else if (opens(batch, length, "\"read_file\":\"", O_RDONLY, summary, sizeof summary) ||
+             opens(batch, length, "\"write_file\":\"", O_WRONLY | O_CREAT, summary, sizeof summary)) {
+    // What a plugin may open: `summary` says whether it could.
   } else {
     snprintf(summary, sizeof summary, "{\"received\":%ld,\"version\":\"%s\"}", count, FIXTURE_VERSION);
   }
