@@ -182,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginRuntimeTests",
-            dependencies: ["PluginRuntime", "TestSupport", "JSONCore"],
+            dependencies: ["PluginRuntime", "TestSupport", "JSONCore", "LoopbackHTTP"],
             path: "Tests/PluginRuntimeTests"
         ),
     ]

@@ -40,9 +40,9 @@ struct PluginLimitOptions: ParsableArguments {
         func refuse(_ option: String, _ rule: String, _ value: Int) -> ValidationError {
             ValidationError("--\(option) must be \(rule), got \(value)")
         }
-        if pluginMemoryLimit != 0 && pluginMemoryLimit < Self.smallestMemoryLimit {
+        if pluginMemoryLimit != 0 && !(Self.smallestMemoryLimit...(1 << 20)).contains(pluginMemoryLimit) {
             throw refuse(
-                "plugin-memory-limit", "0 (no limit) or at least \(Self.smallestMemoryLimit) MiB", pluginMemoryLimit)
+                "plugin-memory-limit", "0 (no limit) or \(Self.smallestMemoryLimit) MiB to 1 TiB", pluginMemoryLimit)
         }
         guard (1...86_400).contains(callTimeout) else {
             throw refuse("call-timeout", "1 to 86400 seconds", callTimeout)
@@ -66,19 +66,28 @@ struct PluginLimitOptions: ParsableArguments {
         }
     }
 
-    /// Refuses a sandbox that would leave `secrets` (the store, the master key) within a plugin's reach.
-    func checkSandbox(keeps secrets: [String]) throws {
+    /// Refuses a sandbox that would leave `secrets` (the store, the master key) within a plugin's reach, or `code`
+    /// (the plugins and the host's copies of them, which the host loads) within its writing.
+    func checkSandbox(keeps secrets: [String], code: [String]) throws {
         guard pluginSandbox else { return }
-        let secrets = secrets.map { (absolute($0) as NSString).standardizingPath }
-        let pluginSandboxAllow = pluginSandboxAllow.map { (absolute($0) as NSString).standardizingPath }
-        if let exposed = FileSandbox.readablePath(among: secrets)
-            ?? secrets.first(where: { secret in
-                pluginSandboxAllow.contains { secret == $0 || secret.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
-            })
-        {
+        func standard(_ path: String) -> String { (absolute(path) as NSString).standardizingPath }
+        let allowed = pluginSandboxAllow.map(standard)
+        func isAllowed(_ path: String) -> Bool {
+            allowed.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+        }
+        let secrets = secrets.map(standard)
+        if let exposed = FileSandbox.readablePath(among: secrets) ?? secrets.first(where: isAllowed) {
             throw CLIError(
                 "--plugin-sandbox would leave \(exposed) within plugins' reach (system folders and the folders "
                     + "--plugin-sandbox-allow names are readable): keep the store and the master key elsewhere")
+        }
+        if let writable = code.map(standard).first(where: isAllowed) {
+            throw CLIError(
+                "--plugin-sandbox-allow would let plugins write in \(writable), whose plugins the host loads: "
+                    + "allow a folder of their own")
+        }
+        if let missing = allowed.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+            throw CLIError("--plugin-sandbox-allow \(missing): no such folder (create it first)")
         }
     }
 

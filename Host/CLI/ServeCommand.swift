@@ -15,8 +15,12 @@ struct Serve: ParsableCommand {
     var runners = 4
 
     func run() throws {
-        let keyFile = options.key.file ?? ProcessInfo.processInfo.environment[MasterKey.fileEnvironmentVariable]
-        try limits.checkSandbox(keeps: [options.host.resolvedDatabase] + [keyFile].compactMap { $0 })
+        // An empty variable is no file, as the master key reads it.
+        let keyFile = (options.key.file ?? ProcessInfo.processInfo.environment[MasterKey.fileEnvironmentVariable])
+            .flatMap { $0.isEmpty ? nil : $0 }
+        try limits.checkSandbox(
+            keeps: [options.host.resolvedDatabase] + [keyFile].compactMap { $0 },
+            code: [options.host.resolvedPluginsDirectory, options.host.resolvedDataDirectory + "/plugin-cache"])
         let engine = try options.engine(runsJobs: true, limits: limits.supervisor)
         engine.batchesInFlight = limits.batchesInFlight
         let lock: Int32

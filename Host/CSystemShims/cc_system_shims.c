@@ -161,6 +161,8 @@ int cc_is_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
 // Landlock's ABI, declared here rather than taken from <linux/landlock.h>, whose age varies with the build machine.
 struct cc_landlock_ruleset_attr {
   uint64_t handled_access_fs;
+  uint64_t handled_access_net;  // ABI 4
+  uint64_t scoped;              // ABI 6
 };
 struct cc_landlock_path_beneath_attr {
   uint64_t allowed_access;
@@ -180,6 +182,10 @@ enum {
 #define CC_FS_REFER (1ULL << 13)
 #define CC_FS_TRUNCATE (1ULL << 14)
 #define CC_FS_IOCTL_DEV (1ULL << 15)
+#define CC_NET_BIND_TCP (1ULL << 0)
+#define CC_NET_CONNECT_TCP (1ULL << 1)
+#define CC_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define CC_SCOPE_SIGNAL (1ULL << 1)
 
 static int cc_allow_beneath(int ruleset, const char *path, uint64_t access, uint64_t handled) {
   int fd = open(path, O_PATH | O_CLOEXEC);
@@ -211,8 +217,19 @@ int cc_restrict_filesystem(const char *const *readable, int readable_count, cons
   if (abi >= 2) handled |= CC_FS_REFER;
   if (abi >= 3) handled |= CC_FS_TRUNCATE;
   if (abi >= 5) handled |= CC_FS_IOCTL_DEV;
+  // No TCP at all (a plugin's HTTP goes through the host), and no signals or abstract sockets to processes outside
+  // the sandbox (the host), where the kernel can refuse them; the struct is as long as this kernel reads it.
   struct cc_landlock_ruleset_attr attributes = {.handled_access_fs = handled};
-  int ruleset = (int)syscall(CC_SYS_LANDLOCK_CREATE_RULESET, &attributes, sizeof attributes, 0);
+  size_t size = sizeof attributes.handled_access_fs;
+  if (abi >= 4) {
+    attributes.handled_access_net = CC_NET_BIND_TCP | CC_NET_CONNECT_TCP;
+    size += sizeof attributes.handled_access_net;
+  }
+  if (abi >= 6) {
+    attributes.scoped = CC_SCOPE_ABSTRACT_UNIX_SOCKET | CC_SCOPE_SIGNAL;
+    size += sizeof attributes.scoped;
+  }
+  int ruleset = (int)syscall(CC_SYS_LANDLOCK_CREATE_RULESET, &attributes, size, 0);
   if (ruleset < 0) return -1;
   const uint64_t read = CC_FS_EXECUTE | CC_FS_READ_FILE | CC_FS_READ_DIR;
   int failed = 0;

@@ -2,18 +2,23 @@ import CSystemShims
 import Foundation
 import PluginABI
 
-/// What a worker may open once its plugin is loaded, with `serve --plugin-sandbox` (Linux landlock): the system's
-/// libraries, the Swift runtime's folder and a few files of `/etc`, `/dev` and `/proc/self`, and the folders an
-/// operator grants (read and write); never the host's store, master key or anything else of the host's. What the
-/// worker has open already (its channel, its plugin) stays open.
+/// What a worker may open, with `serve --plugin-sandbox` (Linux landlock): its plugin, the system's libraries, the
+/// Swift runtime's folder and a few files of `/etc`, `/dev` and `/proc/self`, and the folders an operator grants
+/// (read and write); never the host's store, master key or anything else of the host's. It may not open TCP
+/// connections (its HTTP goes through the host), nor signal the host. Applied before the plugin is loaded, so none
+/// of the plugin's code runs outside it.
 public struct FileSandbox: Sendable, Equatable {
     /// Folders the plugin may also write in (a connector that writes files).
     public var writable: [String]
 
     public init(writable: [String] = []) { self.writable = writable }
 
-    /// Whether this kernel can confine a process's file access (Linux 5.13 and later, with landlock enabled).
-    public static var isAvailable: Bool { cc_landlock_version() > 0 }
+    /// Whether this kernel can confine a process's file access, truncation included (landlock ABI 3: Linux 6.2
+    /// and later, with landlock enabled).
+    public static var isAvailable: Bool { cc_landlock_version() >= 3 }
+    /// Whether a sandboxed worker is refused TCP (landlock ABI 4), and signals to the host (ABI 6).
+    public static var refusesNetwork: Bool { cc_landlock_version() >= 4 }
+    public static var refusesSignals: Bool { cc_landlock_version() >= 6 }
 
     /// What every sandboxed worker may read.
     public static var readable: [String] {
@@ -41,9 +46,20 @@ public struct FileSandbox: Sendable, Equatable {
         }
     }
 
-    /// Confines this process; throws when the kernel cannot (no landlock), naming why.
-    func apply() throws(PluginRejection) {
-        let readable = Self.readable
+    /// Confines this process, which may then read `plugin` too; throws when it cannot, naming why. Landlock confines
+    /// the calling thread and those it starts after: the process must have no other thread yet.
+    func apply(plugin: String) throws(PluginRejection) {
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+        guard threads == 1 else {
+            throw PluginRejection(
+                code: "sandbox_unavailable",
+                detail: "the worker has \(threads) threads where the sandbox needs one, so it could not be confined")
+        }
+        guard Self.isAvailable else {
+            throw PluginRejection(code: "sandbox_unavailable", detail: "the kernel has no landlock of ABI 3 or later")
+        }
+        let readable = Self.readable + [plugin]
+        let writable = writable + ["/dev/null"]
         let result = withCStrings(readable) { read in
             withCStrings(writable) { write in
                 cc_restrict_filesystem(read, Int32(readable.count), write, Int32(writable.count))

@@ -27,6 +27,13 @@ public final class PluginSupervisor: @unchecked Sendable {
         let outcome: CallOutcome
         switch isolation {
         case .none:
+            // In the host's process a plugin reaches all the host reaches: with the sandbox on, it does not run.
+            guard configuration.sandbox == nil else {
+                throw PluginCallError(
+                    .unavailable,
+                    "\(build.label) is set to run in the host's process (isolation none), which the plugin sandbox "
+                        + "cannot confine; give its integration process or tenant isolation")
+            }
             outcome = try inProcess.call(
                 build, instance: instance, operation: operation, input: input, services: services)
         case .process, .tenant:

@@ -14,20 +14,19 @@ public enum WorkerServer {
     /// The exit code of a worker that died at its memory limit.
     public static let memoryLimitExitCode: Int32 = 86
 
-    /// `sandbox`: confines the worker once its plugin is loaded (its libraries are mapped by then).
+    /// `sandbox`: confines the worker before anything else starts, its watchdog's thread and its plugin included.
     public static func run(
         pluginPath: String, channel descriptor: Int32, parent: pid_t, memoryLimit: Int?, sandbox: FileSandbox? = nil
     ) -> Int32 {
-        ParentWatchdog.start(parent: parent)
-        signal(SIGPIPE, SIG_IGN)
-        CrashSignals.restoreDefaults()
-        if let memoryLimit { applyMemoryLimit(memoryLimit) }
         let channel = FrameChannel(descriptor: descriptor)
-
         let library: PluginLibrary
         do {
+            try sandbox?.apply(plugin: pluginPath)
+            ParentWatchdog.start(parent: parent)
+            signal(SIGPIPE, SIG_IGN)
+            CrashSignals.restoreDefaults()
+            if let memoryLimit { applyMemoryLimit(memoryLimit) }
             library = try PluginLibrary.open(pluginPath)
-            try sandbox?.apply()
         } catch {
             var frame = FrameWriter(type: .fatal)
             frame.string(error.code)

@@ -53,6 +53,7 @@ public struct JSONWriter: Sendable {
 
     /// A value already serialised as JSON, written as it is: the caller vouches that it is one whole JSON value.
     public mutating func raw(_ json: some Collection<UInt8>) {
+        precondition(!json.isEmpty, "JSONWriter: an empty raw value")
         startValue()
         bytes.append(contentsOf: json)
     }

@@ -223,7 +223,7 @@ import Testing
         let job = try #require(try JobQueue(store: store).jobs(limit: 1).first)
         #expect(job.state == .queued && job.error?.contains("did not finish push in time") == true, "\(job)")
         for (option, value, message) in [
-            ("--plugin-memory-limit", "64", "--plugin-memory-limit must be 0 (no limit) or at least 128 MiB, got 64"),
+            ("--plugin-memory-limit", "64", "--plugin-memory-limit must be 0 (no limit) or 128 MiB to 1 TiB, got 64"),
             ("--workers-per-plugin", "0", "--workers-per-plugin must be 1 to 64, got 0"),
             ("--batches-in-flight", "3", "--batches-in-flight must be 1 to --workers-per-plugin (2), got 3"),
             ("--call-timeout", "0", "--call-timeout must be 1 to 86400 seconds, got 0"),
@@ -251,6 +251,9 @@ import Testing
         #expect(
             try String(contentsOfFile: log, encoding: .utf8).contains("quarantine after 5 faults for 300 s, sandboxed"))
 
+        // Allowed to write where the host's copies of plugins live, a plugin could change what the host loads.
+        let cache = try cc(["serve", "--plugin-sandbox", "--plugin-sandbox-allow", folder.path + "/data/plugin-cache"])
+        #expect(cache.stderr.contains("would let plugins write in \(folder.path)/data/plugin-cache"), "\(cache.stderr)")
         let exposed = try cc(["serve", "--plugin-sandbox", "--plugin-sandbox-allow", folder.path])
         #expect(exposed.status != 0)
         #expect(

@@ -48,9 +48,10 @@ void cc_keep_memory_from_same_user(void);
 // 1 when the process is dumpable, 0 when not.
 int cc_is_dumpable(void);
 
-// Confines this process's future file opens (Linux landlock): the paths in `readable` and below them may be read
-// and executed, those in `writable` and below also written, created and removed; nothing else may be opened. What is
-// open or mapped already stays so. A path that does not exist grants nothing. Returns 0, or -1 with errno (ENOSYS or
+// Confines the calling thread, and the threads it starts after, (Linux landlock): the paths in `readable` and below
+// them may be read and executed, those in `writable` and below also written, created and removed; nothing else may
+// be opened. Where the kernel can, TCP, and signals and abstract sockets to processes outside, are refused too. What
+// is open or mapped already stays so. A path that does not exist grants nothing. Returns 0, or -1 with errno (ENOSYS or
 // EOPNOTSUPP where the kernel has no landlock). `cc_landlock_version` is the kernel's landlock ABI, or -1 without one.
 int cc_landlock_version(void);
 

@@ -19,10 +19,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #ifndef FIXTURE_ID
@@ -173,6 +175,43 @@ static void fault(const char *batch, size_t length, const cc_output *out) {
   (void)out;
 }
 
+#ifdef FIXTURE_READS_AT_LOAD
+// Tries to open a file as the plugin is loaded (its constructor runs inside `dlopen`), as a harmful plugin might.
+static int opened_at_load = -1;
+__attribute__((constructor)) static void read_at_load(void) {
+  int fd = open(FIXTURE_READS_AT_LOAD, O_RDONLY | O_CLOEXEC);
+  opened_at_load = fd >= 0;
+  if (fd >= 0) close(fd);
+}
+#endif
+
+// Tries to reach outside the worker (TCP to a port on 127.0.0.1, a signal to the host), if the batch asks.
+static int reaches(const char *batch, size_t length, char *summary, size_t size) {
+  const char *port = memmem(batch, length, "\"connect_port\":", 15);
+  if (port != NULL) {
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 15)),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int connected = fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
+    int error = connected ? 0 : errno;
+    if (fd >= 0) close(fd);
+    snprintf(summary, size, "{\"connected\":%s,\"errno\":%d}", connected ? "true" : "false", error);
+    return 1;
+  }
+  if (has(batch, length, "\"signal_host\":true")) {
+    int sent = kill(getppid(), 0) == 0;
+    snprintf(summary, size, "{\"signalled\":%s,\"errno\":%d}", sent ? "true" : "false", sent ? 0 : errno);
+    return 1;
+  }
+#ifdef FIXTURE_READS_AT_LOAD
+  if (has(batch, length, "\"opened_at_load\":true")) {
+    snprintf(summary, size, "{\"opened\":%s}", opened_at_load == 1 ? "true" : "false");
+    return 1;
+  }
+#endif
+  return 0;
+}
+
 // Tries to open the path that follows `field` in the batch, if it is there, and says in `summary` whether it could.
 static int opens(const char *batch, size_t length, const char *field, int flags, char *summary, size_t size) {
   const char *start = memmem(batch, length, field, strlen(field));
@@ -234,7 +273,8 @@ static cc_status fixture_push(cc_instance *instance, const char *batch, size_t l
     snprintf(summary, sizeof summary, "{\"host_variables\":%ld,\"has_path\":%s}", host_variables,
              getenv("PATH") != NULL ? "true" : "false");
   } else if (opens(batch, length, "\"read_file\":\"", O_RDONLY, summary, sizeof summary) ||
-             opens(batch, length, "\"write_file\":\"", O_WRONLY | O_CREAT, summary, sizeof summary)) {
+             opens(batch, length, "\"write_file\":\"", O_WRONLY | O_CREAT, summary, sizeof summary) ||
+             reaches(batch, length, summary, sizeof summary)) {
     // What a plugin may open: `summary` says whether it could.
   } else {
     snprintf(summary, sizeof summary, "{\"received\":%ld,\"version\":\"%s\"}", count, FIXTURE_VERSION);
