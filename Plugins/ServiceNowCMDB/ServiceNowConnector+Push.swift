@@ -39,14 +39,16 @@ extension ServiceNowConnector {
                 ["items": .array(items), "relations": []], idempotent: true))
         if let failure = ServiceNowError.failure(response, "reconciling \(records.count) CIs") { throw failure }
         let answered = try response.json("the IRE answer")[path: "result.items"]?.arrayValue ?? []
-        // Items answer in the order sent; a short or long list cannot be matched to the records. It is a cut-off
-        // body, or an item IRE leaves out of its answer: each record then goes on its own, so such an item holds
-        // back only itself (to be tried again, not dead-lettered), not the records beside it and every batch after.
+        // Items answer in the order sent; a short or long list cannot be matched to the records. A cut-off body fails
+        // to parse above, so this is IRE leaving an item out: each half goes again on its own, down to the record
+        // IRE will not answer for, which is refused for its data. One such item costs a few requests, not one per
+        // record, and holds back neither the records beside it nor every batch after.
         guard answered.count == records.count else {
             let mismatch = "IRE answered \(answered.count) items for \(records.count) sent"
-            guard records.count > 1 else { return [.failed(records[0].key, .server(mismatch))] }
-            host.log(.warning, "\(mismatch); reconciling each of them on its own")
-            return try records.flatMap { try reconcile([$0]) }
+            guard records.count > 1 else { return [.failed(records[0].key, .data(mismatch))] }
+            host.log(.warning, "\(mismatch); reconciling each half on its own")
+            let half = records.count / 2
+            return try reconcileApart(Array(records[..<half])) + reconcileApart(Array(records[half...]))
         }
         return zip(records, answered).map { record, item in
             // IRE answers "Unknown" for an item it wrote no CI for.
@@ -63,6 +65,17 @@ extension ServiceNowConnector {
             case let operation where operation.hasPrefix("UPDATE"): return .updated(record.key, externalID: sysID)
             default: return .unchanged(record.key, externalID: sysID)
             }
+        }
+    }
+
+    /// `records` reconciled on their own after an answer that did not match the batch they were in: what is refused
+    /// for them (a 400 for their data, a 5xx) is theirs, not the whole batch's. Refused credentials and throttling
+    /// still end the call.
+    private func reconcileApart(_ records: [PushRecord]) throws -> [RecordResult] {
+        do {
+            return try reconcile(records)
+        } catch let error as ConnectorError where error.status != .auth && error.status != .rateLimited {
+            return records.map { .failed($0.key, error) }
         }
     }
 

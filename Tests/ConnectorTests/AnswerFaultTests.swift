@@ -63,27 +63,35 @@ import Testing
         #expect(outcome.serialized().contains("Something went wrong"))
     }
 
-    /// An IRE answer with fewer items than were sent cannot be matched to the records: each is then reconciled on
-    /// its own, so an item IRE leaves out holds back only its own record, to be tried again, and the others go on.
-    @Test func aShortIREAnswerIsMatchedRecordByRecord() throws {
+    /// An IRE answer with fewer items than were sent cannot be matched to the records: each half is reconciled on
+    /// its own, down to the record IRE leaves out, which is refused for its data; a record refused outright (a 400)
+    /// is refused alone. The others go on, in a few requests rather than one per record.
+    @Test func aShortIREAnswerIsNarrowedToTheRecordsItLeavesOut() throws {
         let server = try RecordingServer { request, _ in
             let body = String(decoding: request.body, as: UTF8.self)
-            // Two items answered as one; then, one at a time, r2 is left out of its answer.
-            let items =
-                body.contains("r2") && !body.contains("r1")
-                ? "" : #"{"className":"cmdb_ci_server","operation":"INSERT","sysId":"a1"}"#
-            return HTTPServerResponse(status: 200, json: #"{"result":{"items":["# + items + "]}}")
+            let sent = ["r1", "r2", "r3", "r4"].filter { body.contains(#""\#($0)""#) }
+            if sent == ["r2"] {
+                return HTTPServerResponse(status: 400, json: #"{"error":{"message":"Invalid payload"}}"#)
+            }
+            // Every answer leaves r4 out, and r2 when it is not alone (alone, it is refused outright).
+            let items = sent.filter { $0 != "r4" && !($0 == "r2" && sent.count > 1) }.map { _ in
+                #"{"className":"cmdb_ci_server","operation":"INSERT","sysId":"a1"}"#
+            }
+            return HTTPServerResponse(
+                status: 200, json: #"{"result":{"items":["# + items.joined(separator: ",") + "]}}")
         }
         let outcome = try call(
             "servicenow-cmdb", "push", server,
-            records: [
-                ["key": "r1", "fields": ["fqdn": "a.example.com"]], ["key": "r2", "fields": ["fqdn": "b.example.com"]],
-            ])
+            records: ["r1", "r2", "r3", "r4"].map {
+                ["key": .string($0), "fields": ["fqdn": .string("\($0).example.com")]]
+            })
         #expect(outcome["status"] == "ok", "\(outcome)")
         let results = outcome["results"]?.arrayValue ?? []
-        #expect(results.map { $0["status"]?.stringValue } == ["ok", "server_error"], "\(outcome)")
-        #expect(results.last?["message"] == "IRE answered 0 items for 1 sent")
-        #expect(server.requests.count == 3)
+        #expect(results.map { $0["status"]?.stringValue } == ["ok", "data_error", "ok", "data_error"], "\(outcome)")
+        #expect(results[1]["message"]?.stringValue?.contains("Invalid payload") == true, "\(outcome)")
+        #expect(results[3]["message"] == "IRE answered 0 items for 1 sent")
+        // The batch, its two halves, then the four records of the two halves that came back short.
+        #expect(server.requests.count == 7)
     }
 
     /// IRE's updates that reclassify a CI are updates, and an item answered with sysId "Unknown" got no CI: they
