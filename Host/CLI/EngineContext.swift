@@ -47,7 +47,8 @@ struct EngineOptions: ParsableArguments {
                 "no master key is configured, and the store holds sealed secrets: set \(MasterKey.environmentVariable) "
                     + "or \(MasterKey.fileEnvironmentVariable), or pass --master-key-file")
         }
-        let catalog = PluginCatalog(directory: host.resolvedPluginsDirectory, discovery: host.discovery)
+        let catalog = PluginCatalog(
+            directory: host.resolvedPluginsDirectory, discovery: host.discovery(sandbox: limits.sandbox))
         do {
             if loadPlugins { try catalog.refresh() }
         } catch {

@@ -45,10 +45,14 @@ struct HostOptions: ParsableArguments {
         dataDirectory ?? environment("CRYPTOCONNECT_DATA_DIR") ?? "./data"
     }
 
-    var discovery: PluginDiscovery {
+    var discovery: PluginDiscovery { discovery(sandbox: nil) }
+
+    /// With `sandbox`, manifest scans are confined as workers are (loading a plugin runs its code).
+    func discovery(sandbox: FileSandbox?) -> PluginDiscovery {
         PluginDiscovery(
             cache: PluginCache(
-                directory: URL(fileURLWithPath: resolvedDataDirectory).appendingPathComponent("plugin-cache")))
+                directory: URL(fileURLWithPath: resolvedDataDirectory).appendingPathComponent("plugin-cache")),
+            scanner: ManifestScanner(sandbox: sandbox.map { _ in FileSandbox() }))
     }
 
     private func environment(_ name: String) -> String? {

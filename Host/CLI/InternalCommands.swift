@@ -10,9 +10,11 @@ struct ScanPlugin: ParsableCommand {
     @Argument var file: String
     @Option(name: .customLong("report-fd")) var reportDescriptor: Int32
     @Option(name: .customLong("parent-pid")) var parent: Int32
+    @Flag(name: .customLong("sandbox")) var sandboxed = false
 
     func run() throws {
-        let code = ManifestScanner.runChild(path: file, reportDescriptor: reportDescriptor, parent: parent)
+        let code = ManifestScanner.runChild(
+            path: file, reportDescriptor: reportDescriptor, parent: parent, sandbox: sandboxed ? FileSandbox() : nil)
         if code != 0 { throw ExitCode(code) }
     }
 }

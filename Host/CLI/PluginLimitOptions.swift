@@ -109,6 +109,9 @@ struct PluginLimitOptions: ParsableArguments {
         return "plugin limits: \(memory), calls of \(callTimeout) s, \(workersPerPlugin) workers per plugin, "
             + "\(batchesInFlight) batches in flight, quarantine after \(quarantineAfter) faults for \(quarantineSeconds) s"
             + (pluginSandbox ? ", sandboxed" + pluginSandboxAllow.map { " (may write in \($0))" }.joined() : "")
+            + (pluginSandbox && !FileSandbox.refusesNetwork ? "; this kernel cannot refuse plugins TCP" : "")
+            + (pluginSandbox && !FileSandbox.refusesSignals
+                ? "; this kernel cannot refuse plugins signals to the host" : "")
     }
 
     private func absolute(_ path: String) -> String {

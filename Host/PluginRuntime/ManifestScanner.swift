@@ -15,8 +15,13 @@ public struct ManifestScanner: Sendable {
     public static let command = "__scan-plugin"
 
     public var timeout: Duration
+    /// Confines the scan as a worker is confined (loading a plugin runs its code): nil leaves it as the host.
+    public var sandbox: FileSandbox?
 
-    public init(timeout: Duration = ManifestScanner.defaultTimeout) { self.timeout = timeout }
+    public init(timeout: Duration = ManifestScanner.defaultTimeout, sandbox: FileSandbox? = nil) {
+        self.timeout = timeout
+        self.sandbox = sandbox
+    }
 
     /// Scans `path` (a cache copy) and returns its validated manifest or why it was refused.
     public func scan(_ path: String) -> Result<PluginManifest, PluginRejection> {
@@ -34,7 +39,8 @@ public struct ManifestScanner: Sendable {
         do {
             child = try ChildProcess.spawn(
                 HostExecutable.path,
-                arguments: [Self.command, path, "--report-fd", "3", "--parent-pid", "\(getpid())"],
+                arguments: [Self.command, path, "--report-fd", "3", "--parent-pid", "\(getpid())"]
+                    + (sandbox == nil ? [] : ["--sandbox"]),
                 descriptors: [
                     (0, output.descriptor), (1, output.descriptor), (2, output.descriptor), (3, report.write),
                 ], withoutHostVariables: true)
@@ -83,12 +89,16 @@ public struct ManifestScanner: Sendable {
         }
     }
 
-    /// The child's side: load, validate, report, exit. Returns the process exit code.
-    public static func runChild(path: String, reportDescriptor: Int32, parent: pid_t) -> Int32 {
-        ParentWatchdog.start(parent: parent)
-        CrashSignals.restoreDefaults()
+    /// The child's side: load, validate, report, exit. Returns the process exit code. With `sandbox`, confined
+    /// before anything else starts, as a worker is.
+    public static func runChild(path: String, reportDescriptor: Int32, parent: pid_t, sandbox: FileSandbox? = nil)
+        -> Int32
+    {
         let report: JSON
         do {
+            try sandbox?.apply(plugin: path)
+            ParentWatchdog.start(parent: parent)
+            CrashSignals.restoreDefaults()
             let library = try PluginLibrary.open(path)
             report = ["manifest": library.manifest.json]
         } catch {

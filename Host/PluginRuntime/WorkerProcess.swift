@@ -47,11 +47,16 @@ final class WorkerProcess {
             ]
             if let memoryLimit { arguments += ["--memory-limit-bytes", "\(memoryLimit)"] }
             if let sandbox { arguments += ["--sandbox"] + sandbox.writable.flatMap { ["--sandbox-writable", $0] } }
+            // The host's standard input is none of the plugin's: a terminal, or whatever a shell gave the host.
+            let nothing = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            defer { if nothing >= 0 { close(nothing) } }
             let spawned: ChildProcess
             do {
                 spawned = try ChildProcess.spawn(
                     HostExecutable.path, arguments: arguments,
-                    descriptors: [(1, stdout.write), (2, stderr.write), (3, workerEnd)], withoutHostVariables: true)
+                    descriptors: (nothing >= 0 ? [(Int32(0), nothing)] : [])
+                        + [(1, stdout.write), (2, stderr.write), (3, workerEnd)],
+                    withoutHostVariables: true)
             } catch {
                 [hostEnd, workerEnd, stdout.read, stdout.write, stderr.read, stderr.write].forEach { close($0) }
                 throw error

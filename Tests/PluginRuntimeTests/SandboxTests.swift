@@ -68,6 +68,18 @@ struct SandboxTests {
         }
     }
 
+    /// Reading a plugin's manifest loads it, which runs its code: with the sandbox, that is confined too.
+    @Test func aManifestScanIsConfinedToo() throws {
+        let marker = folder.path + "/written-at-load"
+        let writer = try PluginBuilds.cFixture("writes-at-load", defines: ["FIXTURE_WRITES_AT_LOAD=\"\(marker)\""])
+        try? FileManager.default.removeItem(atPath: marker)  // building the fixture read its manifest, unconfined
+        let confined = ManifestScanner(sandbox: FileSandbox()).scan(writer.cachedPath)
+        #expect((try? confined.get())?.id != nil, "\(confined)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        _ = ManifestScanner().scan(writer.cachedPath)
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
     /// In the host's process a plugin reaches all the host reaches: with the sandbox on, it is not run there.
     @Test func aPluginInTheHostsProcessIsNotRunSandboxed() throws {
         var configuration = SupervisorConfiguration()

@@ -185,6 +185,14 @@ __attribute__((constructor)) static void read_at_load(void) {
 }
 #endif
 
+#ifdef FIXTURE_WRITES_AT_LOAD
+// Leaves a file behind as the plugin is loaded, wherever it is loaded (a manifest scan as well as a worker).
+__attribute__((constructor)) static void write_at_load(void) {
+  int fd = open(FIXTURE_WRITES_AT_LOAD, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
+}
+#endif
+
 // Tries to reach outside the worker (TCP to a port on 127.0.0.1, a signal to the host), if the batch asks.
 static int reaches(const char *batch, size_t length, char *summary, size_t size) {
   const char *port = memmem(batch, length, "\"connect_port\":", 15);
