@@ -62,7 +62,7 @@ struct PluginLimitOptions: ParsableArguments {
         }
         if pluginSandbox && !FileSandbox.isAvailable {
             throw ValidationError(
-                "--plugin-sandbox needs Linux landlock (5.13 or later, enabled), which this kernel lacks")
+                "--plugin-sandbox needs Linux landlock of ABI 3 (Linux 6.2 or later, enabled), which this kernel lacks")
         }
     }
 
