@@ -40,7 +40,8 @@ public struct FileSandbox: Sendable, Equatable {
 
     /// The first of `paths` a sandboxed worker could read, if any: such a path is not kept from plugins.
     public static func readablePath(among paths: [String]) -> String? {
-        paths.first { path in
+        let readable = readable  // read from /proc once, not once a path
+        return paths.first { path in
             let path = (path as NSString).standardizingPath
             return readable.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
         }

@@ -276,13 +276,19 @@ public struct FieldMapping: Sendable {
     }
 
     /// As `write(_:now:to:)` for a document as the store keeps it: only the fields the mapping reads are built.
+    /// Returns what `nextChange` gives for it, from the same reading (a push needs both).
+    @discardableResult
     public func write(_ document: StoredDocument, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems)
+        -> Date?
     {
         guard let sourcePaths, let values = document.values(at: sourcePaths) else {
-            return try write(document.json, now: now, to: &output)
+            let record = document.json
+            try write(record, now: now, to: &output)
+            return nextChange(of: record, after: now)
         }
         // No step reads other fields of the record (`sourcePaths` is nil if one does): it is not needed.
         try write(record: [:], sources: values, now: now, to: &output)
+        return clockedEntries.isEmpty ? nil : nextChange(after: now, record: [:]) { values[$0] }
     }
 
     /// Writes what each entry makes of `record`, or of its source field's value in `sources` when given. Nothing

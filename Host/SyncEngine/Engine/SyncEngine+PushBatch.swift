@@ -99,22 +99,23 @@ extension SyncEngine {
         var batch = PreparedBatch(cursor: last.id, selected: groups?.reduce(0) { $0 + $1.count } ?? pending.count)
         let table = runtime.mapping.targetTable
         var input = PushItem.Batch(reserving: pending.count)
-        // The item of `record` with the fields `writeFields` writes, standing for `members`.
+        // The item of `record` with the fields `writeFields` writes, standing for `members`; `writeFields` returns
+        // when they stop being true by the clock alone.
         func add<Failure: Error>(
             _ record: PendingRecord, members: [PendingRecord],
-            fields writeFields: (inout [UInt8]) throws(Failure) -> Void
+            fields writeFields: (inout [UInt8]) throws(Failure) -> Date?
         ) throws(Failure) {
             let externalID = record.externalID ?? members.lazy.compactMap(\.externalID).first
+            var refreshAfter: Date?
             let payload = try input.add { (output) throws(Failure) in
-                try PushItem.write(
-                    key: record.id, externalID: externalID, table: table, to: &output, fields: writeFields)
+                try PushItem.write(key: record.id, externalID: externalID, table: table, to: &output) {
+                    (fields) throws(Failure) in refreshAfter = try writeFields(&fields)
+                }
             }
             batch.keys.append(record.id)
             batch.sent.append(
                 SentItem(
-                    record: record.sent, payload: payload,
-                    refreshAfter: runtime.mapping.nextChange(of: record.stored, after: now),
-                    members: members.map(\.sent)))
+                    record: record.sent, payload: payload, refreshAfter: refreshAfter, members: members.map(\.sent)))
         }
         func refuse(_ record: PendingRecord, _ problems: MappingProblems) {
             batch.refused.append((record.sent, record.document, "mapping_error", problems.description))
@@ -128,6 +129,7 @@ extension SyncEngine {
                 if let chosen = made.chosen {
                     add(group[chosen], members: made.members.map { group[$0] }) {
                         JSON.object(made.fields).write(to: &$0)
+                        return runtime.mapping.nextChange(of: group[chosen].document, after: now)
                     }
                 }
             }
