@@ -168,6 +168,7 @@ let package = Package(
             name: "SyncEngineTests",
             dependencies: [
                 "SyncEngine", "Inventory", "HostServices", "PluginRuntime", "Store", "TestSupport", "JSONCore",
+                "CSystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/SyncEngineTests"

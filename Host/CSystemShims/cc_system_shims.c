@@ -242,3 +242,11 @@ int cc_restrict_filesystem(const char *const *readable, int readable_count, cons
   errno = saved;
   return failed ? -1 : 0;
 }
+
+int cc_lower_thread_priority(int increment) {
+  pid_t thread = (pid_t)syscall(SYS_gettid);
+  errno = 0;
+  int current = getpriority(PRIO_PROCESS, (id_t)thread);
+  if (current == -1 && errno != 0) return -1;
+  return setpriority(PRIO_PROCESS, (id_t)thread, current + increment);
+}

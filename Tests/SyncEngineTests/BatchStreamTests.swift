@@ -8,8 +8,8 @@ import Testing
 @Suite struct BatchStreamTests {
     struct Broken: Error {}
 
-    func batch(_ number: Int) -> SyncEngine.PreparedBatch {
-        SyncEngine.PreparedBatch(cursor: String(number), selected: number)
+    func batch(_ number: Int) -> SyncEngine.SelectedBatch {
+        SyncEngine.SelectedBatch(cursor: String(number), records: [])
     }
 
     @Test func batchesComeInOrderWhileTheMakerWaitsForRoom() throws {
@@ -24,7 +24,7 @@ import Testing
         while let next = try stream.next() {
             // The maker is never more than the capacity (and the one it holds) ahead of the taker.
             #expect(made.value <= taken.count + 3)
-            taken.append(next.selected)
+            taken.append(Int(next.cursor)!)
         }
         #expect(taken == Array(1...50))
         stream.stop()
@@ -36,9 +36,9 @@ import Testing
             for number in 1...3 { _ = stream.put(batch(number)) }
             throw Broken()
         }
-        #expect(try stream.next()?.selected == 1)
-        #expect(try stream.next()?.selected == 2)
-        #expect(try stream.next()?.selected == 3)
+        #expect(try stream.next()?.cursor == "1")
+        #expect(try stream.next()?.cursor == "2")
+        #expect(try stream.next()?.cursor == "3")
         #expect(throws: Broken.self) { try stream.next() }
         #expect(try stream.next() == nil)
     }

@@ -59,3 +59,7 @@ int cc_restrict_filesystem(const char *const *readable, int readable_count, cons
                            int writable_count);
 
 #endif
+
+// Lowers the calling thread's scheduling priority by `increment` nice steps (Linux sets it per thread): background
+// work yields the processor to latency-bound threads. Returns 0, or -1 with errno set.
+int cc_lower_thread_priority(int increment);

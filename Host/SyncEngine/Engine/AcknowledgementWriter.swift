@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import JSONCore
 
@@ -25,6 +26,9 @@ final class AcknowledgementWriter: @unchecked Sendable {
     ) {
         let mapping = SentMapping(mapping)
         let thread = Thread { [self] in
+            // Behind the batches, not before them: on a busy host the calls in flight get the processor first, and
+            // the outcomes queued meanwhile go in one commit.
+            _ = cc_lower_thread_priority(10)
             while let (acknowledged, refused, progress) = take() {
                 let outcome = Result {
                     try delivery.record(

@@ -1,10 +1,10 @@
 import Foundation
 
-/// A push's batches, made on a thread of its own ahead of the batches going out, and handed over in order. The
+/// A push's batches, selected on a thread of their own ahead of the batches going out, and handed over in order. The
 /// thread waits while `capacity` batches wait to be taken, and stops at its next batch once the push wants no more.
 final class BatchStream: @unchecked Sendable {
     private let condition = NSCondition()
-    private var ready: [SyncEngine.PreparedBatch] = []
+    private var ready: [SyncEngine.SelectedBatch] = []
     private var failure: (any Error)?
     private var finished = false
     private var stopped = false
@@ -27,7 +27,7 @@ final class BatchStream: @unchecked Sendable {
     }
 
     /// Hands a batch over, waiting while `capacity` wait already; false once the push wants no more.
-    func put(_ batch: SyncEngine.PreparedBatch) -> Bool {
+    func put(_ batch: SyncEngine.SelectedBatch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while ready.count >= capacity && !stopped { condition.wait() }
@@ -39,7 +39,7 @@ final class BatchStream: @unchecked Sendable {
 
     /// The next batch, waiting for it; nil when there are no more. Throws what making them threw, after the batches
     /// made before it.
-    func next() throws -> SyncEngine.PreparedBatch? {
+    func next() throws -> SyncEngine.SelectedBatch? {
         condition.lock()
         defer { condition.unlock() }
         while ready.isEmpty && !finished { condition.wait() }

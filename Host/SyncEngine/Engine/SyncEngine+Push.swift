@@ -47,28 +47,30 @@ extension SyncEngine {
         var movesCursor = job.full
         // A full push's counts as of its cursor: a retry goes on from there, so what it sends again counts once.
         var atCursor = job.full ? stats : nil
-        // The next batches are selected and mapped while the current ones are in flight: selection goes by id
-        // cursor, not by what has been acknowledged, so it does not wait for the acknowledgements.
+        // The next batches are selected while the current ones are in flight: selection goes by id cursor, not by
+        // what has been acknowledged, so it does not wait for the acknowledgements.
         let batches = batches(job, runtime, after: resumed ?? "", assets: AssetsSent())
-        var inFlight: [InFlightBatch] = []
+        let calls = PushCalls(
+            lanes: mostInFlight(runtime), batches: batches, depth: { self.pushDepth(runtime) },
+            send: { self.send($0, runtime) }, endsPush: { Self.ending(of: $0) != nil },
+            keepsSending: { !self.stopRequested })
         defer {  // never leave a selection or a call running behind a return
+            calls.stopSending()
             batches.stop()
-            inFlight.forEach { _ = $0.call?.value() }
+            calls.waitForLanes()
         }
         var stopping = false
         var selectionFailure: (any Error)?  // thrown once the batches already out are taken
         while true {
-            while !stopping, selectionFailure == nil, inFlight.count < pushDepth(runtime) {
-                do {
-                    guard let batch = try batches.next() else { break }
-                    inFlight.append(send(batch, runtime))
-                } catch {
-                    selectionFailure = error
-                }
-            }
-            guard !inFlight.isEmpty else { break }
             // Outcomes are taken in batch order, so counts, dead letters and the cursor go as with one in flight.
-            let current = inFlight.removeFirst()
+            let current: PushCalls.Finished
+            do {
+                guard let finished = try calls.next() else { break }
+                current = finished
+            } catch {
+                selectionFailure = error
+                break
+            }
             let taken = take(current, stats: &stats, retryAfter: &retryAfter)
             movesCursor = movesCursor && taken.end == nil && taken.settled == current.batch.selected
             try record(
@@ -79,17 +81,22 @@ extension SyncEngine {
             if movesCursor { atCursor = stats }
             if let end = taken.end {
                 // The batches sent beside this one reached the plugin: keep what they acknowledged.
-                for other in inFlight {
+                calls.stopSending()
+                while let other = try? calls.next() {
                     let late = take(other, stats: &stats, retryAfter: &retryAfter)
                     try record(acknowledged: late.acknowledged, refused: late.refused, writer, stats: &stats)
                 }
-                inFlight = []
                 return rewound(outcome(of: end, job: job, stats: stats), to: atCursor)
             }
             // Stopping sends nothing more, and takes the outcomes of what is already out: the host is stopping, or
             // the integration was removed or disabled meanwhile.
-            stopping = stopping || stopRequested || withdrawal.isWithdrawn(in: integrations)
+            if !stopping && (stopRequested || withdrawal.isWithdrawn(in: integrations)) {
+                stopping = true
+                calls.stopSending()
+            }
         }
+        // The lanes stop at a stop request too, perhaps after the last batch this thread took.
+        stopping = stopping || stopRequested
         if let selectionFailure { throw selectionFailure }
         if let reason = withdrawal.reason {
             guard job.full, withdrawal.mappingChanged else { return rewound(.handedBack(stats, reason), to: atCursor) }
@@ -133,11 +140,16 @@ extension SyncEngine {
 
     /// How many batches may be with the plugin at once: up to `batchesInFlight`, each with a worker from the
     /// plugin's pool (shared with other integrations of the plugin, so at most its size). One for a plugin in the
-    /// host's process, whose calls are serialised, and one while the target's pause makes requests go one at a
-    /// time: a second batch would only hold a worker while it waits its turn.
-    private func pushDepth(_ runtime: IntegrationRuntime) -> Int {
-        guard runtime.integration.isolation != .none, runtime.http?.limiter.oneAtATime != true else { return 1 }
+    /// host's process, whose calls are serialised.
+    private func mostInFlight(_ runtime: IntegrationRuntime) -> Int {
+        guard runtime.integration.isolation != .none else { return 1 }
         return max(1, min(batchesInFlight, supervisor.configuration.workersPerPool))
+    }
+
+    /// How many batches may be with the plugin now: one while the target's pause makes requests go one at a time,
+    /// as a second batch would only hold a worker while it waits its turn.
+    private func pushDepth(_ runtime: IntegrationRuntime) -> Int {
+        runtime.http?.limiter.oneAtATime == true ? 1 : mostInFlight(runtime)
     }
 
     /// Queues a batch's outcomes, and with `progress` the cursor after it and the counts that go with it.

@@ -1,13 +1,24 @@
 import Foundation
+import GRDB
 import Inventory
 import JSONCore
 import PluginABI
 import PluginRuntime
 
-/// The stages a push batch goes through: selected after a cursor and mapped (one at a time, as each starts where
-/// the last ended, while earlier ones are out), sent on a thread of its own (several at once), then its outcome
+/// The stages a push batch goes through: selected after a cursor (one at a time, as each starts where the last
+/// ended, while earlier ones are out), mapped and sent on the push's call lanes (several at once), then its outcome
 /// taken in batch order.
 extension SyncEngine {
+    /// A batch as selected, not mapped yet: its records, in id order after a cursor, or for a mapping that sends one
+    /// item per asset, their assets' records grouped by asset (grouped as selected, in order: an asset goes with
+    /// the first batch that meets it).
+    struct SelectedBatch: Sendable {
+        let cursor: String
+        let records: [PendingRecord]
+        var groups: [[PendingRecord]]? = nil
+        var selected: Int { groups?.reduce(0) { $0 + $1.count } ?? records.count }
+    }
+
     /// One batch ready to go: the records changed after a cursor, mapped to the plugin's items and serialised as
     /// its input, and those the mapping refused.
     struct PreparedBatch: Sendable {
@@ -38,12 +49,6 @@ extension SyncEngine {
         let members: [SentRecord]
     }
 
-    /// A batch with the plugin, on a thread of its own; no call when the mapping refused every record.
-    struct InFlightBatch {
-        let batch: PreparedBatch
-        let call: Background<Result<CallOutcome, PluginCallError>>?
-    }
-
     /// What one batch came to: the records acknowledged and refused, and why the job ends if it does.
     struct TakenBatch {
         var acknowledged: [DeliveryRepository.Acknowledgement] = []
@@ -65,21 +70,28 @@ extension SyncEngine {
     /// batch (a tenth of the push's CPU).
     static let batchesPerRead = 10
 
-    /// Selects and maps the push's batches after `cursor` on a thread of their own, ahead of those going out.
-    /// `assets` holds the assets this push has sent already, for a mapping that sends one item per asset.
+    /// Selects the push's batches after `cursor` on a thread of their own, ahead of those going out: up to two reads
+    /// ahead, so the lanes never wait while a read of ten batches runs. `assets` holds the assets this push has sent
+    /// already, for a mapping that sends one item per asset.
     func batches(_ job: Job, _ runtime: IntegrationRuntime, after cursor: String, assets: AssetsSent) -> BatchStream {
-        BatchStream("push-select", capacity: 2) { [self] stream in
+        BatchStream("push-select", capacity: 2 * Self.batchesPerRead) { [self] stream in
             let integration = runtime.integration
             let (batchSize, limit) = (batchSize, batchSize * Self.batchesPerRead)
             var cursor = cursor
+            let snapshot = PushSnapshot(delivery.store)
             while true {
                 let pending = try delivery.pending(
                     integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs,
-                    after: cursor, limit: limit, now: clock())
+                    after: cursor, limit: limit, now: clock(), reader: snapshot.reader())
                 for start in stride(from: 0, to: pending.count, by: batchSize) {
                     let records = Array(pending[start..<min(start + batchSize, pending.count)])
-                    // Mapped as of now, not as of the read: a count of days left is true when the batch goes out.
-                    guard stream.put(try prepare(records, job, runtime, now: clock(), assets: assets)) else { return }
+                    var batch = SelectedBatch(cursor: records[records.count - 1].id, records: records)
+                    if runtime.mapping.onePerAsset {
+                        batch.groups = try assetGroups(
+                            of: records, integration, assets, resumedAfter: job.full ? job.pushCursor : nil,
+                            reader: snapshot.reader())
+                    }
+                    guard stream.put(batch) else { return }
                 }
                 guard pending.count == limit, let last = pending.last else { return }
                 cursor = last.id
@@ -87,18 +99,12 @@ extension SyncEngine {
         }
     }
 
-    /// One batch of `pending` (records in id order), mapped to the plugin's items as of `now`.
-    private func prepare(
-        _ pending: [PendingRecord], _ job: Job, _ runtime: IntegrationRuntime, now: Date, assets: AssetsSent
-    ) throws -> PreparedBatch {
-        let integration = runtime.integration
-        let last = pending[pending.count - 1]
-        let groups =
-            runtime.mapping.onePerAsset
-            ? try assetGroups(of: pending, integration, assets, resumedAfter: job.full ? job.pushCursor : nil) : nil
-        var batch = PreparedBatch(cursor: last.id, selected: groups?.reduce(0) { $0 + $1.count } ?? pending.count)
+    /// A selected batch mapped to the plugin's items as of `now` (on the lane that sends it: as of when it goes out,
+    /// a count of days left is true).
+    func prepare(_ selected: SelectedBatch, _ runtime: IntegrationRuntime, now: Date) -> PreparedBatch {
+        var batch = PreparedBatch(cursor: selected.cursor, selected: selected.selected)
         let table = runtime.mapping.targetTable
-        var input = PushItem.Batch(reserving: pending.count)
+        var input = PushItem.Batch(reserving: selected.records.count)
         // The item of `record` with the fields `writeFields` writes, standing for `members`; `writeFields` returns
         // when they stop being true by the clock alone.
         func add<Failure: Error>(
@@ -120,7 +126,7 @@ extension SyncEngine {
         func refuse(_ record: PendingRecord, _ problems: MappingProblems) {
             batch.refused.append((record.sent, record.document, "mapping_error", problems.description))
         }
-        if let groups {
+        if let groups = selected.groups {
             for group in groups {
                 // The riskiest record that maps makes the item; one that does not is refused on its own, and the
                 // next riskiest stands for the asset.
@@ -134,7 +140,7 @@ extension SyncEngine {
                 }
             }
         } else {
-            for record in pending {
+            for record in selected.records {
                 do throws(MappingProblems) {
                     // Mapped straight into the input: no tree of fields is built per record.
                     try add(record, members: [record]) { (output) throws(MappingProblems) in
@@ -154,7 +160,8 @@ extension SyncEngine {
     /// one; a record with neither is a group of its own. A full push taken up again after `resumedAfter` leaves
     /// the assets it sent before its cursor.
     private func assetGroups(
-        of pending: [PendingRecord], _ integration: Integration, _ sent: AssetsSent, resumedAfter: String?
+        of pending: [PendingRecord], _ integration: Integration, _ sent: AssetsSent, resumedAfter: String?,
+        reader: any DatabaseReader
     ) throws -> [[PendingRecord]] {
         func hostname(_ record: PendingRecord) -> String? { record.document[path: "asset.hostname"]?.stringValue }
         var names: Set<String> = []
@@ -177,7 +184,7 @@ extension SyncEngine {
         }
         let members = try delivery.assetRecords(
             integration: integration.id, tenant: integration.tenant, hostnames: names.sorted(),
-            namesBeginning: shortNames.sorted(), addresses: addresses.sorted())
+            namesBeginning: shortNames.sorted(), addresses: addresses.sorted(), reader: reader)
         let naming = AssetNaming(known: members.lazy.map(\.document))
         func asset(_ record: PendingRecord) -> String? { naming.asset(of: record.document) }
         var groups = Dictionary(grouping: members) { asset($0) ?? $0.id }
@@ -195,43 +202,35 @@ extension SyncEngine {
         return ordered
     }
 
-    /// Calls the plugin with a batch on a thread of its own.
-    func send(_ batch: PreparedBatch, _ runtime: IntegrationRuntime) -> InFlightBatch {
-        guard !batch.keys.isEmpty else { return InFlightBatch(batch: batch, call: nil) }
-        let integration = runtime.integration
-        let call = Background("push-call") { [supervisor] () -> Result<CallOutcome, PluginCallError> in
-            do throws(PluginCallError) {
-                return .success(
-                    try supervisor.call(
-                        runtime.build, instance: runtime.instance, isolation: integration.isolation,
-                        operation: .push, input: batch.input, expectedKeys: batch.keys, services: runtime.services))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return InFlightBatch(batch: batch, call: call)
+    /// Maps a selected batch and calls the plugin with it, on a lane of the push's calls; no call when the mapping
+    /// refused every record.
+    func send(_ selected: SelectedBatch, _ runtime: IntegrationRuntime) -> PushCalls.Finished {
+        let batch = prepare(selected, runtime, now: clock())
+        return PushCalls.Finished(batch: batch, outcome: batch.keys.isEmpty ? nil : call(batch, runtime))
     }
 
-    /// Waits for a batch's call and sorts its results into acknowledgements, dead letters and records to retry.
-    /// Counted here, not when sent: the counts saved with the push's progress cover the batches up to its cursor.
-    func take(_ flight: InFlightBatch, stats: inout JobStats, retryAfter: inout Duration) -> TakenBatch {
-        let batch = flight.batch
-        stats.selected += batch.selected
-        var taken = TakenBatch(refused: batch.refused)
-        guard let call = flight.call else { return taken }
-        stats.calls += 1
-        let outcome: CallOutcome
-        switch call.value() {
-        case .failure(let error):
-            taken.end = .call(error)
-            return taken
-        case .success(let value):
-            outcome = value
+    private func call(_ batch: PreparedBatch, _ runtime: IntegrationRuntime) -> PushCalls.Outcome {
+        do throws(PluginCallError) {
+            return .success(
+                try supervisor.call(
+                    runtime.build, instance: runtime.instance, isolation: runtime.integration.isolation,
+                    operation: .push, input: batch.input, expectedKeys: batch.keys, services: runtime.services))
+        } catch {
+            return .failure(error)
         }
-        guard outcome.status == .ok else {
-            let failure = PluginFailure(status: outcome.status, output: outcome.output)
+    }
+
+    /// Sorts a batch's results into acknowledgements, dead letters and records to retry. Counted here, not when
+    /// sent: the counts saved with the push's progress cover the batches up to its cursor.
+    func take(_ finished: PushCalls.Finished, stats: inout JobStats, retryAfter: inout Duration) -> TakenBatch {
+        let batch = finished.batch
+        stats.selected += batch.selected
+        var taken = TakenBatch(refused: batch.refused, end: Self.ending(of: finished))
+        guard let result = finished.outcome else { return taken }
+        stats.calls += 1
+        guard case .success(let outcome) = result else { return taken }
+        if case .plugin(let failure) = taken.end {
             stats.error(redactor.redact(failure.description))
-            taken.end = .plugin(failure)
             return taken
         }
         stats.pushed += batch.keys.count
@@ -254,7 +253,7 @@ extension SyncEngine {
                             refreshAfter: refreshAfter))
                 }
             case .auth:
-                taken.end = .credentials(result.message ?? "credentials refused")
+                break  // left pending: the push ends, and the integration pauses until its credentials are fixed
             case _ where result.status.isRetryable:
                 stats.retryLater += members.count
                 if stats.retryReason == nil {
@@ -270,6 +269,25 @@ extension SyncEngine {
             }
         }
         return taken
+    }
+
+    /// Why taking `finished` ends the push, if it does: the call failed, the plugin failed, or the target refused
+    /// the credentials for one of its items. Told as soon as the call is back, so the push's lanes send nothing
+    /// after it.
+    static func ending(of finished: PushCalls.Finished) -> Ending? {
+        switch finished.outcome {
+        case nil: return nil
+        case .failure(let error): return .call(error)
+        case .success(let outcome):
+            guard outcome.status == .ok else {
+                return .plugin(PluginFailure(status: outcome.status, output: outcome.output))
+            }
+            // As `take` pairs them: a result that is not its item's is no refusal of the credentials.
+            let refusal = zip(finished.batch.sent, outcome.results).first {
+                $1.key == $0.record.id && $1.status == .auth
+            }
+            return refusal.map { .credentials($0.1.message ?? "credentials refused") }
+        }
     }
 
     func outcome(of end: Ending, job: Job, stats: JobStats) -> JobOutcome {

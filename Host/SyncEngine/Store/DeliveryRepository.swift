@@ -65,10 +65,10 @@ public struct DeliveryRepository: Sendable {
     /// Records to push, in id order after `cursor`: those whose content hash differs from the acknowledged one,
     /// or whose sent fields the clock has made untrue by `now` (or every record with `full`), optionally only among
     /// `ids`. The delta index holds the hash, so unchanged records are skipped without reading their rows (SQLite's
-    /// planner, left alone, takes the narrower id index).
+    /// planner, left alone, takes the narrower id index). `reader` is a push's snapshot; the pool by default.
     public func pending(
         integration: String, tenant: String, full: Bool, ids: [String]? = nil, after cursor: String = "", limit: Int,
-        now: Date = Date()
+        now: Date = Date(), reader: (any DatabaseReader)? = nil
     ) throws -> [PendingRecord] {
         var sql = """
             SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id
@@ -78,7 +78,7 @@ public struct DeliveryRepository: Sendable {
             """
         if let ids { sql += " AND r.id IN (\(Store.placeholders(ids.count)))" }
         sql += " ORDER BY r.id LIMIT ?"
-        return try store.pool.read { db in
+        return try (reader ?? store.pool).read { db in
             // A push reads a page per batch: the plain query's statement is kept, an id list's is one-off.
             let statement = try ids == nil ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
             var records: [PendingRecord] = []
@@ -101,16 +101,17 @@ public struct DeliveryRepository: Sendable {
     /// Every record of the assets named by host name, or by address for records without one, with what
     /// `integration` last acknowledged for each: a target that holds one item per asset gets an asset's records
     /// as one.
-    /// `namesBeginning` are short names: the records whose host name begins with one and a dot come too.
+    /// `namesBeginning` are short names: the records whose host name begins with one and a dot come too. `reader`
+    /// is a push's snapshot; the pool by default.
     public func assetRecords(
         integration: String, tenant: String, hostnames: [String], namesBeginning shortNames: [String] = [],
-        addresses: [String]
+        addresses: [String], reader: (any DatabaseReader)? = nil
     ) throws -> [PendingRecord] {
         guard !(hostnames.isEmpty && addresses.isEmpty) else { return [] }
         func list(_ values: [String]) -> String { values.isEmpty ? "(NULL)" : "(\(Store.placeholders(values.count)))" }
         // `web01.` up to `web01/` (the character after the dot): a range the host name index answers.
         let beginning = shortNames.map { _ in " OR (r.hostname > ? AND r.hostname < ?)" }.joined()
-        return try store.pool.read { db in
+        return try (reader ?? store.pool).read { db in
             let statement = try db.makeStatement(
                 sql: """
                     SELECT r.id, r.document, r.discovered_at, r.content_hash, s.external_id

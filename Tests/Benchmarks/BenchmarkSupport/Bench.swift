@@ -63,6 +63,17 @@ public enum Bench {
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// The machine's processor time so far, busy and idle, in seconds summed over its cores (from /proc/stat):
+    /// between two readings, busy over the whole says how much of the machine a run kept working.
+    public static func machineSeconds() -> (busy: Double, idle: Double) {
+        let first = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8))?.split(separator: "\n").first ?? ""
+        // cpu user nice system idle iowait irq softirq steal ...: ticks of 1/100 s
+        let ticks = first.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 8 else { return (0, 0) }
+        let idle = ticks[3] + ticks[4]
+        return ((ticks[0...7].reduce(0, +) - idle) / 100, idle / 100)
+    }
+
     /// Writes a line to standard output at once (a pipe would otherwise buffer it until the end).
     public static func report(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))

@@ -169,9 +169,11 @@ let integration = try engine.integrations.integration("bench-sink")!
 try engine.enqueueSync(integration, trigger: .manual, full: false, kinds: [.push])
 let cpuBefore = Bench.cpuSeconds()
 let workersCPUBefore = Bench.childrenCPUSeconds()
+let machineBefore = Bench.machineSeconds()
 profiling("enable")
 let pushed = try ContinuousClock().measure { try engine.drain(owner: "bench") }
 profiling("disable")
+let machineAfter = Bench.machineSeconds()
 engine.supervisor.shutdown()  // the workers exit and are reaped, so their CPU time is counted
 let pushCPU = Bench.cpuSeconds() - cpuBefore
 let workersCPU = Bench.childrenCPUSeconds() - workersCPUBefore
@@ -204,6 +206,8 @@ Bench.report(
             "CPU: the ceiling used %.2f s (its sink %.2f s, the client %.2f s); the engine %.2f s (its sink %.2f s, the host %.2f s, the plugin workers %.2f s)",
         ceilingCPU, ceilingSink.servingCPUSeconds, ceilingCPU - ceilingSink.servingCPUSeconds, pushCPU,
         sink.servingCPUSeconds, pushCPU - sink.servingCPUSeconds - workersCPU, workersCPU))
+let (busy, idle) = (machineAfter.busy - machineBefore.busy, machineAfter.idle - machineBefore.idle)
+Bench.report(String(format: "The machine's cores were busy %.0f%% of the push.", busy / max(busy + idle, 0.001) * 100))
 
 // 3. A target across a network (20 ms a round trip): one batch in flight against two.
 if !skip.contains("far") {

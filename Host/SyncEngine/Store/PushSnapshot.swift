@@ -1,0 +1,29 @@
+import GRDB
+import Store
+
+/// What a push selects its records from: one snapshot of the store, renewed every `lifetime`. SQLite empties a
+/// connection's page cache whenever another connection has committed since its last read, and the push's own
+/// acknowledgements commit between its reads: read from the pool, every read of a thousand records found their
+/// pages gone (in id order they lie all over the table) and read them from the file again. A snapshot keeps its
+/// pages; renewed now and then, it lets the write-ahead log be checkpointed during a long push.
+///
+/// What changes while a snapshot lasts is selected by the next push: a record's content hash is acknowledged as
+/// it was sent, so one changed since still differs.
+final class PushSnapshot {
+    static let lifetime: Duration = .seconds(10)
+
+    private let store: Store
+    private var snapshot: DatabaseSnapshot?
+    private var taken = ContinuousClock.now
+
+    init(_ store: Store) { self.store = store }
+
+    /// The snapshot to read from, a new one once the last is `lifetime` old.
+    func reader() throws -> DatabaseSnapshot {
+        if let snapshot, ContinuousClock.now - taken < Self.lifetime { return snapshot }
+        snapshot = nil  // closes the old one's connection before the new one opens
+        let fresh = try store.pool.makeSnapshot()
+        (snapshot, taken) = (fresh, .now)
+        return fresh
+    }
+}
