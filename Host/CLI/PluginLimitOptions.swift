@@ -13,10 +13,13 @@ struct PluginLimitOptions: ParsableArguments {
     var callTimeout = 300
 
     @Option(help: "Workers per plugin (per tenant with tenant isolation): how many of its calls run at once.")
-    var workersPerPlugin = 2
+    var workersPerPlugin = 4
 
-    @Option(help: "Batches a push keeps with its plugin at once (at most --workers-per-plugin).")
-    var batchesInFlight = 2
+    @Option(
+        help:
+            "Batches a push keeps with its plugin at once (at most --workers-per-plugin); it starts with two and widens once the target keeps up."
+    )
+    var batchesInFlight = 4
 
     @Option(help: "Faults in a row (crash, hang, memory, protocol) after which a plugin is quarantined.")
     var quarantineAfter = 5

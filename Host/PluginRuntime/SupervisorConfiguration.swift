@@ -13,7 +13,7 @@ public struct SupervisorConfiguration: Sendable {
     /// Time a worker has to load its plugin.
     public var loadTimeout: Duration = .seconds(10)
     /// Workers per pool: how many calls to one plugin build (and tenant, with `tenant` isolation) run at once.
-    public var workersPerPool = 2
+    public var workersPerPool = 4
     /// Consecutive faults (crash, hang, memory, protocol) after which a pool is quarantined.
     public var quarantineAfter = 5
     /// How long a quarantine lasts before one call is let through to probe the plugin again.

@@ -49,7 +49,7 @@ import Testing
         keepsSending: @escaping @Sendable () -> Bool = { true }
     ) -> PushCalls {
         PushCalls(
-            lanes: lanes, batches: batches, depth: { lanes }, send: target.send,
+            lanes: lanes, batches: batches, depth: { _ in lanes }, send: target.send,
             endsPush: { Int($0.batch.cursor) == endsAt }, keepsSending: keepsSending)
     }
 

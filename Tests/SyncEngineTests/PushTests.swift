@@ -121,6 +121,25 @@ import Testing
         }
     }
 
+    /// A push starts with two batches in flight, and once the target has taken eight without a pause it keeps four
+    /// with it.
+    @Test func aPushWidensOnceTheTargetKeepsUp() throws {
+        let fixture = try EngineFixture()  // batches of 50
+        try fixture.integration()
+        try fixture.ingest((0..<1000).map { asset("host\($0)") })
+        fixture.sink.latency = 0.1
+        let job = try fixture.push("acme-sink")
+        #expect(job.state == .succeeded)
+        #expect(job.stats?["acknowledged"] == 1000)
+        let spans = fixture.sink.answered.sorted { $0.arrived < $1.arrived }
+        func mostAtOnce(_ spans: ArraySlice<(arrived: Date, answered: Date, status: Int)>) -> Int {
+            spans.map { span in spans.filter { $0.arrived <= span.arrived && $0.answered > span.arrived }.count }
+                .max() ?? 0
+        }
+        #expect(mostAtOnce(spans.prefix(8)) == 2)
+        #expect(mostAtOnce(spans.dropFirst(8)) == 4)
+    }
+
     /// A batch that fails ends the job, but the batch sent beside it reached the target: its acknowledgements are
     /// kept, so the next push sends only what was not delivered.
     @Test func aFailedBatchKeepsWhatTheBatchBesideItDelivered() throws {

@@ -215,7 +215,7 @@ import Testing
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(
             text.contains(
-                "plugin limits: 256 MiB of memory, calls of 1 s, 2 workers per plugin, 2 batches in flight, "
+                "plugin limits: 256 MiB of memory, calls of 1 s, 4 workers per plugin, 4 batches in flight, "
                     + "quarantine after 9 faults for 300 s"), "\(text)")
         // The sink took the batch, but its answer came after the deadline: nothing was acknowledged, and the job
         // waits to try again.
@@ -225,7 +225,7 @@ import Testing
         for (option, value, message) in [
             ("--plugin-memory-limit", "64", "--plugin-memory-limit must be 0 (no limit) or 128 MiB to 1 TiB, got 64"),
             ("--workers-per-plugin", "0", "--workers-per-plugin must be 1 to 64, got 0"),
-            ("--batches-in-flight", "3", "--batches-in-flight must be 1 to --workers-per-plugin (2), got 3"),
+            ("--batches-in-flight", "5", "--batches-in-flight must be 1 to --workers-per-plugin (4), got 5"),
             ("--call-timeout", "0", "--call-timeout must be 1 to 86400 seconds, got 0"),
             ("--plugin-sandbox-allow", folder.path, "--plugin-sandbox-allow needs --plugin-sandbox"),
         ] {

@@ -6,10 +6,10 @@ import PluginRuntime
 /// from the stream, maps it and calls the plugin with it. A lane starts its next call as soon as the batches before
 /// it are back and none of them ends the push, without waiting for the push's thread to take their outcomes (on a
 /// busy host that turn took as long as half a call), and batches are mapped several at once.
-/// At most `depth()` batches are out past the last one settled (it changes while a target's pause makes requests go
-/// one at a time), as when the push sent each batch once it had taken the one `depth()` before: a batch that ends
-/// the push is never followed by another, and past the first `depth()` none goes once `keepsSending()` is false (the
-/// host is stopping). Outcomes are handed over in batch order.
+/// At most `depth(settled)` batches are out past the last one settled (it widens as the push goes on, and narrows
+/// while a target's pause makes requests go one at a time), as when the push sent each batch once it had taken the
+/// one `depth` before: a batch that ends the push is never followed by another, and past the first window none goes
+/// once `keepsSending()` is false (the host is stopping). Outcomes are handed over in batch order.
 final class PushCalls: @unchecked Sendable {
     typealias Outcome = Result<CallOutcome, PluginCallError>
 
@@ -23,7 +23,9 @@ final class PushCalls: @unchecked Sendable {
     /// Held while a lane takes a batch from the stream and numbers it, so numbers follow the stream's order.
     private let streamLock = NSLock()
     private let batches: BatchStream
-    private let depth: @Sendable () -> Int
+    /// How many batches may be out past the last one settled, given how many are settled.
+    /// How many batches may be out past the last one settled, given how many are settled.
+    private let depth: @Sendable (Int) -> Int
     private let send: @Sendable (SyncEngine.SelectedBatch) -> Finished
     private let endsPush: @Sendable (Finished) -> Bool
     private let keepsSending: @Sendable () -> Bool
@@ -43,7 +45,7 @@ final class PushCalls: @unchecked Sendable {
 
     /// `endsPush` tells an outcome after which the push sends nothing more.
     init(
-        lanes: Int, batches: BatchStream, depth: @escaping @Sendable () -> Int,
+        lanes: Int, batches: BatchStream, depth: @escaping @Sendable (Int) -> Int,
         send: @escaping @Sendable (SyncEngine.SelectedBatch) -> Finished,
         endsPush: @escaping @Sendable (Finished) -> Bool, keepsSending: @escaping @Sendable () -> Bool
     ) {
@@ -117,10 +119,10 @@ final class PushCalls: @unchecked Sendable {
     /// ended.
     private func nextBatch() -> (Int, SyncEngine.SelectedBatch)? {
         condition.lock()
-        while sending && !exhausted && (numbered + taking - settled >= depth() || done.count >= lanes) {
+        while sending && !exhausted && (numbered + taking - settled >= depth(settled) || done.count >= lanes) {
             condition.wait()
         }
-        if numbered + taking >= depth() && !keepsSending() { sending = false }
+        if numbered + taking >= depth(settled) && !keepsSending() { sending = false }
         guard sending && !exhausted else {
             condition.unlock()
             return nil

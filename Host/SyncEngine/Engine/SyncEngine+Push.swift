@@ -51,7 +51,7 @@ extension SyncEngine {
         // what has been acknowledged, so it does not wait for the acknowledgements.
         let batches = batches(job, runtime, after: resumed ?? "", assets: AssetsSent())
         let calls = PushCalls(
-            lanes: mostInFlight(runtime), batches: batches, depth: { self.pushDepth(runtime) },
+            lanes: mostInFlight(runtime), batches: batches, depth: { self.pushDepth(runtime, settled: $0) },
             send: { self.send($0, runtime) }, endsPush: { Self.ending(of: $0) != nil },
             keepsSending: { !self.stopRequested })
         defer {  // never leave a selection or a call running behind a return
@@ -146,10 +146,18 @@ extension SyncEngine {
         return max(1, min(batchesInFlight, supervisor.configuration.workersPerPool))
     }
 
-    /// How many batches may be with the plugin now: one while the target's pause makes requests go one at a time,
-    /// as a second batch would only hold a worker while it waits its turn.
-    private func pushDepth(_ runtime: IntegrationRuntime) -> Int {
-        runtime.http?.limiter.oneAtATime == true ? 1 : mostInFlight(runtime)
+    /// How many batches a push takes before it widens past two in flight. A target that throttles says so within
+    /// its first few requests (its rate window is a second or a minute); widening at once would send it four
+    /// requests before the first answer could say so.
+    static let batchesBeforeWidening = 8
+
+    /// How many batches may be with the plugin now, `settled` batches into the push: one while the target's pause
+    /// makes requests go one at a time (a second batch would only hold a worker while it waits its turn), two until
+    /// the target has taken a few, then all `mostInFlight` allows.
+    private func pushDepth(_ runtime: IntegrationRuntime, settled: Int) -> Int {
+        if runtime.http?.limiter.oneAtATime == true { return 1 }
+        let most = mostInFlight(runtime)
+        return settled < Self.batchesBeforeWidening ? min(2, most) : most
     }
 
     /// Queues a batch's outcomes, and with `progress` the cursor after it and the counts that go with it.

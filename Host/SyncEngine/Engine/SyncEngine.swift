@@ -24,8 +24,9 @@ public final class SyncEngine: @unchecked Sendable {
     /// Records per push call.
     public var batchSize = 100
     /// Push batches with the plugin at once, each in a worker of its own (at most the supervisor's workers per
-    /// pool): a target far away answers one while the next is built and sent.
-    public var batchesInFlight = 2
+    /// pool): a target far away answers one while the next is built and sent. A push starts with two, and widens
+    /// to this many once the target has taken `SyncEngine.batchesBeforeWidening` without a pause.
+    public var batchesInFlight = 4
     /// Records asked for per pull call.
     public var pageSize = 200
     /// Attempts before a job that keeps failing for retryable reasons is given up.
