@@ -231,7 +231,7 @@ extension JSONParser {
         var unsettled = false
         for position in 0..<children.count {
             let child = paths.child(children.first, position)
-            if name.elementsEqual(child.name) { return .child(child.level) }
+            if name.count == child.name.count, name.elementsEqual(child.name) { return .child(child.level) }
             unsettled =
                 unsettled
                 || (child.goesOn && name.count > child.name.count && name[child.name.count] == UInt8(ascii: ".")

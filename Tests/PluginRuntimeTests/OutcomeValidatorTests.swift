@@ -25,6 +25,19 @@ import Testing
         #expect(results[2].externalID == "3")
     }
 
+    /// As many results as records, but not in their order (or one twice): reordered, or refused, not taken as they
+    /// are.
+    @Test func asManyResultsOutOfOrderAreReordered() throws {
+        let swapped = try validate(
+            [RecordResult(key: "b", status: .ok), RecordResult(key: "a", status: .data)], expected: ["a", "b"])
+        #expect(swapped.map(\.key) == ["a", "b"])
+        #expect(swapped.map(\.status) == [.data, .ok])
+        #expect(throws: PluginCallError.self) {
+            _ = try validate(
+                [RecordResult(key: "a", status: .ok), RecordResult(key: "a", status: .ok)], expected: ["a", "a2"])
+        }
+    }
+
     @Test func aSecondResultForARecordIsAProtocolError() {
         #expect(throws: PluginCallError.self) {
             _ = try validate(
