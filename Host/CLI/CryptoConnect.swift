@@ -14,7 +14,7 @@ struct CryptoConnect: ParsableCommand {
             DeadLetters.self, Mapping.self, Plugins.self, HTTPRequestCommand.self, MetricsCommand.self, Secrets.self,
             SandboxCommand.self, DemoCommand.self,
             // Internal: the host re-executes itself in these modes.
-            ScanPlugin.self, Worker.self,
+            ScanPlugin.self,
         ]
     )
 
@@ -25,6 +25,19 @@ struct CryptoConnect: ParsableCommand {
         // command loads it (`plugins call` starts a worker without): a plugin's worker, running as the same user,
         // could otherwise read it from this process's /proc environ. (Workers start without the variable.)
         if MasterKey.isConfigured() { MasterKey.keepFromSameUser() }
+        // A worker the supervisor started (`__worker`, internal): its arguments are read without ArgumentParser.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == WorkerServer.command {
+            guard let worker = WorkerArguments(arguments) else {
+                exit(
+                    withError: CLIError(
+                        "\(WorkerServer.command) is the host's own: it takes the arguments the host writes"))
+            }
+            let code = WorkerServer.run(
+                pluginPath: worker.pluginPath, channel: worker.channel, parent: worker.parent,
+                memoryLimit: worker.memoryLimit, sandbox: worker.sandbox)
+            exit(withError: code == 0 ? nil : ExitCode(code))
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -18,24 +18,3 @@ struct ScanPlugin: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 }
-
-/// A worker process: serves calls to one plugin over the channel the supervisor passed as a descriptor.
-struct Worker: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: WorkerServer.command, abstract: "Internal: serve calls to one plugin for the supervisor.",
-        shouldDisplay: false)
-
-    @Argument var file: String
-    @Option(name: .customLong("channel-fd")) var channel: Int32
-    @Option(name: .customLong("parent-pid")) var parent: Int32
-    @Option(name: .customLong("memory-limit-bytes")) var memoryLimit: Int?
-    @Flag(name: .customLong("sandbox")) var sandboxed = false
-    @Option(name: .customLong("sandbox-writable")) var writable: [String] = []
-
-    func run() throws {
-        let code = WorkerServer.run(
-            pluginPath: file, channel: channel, parent: parent, memoryLimit: memoryLimit,
-            sandbox: sandboxed ? FileSandbox(writable: writable) : nil)
-        if code != 0 { throw ExitCode(code) }
-    }
-}

@@ -42,11 +42,9 @@ final class WorkerProcess {
                 [hostEnd, workerEnd, stdout.read, stdout.write].forEach { close($0) }
                 throw error
             }
-            var arguments = [
-                WorkerServer.command, build.cachedPath, "--channel-fd", "3", "--parent-pid", "\(getpid())",
-            ]
-            if let memoryLimit { arguments += ["--memory-limit-bytes", "\(memoryLimit)"] }
-            if let sandbox { arguments += ["--sandbox"] + sandbox.writable.flatMap { ["--sandbox-writable", $0] } }
+            let arguments = WorkerArguments(
+                pluginPath: build.cachedPath, parent: getpid(), memoryLimit: memoryLimit, sandbox: sandbox
+            ).line
             // The host's standard input is none of the plugin's: a terminal, or whatever a shell gave the host.
             let nothing = open("/dev/null", O_RDONLY | O_CLOEXEC)
             defer { if nothing >= 0 { close(nothing) } }
