@@ -71,14 +71,28 @@ public final class JSONPaths: Sendable {
     /// on through (`"cmdb.owner"` beside the path `cmdb` → `owner`), which a reader may take for that path.
     /// What is stepped over is checked for its structure, not for its strings' escapes and encoding.
     public func values(in bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> [JSON]? {
+        guard let ranges = try ranges(in: bytes) else { return nil }
         var values = [JSON](repeating: .null, count: paths.count)
+        for (index, range) in ranges.enumerated() {
+            guard let range else { continue }
+            var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
+            values[index] = try parser.parseValue()
+        }
+        return values
+    }
+
+    /// Where the value under each path is written in `bytes`, in the order given; nil for a path with none. Nil
+    /// altogether when only the whole document can settle them, as for `values(in:)`. What lies in a range was
+    /// checked as `JSON.parse` checks it.
+    public func ranges(in bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> [Range<Int>?]? {
+        var ranges = [Range<Int>?](repeating: nil, count: paths.count)
         var parser = JSONParser(bytes: bytes)
         let complete = try levels.withUnsafeBufferPointer { (levels) throws(JSONParseError) in
             try names.withUnsafeBufferPointer { (names) throws(JSONParseError) in
-                try parser.readDocument(Levels(levels: levels, names: names, strings: nameStrings), into: &values)
+                try parser.readDocument(Levels(levels: levels, names: names, strings: nameStrings), into: &ranges)
             }
         }
-        return complete ? values : nil
+        return complete ? ranges : nil
     }
 }
 
@@ -124,10 +138,10 @@ struct Levels {
 }
 
 extension JSONParser {
-    mutating func readDocument(_ paths: Levels, into values: inout [JSON]) throws(JSONParseError) -> Bool {
+    mutating func readDocument(_ paths: Levels, into ranges: inout [Range<Int>?]) throws(JSONParseError) -> Bool {
         skipWhitespace()
         if index == bytes.count { throw error("empty document") }
-        guard try read(paths, level: 0, into: &values) else { return false }
+        guard try read(paths, level: 0, into: &ranges) else { return false }
         skipWhitespace()
         if index != bytes.count { throw error("unexpected \(describe(bytes[index])) after the end of the document") }
         return true
@@ -135,13 +149,16 @@ extension JSONParser {
 
     /// Reads the value at the parser's position for `level` of `paths`; false when only the whole document settles
     /// it.
-    private mutating func read(_ paths: Levels, level: Int, into values: inout [JSON]) throws(JSONParseError) -> Bool {
+    private mutating func read(_ paths: Levels, level: Int, into ranges: inout [Range<Int>?]) throws(JSONParseError)
+        -> Bool
+    {
         let ends = paths.ends(level)
         let children = paths.children(level)
         if !ends.isEmpty {
             guard children.count == 0 else { return false }
-            let value = try parseValue()
-            for path in ends { values[path] = value }
+            let start = index
+            try skipValue()
+            for path in ends { ranges[path] = start..<index }
             return true
         }
         guard peek() == UInt8(ascii: "{") else {
@@ -167,8 +184,8 @@ extension JSONParser {
             skipWhitespace()
             switch member {
             case .child(let child):
-                for path in paths.below(child) { values[path] = .null }
-                guard try read(paths, level: child, into: &values) else { return false }
+                for path in paths.below(child) { ranges[path] = nil }
+                guard try read(paths, level: child, into: &ranges) else { return false }
             case .other: try skipValue()
             case .unsettled: return false
             }

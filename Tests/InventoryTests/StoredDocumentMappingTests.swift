@@ -68,6 +68,30 @@ import Testing
         #expect(written(mapping, documents[8]).bytes == "{}")
     }
 
+    /// A field forwarded as it is goes as the stored bytes write it, which are what writing the parsed value gives:
+    /// escapes and characters beyond ASCII, numbers of each kind, booleans; a null or a missing field is left out,
+    /// an object or array is written in canonical order, and `discovered_at` comes from beside the bytes.
+    @Test func aFieldForwardedAsItIsIsWhatTheWholeDocumentGives() throws {
+        let fields = ["text", "number", "negative", "fraction", "large", "yes", "nothing", "object", "list", "absent"]
+        let mapping = try FieldMapping(
+            json: .array(
+                fields.map { ["source_field": .string("extensions.\($0)"), "target_field": .string($0)] }
+                    + [["source_field": "discovered_at", "target_field": "seen"]]))
+        let document = stored([
+            "asset": ["hostname": "web01"],
+            "extensions": [
+                "text": "a \"quoted\" back\\slash, tab\t, line\n, control \u{01}, é, 🔐, </script>",
+                "number": 2048, "negative": -17, "fraction": 0.125, "large": 1.5e300, "yes": true, "nothing": nil,
+                "object": ["z": 1, "a": ["b": false]], "list": [3, "two", nil],
+            ],
+        ])
+        let (bytes, whole) = written(mapping, document)
+        #expect(bytes == whole)
+        #expect(!bytes.contains("nothing") && !bytes.contains("absent"))
+        #expect(bytes.contains(#""seen":"2026-11-25T08:00:00Z""#))
+        #expect(written(mapping, stored(["asset": ["hostname": "web01"]], discoveredAt: nil)).bytes == "{}")
+    }
+
     /// A `format` step names any field of the record: such a mapping reads the whole document.
     @Test func aTemplateReadsTheWholeDocument() throws {
         let mapping = try FieldMapping(json: [

@@ -281,28 +281,45 @@ public struct FieldMapping: Sendable {
     public func write(_ document: StoredDocument, now: Date = Date(), to output: inout [UInt8]) throws(MappingProblems)
         -> Date?
     {
-        guard let sourcePaths, let values = document.values(at: sourcePaths) else {
+        guard let sourcePaths, let sources = document.sources(at: sourcePaths) else {
             let record = document.json
             try write(record, now: now, to: &output)
             return nextChange(of: record, after: now)
         }
         // No step reads other fields of the record (`sourcePaths` is nil if one does): it is not needed.
-        try write(record: [:], sources: values, now: now, to: &output)
-        return clockedEntries.isEmpty ? nil : nextChange(after: now, record: [:]) { values[$0] }
+        try write(record: [:], sources: sources, now: now, to: &output)
+        return clockedEntries.isEmpty ? nil : nextChange(after: now, record: [:]) { sources.value($0) }
     }
 
     /// Writes what each entry makes of `record`, or of its source field's value in `sources` when given. Nothing
     /// here copies the mapping or captures it in a closure: it runs for every record a push sends.
-    private func write(record: JSON, sources: [JSON]?, now: Date, to output: inout [UInt8]) throws(MappingProblems) {
+    private func write(record: JSON, sources: StoredDocument.Sources?, now: Date, to output: inout [UInt8])
+        throws(MappingProblems)
+    {
         let start = output.count
         var problems: [(index: Int, problem: Problem)] = []
         var first = true
         output.append(UInt8(ascii: "{"))
         for (index, name) in canonicalEntries {  // the names are read in place, like everything per record here
+            if let sources, entries[index].steps.isEmpty {
+                // Forwarded as it is: copied from the stored bytes, unless a problem means nothing is written.
+                guard problems.isEmpty else { continue }
+                let member = output.count
+                if !first { output.append(UInt8(ascii: ",")) }
+                memberNames.withUnsafeBufferPointer {
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[name]))
+                }
+                if sources.write(index, to: &output) {
+                    first = false
+                } else {
+                    output.removeSubrange(member...)  // null, or nothing there: left out
+                }
+                continue
+            }
             let value: JSON
             do {
                 if let sources {
-                    value = try entries[index].value(from: sources[index], record: record, now: now)
+                    value = try entries[index].value(from: sources.value(index), record: record, now: now)
                 } else {
                     value = try entries[index].value(of: record, now: now)
                 }
@@ -335,10 +352,10 @@ public struct FieldMapping: Sendable {
     /// As `nextChange(of:after:)` for a document as the store keeps it.
     public func nextChange(of document: StoredDocument, after now: Date) -> Date? {
         guard !clockedEntries.isEmpty else { return nil }
-        guard let sourcePaths, let values = document.values(at: sourcePaths) else {
+        guard let sourcePaths, let sources = document.sources(at: sourcePaths) else {
             return nextChange(of: document.json, after: now)
         }
-        return nextChange(after: now, record: [:]) { values[$0] }
+        return nextChange(after: now, record: [:]) { sources.value($0) }
     }
 
     /// The earliest moment a clocked entry's value changes, its source value given by `sourceOf` its index.

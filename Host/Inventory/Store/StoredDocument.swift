@@ -31,17 +31,59 @@ public final class StoredDocument: Sendable {
 
     /// The values under `paths` in `json`, read from the bytes; nil when only the whole document settles them.
     func values(at paths: JSONPaths) -> [JSON]? {
+        sources(at: paths).map { sources in (0..<paths.paths.count).map { sources.value($0) } }
+    }
+
+    /// Where the values under `paths` in `json` are written in the bytes; nil when only the whole document settles
+    /// them.
+    func sources(at paths: JSONPaths) -> Sources? {
         // Anything but an object reads as an empty one, without `discovered_at`: `json` settles it.
         guard bytes.first == UInt8(ascii: "{"),
-            var values = try? bytes.withUnsafeBufferPointer({ (buffer) throws(JSONParseError) in
-                try paths.values(in: buffer)
+            let ranges = try? bytes.withUnsafeBufferPointer({ (buffer) throws(JSONParseError) in
+                try paths.ranges(in: buffer)
             })
         else { return nil }
-        if let discoveredAt {
+        var kept: [Int: JSON] = [:]
+        if let discoveredAt {  // kept beside the bytes, not in them
             for (index, path) in paths.paths.enumerated() where path.first == "discovered_at" {
-                values[index] = path.count == 1 ? .string(discoveredAt) : .null
+                kept[index] = path.count == 1 ? .string(discoveredAt) : .null
             }
         }
-        return values
+        return Sources(bytes: bytes, ranges: ranges, kept: kept)
+    }
+
+    /// The values under a mapping's paths, as written in a stored document: a value a mapping forwards as it is is
+    /// copied, not built and written again (the store writes documents in the canonical form `JSON.write` writes).
+    struct Sources {
+        let bytes: [UInt8]
+        let ranges: [Range<Int>?]
+        /// Values that are not in the bytes (`discovered_at`), by path.
+        let kept: [Int: JSON]
+
+        /// The value under path `index`; null where there is none.
+        func value(_ index: Int) -> JSON {
+            if let value = kept[index] { return value }
+            guard let range = ranges[index] else { return .null }
+            return bytes.withUnsafeBufferPointer { buffer in
+                (try? JSON.parse(UnsafeBufferPointer(rebasing: buffer[range]))) ?? .null  // checked as it was found
+            }
+        }
+
+        /// Writes the value under path `index` as `JSON.write` would; false for null, or no value.
+        func write(_ index: Int, to output: inout [UInt8]) -> Bool {
+            guard kept[index] == nil, let range = ranges[index] else {
+                let value = value(index)
+                guard !value.isNull else { return false }
+                value.write(to: &output)
+                return true
+            }
+            switch bytes[range.lowerBound] {
+            case UInt8(ascii: "n"): return false
+            case UInt8(ascii: "{"), UInt8(ascii: "["):  // written in canonical order, which may differ
+                value(index).write(to: &output)
+            default: output.append(contentsOf: bytes[range])
+            }
+            return true
+        }
     }
 }
