@@ -14,7 +14,8 @@ extension SyncEngine {
     /// the first batch that meets it).
     struct SelectedBatch: Sendable {
         let cursor: String
-        let records: [PendingRecord]
+        /// A part of the read's records, not a copy of them: each record holds four references.
+        let records: ArraySlice<PendingRecord>
         var groups: [[PendingRecord]]? = nil
         var selected: Int { groups?.reduce(0) { $0 + $1.count } ?? records.count }
     }
@@ -84,8 +85,8 @@ extension SyncEngine {
                     integration: integration.id, tenant: integration.tenant, full: job.full, ids: job.recordIDs,
                     after: cursor, limit: limit, now: clock(), reader: snapshot.reader())
                 for start in stride(from: 0, to: pending.count, by: batchSize) {
-                    let records = Array(pending[start..<min(start + batchSize, pending.count)])
-                    var batch = SelectedBatch(cursor: records[records.count - 1].id, records: records)
+                    let records = pending[start..<min(start + batchSize, pending.count)]
+                    var batch = SelectedBatch(cursor: records[records.endIndex - 1].id, records: records)
                     if runtime.mapping.onePerAsset {
                         batch.groups = try assetGroups(
                             of: records, integration, assets, resumedAfter: job.full ? job.pushCursor : nil,
@@ -160,7 +161,7 @@ extension SyncEngine {
     /// one; a record with neither is a group of its own. A full push taken up again after `resumedAfter` leaves
     /// the assets it sent before its cursor.
     private func assetGroups(
-        of pending: [PendingRecord], _ integration: Integration, _ sent: AssetsSent, resumedAfter: String?,
+        of pending: ArraySlice<PendingRecord>, _ integration: Integration, _ sent: AssetsSent, resumedAfter: String?,
         reader: any DatabaseReader
     ) throws -> [[PendingRecord]] {
         func hostname(_ record: PendingRecord) -> String? { record.document[path: "asset.hostname"]?.stringValue }
