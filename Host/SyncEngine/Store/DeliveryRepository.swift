@@ -208,25 +208,35 @@ public struct DeliveryRepository: Sendable {
             // Sent with a mapping changed since (`integrations update --mapping` while the push ran): delivered, with
             // the target's id kept, but as the old mapping made them, so they stay pending for the next push.
             let outdated = try mapping.map { try $0.isOutdated(integration, db) } ?? false
-            let upsert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at,
-                        refresh_after)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (integration, record_id) DO UPDATE SET content_hash = excluded.content_hash,
-                        status = excluded.status, external_id = COALESCE(excluded.external_id, sync_state.external_id),
-                        synced_at = excluded.synced_at, refresh_after = excluded.refresh_after
-                    """)
-            for ack in acknowledged {
-                try upsert.execute { bind in
-                    bind.text(integration)
-                    bind.text(ack.recordID)
-                    bind.text(outdated ? "" : ack.contentHash)
-                    bind.text("synced")
-                    bind.text(ack.externalID)
-                    bind.text(stamp)
-                    bind.text(ack.refreshAfter.map(ISODates.dateTime))
+            // Fifty rows a statement: stepping one row at a time cost a fifth more than the inserts themselves.
+            func upsertStatement(rows: Int) throws -> Statement {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO sync_state (integration, record_id, content_hash, status, external_id, synced_at,
+                            refresh_after)
+                        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ","))
+                        ON CONFLICT (integration, record_id) DO UPDATE SET content_hash = excluded.content_hash,
+                            status = excluded.status, external_id = COALESCE(excluded.external_id, sync_state.external_id),
+                            synced_at = excluded.synced_at, refresh_after = excluded.refresh_after
+                        """)
+            }
+            let upsert = try upsertStatement(rows: 1)
+            let fifty = try upsertStatement(rows: 50)
+            var start = 0
+            while start < acknowledged.count {
+                let rows = acknowledged.count - start >= 50 ? 50 : 1
+                try (rows == 1 ? upsert : fifty).execute { bind in
+                    for ack in acknowledged[start..<start + rows] {
+                        bind.text(integration)
+                        bind.text(ack.recordID)
+                        bind.text(outdated ? "" : ack.contentHash)
+                        bind.text("synced")
+                        bind.text(ack.externalID)
+                        bind.text(stamp)
+                        bind.text(ack.refreshAfter.map(ISODates.dateTime))
+                    }
                 }
+                start += rows
             }
             // Accepted records resolve their dead letters. Most pushes have none open: asking costs an index probe,
             // building and preparing the statement with an id list per commit costs more than the upserts above.
