@@ -285,7 +285,7 @@ extension SyncEngine {
             }
             // As `take` pairs them: a result that is not its item's is no refusal of the credentials.
             let refusal = zip(finished.batch.sent, outcome.results).first {
-                $1.key == $0.record.id && $1.status == .auth
+                $1.status == .auth && $1.key == $0.record.id
             }
             return refusal.map { .credentials($0.1.message ?? "credentials refused") }
         }
