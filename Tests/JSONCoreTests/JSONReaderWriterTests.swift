@@ -37,6 +37,38 @@ import Testing
         #expect(names == ["keep", "skip", "list"])
     }
 
+    /// A string stepped over is checked as parsing checks it, wherever in it its escape, character beyond ASCII,
+    /// control character or broken UTF-8 lies.
+    @Test func aStringSteppedOverIsCheckedWhereverItsSpecialBytesLie() throws {
+        func skipped(_ inner: [UInt8]) -> Bool {
+            let document = Array(#"["#.utf8) + [0x22] + inner + [0x22] + Array(#", 7]"#.utf8)
+            return document.withUnsafeBufferPointer { buffer in
+                var reader = JSONReader(buffer)
+                var last: JSON = .null
+                do {
+                    try reader.readArray { index, reader in
+                        if index == 0 { try reader.skipValue() } else { last = try reader.readValue() }
+                    }
+                    try reader.finish()
+                } catch { return false }
+                return last == 7
+            }
+        }
+        for length in [0, 1, 15, 16, 17, 31, 32, 40] {
+            for position in 0...length {
+                let plain = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                func with(_ special: [UInt8]) -> [UInt8] { Array(plain[..<position]) + special + plain[position...] }
+                #expect(skipped(plain))
+                #expect(skipped(with(Array(#"\""#.utf8))), "escaped quote at \(position) of \(length)")
+                #expect(skipped(with(Array(#"\u00e9"#.utf8))))
+                #expect(skipped(with(Array("é🔐".utf8))))
+                #expect(!skipped(with([0x09])), "a tab at \(position) of \(length)")
+                #expect(!skipped(with([0xC3])), "a broken UTF-8 sequence at \(position) of \(length)")
+                #expect(!skipped(with(Array(#"\q"#.utf8))), "an unknown escape at \(position) of \(length)")
+            }
+        }
+    }
+
     @Test func aDocumentOfAnotherShapeIsAnErrorNamingWhere() throws {
         let cases: [(String, String)] = [
             ("[1]", "line 1, column 1: expected an object, found '['"),
