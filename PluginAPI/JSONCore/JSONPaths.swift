@@ -69,7 +69,7 @@ public final class JSONPaths: Sendable {
     /// repeated member name's last value counts, as in `JSON.parse`. Nil when only the whole document can settle
     /// them: a path ends where another goes on, or a member's name holds a dot and begins with a name a path goes
     /// on through (`"cmdb.owner"` beside the path `cmdb` → `owner`), which a reader may take for that path.
-    /// What is stepped over is checked for its structure, not for its strings' escapes and encoding.
+    /// What is stepped over is checked as `JSON.parse` checks it.
     public func values(in bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> [JSON]? {
         guard let ranges = try ranges(in: bytes) else { return nil }
         var values = [JSON](repeating: .null, count: paths.count)

@@ -43,6 +43,24 @@ import Testing
         #expect(try stream.next() == nil)
     }
 
+    /// A maker that waits long for room is told so once (the push then lets its snapshot of the store go), and
+    /// still hands its batch over when room comes.
+    @Test func aLongWaitForRoomIsToldOnce() throws {
+        let toldLong = Counter()
+        let stream = BatchStream("test", capacity: 1, longWait: 0.05) { stream in
+            for number in 1...3 {
+                guard stream.put(batch(number), waitingLong: { toldLong.increment() }) else { return }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.3)  // the maker waits with batch 2 in hand
+        #expect(toldLong.value == 1)
+        var taken: [Int] = []
+        while let next = try stream.next() { taken.append(Int(next.cursor)!) }
+        #expect(taken == [1, 2, 3])
+        #expect(toldLong.value <= 2)  // batch 3 may have waited long too
+        stream.stop()
+    }
+
     /// Stopping ends a maker that waits for room, and returns only once it has ended.
     @Test func stoppingEndsAWaitingMaker() throws {
         let ended = Counter()

@@ -83,6 +83,15 @@ import Testing
         #expect(try takeAll(calls, batches) == Array(1...10))
     }
 
+    /// A batch that ends the push stops the sending as soon as it is back, though batches ahead of it are still out.
+    @Test func aBatchThatEndsThePushStopsTheSendingBeforeTheOnesAheadOfItAreBack() throws {
+        let target = Target { [1: 0.1, 2: 0.2][$0] ?? 0.001 }
+        let batches = stream(20)
+        let taken = try takeAll(calls(batches, target, lanes: 3, endsAt: 3), batches)
+        #expect(taken == [1, 2, 3])
+        #expect(target.sentSoFar.sorted() == [1, 2, 3])
+    }
+
     @Test func aBatchThatEndsThePushIsFollowedByNone() throws {
         let target = Target { $0 == 3 ? 0.1 : 0.001 }
         let batches = stream(20)
@@ -134,8 +143,7 @@ import Testing
     }
 }
 
-/// The thread committing a push's acknowledgements runs below the calls: lowering a thread's priority leaves the
-/// rest of the process as it was.
+/// A push's selection runs below its calls: lowering a thread's priority leaves the rest of the process as it was.
 @Suite struct ThreadPriorityTests {
     /// The calling thread's nice value (Linux answers for the calling thread, not the whole process).
     func priority() -> Int32 { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }

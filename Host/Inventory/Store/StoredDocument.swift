@@ -29,11 +29,6 @@ public final class StoredDocument: Sendable {
         }
     }
 
-    /// The values under `paths` in `json`, read from the bytes; nil when only the whole document settles them.
-    func values(at paths: JSONPaths) -> [JSON]? {
-        sources(at: paths).map { sources in (0..<paths.paths.count).map { sources.value($0) } }
-    }
-
     /// Where the values under `paths` in `json` are written in the bytes; nil when only the whole document settles
     /// them.
     func sources(at paths: JSONPaths) -> Sources? {
@@ -53,7 +48,8 @@ public final class StoredDocument: Sendable {
     }
 
     /// The values under a mapping's paths, as written in a stored document: a value a mapping forwards as it is is
-    /// copied, not built and written again (the store writes documents in the canonical form `JSON.write` writes).
+    /// copied, not built and written again (the host writes every document it stores in the canonical form
+    /// `JSON.write` writes; one edited in the file by other means goes out as written there, still valid JSON).
     struct Sources {
         let bytes: [UInt8]
         let ranges: [Range<Int>?]

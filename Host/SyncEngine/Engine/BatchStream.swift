@@ -9,11 +9,17 @@ final class BatchStream: @unchecked Sendable {
     private var finished = false
     private var stopped = false
     private let capacity: Int
+    private let longWait: TimeInterval
 
     /// `produce` hands each batch to `put`, and returns when there are no more or `put` says to stop; what it throws
-    /// is thrown to the taker once the batches made before it are taken.
-    init(_ name: String, capacity: Int, produce: @escaping @Sendable (BatchStream) throws -> Void) {
+    /// is thrown to the taker once the batches made before it are taken. A wait for room of `longWait` seconds is a
+    /// long one (see `put`).
+    init(
+        _ name: String, capacity: Int, longWait: TimeInterval = 1,
+        produce: @escaping @Sendable (BatchStream) throws -> Void
+    ) {
         self.capacity = capacity
+        self.longWait = longWait
         let thread = Thread { [self] in
             let outcome = Result { try produce(self) }
             condition.lock()
@@ -26,11 +32,23 @@ final class BatchStream: @unchecked Sendable {
         thread.start()
     }
 
-    /// Hands a batch over, waiting while `capacity` wait already; false once the push wants no more.
-    func put(_ batch: SyncEngine.SelectedBatch) -> Bool {
+    /// Hands a batch over, waiting while `capacity` wait already; false once the push wants no more. `waitingLong`
+    /// runs once (outside the lock) if the wait lasts `longWait`.
+    func put(_ batch: SyncEngine.SelectedBatch, waitingLong: () -> Void = {}) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while ready.count >= capacity && !stopped { condition.wait() }
+        let due = Date(timeIntervalSinceNow: longWait)
+        var waitedLong = false
+        while ready.count >= capacity && !stopped {
+            if waitedLong {
+                condition.wait()
+            } else if !condition.wait(until: due) {
+                waitedLong = true
+                condition.unlock()
+                waitingLong()
+                condition.lock()
+            }
+        }
         guard !stopped else { return false }
         ready.append(batch)
         condition.broadcast()

@@ -24,7 +24,6 @@ final class PushCalls: @unchecked Sendable {
     private let streamLock = NSLock()
     private let batches: BatchStream
     /// How many batches may be out past the last one settled, given how many are settled.
-    /// How many batches may be out past the last one settled, given how many are settled.
     private let depth: @Sendable (Int) -> Int
     private let send: @Sendable (SyncEngine.SelectedBatch) -> Finished
     private let endsPush: @Sendable (Finished) -> Bool
@@ -103,9 +102,9 @@ final class PushCalls: @unchecked Sendable {
             let finished = send(batch)
             condition.lock()
             done[number] = finished
-            while let next = done[settled], sending {
-                if endsPush(next) { sending = false } else { settled += 1 }
-            }
+            // One that ends the push stops the sending as soon as it is back, before the ones ahead of it are.
+            if endsPush(finished) { sending = false }
+            while let next = done[settled], sending, !endsPush(next) { settled += 1 }
             condition.broadcast()
             condition.unlock()
         }

@@ -67,6 +67,8 @@ extension SyncEngine {
             do {
                 guard let finished = try calls.next() else { break }
                 current = finished
+            } catch  where stopping {
+                break  // handed back all the same: the next attempt selects again
             } catch {
                 selectionFailure = error
                 break

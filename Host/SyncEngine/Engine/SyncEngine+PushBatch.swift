@@ -97,7 +97,7 @@ extension SyncEngine {
                             of: records, integration, assets, resumedAfter: job.full ? job.pushCursor : nil,
                             reader: snapshot.reader())
                     }
-                    guard stream.put(batch) else { return }
+                    guard stream.put(batch, waitingLong: snapshot.close) else { return }
                 }
                 guard pending.count == limit, let last = pending.last else { return }
                 cursor = last.id

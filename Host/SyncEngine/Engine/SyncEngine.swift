@@ -25,7 +25,8 @@ public final class SyncEngine: @unchecked Sendable {
     public var batchSize = 100
     /// Push batches with the plugin at once, each in a worker of its own (at most the supervisor's workers per
     /// pool): a target far away answers one while the next is built and sent. A push starts with two, and widens
-    /// to this many once the target has taken `SyncEngine.batchesBeforeWidening` without a pause.
+    /// to this many once the target has taken `SyncEngine.batchesBeforeWidening` (one at a time while a target's
+    /// pause lasts).
     public var batchesInFlight = 4
     /// Records asked for per pull call.
     public var pageSize = 200

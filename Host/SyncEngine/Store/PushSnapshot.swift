@@ -5,7 +5,9 @@ import Store
 /// connection's page cache whenever another connection has committed since its last read, and the push's own
 /// acknowledgements commit between its reads: read from the pool, every read of a thousand records found their
 /// pages gone (in id order they lie all over the table) and read them from the file again. A snapshot keeps its
-/// pages; renewed now and then, it lets the write-ahead log be checkpointed during a long push.
+/// pages. It is an open read transaction, which keeps the write-ahead log from being checkpointed past it: renewed
+/// now and then, and closed while the selection waits long for the calls (a slow target), it never holds the log
+/// back much longer than `lifetime`.
 ///
 /// What changes while a snapshot lasts is selected by the next push: a record's content hash is acknowledged as
 /// it was sent, so one changed since still differs.
@@ -13,7 +15,7 @@ final class PushSnapshot {
     static let lifetime: Duration = .seconds(10)
     /// The snapshot's page cache: the pages of some 250,000 records, taken from memory only as pages are read and
     /// given back when the snapshot closes. A push reads records in id order, all over the table; a cache that
-    /// holds the table reads each page once.
+    /// holds the table reads each page once in the snapshot's life.
     static let cacheKiB = 131_072
 
     private let store: Store
@@ -21,6 +23,9 @@ final class PushSnapshot {
     private var taken = ContinuousClock.now
 
     init(_ store: Store) { self.store = store }
+
+    /// Closes the snapshot, if open; the next read opens another.
+    func close() { snapshot = nil }
 
     /// The snapshot to read from, a new one once the last is `lifetime` old.
     func reader() throws -> DatabaseSnapshot {

@@ -64,14 +64,15 @@ public enum Bench {
     }
 
     /// The machine's processor time so far, busy and idle, in seconds summed over its cores (from /proc/stat):
-    /// between two readings, busy over the whole says how much of the machine a run kept working.
+    /// between two readings, busy over the whole says how much of the machine a run kept working. Time the
+    /// hypervisor gave to other guests (steal) is neither.
     public static func machineSeconds() -> (busy: Double, idle: Double) {
         let first = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8))?.split(separator: "\n").first ?? ""
         // cpu user nice system idle iowait irq softirq steal ...: ticks of 1/100 s
         let ticks = first.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard ticks.count >= 8 else { return (0, 0) }
+        guard ticks.count >= 7 else { return (0, 0) }
         let idle = ticks[3] + ticks[4]
-        return ((ticks[0...7].reduce(0, +) - idle) / 100, idle / 100)
+        return ((ticks[0...6].reduce(0, +) - idle) / 100, idle / 100)
     }
 
     /// Writes a line to standard output at once (a pipe would otherwise buffer it until the end).
