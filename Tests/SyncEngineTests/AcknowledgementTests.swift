@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Store
-import SyncEngine
 import Testing
+
+@testable import SyncEngine
 
 /// A commit of a push's acknowledgements keeps each record's sync state, however many there are, several rows to
 /// a statement or one.
@@ -31,5 +32,43 @@ import Testing
         }
         #expect(rows.count == 130)
         #expect(rows.allSatisfy { ($0["external_id"] as String?) == "ext-" + ($0["record_id"] as String) })
+    }
+}
+
+/// The thread that commits a push's acknowledgements runs at a low priority, so it may fall behind: a batch waits to
+/// be queued while `mostQueued` outcomes wait already.
+@Suite struct AcknowledgementLagTests {
+    @Test func aBatchWaitsWhileTooManyOutcomesWaitToBeCommitted() throws {
+        let fixture = try EngineFixture()
+        try fixture.integration()
+        // Another connection holds the store's write lock: the writer's first commit waits for it.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: fixture.folder.path + "/cc.sqlite", configuration: holding)
+        try other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let writer = AcknowledgementWriter(
+            delivery: DeliveryRepository(store: fixture.store), lease: nil, integration: "acme-sink", tenant: "acme",
+            mapping: try fixture.engine.integrations.integration("acme-sink")!.mapping, clock: { Date() })
+        @Sendable func outcomes(_ batch: Int) -> [DeliveryRepository.Acknowledgement] {
+            (0..<AcknowledgementWriter.mostQueued).map {
+                .init(recordID: "r\(batch)-\($0)", contentHash: "h", externalID: nil)
+            }
+        }
+        try writer.submit(acknowledged: outcomes(1), refused: [])  // taken into the commit that waits
+        Thread.sleep(forTimeInterval: 0.1)
+        try writer.submit(acknowledged: outcomes(2), refused: [])  // queued: as many as may wait
+        let third = DispatchSemaphore(value: 0)
+        Thread {
+            try? writer.submit(acknowledged: outcomes(3), refused: [])
+            third.signal()
+        }.start()
+        #expect(third.wait(timeout: .now() + 0.5) == .timedOut, "queued past the bound")
+        try other.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+        #expect(third.wait(timeout: .now() + 30) == .success)
+        try writer.finish()
+        let kept = try fixture.store.pool.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sync_state WHERE integration = 'acme-sink'")
+        }
+        #expect(kept == 3 * AcknowledgementWriter.mostQueued)
     }
 }
