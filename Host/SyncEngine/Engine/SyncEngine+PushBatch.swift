@@ -41,14 +41,22 @@ extension SyncEngine {
         }
     }
 
-    /// One item of a batch: the record that made it, and the records it stands for (itself, or every record of its
-    /// asset).
+    /// One item of a batch: the record that made it, and the records it stands for: itself, and with one item per
+    /// asset the asset's other records.
     struct SentItem: Sendable {
         let record: SentRecord
         /// Where the item lies in the batch's input: a target that refuses it gets it kept as the dead letter's payload.
         let payload: Range<Int>
         let refreshAfter: Date?
-        let members: [SentRecord]
+        /// Empty for a record that is an item of its own (most pushes: no array is made per record).
+        let others: [SentRecord]
+
+        var memberCount: Int { 1 + others.count }
+
+        func forEachMember(_ body: (SentRecord) -> Void) {
+            body(record)
+            others.forEach(body)
+        }
     }
 
     /// What one batch came to: the records acknowledged and refused, and why the job ends if it does.
@@ -111,13 +119,13 @@ extension SyncEngine {
         var batch = PreparedBatch(cursor: selected.cursor, selected: selected.selected)
         let table = runtime.mapping.targetTable
         var input = PushItem.Batch(reserving: selected.records.count)
-        // The item of `record` with the fields `writeFields` writes, standing for `members`; `writeFields` returns
-        // when they stop being true by the clock alone.
+        // The item of `record` with the fields `writeFields` writes, standing for itself and `others`; `writeFields`
+        // returns when they stop being true by the clock alone.
         func add<Failure: Error>(
-            _ record: PendingRecord, members: [PendingRecord],
+            _ record: PendingRecord, others: [PendingRecord] = [],
             fields writeFields: (inout [UInt8]) throws(Failure) -> Date?
         ) throws(Failure) {
-            let externalID = record.externalID ?? members.lazy.compactMap(\.externalID).first
+            let externalID = record.externalID ?? others.lazy.compactMap(\.externalID).first
             var refreshAfter: Date?
             let payload = try input.add { (output) throws(Failure) in
                 try PushItem.write(key: record.id, externalID: externalID, table: table, to: &output) {
@@ -127,7 +135,7 @@ extension SyncEngine {
             batch.keys.append(record.id)
             batch.sent.append(
                 SentItem(
-                    record: record.sent, payload: payload, refreshAfter: refreshAfter, members: members.map(\.sent)))
+                    record: record.sent, payload: payload, refreshAfter: refreshAfter, others: others.map(\.sent)))
         }
         func refuse(_ record: PendingRecord, _ problems: MappingProblems) {
             batch.refused.append((record.sent, record.document, "mapping_error", problems.description))
@@ -139,7 +147,7 @@ extension SyncEngine {
                 let made = AssetItem(of: group.map(\.document), mapping: runtime.mapping, now: now)
                 for (index, problems) in made.refused { refuse(group[index], problems) }
                 if let chosen = made.chosen {
-                    add(group[chosen], members: made.members.map { group[$0] }) {
+                    add(group[chosen], others: made.members.filter { $0 != chosen }.map { group[$0] }) {
                         JSON.object(made.fields).write(to: &$0)
                         return runtime.mapping.nextChange(of: group[chosen].document, after: now)
                     }
@@ -149,7 +157,7 @@ extension SyncEngine {
             for record in selected.records {
                 do throws(MappingProblems) {
                     // Mapped straight into the input: no tree of fields is built per record.
-                    try add(record, members: [record]) { (output) throws(MappingProblems) in
+                    try add(record) { (output) throws(MappingProblems) in
                         try runtime.mapping.write(record.stored, now: now, to: &output)
                     }
                 } catch {
@@ -249,19 +257,18 @@ extension SyncEngine {
                 : RecordResult(
                     key: sent.record.id, status: .internal,
                     message: "the result paired with this record was for \(answered.key)")
-            let (refreshAfter, members) = (sent.refreshAfter, sent.members)
             switch result.status {
             case .ok:
-                for member in members {
+                sent.forEachMember { member in
                     taken.acknowledged.append(
                         .init(
                             recordID: member.id, contentHash: member.contentHash, externalID: result.externalID,
-                            refreshAfter: refreshAfter))
+                            refreshAfter: sent.refreshAfter))
                 }
             case .auth:
                 break  // left pending: the push ends, and the integration pauses until its credentials are fixed
             case _ where result.status.isRetryable:
-                stats.retryLater += members.count
+                stats.retryLater += sent.memberCount
                 if stats.retryReason == nil {
                     stats.retryReason = redactor.redact("\(result.status.name): \(result.message ?? "")")
                 }
@@ -271,7 +278,7 @@ extension SyncEngine {
                 // the same refused item again on every push.
                 let message = redactor.redact(result.message ?? result.status.name)
                 let payload = batch.payload(of: sent)
-                for member in members { taken.refused.append((member, payload, result.status.name, message)) }
+                sent.forEachMember { taken.refused.append(($0, payload, result.status.name, message)) }
             }
         }
         return taken
