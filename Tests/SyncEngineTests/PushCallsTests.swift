@@ -1,5 +1,6 @@
 import CSystemShims
 import Foundation
+import PluginRuntime
 import Testing
 
 @testable import SyncEngine
@@ -49,8 +50,12 @@ import Testing
         keepsSending: @escaping @Sendable () -> Bool = { true }
     ) -> PushCalls {
         PushCalls(
-            lanes: lanes, batches: batches, depth: { _ in lanes }, send: target.send,
-            endsPush: { Int($0.batch.cursor) == endsAt }, keepsSending: keepsSending)
+            lanes: lanes, batches: batches, depth: { _ in lanes },
+            send: { selected in
+                let finished = target.send(selected)
+                guard Int(selected.cursor) == endsAt else { return finished }
+                return PushCalls.Finished(batch: finished.batch, outcome: .failure(PluginCallError(.crashed, "ends")))
+            }, keepsSending: keepsSending)
     }
 
     func takeAll(_ calls: PushCalls, _ batches: BatchStream) throws -> [Int] {

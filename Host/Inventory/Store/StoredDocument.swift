@@ -38,9 +38,10 @@ public final class StoredDocument: Sendable {
                 try paths.ranges(in: buffer)
             })
         else { return nil }
-        var kept: [Int: JSON] = [:]
+        var kept: [JSON?] = []  // most mappings read no `discovered_at`: nothing to look up per field
         if let discoveredAt {  // kept beside the bytes, not in them
             for (index, path) in paths.paths.enumerated() where path.first == "discovered_at" {
+                if kept.isEmpty { kept = Array(repeating: nil, count: paths.paths.count) }
                 kept[index] = path.count == 1 ? .string(discoveredAt) : .null
             }
         }
@@ -53,12 +54,14 @@ public final class StoredDocument: Sendable {
     struct Sources {
         let bytes: [UInt8]
         let ranges: [Range<Int>?]
-        /// Values that are not in the bytes (`discovered_at`), by path.
-        let kept: [Int: JSON]
+        /// Values that are not in the bytes (`discovered_at`), by path; empty when there are none.
+        let kept: [JSON?]
+
+        private func keptValue(_ index: Int) -> JSON? { kept.isEmpty ? nil : kept[index] }
 
         /// The value under path `index`; null where there is none.
         func value(_ index: Int) -> JSON {
-            if let value = kept[index] { return value }
+            if let value = keptValue(index) { return value }
             guard let range = ranges[index] else { return .null }
             return bytes.withUnsafeBufferPointer { buffer in
                 (try? JSON.parse(UnsafeBufferPointer(rebasing: buffer[range]))) ?? .null  // checked as it was found
@@ -67,7 +70,7 @@ public final class StoredDocument: Sendable {
 
         /// Writes the value under path `index` as `JSON.write` would; false for null, or no value.
         func write(_ index: Int, to output: inout [UInt8]) -> Bool {
-            guard kept[index] == nil, let range = ranges[index] else {
+            guard keptValue(index) == nil, let range = ranges[index] else {
                 let value = value(index)
                 guard !value.isNull else { return false }
                 value.write(to: &output)

@@ -14,9 +14,17 @@ final class PushCalls: @unchecked Sendable {
     typealias Outcome = Result<CallOutcome, PluginCallError>
 
     /// A batch whose call has ended; no outcome when there was nothing to call (the mapping refused every record).
+    /// Why it ends the push, if it does, is told once, by the lane that called.
     struct Finished {
         let batch: SyncEngine.PreparedBatch
         let outcome: Outcome?
+        let ending: SyncEngine.Ending?
+
+        init(batch: SyncEngine.PreparedBatch, outcome: Outcome?) {
+            self.batch = batch
+            self.outcome = outcome
+            ending = SyncEngine.ending(of: batch, outcome)
+        }
     }
 
     private let condition = NSCondition()
@@ -26,7 +34,6 @@ final class PushCalls: @unchecked Sendable {
     /// How many batches may be out past the last one settled, given how many are settled.
     private let depth: @Sendable (Int) -> Int
     private let send: @Sendable (SyncEngine.SelectedBatch) -> Finished
-    private let endsPush: @Sendable (Finished) -> Bool
     private let keepsSending: @Sendable () -> Bool
     private let lanes: Int
     private var sending = true
@@ -42,17 +49,15 @@ final class PushCalls: @unchecked Sendable {
     private var done: [Int: Finished] = [:]
     private var failure: (number: Int, error: any Error)?
 
-    /// `endsPush` tells an outcome after which the push sends nothing more.
     init(
         lanes: Int, batches: BatchStream, depth: @escaping @Sendable (Int) -> Int,
         send: @escaping @Sendable (SyncEngine.SelectedBatch) -> Finished,
-        endsPush: @escaping @Sendable (Finished) -> Bool, keepsSending: @escaping @Sendable () -> Bool
+        keepsSending: @escaping @Sendable () -> Bool
     ) {
         self.lanes = max(1, lanes)
         self.batches = batches
         self.depth = depth
         self.send = send
-        self.endsPush = endsPush
         self.keepsSending = keepsSending
         lanesRunning = self.lanes
         for _ in 0..<self.lanes {
@@ -103,8 +108,8 @@ final class PushCalls: @unchecked Sendable {
             condition.lock()
             done[number] = finished
             // One that ends the push stops the sending as soon as it is back, before the ones ahead of it are.
-            if endsPush(finished) { sending = false }
-            while let next = done[settled], sending, !endsPush(next) { settled += 1 }
+            if finished.ending != nil { sending = false }
+            while let next = done[settled], sending, next.ending == nil { settled += 1 }
             condition.broadcast()
             condition.unlock()
         }

@@ -52,8 +52,7 @@ extension SyncEngine {
         let batches = batches(job, runtime, after: resumed ?? "", assets: AssetsSent())
         let calls = PushCalls(
             lanes: mostInFlight(runtime), batches: batches, depth: { self.pushDepth(runtime, settled: $0) },
-            send: { self.send($0, runtime) }, endsPush: { Self.ending(of: $0) != nil },
-            keepsSending: { !self.stopRequested })
+            send: { self.send($0, runtime) }, keepsSending: { !self.stopRequested })
         defer {  // never leave a selection or a call running behind a return
             calls.stopSending()
             batches.stop()

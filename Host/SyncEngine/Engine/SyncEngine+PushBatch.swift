@@ -239,7 +239,7 @@ extension SyncEngine {
     func take(_ finished: PushCalls.Finished, stats: inout JobStats, retryAfter: inout Duration) -> TakenBatch {
         let batch = finished.batch
         stats.selected += batch.selected
-        var taken = TakenBatch(refused: batch.refused, end: Self.ending(of: finished))
+        var taken = TakenBatch(refused: batch.refused, end: finished.ending)
         guard let result = finished.outcome else { return taken }
         stats.calls += 1
         guard case .success(let outcome) = result else { return taken }
@@ -284,11 +284,11 @@ extension SyncEngine {
         return taken
     }
 
-    /// Why taking `finished` ends the push, if it does: the call failed, the plugin failed, or the target refused
-    /// the credentials for one of its items. Told as soon as the call is back, so the push's lanes send nothing
-    /// after it.
-    static func ending(of finished: PushCalls.Finished) -> Ending? {
-        switch finished.outcome {
+    /// Why `batch`'s call, come to `outcome`, ends the push, if it does: the call failed, the plugin failed, or the
+    /// target refused the credentials for one of its items. Told as soon as the call is back, so the push's lanes
+    /// send nothing after it.
+    static func ending(of batch: PreparedBatch, _ outcome: PushCalls.Outcome?) -> Ending? {
+        switch outcome {
         case nil: return nil
         case .failure(let error): return .call(error)
         case .success(let outcome):
@@ -296,7 +296,7 @@ extension SyncEngine {
                 return .plugin(PluginFailure(status: outcome.status, output: outcome.output))
             }
             // As `take` pairs them: a result that is not its item's is no refusal of the credentials.
-            let refusal = zip(finished.batch.sent, outcome.results).first {
+            let refusal = zip(batch.sent, outcome.results).first {
                 $1.status == .auth && $1.key == $0.record.id
             }
             return refusal.map { .credentials($0.1.message ?? "credentials refused") }
